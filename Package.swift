@@ -1,0 +1,45 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+  name: "JourneyKit",
+  platforms: [.macOS(.v13)],
+  products: [
+    .executable(name: "journey", targets: ["journey"]),
+    .library(name: "JourneyModel", targets: ["JourneyModel"]),
+    .library(name: "JourneySimulation", targets: ["JourneySimulation"]),
+    .library(name: "JourneyLinearAlgebra", targets: ["JourneyLinearAlgebra"]),
+    .library(name: "JourneyReports", targets: ["JourneyReports"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+  ],
+  targets: [
+    .systemLibrary(
+      name: "COpenBLAS",
+      pkgConfig: "openblas",
+      providers: [.apt(["libopenblas-dev"])]
+    ),
+    .target(name: "JourneyLinearAlgebra", dependencies: ["COpenBLAS"]),
+    .target(name: "JourneyModel", dependencies: [.product(name: "Yams", package: "Yams")]),
+    .target(name: "JourneySimulation", dependencies: ["JourneyModel", "JourneyLinearAlgebra"]),
+    .target(name: "JourneyReports", dependencies: ["JourneyModel", "JourneySimulation"]),
+    .executableTarget(
+      name: "journey",
+      dependencies: [
+        "JourneyModel", "JourneySimulation", "JourneyLinearAlgebra", "JourneyReports",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+    .target(name: "_JourneyTestSupport", dependencies: ["JourneyModel", "JourneySimulation"]),
+    .testTarget(name: "JourneyLinearAlgebraTests", dependencies: ["JourneyLinearAlgebra"]),
+    .testTarget(name: "JourneyModelTests", dependencies: ["JourneyModel", "_JourneyTestSupport"]),
+    .testTarget(
+      name: "JourneySimulationTests",
+      dependencies: ["JourneySimulation", "JourneyModel", "_JourneyTestSupport"]
+    ),
+    .testTarget(name: "JourneyReportsTests", dependencies: ["JourneyReports", "_JourneyTestSupport"]),
+    .testTarget(name: "JourneyCLITests", dependencies: ["_JourneyTestSupport"]),
+  ]
+)

@@ -1,0 +1,67 @@
+#ifndef JOURNEYKIT_COPENBLAS_SHIM_H
+#define JOURNEYKIT_COPENBLAS_SHIM_H
+
+// CBLAS from OpenBLAS; LAPACK routines are the Fortran symbols OpenBLAS exports.
+// There is no lapacke.h on the target systems, so the prototypes are declared here.
+#include <cblas.h>
+
+void dgesv_(const int *n, const int *nrhs, double *a, const int *lda, int *ipiv,
+            double *b, const int *ldb, int *info);
+void dposv_(const char *uplo, const int *n, const int *nrhs, double *a, const int *lda,
+            double *b, const int *ldb, int *info);
+void dpotrf_(const char *uplo, const int *n, double *a, const int *lda, int *info);
+void dpotrs_(const char *uplo, const int *n, const int *nrhs, const double *a,
+             const int *lda, double *b, const int *ldb, int *info);
+void dpotri_(const char *uplo, const int *n, double *a, const int *lda, int *info);
+void dgetrf_(const int *m, const int *n, double *a, const int *lda, int *ipiv, int *info);
+void dgetri_(const int *n, double *a, const int *lda, const int *ipiv, double *work,
+             const int *lwork, int *info);
+
+/// Each wrapper returns LAPACK's `info` (0 on success).
+static inline int journey_dgesv(int n, int nrhs, double *a, int lda, int *ipiv, double *b,
+                                int ldb) {
+  int info = 0;
+  dgesv_(&n, &nrhs, a, &lda, ipiv, b, &ldb, &info);
+  return info;
+}
+
+static inline int journey_dposv(char uplo, int n, int nrhs, double *a, int lda, double *b,
+                                int ldb) {
+  int info = 0;
+  dposv_(&uplo, &n, &nrhs, a, &lda, b, &ldb, &info);
+  return info;
+}
+
+static inline int journey_dpotrf(char uplo, int n, double *a, int lda) {
+  int info = 0;
+  dpotrf_(&uplo, &n, a, &lda, &info);
+  return info;
+}
+
+static inline int journey_dpotrs(char uplo, int n, int nrhs, const double *a, int lda,
+                                 double *b, int ldb) {
+  int info = 0;
+  dpotrs_(&uplo, &n, &nrhs, a, &lda, b, &ldb, &info);
+  return info;
+}
+
+static inline int journey_dpotri(char uplo, int n, double *a, int lda) {
+  int info = 0;
+  dpotri_(&uplo, &n, a, &lda, &info);
+  return info;
+}
+
+static inline int journey_dgetrf(int m, int n, double *a, int lda, int *ipiv) {
+  int info = 0;
+  dgetrf_(&m, &n, a, &lda, ipiv, &info);
+  return info;
+}
+
+static inline int journey_dgetri(int n, double *a, int lda, const int *ipiv, double *work,
+                                 int lwork) {
+  int info = 0;
+  dgetri_(&n, a, &lda, ipiv, work, &lwork, &info);
+  return info;
+}
+
+#endif
