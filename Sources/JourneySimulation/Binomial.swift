@@ -1,0 +1,96 @@
+import Foundation
+
+/// Draws from the binomial distribution `Bin(n, p)` in time independent of `n`.
+///
+/// For a small mean (`n·min(p,1−p) < 10`) inversion by sequential search; otherwise the
+/// transformed-rejection sampler BTRS of Hörmann, "The generation of binomial random
+/// variates", J. Statist. Comput. Simul. 46 (1993), whose expected cost is bounded for any
+/// `n`. Both are exact up to floating-point rounding.
+///
+/// - Complexity: O(n·p) for the inversion branch (bounded by ~10 draws on average),
+///   O(1) expected otherwise.
+@inlinable
+public func binomial<G: RandomNumberGenerator>(_ n: Int, _ p: Double, using rng: inout G) -> Int {
+  if n <= 0 || !(p > 0) { return 0 }
+  if p >= 1 { return n }
+  if p > 0.5 { return n - binomial(n, 1 - p, using: &rng) }
+  let mean = Double(n) * p
+  if mean < 10 { return binomialInversion(n, p, using: &rng) }
+  return binomialBTRS(n, p, using: &rng)
+}
+
+@usableFromInline
+func uniform01<G: RandomNumberGenerator>(_ rng: inout G) -> Double {
+  Double(rng.next() &>> 11) * 0x1.0p-53
+}
+
+@usableFromInline
+func binomialInversion<G: RandomNumberGenerator>(_ n: Int, _ p: Double, using rng: inout G) -> Int {
+  let q = 1 - p
+  let s = p / q
+  let a = Double(n + 1) * s
+  var r = Foundation.exp(Double(n) * Foundation.log1p(-p))
+  var u = uniform01(&rng)
+  var x = 0
+  while u > r {
+    u -= r
+    x += 1
+    if x > n { return n }
+    r *= a / Double(x) - s
+    if r <= 0 { break }  // rounding left a remainder past the tail
+  }
+  return x
+}
+
+@usableFromInline
+func binomialBTRS<G: RandomNumberGenerator>(_ n: Int, _ p: Double, using rng: inout G) -> Int {
+  let nd = Double(n)
+  let q = 1 - p
+  let spq = (nd * p * q).squareRoot()
+  let b = 1.15 + 2.53 * spq
+  let a = -0.0873 + 0.0248 * b + 0.01 * p
+  let c = nd * p + 0.5
+  let vr = 0.92 - 4.2 / b
+  let alpha = (2.83 + 5.1 / b) * spq
+  let lpq = Foundation.log(p / q)
+  let m = Foundation.floor((nd + 1) * p)
+  let h = Foundation.lgamma(m + 1) + Foundation.lgamma(nd - m + 1)
+  while true {
+    let u = uniform01(&rng) - 0.5
+    var v = uniform01(&rng)
+    let us = 0.5 - Swift.abs(u)
+    let k = Foundation.floor((2 * a / us + b) * u + c)
+    if k < 0 || k > nd { continue }
+    if us >= 0.07 && v <= vr { return Int(k) }
+    if v <= 0 { continue }
+    v = Foundation.log(v * alpha / (a / (us * us) + b))
+    if v <= h - Foundation.lgamma(k + 1) - Foundation.lgamma(nd - k + 1) + (k - m) * lpq {
+      return Int(k)
+    }
+  }
+}
+
+/// Splits `n` into multinomial counts over `probabilities` (which sum to 1) by sequential
+/// conditional binomials, adding them to `counts`.
+@inlinable
+public func multinomial<G: RandomNumberGenerator>(
+  _ n: Int, _ probabilities: UnsafeBufferPointer<Double>, into counts: UnsafeMutableBufferPointer<Int>,
+  using rng: inout G
+) {
+  var remaining = n
+  var mass = 1.0
+  var last = probabilities.count - 1
+  while last > 0 && !(probabilities[last] > 0) { last -= 1 }
+  for k in 0...last {
+    if remaining == 0 { return }
+    if k == last {
+      counts[k] += remaining
+      return
+    }
+    let pk = probabilities[k]
+    let x = mass > 0 ? binomial(remaining, Swift.min(1, pk / mass), using: &rng) : 0
+    counts[k] += x
+    remaining -= x
+    mass -= pk
+  }
+}

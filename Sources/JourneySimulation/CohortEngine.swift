@@ -1,0 +1,117 @@
+import JourneyModel
+
+/// The cohort engine: exact multinomial counts per (segment, phase, exposure pattern).
+///
+/// Each period the customers of a (segment, phase) cell are split over the exposure
+/// patterns of the phase's relevant channels by one binomial per channel and branch, then
+/// each pattern's customers over the targets by sequential conditional binomials. The
+/// cost depends on the number of cells and patterns, not on the population size.
+enum CohortEngine {
+  static func run(_ scenario: Scenario, seed: UInt64) -> SimulationResult {
+    let n = scenario.phaseCount
+    let segments = scenario.segments
+    let sCount = segments.count
+    let pop = scenario.population
+    var rng = SplitMix64(seed: seed, stream: 0xC0_4087)
+    var result = SimulationResult(
+      scenario: scenario.name, engine: .cohort, seed: seed,
+      phases: scenario.phases.map(\.name), channels: scenario.channels.map(\.name))
+
+    // counts[s * n + i]
+    var counts = [Int](repeating: 0, count: sCount * n)
+    let initialCells = cellProbabilities(segments: segments, phases: pop.initial)
+    let arrivalCells = cellProbabilities(segments: segments, phases: pop.arrivalPhases)
+    split(pop.size, initialCells, into: &counts, using: &rng)
+
+    var exposureState = ExposureState(channels: scenario.channels)
+    var next = [Int](repeating: 0, count: sCount * n)
+    var patternCounts: [Int] = []
+    var scratch: [Int] = []
+    var targetCounts: [Int] = []
+    for t in 0..<scenario.horizon {
+      let start = phaseTotals(counts, sCount, n)
+      let spend = scenario.spend(at: t)
+      let p = exposureState.advance(spend: spend, phaseCounts: start)
+      let kernels = PeriodKernels(scenario: scenario, exposure: p, period: t)
+      for cell in 0..<next.count { next[cell] = 0 }
+      var entries = [Double](repeating: 0, count: n)
+      for s in 0..<sCount {
+        for i in 0..<n {
+          let c = counts[s * n + i]
+          if c == 0 { continue }
+          let kernel = kernels.kernels[s * n + i]
+          let m = kernel.targetCount
+          if m == 1 {
+            next[s * n + i] += c
+            continue
+          }
+          splitOverPatterns(c, kernel: kernel, exposure: p, into: &patternCounts, scratch: &scratch, using: &rng)
+          if targetCounts.count < m { targetCounts = [Int](repeating: 0, count: m) }
+          for k in 0..<m { targetCounts[k] = 0 }
+          kernel.rows.withUnsafeBufferPointer { rows in
+            targetCounts.withUnsafeMutableBufferPointer { tc in
+              for pattern in 0..<kernel.patternCount where patternCounts[pattern] > 0 {
+                let row = UnsafeBufferPointer(rebasing: rows[(pattern * m)..<(pattern * m + m)])
+                multinomial(patternCounts[pattern], row, into: tc, using: &rng)
+              }
+            }
+          }
+          for k in 0..<m {
+            let j = kernel.targets[k]
+            next[s * n + j] += targetCounts[k]
+            if k > 0 { entries[j] += Double(targetCounts[k]) }
+          }
+        }
+      }
+      swap(&counts, &next)
+      split(pop.arrivals, arrivalCells, into: &counts, using: &rng)
+      result.record(start: start, entries: entries, spend: spend, exposure: p, phases: scenario.phases)
+    }
+    result.phaseCounts.append(phaseTotals(counts, sCount, n))
+    return result
+  }
+
+  static func cellProbabilities(segments: [Segment], phases: [Double]) -> [Double] {
+    segments.flatMap { segment in phases.map { segment.share * $0 } }
+  }
+
+  static func split(_ total: Int, _ probabilities: [Double], into counts: inout [Int], using rng: inout SplitMix64) {
+    guard total > 0 else { return }
+    let sum = probabilities.reduce(0, +)
+    let normalised = probabilities.map { $0 / sum }
+    normalised.withUnsafeBufferPointer { pb in
+      counts.withUnsafeMutableBufferPointer { cb in multinomial(total, pb, into: cb, using: &rng) }
+    }
+  }
+
+  static func phaseTotals(_ counts: [Int], _ sCount: Int, _ n: Int) -> [Double] {
+    var totals = [Double](repeating: 0, count: n)
+    for s in 0..<sCount { for i in 0..<n { totals[i] += Double(counts[s * n + i]) } }
+    return totals
+  }
+
+  /// Splits `c` customers over the `2^k` exposure patterns: one binomial per channel
+  /// and branch, breadth first, so pattern bit `b` is channel `kernel.channels[b]`.
+  static func splitOverPatterns(
+    _ c: Int, kernel: PhaseKernel, exposure p: [Double], into level: inout [Int], scratch: inout [Int],
+    using rng: inout SplitMix64
+  ) {
+    let k = kernel.channels.count
+    let patterns = 1 << k
+    if level.count < patterns { level = [Int](repeating: 0, count: patterns) }
+    if scratch.count < patterns { scratch = [Int](repeating: 0, count: patterns) }
+    level[0] = c
+    var width = 1
+    for b in 0..<k {
+      let pc = p[kernel.channels[b]]
+      for pattern in 0..<width {
+        let total = level[pattern]
+        let exposed = total > 0 ? binomial(total, pc, using: &rng) : 0
+        scratch[pattern] = total - exposed
+        scratch[pattern | width] = exposed
+      }
+      width <<= 1
+      swap(&level, &scratch)
+    }
+  }
+}

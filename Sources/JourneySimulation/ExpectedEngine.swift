@@ -1,0 +1,65 @@
+import JourneyModel
+
+/// The expected engine: the exact mean recursion `x(t+1) = x(t) · P̄(t) + arrivals` per
+/// segment, with `P̄(t) = Σ_e Pr(e | p(t)) · P(e)`. Organic channels use the expected
+/// driver counts (mean field), which is exact without organic channels.
+enum ExpectedEngine {
+  static func run(_ scenario: Scenario, seed: UInt64) -> SimulationResult {
+    let n = scenario.phaseCount
+    let segments = scenario.segments
+    let pop = scenario.population
+    var result = SimulationResult(
+      scenario: scenario.name, engine: .expected, seed: seed,
+      phases: scenario.phases.map(\.name), channels: scenario.channels.map(\.name))
+    var x: [[Double]] = segments.map { segment in
+      (0..<n).map { Double(pop.size) * segment.share * pop.initial[$0] }
+    }
+    var exposureState = ExposureState(channels: scenario.channels)
+    for t in 0..<scenario.horizon {
+      let counts = sumRows(x, n)
+      let spend = scenario.spend(at: t)
+      let p = exposureState.advance(spend: spend, phaseCounts: counts)
+      let kernels = PeriodKernels(scenario: scenario, exposure: p, period: t)
+      var entries = [Double](repeating: 0, count: n)
+      for s in segments.indices {
+        let pbar = meanTransitionMatrix(kernels, segment: s, n: n)
+        let next = MeanStep.vectorTimesMatrix(x[s], pbar, n)
+        for j in 0..<n { entries[j] += next[j] - x[s][j] * pbar[j * n + j] }
+        x[s] = next
+        let arrivals = Double(pop.arrivals) * segments[s].share
+        for j in 0..<n { x[s][j] += arrivals * pop.arrivalPhases[j] }
+      }
+      result.record(start: counts, entries: entries, spend: spend, exposure: p, phases: scenario.phases)
+    }
+    result.phaseCounts.append(sumRows(x, n))
+    return result
+  }
+
+  static func sumRows(_ x: [[Double]], _ n: Int) -> [Double] {
+    var total = [Double](repeating: 0, count: n)
+    for row in x { for j in 0..<n { total[j] += row[j] } }
+    return total
+  }
+
+  /// `P̄` of one segment, row-major n×n.
+  static func meanTransitionMatrix(_ kernels: PeriodKernels, segment s: Int, n: Int) -> [Double] {
+    var pbar = [Double](repeating: 0, count: n * n)
+    for i in 0..<n {
+      let kernel = kernels.kernels[s * n + i]
+      let row = kernel.marginalRow()
+      for (k, j) in kernel.targets.enumerated() { pbar[i * n + j] += row[k] }
+    }
+    return pbar
+  }
+}
+
+/// `y = x · P` for a row vector `x` and a row-major `n×n` matrix `P`.
+enum MeanStep {
+  static func vectorTimesMatrix(_ x: [Double], _ p: [Double], _ n: Int) -> [Double] {
+    var y = [Double](repeating: 0, count: n)
+    for i in 0..<n where x[i] != 0 {
+      for j in 0..<n { y[j] += x[i] * p[i * n + j] }
+    }
+    return y
+  }
+}

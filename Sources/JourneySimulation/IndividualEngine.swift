@@ -1,0 +1,377 @@
+import Dispatch
+import JourneyModel
+
+/// Receives the journey log, `customer_id,period,phase,channels`, in row order.
+public protocol JourneyLogSink: AnyObject {
+  func write(_ bytes: UnsafeRawBufferPointer) throws
+}
+
+/// A pointer that parallel workers share; each worker touches only its own chunk's part.
+struct SharedPointer<T>: @unchecked Sendable {
+  let base: UnsafeMutablePointer<T>
+}
+
+/// The individual engine: every customer's phase, one random draw per customer-step from
+/// the joint (exposure pattern, next phase) alias table of its segment and phase.
+///
+/// Customers live in fixed chunks of ``chunkSize``; chunk `k` owns the random streams
+/// `(seed, k)` for moves and `(seed, k + 2^62)` for the journey log's other channels, so
+/// results do not depend on the number of threads, and writing the log does not change
+/// them.
+enum IndividualEngine {
+  static let chunkSize = 1 << 15
+  static let maxCustomers = Int(Int32.max)
+
+  static func run(
+    _ scenario: Scenario, seed: UInt64, threads: Int, journeyLog: JourneyLogSink?,
+    progress: ((Int) -> Void)?
+  ) throws -> SimulationResult {
+    let n = scenario.phaseCount
+    let cCount = scenario.channelCount
+    let segments = scenario.segments
+    let pop = scenario.population
+    let horizon = scenario.horizon
+    let (capacity, overflow) = pop.arrivals.multipliedReportingOverflow(by: horizon)
+    guard !overflow, capacity <= maxCustomers - pop.size else {
+      throw SimulationError.tooManyCustomers(limit: maxCustomers)
+    }
+    let total = pop.size + capacity
+    let chunkCount = Swift.max(1, (total + chunkSize - 1) / chunkSize)
+    let workers = Swift.max(1, Swift.min(threads, chunkCount))
+
+    let phase = UnsafeMutablePointer<UInt8>.allocate(capacity: Swift.max(total, 1))
+    let segment = UnsafeMutablePointer<UInt8>.allocate(capacity: Swift.max(total, 1))
+    let rngs = UnsafeMutablePointer<SplitMix64>.allocate(capacity: chunkCount * 2)
+    let tally = UnsafeMutablePointer<UInt64>.allocate(capacity: chunkCount * 2 * n)
+    let buffers = UnsafeMutablePointer<[UInt8]>.allocate(capacity: chunkCount)
+    defer {
+      phase.deallocate()
+      segment.deallocate()
+      rngs.deallocate()
+      tally.deallocate()
+      buffers.deinitialize(count: chunkCount)
+      buffers.deallocate()
+    }
+    for k in 0..<chunkCount {
+      rngs[2 * k] = SplitMix64(seed: seed, stream: UInt64(k))
+      rngs[2 * k + 1] = SplitMix64(seed: seed, stream: UInt64(k) | (1 << 62))
+    }
+    buffers.initialize(repeating: [], count: chunkCount)
+
+    let shareCDF = cumulative(segments.map(\.share))
+    let initialCDF = cumulative(pop.initial)
+    let arrivalCDF = cumulative(pop.arrivalPhases)
+    let shared = (
+      phase: SharedPointer(base: phase), segment: SharedPointer(base: segment),
+      rngs: SharedPointer(base: rngs), tally: SharedPointer(base: tally),
+      buffers: SharedPointer(base: buffers)
+    )
+
+    /// Draws segment and phase for the customers `[lo, hi)` of chunk `k`, counting them.
+    @Sendable func place(_ k: Int, _ lo: Int, _ hi: Int, _ phaseCDF: [Double]) {
+      let counts = shared.tally.base + (2 * k) * n
+      guard lo < hi else { return }
+      for customer in lo..<hi {
+        let s = draw(shareCDF, &shared.rngs.base[2 * k])
+        let i = draw(phaseCDF, &shared.rngs.base[2 * k])
+        shared.segment.base[customer] = UInt8(s)
+        shared.phase.base[customer] = UInt8(i)
+        counts[i] &+= 1
+      }
+    }
+
+    func parallel(_ body: @escaping @Sendable (Int) -> Void) {
+      DispatchQueue.concurrentPerform(iterations: workers) { w in
+        var k = w
+        while k < chunkCount {
+          body(k)
+          k += workers
+        }
+      }
+    }
+
+    func gather() -> (counts: [Double], entries: [Double]) {
+      var counts = [Double](repeating: 0, count: n)
+      var entries = [Double](repeating: 0, count: n)
+      for k in 0..<chunkCount {
+        for i in 0..<n {
+          counts[i] += Double(tally[(2 * k) * n + i])
+          entries[i] += Double(tally[(2 * k + 1) * n + i])
+        }
+      }
+      return (counts, entries)
+    }
+
+    tally.initialize(repeating: 0, count: chunkCount * 2 * n)
+    parallel { k in
+      let lo = k * chunkSize
+      place(k, lo, Swift.min(lo + chunkSize, pop.size), initialCDF)
+    }
+    var start = gather().counts
+
+    var result = SimulationResult(
+      scenario: scenario.name, engine: .individual, seed: seed,
+      phases: scenario.phases.map(\.name), channels: scenario.channels.map(\.name))
+    var exposureState = ExposureState(channels: scenario.channels)
+    let rowFormat = journeyLog.map { _ in LogFormat(scenario: scenario) }
+    if let journeyLog {
+      try Array("customer_id,period,phase,channels\n".utf8).withUnsafeBytes { try journeyLog.write($0) }
+    }
+
+    for t in 0..<horizon {
+      let active = pop.size + t * pop.arrivals
+      let spend = scenario.spend(at: t)
+      let p = exposureState.advance(spend: spend, phaseCounts: start)
+      let kernels = PeriodKernels(scenario: scenario, exposure: p, period: t)
+      let tables = AliasTables(kernels: kernels)
+      tally.update(repeating: 0, count: chunkCount * 2 * n)
+      let arrivalsLo = active
+      let arrivalsHi = active + pop.arrivals
+      let step = StepTables(tables)
+      defer { step.release() }
+
+      parallel { k in
+        let lo = k * chunkSize
+        let hi = Swift.min(lo + chunkSize, active)
+        if lo < hi {
+          if let rowFormat {
+            stepWithLog(
+              lo, hi, period: t, n: n, channels: cCount, tables: step, exposure: p, format: rowFormat,
+              phase: shared.phase.base, segment: shared.segment.base, rng: &shared.rngs.base[2 * k],
+              logRng: &shared.rngs.base[2 * k + 1], counts: shared.tally.base + (2 * k) * n,
+              entries: shared.tally.base + (2 * k + 1) * n, buffer: &shared.buffers.base[k])
+          } else {
+            stepFast(
+              lo, hi, n: n, tables: step, phase: shared.phase.base, segment: shared.segment.base,
+              rng: &shared.rngs.base[2 * k], counts: shared.tally.base + (2 * k) * n,
+              entries: shared.tally.base + (2 * k + 1) * n)
+          }
+        }
+        let alo = Swift.max(lo, arrivalsLo)
+        let ahi = Swift.min(lo + chunkSize, arrivalsHi)
+        if alo < ahi { place(k, alo, ahi, arrivalCDF) }
+      }
+      if let journeyLog {
+        for k in 0..<chunkCount where !buffers[k].isEmpty {
+          try buffers[k].withUnsafeBytes { try journeyLog.write($0) }
+          buffers[k].removeAll(keepingCapacity: true)
+        }
+      }
+      let (counts, entries) = gather()
+      result.record(start: start, entries: entries, spend: spend, exposure: p, phases: scenario.phases)
+      start = counts
+      progress?(t + 1)
+    }
+    result.phaseCounts.append(start)
+    return result
+  }
+
+  static func cumulative(_ weights: [Double]) -> [Double] {
+    let total = weights.reduce(0, +)
+    var acc = 0.0
+    var cdf = weights.map { w -> Double in
+      acc += w / total
+      return acc
+    }
+    if !cdf.isEmpty { cdf[cdf.count - 1] = 1 }
+    return cdf
+  }
+
+  static func draw(_ cdf: [Double], _ rng: inout SplitMix64) -> Int {
+    if cdf.count == 1 { return 0 }
+    let u = rng.uniform()
+    var i = 0
+    while i < cdf.count - 1 && u >= cdf[i] { i += 1 }
+    return i
+  }
+
+  /// The inner loop without a journey log.
+  static func stepFast(
+    _ lo: Int, _ hi: Int, n: Int, tables: StepTables, phase: UnsafeMutablePointer<UInt8>,
+    segment: UnsafeMutablePointer<UInt8>, rng: inout SplitMix64, counts: UnsafeMutablePointer<UInt64>,
+    entries: UnsafeMutablePointer<UInt64>
+  ) {
+    let slots = tables.slots
+    let offset = tables.offset
+    let shift = tables.shift
+    var g = rng
+    for customer in lo..<hi {
+      let ph = Int(phase[customer])
+      let table = Int(segment[customer]) &* n &+ ph
+      let u = g.next()
+      let slot = slots[offset[table] &+ Int(truncatingIfNeeded: u &>> shift[table])]
+      let usePrimary = UInt32(truncatingIfNeeded: u) < UInt32(truncatingIfNeeded: slot &>> 32)
+      let next = Int(truncatingIfNeeded: usePrimary ? slot & 0xFF : (slot &>> 8) & 0xFF)
+      phase[customer] = UInt8(truncatingIfNeeded: next)
+      counts[next] &+= 1
+      entries[next] &+= next != ph ? 1 : 0
+    }
+    rng = g
+  }
+
+  /// The inner loop with a journey log: the same draws as ``stepFast``, plus the outcome's
+  /// exposure pattern and the other channels from the log stream.
+  static func stepWithLog(
+    _ lo: Int, _ hi: Int, period t: Int, n: Int, channels cCount: Int, tables: StepTables,
+    exposure p: [Double], format: LogFormat, phase: UnsafeMutablePointer<UInt8>,
+    segment: UnsafeMutablePointer<UInt8>, rng: inout SplitMix64, logRng: inout SplitMix64,
+    counts: UnsafeMutablePointer<UInt64>, entries: UnsafeMutablePointer<UInt64>, buffer: inout [UInt8]
+  ) {
+    var g = rng
+    var h = logRng
+    buffer.reserveCapacity((hi - lo) * 32)
+    for customer in lo..<hi {
+      let ph = Int(phase[customer])
+      let table = Int(segment[customer]) &* n &+ ph
+      let u = g.next()
+      let index = tables.offset[table] &+ Int(truncatingIfNeeded: u &>> tables.shift[table])
+      let slot = tables.slots[index]
+      let usePrimary = UInt32(truncatingIfNeeded: u) < UInt32(truncatingIfNeeded: slot &>> 32)
+      let outcome = Int(usePrimary ? tables.primary[index] : tables.alias[index])
+      let next = Int(tables.outcomeNext[tables.outcomeOffset[table] &+ outcome])
+      var mask = tables.outcomePattern[tables.outcomeOffset[table] &+ outcome]
+      let relevant = tables.relevantMask[table]
+      for c in 0..<cCount where relevant & (1 << UInt64(c)) == 0 {
+        if h.uniform() < p[c] { mask |= 1 << UInt64(c) }
+      }
+      format.appendRow(customer: customer + 1, period: t, phase: ph, channels: mask, to: &buffer)
+      phase[customer] = UInt8(truncatingIfNeeded: next)
+      counts[next] &+= 1
+      entries[next] &+= next != ph ? 1 : 0
+    }
+    rng = g
+    logRng = h
+  }
+}
+
+/// The alias tables of one period as raw pointers for the workers.
+struct StepTables: @unchecked Sendable {
+  let slots: UnsafeMutablePointer<UInt64>
+  let primary: UnsafeMutablePointer<UInt32>
+  let alias: UnsafeMutablePointer<UInt32>
+  let offset: UnsafeMutablePointer<Int>
+  let shift: UnsafeMutablePointer<UInt64>
+  let outcomeOffset: UnsafeMutablePointer<Int>
+  let outcomeNext: UnsafeMutablePointer<UInt8>
+  let outcomePattern: UnsafeMutablePointer<UInt64>
+  let relevantMask: UnsafeMutablePointer<UInt64>
+
+  init(_ t: AliasTables) {
+    func copy<T>(_ a: [T]) -> UnsafeMutablePointer<T> {
+      let p = UnsafeMutablePointer<T>.allocate(capacity: Swift.max(a.count, 1))
+      p.initialize(from: a, count: a.count)
+      return p
+    }
+    slots = copy(t.slots)
+    primary = copy(t.primary)
+    alias = copy(t.alias)
+    offset = copy(t.offset)
+    shift = copy(t.shift)
+    outcomeOffset = copy(t.outcomeOffset)
+    outcomeNext = copy(t.outcomeNext)
+    outcomePattern = copy(t.outcomePattern)
+    relevantMask = copy(t.relevantMask)
+  }
+
+  func release() {
+    slots.deallocate()
+    primary.deallocate()
+    alias.deallocate()
+    offset.deallocate()
+    shift.deallocate()
+    outcomeOffset.deallocate()
+    outcomeNext.deallocate()
+    outcomePattern.deallocate()
+    relevantMask.deallocate()
+  }
+}
+
+/// Formats journey-log rows without going through `String`.
+struct LogFormat: Sendable {
+  let phaseNames: [[UInt8]]
+  let channelNames: [[UInt8]]
+
+  init(scenario: Scenario) {
+    phaseNames = scenario.phases.map { Array($0.name.utf8) }
+    channelNames = scenario.channels.map { Array($0.name.utf8) }
+  }
+
+  func appendRow(customer: Int, period: Int, phase: Int, channels: UInt64, to out: inout [UInt8]) {
+    appendInt(customer, &out)
+    out.append(UInt8(ascii: ","))
+    appendInt(period, &out)
+    out.append(UInt8(ascii: ","))
+    out.append(contentsOf: phaseNames[phase])
+    out.append(UInt8(ascii: ","))
+    var first = true
+    var mask = channels
+    while mask != 0 {
+      let c = mask.trailingZeroBitCount
+      if !first { out.append(UInt8(ascii: ";")) }
+      out.append(contentsOf: channelNames[c])
+      first = false
+      mask &= mask - 1
+    }
+    out.append(UInt8(ascii: "\n"))
+  }
+
+  private func appendInt(_ value: Int, _ out: inout [UInt8]) {
+    if value == 0 {
+      out.append(UInt8(ascii: "0"))
+      return
+    }
+    var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+      (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+    var count = 0
+    var v = value
+    withUnsafeMutableBytes(of: &digits) { buf in
+      while v > 0 {
+        buf[count] = UInt8(truncatingIfNeeded: 48 + v % 10)
+        v /= 10
+        count += 1
+      }
+      for d in stride(from: count - 1, through: 0, by: -1) { out.append(buf[d]) }
+    }
+  }
+}
+
+/// A scenario the chosen engine cannot run.
+public enum SimulationError: Error, CustomStringConvertible, Equatable, Sendable {
+  case tooManyCustomers(limit: Int)
+
+  public var description: String {
+    switch self {
+    case .tooManyCustomers(let limit):
+      return "population size plus arrivals over the horizon exceeds the individual engine's limit of \(limit) customers; use --engine cohort"
+    }
+  }
+}
+
+/// Runs a scenario on one of the engines.
+public enum Simulator {
+  /// Simulates `scenario` and returns its per-period figures.
+  ///
+  /// - Parameters:
+  ///   - engine: which engine draws the population.
+  ///   - seed: the run seed; defaults to the scenario's.
+  ///   - threads: worker threads for the individual engine (results do not depend on it).
+  ///   - journeyLog: receives the journey log (individual engine only).
+  ///   - progress: called with the number of periods done.
+  /// - Throws: ``SimulationError`` when the engine cannot run the scenario, and any error of
+  ///   the journey-log sink.
+  public static func run(
+    _ scenario: Scenario, engine: Engine, seed: UInt64? = nil, threads: Int = 1,
+    journeyLog: JourneyLogSink? = nil, progress: ((Int) -> Void)? = nil
+  ) throws -> SimulationResult {
+    let seed = seed ?? scenario.seed
+    switch engine {
+    case .individual:
+      return try IndividualEngine.run(
+        scenario, seed: seed, threads: threads, journeyLog: journeyLog, progress: progress)
+    case .cohort:
+      return CohortEngine.run(scenario, seed: seed)
+    case .expected:
+      return ExpectedEngine.run(scenario, seed: seed)
+    }
+  }
+}
