@@ -21,6 +21,7 @@ struct SharedPointer<T>: @unchecked Sendable {
 enum IndividualEngine {
   static let chunkSize = 1 << 15
   static let maxCustomers = Int(Int32.max)
+  static let lanes = 4
 
   static func run(
     _ scenario: Scenario, seed: UInt64, threads: Int, journeyLog: JourneyLogSink?,
@@ -38,11 +39,14 @@ enum IndividualEngine {
     let total = pop.size + capacity
     let chunkCount = Swift.max(1, (total + chunkSize - 1) / chunkSize)
     let workers = Swift.max(1, Swift.min(threads, chunkCount))
+    // Per chunk, `lanes` interleaved tallies of (phase, moved) so that consecutive
+    // customers rarely increment the same counter: cell `lane·2n + 2·phase + moved`.
+    let tallyBlock = lanes * 2 * n
 
     let phase = UnsafeMutablePointer<UInt8>.allocate(capacity: Swift.max(total, 1))
     let segment = UnsafeMutablePointer<UInt8>.allocate(capacity: Swift.max(total, 1))
     let rngs = UnsafeMutablePointer<SplitMix64>.allocate(capacity: chunkCount * 2)
-    let tally = UnsafeMutablePointer<UInt64>.allocate(capacity: chunkCount * 2 * n)
+    let tally = UnsafeMutablePointer<UInt64>.allocate(capacity: chunkCount * tallyBlock)
     let buffers = UnsafeMutablePointer<[UInt8]>.allocate(capacity: chunkCount)
     defer {
       phase.deallocate()
@@ -69,14 +73,14 @@ enum IndividualEngine {
 
     /// Draws segment and phase for the customers `[lo, hi)` of chunk `k`, counting them.
     @Sendable func place(_ k: Int, _ lo: Int, _ hi: Int, _ phaseCDF: [Double]) {
-      let counts = shared.tally.base + (2 * k) * n
+      let counts = shared.tally.base + k * tallyBlock
       guard lo < hi else { return }
       for customer in lo..<hi {
         let s = draw(shareCDF, &shared.rngs.base[2 * k])
         let i = draw(phaseCDF, &shared.rngs.base[2 * k])
         shared.segment.base[customer] = UInt8(s)
         shared.phase.base[customer] = UInt8(i)
-        counts[i] &+= 1
+        counts[2 * i] &+= 1
       }
     }
 
@@ -94,15 +98,18 @@ enum IndividualEngine {
       var counts = [Double](repeating: 0, count: n)
       var entries = [Double](repeating: 0, count: n)
       for k in 0..<chunkCount {
-        for i in 0..<n {
-          counts[i] += Double(tally[(2 * k) * n + i])
-          entries[i] += Double(tally[(2 * k + 1) * n + i])
+        for lane in 0..<lanes {
+          let block = tally + k * tallyBlock + lane * 2 * n
+          for i in 0..<n {
+            counts[i] += Double(block[2 * i] &+ block[2 * i + 1])
+            entries[i] += Double(block[2 * i + 1])
+          }
         }
       }
       return (counts, entries)
     }
 
-    tally.initialize(repeating: 0, count: chunkCount * 2 * n)
+    tally.initialize(repeating: 0, count: chunkCount * tallyBlock)
     parallel { k in
       let lo = k * chunkSize
       place(k, lo, Swift.min(lo + chunkSize, pop.size), initialCDF)
@@ -124,7 +131,7 @@ enum IndividualEngine {
       let p = exposureState.advance(spend: spend, phaseCounts: start)
       let kernels = PeriodKernels(scenario: scenario, exposure: p, period: t)
       let tables = AliasTables(kernels: kernels)
-      tally.update(repeating: 0, count: chunkCount * 2 * n)
+      tally.update(repeating: 0, count: chunkCount * tallyBlock)
       let arrivalsLo = active
       let arrivalsHi = active + pop.arrivals
       let step = StepTables(tables)
@@ -138,13 +145,12 @@ enum IndividualEngine {
             stepWithLog(
               lo, hi, period: t, n: n, channels: cCount, tables: step, exposure: p, format: rowFormat,
               phase: shared.phase.base, segment: shared.segment.base, rng: &shared.rngs.base[2 * k],
-              logRng: &shared.rngs.base[2 * k + 1], counts: shared.tally.base + (2 * k) * n,
-              entries: shared.tally.base + (2 * k + 1) * n, buffer: &shared.buffers.base[k])
+              logRng: &shared.rngs.base[2 * k + 1], tally: shared.tally.base + k * tallyBlock,
+              buffer: &shared.buffers.base[k])
           } else {
             stepFast(
               lo, hi, n: n, tables: step, phase: shared.phase.base, segment: shared.segment.base,
-              rng: &shared.rngs.base[2 * k], counts: shared.tally.base + (2 * k) * n,
-              entries: shared.tally.base + (2 * k + 1) * n)
+              rng: &shared.rngs.base[2 * k], tally: shared.tally.base + k * tallyBlock)
           }
         }
         let alo = Swift.max(lo, arrivalsLo)
@@ -188,9 +194,9 @@ enum IndividualEngine {
   /// The inner loop without a journey log.
   static func stepFast(
     _ lo: Int, _ hi: Int, n: Int, tables: StepTables, phase: UnsafeMutablePointer<UInt8>,
-    segment: UnsafeMutablePointer<UInt8>, rng: inout SplitMix64, counts: UnsafeMutablePointer<UInt64>,
-    entries: UnsafeMutablePointer<UInt64>
+    segment: UnsafeMutablePointer<UInt8>, rng: inout SplitMix64, tally: UnsafeMutablePointer<UInt64>
   ) {
+    let twoN = 2 * n
     let slots = tables.slots
     let offset = tables.offset
     let shift = tables.shift
@@ -203,8 +209,7 @@ enum IndividualEngine {
       let usePrimary = UInt32(truncatingIfNeeded: u) < UInt32(truncatingIfNeeded: slot &>> 32)
       let next = Int(truncatingIfNeeded: usePrimary ? slot & 0xFF : (slot &>> 8) & 0xFF)
       phase[customer] = UInt8(truncatingIfNeeded: next)
-      counts[next] &+= 1
-      entries[next] &+= next != ph ? 1 : 0
+      tally[(customer & (lanes - 1)) &* twoN &+ 2 &* next &+ (next != ph ? 1 : 0)] &+= 1
     }
     rng = g
   }
@@ -215,8 +220,9 @@ enum IndividualEngine {
     _ lo: Int, _ hi: Int, period t: Int, n: Int, channels cCount: Int, tables: StepTables,
     exposure p: [Double], format: LogFormat, phase: UnsafeMutablePointer<UInt8>,
     segment: UnsafeMutablePointer<UInt8>, rng: inout SplitMix64, logRng: inout SplitMix64,
-    counts: UnsafeMutablePointer<UInt64>, entries: UnsafeMutablePointer<UInt64>, buffer: inout [UInt8]
+    tally: UnsafeMutablePointer<UInt64>, buffer: inout [UInt8]
   ) {
+    let twoN = 2 * n
     var g = rng
     var h = logRng
     buffer.reserveCapacity((hi - lo) * 32)
@@ -236,8 +242,7 @@ enum IndividualEngine {
       }
       format.appendRow(customer: customer + 1, period: t, phase: ph, channels: mask, to: &buffer)
       phase[customer] = UInt8(truncatingIfNeeded: next)
-      counts[next] &+= 1
-      entries[next] &+= next != ph ? 1 : 0
+      tally[(customer & (lanes - 1)) &* twoN &+ 2 &* next &+ (next != ph ? 1 : 0)] &+= 1
     }
     rng = g
     logRng = h
