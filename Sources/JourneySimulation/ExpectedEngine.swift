@@ -1,3 +1,4 @@
+import JourneyLinearAlgebra
 import JourneyModel
 
 /// The expected engine: the exact mean recursion `x(t+1) = x(t) · P̄(t) + arrivals` per
@@ -23,7 +24,8 @@ enum ExpectedEngine {
       var entries = [Double](repeating: 0, count: n)
       for s in segments.indices {
         let pbar = meanTransitionMatrix(kernels, segment: s, n: n)
-        let next = MeanStep.vectorTimesMatrix(x[s], pbar, n)
+        // x(t+1) = x(t)·P̄ = (P̄ᵀ x(t)ᵀ)ᵀ through BLAS dgemv.
+        let next = Matrix(rows: n, cols: n, rowMajor: pbar).multiply(x[s], transpose: true)
         for j in 0..<n { entries[j] += next[j] - x[s][j] * pbar[j * n + j] }
         x[s] = next
         let arrivals = Double(pop.arrivals) * segments[s].share
@@ -50,16 +52,5 @@ enum ExpectedEngine {
       for (k, j) in kernel.targets.enumerated() { pbar[i * n + j] += row[k] }
     }
     return pbar
-  }
-}
-
-/// `y = x · P` for a row vector `x` and a row-major `n×n` matrix `P`.
-enum MeanStep {
-  static func vectorTimesMatrix(_ x: [Double], _ p: [Double], _ n: Int) -> [Double] {
-    var y = [Double](repeating: 0, count: n)
-    for i in 0..<n where x[i] != 0 {
-      for j in 0..<n { y[j] += x[i] * p[i * n + j] }
-    }
-    return y
   }
 }

@@ -63,3 +63,43 @@ import _JourneyTestSupport
     #expect(try Simulator.run(scenario, engine: engine) == Simulator.run(scenario, engine: engine))
   }
 }
+
+@Suite struct ChainAnalyticsTests {
+  /// A three-phase funnel without channels: aware → considering (0.5) or lost (0.25),
+  /// considering → purchased (0.2) or lost (0.3); purchased and lost absorbing.
+  /// By hand: from considering, P(convert) = 0.2/0.5 = 0.4 and E[T | convert] = 1/0.5 = 2;
+  /// from aware, P = 0.5/0.75 · 0.4 = 4/15, E[T | convert] = 1/0.75 + 2 = 10/3.
+  @Test func funnelByHand() throws {
+    var p = TransitionParameters(phaseCount: 4, channelCount: 0)
+    p.setProbability(0, 1, 0.5)
+    p.setProbability(0, 3, 0.25)
+    p.setProbability(1, 2, 0.2)
+    p.setProbability(1, 3, 0.3)
+    let phases = [Phase(name: "aware"), Phase(name: "considering"),
+                  Phase(name: "purchased", isConversion: true, value: 1), Phase(name: "lost", isAbsorbing: true)]
+    let scenario = Scenario(
+      name: "funnel", horizon: 4,
+      population: .init(size: 100, initial: [1, 0, 0, 0], arrivalPhases: [1, 0, 0, 0]),
+      phases: phases, channels: [], segments: [Segment(name: "all", share: 1, parameters: p)])
+    let a = try ChainAnalytics(scenario: scenario)
+    let f = a.segments[0]
+    #expect(abs(f.conversionProbability[0] - 4.0 / 15) < 1e-12)
+    #expect(abs(f.conversionProbability[1] - 0.4) < 1e-12)
+    #expect(f.conversionProbability[3] == 0)
+    #expect(abs((f.periodsToConversion[0] ?? 0) - 10.0 / 3) < 1e-12)
+    #expect(abs((f.periodsToConversion[1] ?? 0) - 2) < 1e-12)
+    #expect(f.periodsToConversion[3] == nil)
+    // To absorption (purchased and lost are both absorbing): t = N·1 = [1/0.75 + 0.5/0.75·2, 2].
+    #expect(abs((f.periodsToAbsorption[1] ?? 0) - 2) < 1e-12)
+    #expect(abs((f.periodsToAbsorption[0] ?? 0) - (1 / 0.75 + (0.5 / 0.75) * 2)) < 1e-12)
+  }
+
+  @Test func webshopFiguresAreProbabilities() throws {
+    let a = try ChainAnalytics(scenario: Fixtures.webshop())
+    for f in a.segments {
+      #expect(f.conversionProbability.allSatisfy { $0 >= 0 && $0 <= 1 })
+      // loyal customers purchase again before they are lost with probability > 0
+      #expect(f.conversionProbability[5] > 0.5)
+    }
+  }
+}
