@@ -1,0 +1,66 @@
+import ArgumentParser
+import Foundation
+import JourneyModel
+import JourneySimulation
+
+struct Bench: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Measure throughput (build with -c release).",
+    discussion: """
+      Prints one figure per line: NAME VALUE UNIT. Each figure is the best of --repeat runs.
+
+      Example:
+        swift run -c release journey bench
+      """
+  )
+
+  @Option(help: "The benchmark scenario.")
+  var scenario: String = "scenarios/bench.yaml"
+
+  @Option(help: "Worker threads for the individual engine.")
+  var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+  @Option(help: "Runs per figure; the best is reported.")
+  var `repeat`: Int = 5
+
+  func validate() throws {
+    guard threads >= 1 else { throw ValidationError("Please give '--threads' of at least 1.") }
+    guard `repeat` >= 1 else { throw ValidationError("Please give '--repeat' of at least 1.") }
+  }
+
+  func run() throws {
+    #if DEBUG
+      FileHandle.standardError.write(Data("warning: debug build; figures are meaningless, use -c release\n".utf8))
+    #endif
+    let spec = try Scenario.load(path: scenario)
+    let horizon = Double(spec.horizon)
+    let initialSteps = Double(spec.population.size) * horizon
+    let arrivalSteps = Double(spec.population.arrivals) * horizon * (horizon - 1) / 2
+    let steps = initialSteps + arrivalSteps
+    let individual = try measure { _ = try Simulator.run(spec, engine: .individual, threads: threads) }
+    line("individual_customer_steps_per_s", steps / individual, "customer-steps/s")
+
+    var big = spec
+    big.population.size = 1_000_000_000
+    let cohort = try measure(inner: 20) { _ = try Simulator.run(big, engine: .cohort) }
+    line("cohort_forecast_ms_n1e9", cohort * 1_000, "ms/forecast(\(spec.horizon) periods)")
+    let expected = try measure(inner: 20) { _ = try Simulator.run(big, engine: .expected) }
+    line("expected_forecast_ms", expected * 1_000, "ms/forecast(\(spec.horizon) periods)")
+  }
+
+  /// Best wall time over `repeat` runs of `inner` calls, per call.
+  func measure(inner: Int = 1, _ body: () throws -> Void) throws -> Double {
+    var fastest = Double.infinity
+    for _ in 0..<`repeat` {
+      let start = DispatchTime.now().uptimeNanoseconds
+      for _ in 0..<inner { try body() }
+      let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / Double(inner)
+      fastest = Swift.min(fastest, seconds)
+    }
+    return fastest
+  }
+
+  func line(_ name: String, _ value: Double, _ unit: String) {
+    print("\(name) \(String(format: value >= 1000 ? "%.4g" : "%.3f", value)) \(unit)")
+  }
+}
