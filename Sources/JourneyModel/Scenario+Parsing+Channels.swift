@@ -18,7 +18,7 @@ extension ScenarioParser {
         reader.error(.type, at: e.keyNode, e.path, "expected a channel name, found an empty string")
         continue
       }
-      declaredChannels.insert(e.key)
+      declaredChannels.append(e.key)
       guard
         let f = reader.fields(
           e.value, e.path, known: ["spend", "adstock", "reach", "organic"], expected: "a channel mapping")

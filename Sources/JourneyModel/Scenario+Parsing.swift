@@ -159,7 +159,7 @@ final class ScenarioParser {
   var channels: [Channel] = []
   var channelIndex: [String: Int] = [:]
   /// Every name under `channels`, including channels with errors.
-  var declaredChannels: Set<String> = []
+  var declaredChannels: [String] = []
   var channelsComplete = true
   /// Every phase name read, including phases with errors.
   var declaredPhases: Set<String> = []
@@ -212,7 +212,6 @@ final class ScenarioParser {
   // MARK: Names
 
   var phaseNames: String { phases.map(\.name).joined(separator: ", ") }
-  var channelNames: String { channels.map(\.name).joined(separator: ", ") }
 
   /// The index of a phase, reporting unknown names (unless the phase list itself is broken).
   func phase(_ name: String, at node: Node, _ path: String) -> Int? {
@@ -226,7 +225,9 @@ final class ScenarioParser {
   func channel(_ name: String, at node: Node, _ path: String) -> Int? {
     if let c = channelIndex[name] { return c }
     if channelsComplete && !declaredChannels.contains(name) {
-      let expected = channels.isEmpty ? "no channels are declared" : "expected one of: \(channelNames)"
+      let expected =
+        declaredChannels.isEmpty
+        ? "no channels are declared" : "expected one of: \(declaredChannels.joined(separator: ", "))"
       reader.error(.unknownName, at: node, path, "unknown channel '\(name)'; \(expected)")
     }
     return nil
