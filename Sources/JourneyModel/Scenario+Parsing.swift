@@ -1,66 +1,72 @@
-// # Scenario file format
-//
-// A scenario is one YAML (or JSON) document. Unknown keys are errors; so are duplicate
-// keys, duplicate names, numbers out of range, NaN and infinities. Every error names the
-// file, line, column and YAML path (`transitions.aware.considering`, `phases[3].value`,
-// `channels.tv.reach.half`), and all errors in a file are reported together.
-//
-// | key | type | default | meaning |
-// | --- | --- | --- | --- |
-// | `name` | string | required | scenario name |
-// | `period` | `day` \| `week` \| `month` | `week` | length of one step |
-// | `horizon` | integer 1…100000 | required | number of periods `T` |
-// | `seed` | integer 0…2⁶⁴−1 | `0` | random seed |
-// | `population` | mapping | required | see below |
-// | `phases` | list (1…64) | required | see below |
-// | `transitions` | mapping | none | baseline probabilities per period |
-// | `channels` | mapping (0…64) | none | paid and organic touchpoints |
-// | `effects` | mapping | none | log-odds lifts of channel exposure |
-// | `segments` | list | one segment `all`, share 1 | population segments |
-// | `seasonality` | list of numbers > 0 | none | odds multipliers, cyclic |
-//
-// **population**
-// - `size`: integer ≥ 1 (at most 10¹²), required: customers at period 0.
-// - `initial`: `{phase: share}`, shares in [0, 1] summing to 1 (±1e-9); phases left out
-//   get 0. Default: everyone in the first phase.
-// - `arrivals`: new customers per period, either an integer ≥ 0 (they enter the first
-//   phase) or `{ count: integer ≥ 0, phases: {phase: share} }`. Default 0.
-//
-// **phases**: a list; each entry is a name, or `{ name, conversion: bool (false),
-// value: number ≥ 0 (0), absorbing: bool (false) }`. Names are unique, non-empty and do
-// not contain `->`. Entering a conversion phase counts as a conversion worth `value`.
-//
-// **transitions**: `{origin: {target: probability}}`. Probabilities are in [0, 1] and a
-// row's listed probabilities sum to at most 1 (+1e-9); staying in the origin is the
-// remainder, so the origin itself may not be listed. An absorbing phase has no row.
-//
-// **channels**: `{name: channel}`, where a channel is either paid,
-// `{ spend, adstock: λ in [0, 1) (0), reach: { max in (0, 1] (1), half > 0 (required),
-// shape > 0 (1) } }`, or organic, `{ organic: { driver: phase, rate: ≥ 0 } }`
-// (exposure `1 − exp(−rate · n_driver / N)`).
-// `spend` is a number ≥ 0 per period, a list of numbers ≥ 0 (one per period, at least
-// `horizon` of them), or a mapping with exactly one of `per_period: number`, the period's
-// own word (`daily`, `weekly` or `monthly`: number) or `values: [numbers]`, plus optional
-// `flights: [{from, to, scale ≥ 0}]` (periods `from…to` inclusive, 0 ≤ from ≤ to <
-// horizon; overlapping flights multiply), `on: integer ≥ 1` and `off: integer ≥ 0`
-// (pulsing: `on` periods with spend, then `off` without, from period 0; both or neither)
-// and `scale: number ≥ 0` (an overall multiplier). Periods are numbered from 0.
-//
-// **effects**: `{"from->to": {channel: lift}}` (white space around `->` allowed); a lift
-// is a finite log-odds change `β` when the customer met the channel. The transition must
-// be declared under `transitions` (globally or, for a segment's effects, in that
-// segment). At most 12 channels may have non-zero effects out of one origin phase.
-//
-// **segments**: a list of `{ name, share in (0, 1], transitions, effects }`; shares sum
-// to 1 (±1e-9). A segment's `transitions` rows override or extend the global rows entry
-// by entry; its `effects` override the global effects channel by channel.
-//
-// **seasonality**: a non-empty list of finite numbers > 0; period `t` multiplies the
-// baseline odds of leaving any phase by `seasonality[t % count]`.
-
 import Foundation
 import Yams
 
+/// Reading scenario files.
+///
+/// # Scenario file format
+///
+/// A scenario is one YAML (or JSON) document. Unknown keys are errors; so are duplicate
+/// keys, duplicate names, numbers out of range, NaN and infinities. Every error names the
+/// file, line, column and YAML path (`transitions.aware.considering`, `phases[3].value`,
+/// `channels.tv.reach.half`), and all errors in a file are reported together.
+///
+/// | key | type | default | meaning |
+/// | --- | --- | --- | --- |
+/// | `name` | string | required | scenario name |
+/// | `period` | `day` \| `week` \| `month` | `week` | length of one step |
+/// | `horizon` | integer 1…100000 | required | number of periods `T` |
+/// | `seed` | integer 0…2⁶⁴−1 | `0` | random seed |
+/// | `population` | mapping | required | see below |
+/// | `phases` | list (1…64) | required | see below |
+/// | `transitions` | mapping | none | baseline probabilities per period |
+/// | `channels` | mapping (0…64) | none | paid and organic touchpoints |
+/// | `effects` | mapping | none | log-odds lifts of channel exposure |
+/// | `segments` | list | one segment `all`, share 1 | population segments |
+/// | `seasonality` | list of numbers > 0 | none | odds multipliers, cyclic |
+///
+/// **population**
+/// - `size`: integer ≥ 1 (at most 10¹²), required: customers at period 0.
+/// - `initial`: `{phase: share}`, shares in [0, 1] summing to 1 (±1e-9); phases left out
+///   get 0. Default: everyone in the first phase.
+/// - `arrivals`: new customers per period, either an integer ≥ 0 (at most 10¹²; they
+///   enter the first phase) or `{ count: integer ≥ 0, phases: {phase: share} }`. Default 0.
+///
+/// Numbers follow YAML: `1000000`, `1_000_000` and `1e6` are the same number; a quoted
+/// `"0.5"` is text, not a number. Whole numbers are expected for counts and periods.
+///
+/// **phases**: a list; each entry is a name, or `{ name, conversion: bool (false),
+/// value: number ≥ 0 (0), absorbing: bool (false) }`. Names are unique, non-empty and do
+/// not contain `->`. Entering a conversion phase counts as a conversion worth `value`.
+///
+/// **transitions**: `{origin: {target: probability}}`. Probabilities are in [0, 1] and a
+/// row's listed probabilities sum to at most 1 (+1e-9); staying in the origin is the
+/// remainder, so the origin itself may not be listed. An absorbing phase has no row.
+///
+/// **channels**: `{name: channel}`, where a channel is either paid,
+/// `{ spend, adstock: λ in [0, 1) (0), reach: { max in (0, 1] (1), half > 0 (required),
+/// shape > 0 (1) } }`, or organic, `{ organic: { driver: phase, rate: ≥ 0 } }`
+/// (exposure `1 − exp(−rate · n_driver / N)`).
+/// `spend` is a number ≥ 0 per period, a list of numbers ≥ 0 (one per period, at least
+/// `horizon` of them), or a mapping with exactly one of `per_period: number`, the period's
+/// own word (`daily`, `weekly` or `monthly`: number) or `values: [numbers]`, plus optional
+/// `flights: [{from, to, scale ≥ 0}]` (periods `from…to` inclusive, 0 ≤ from ≤ to <
+/// horizon; overlapping flights multiply), `on: integer ≥ 1` and `off: integer ≥ 0`
+/// (each at most 100000)
+/// (pulsing: `on` periods with spend, then `off` without, from period 0; both or neither)
+/// and `scale: number ≥ 0` (an overall multiplier). Periods are numbered from 0.
+///
+/// **effects**: `{"from->to": {channel: lift}}` (white space around `->` allowed); a lift
+/// is a finite log-odds change `β` when the customer met the channel. The transition must
+/// be declared under `transitions`: a global effect globally or in some segment (it applies
+/// in the segments where the transition exists), a segment's effect globally or in that
+/// segment. At most 12 channels may have non-zero effects out of one origin phase.
+///
+/// **segments**: a list of `{ name, share in (0, 1], transitions, effects }`; shares sum
+/// to 1 (±1e-9). A segment's `transitions` rows override or extend the global rows entry
+/// by entry; its `effects` override the global effects channel by channel.
+///
+/// **seasonality**: a non-empty list of finite numbers > 0; period `t` multiplies the
+/// baseline odds of leaving any phase by `seasonality[t % count]`.
 extension Scenario {
   /// Reads and validates a scenario file (YAML or JSON).
   ///
