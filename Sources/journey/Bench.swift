@@ -37,19 +37,19 @@ struct Bench: ParsableCommand {
     let initialSteps = Double(spec.population.size) * horizon
     let arrivalSteps = Double(spec.population.arrivals) * horizon * (horizon - 1) / 2
     let steps = initialSteps + arrivalSteps
-    let individual = try measure { _ = try Simulator.run(spec, engine: .individual, threads: threads) }
+    let individual = try timed(inner: 1) { _ = try Simulator.run(spec, engine: .individual, threads: threads) }
     line("individual_customer_steps_per_s", steps / individual, "customer-steps/s")
 
     var big = spec
     big.population.size = 1_000_000_000
-    let cohort = try measure(inner: 20) { _ = try Simulator.run(big, engine: .cohort) }
+    let cohort = try timed(inner: 20) { _ = try Simulator.run(big, engine: .cohort) }
     line("cohort_forecast_ms_n1e9", cohort * 1_000, "ms/forecast(\(spec.horizon) periods)")
-    let expected = try measure(inner: 20) { _ = try Simulator.run(big, engine: .expected) }
+    let expected = try timed(inner: 20) { _ = try Simulator.run(big, engine: .expected) }
     line("expected_forecast_ms", expected * 1_000, "ms/forecast(\(spec.horizon) periods)")
   }
 
   /// Best wall time over `repeat` runs of `inner` calls, per call.
-  func measure(inner: Int = 1, _ body: () throws -> Void) throws -> Double {
+  func timed(inner: Int = 1, _ body: () throws -> Void) throws -> Double {
     var fastest = Double.infinity
     for _ in 0..<`repeat` {
       let start = DispatchTime.now().uptimeNanoseconds
