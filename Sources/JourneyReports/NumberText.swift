@@ -34,7 +34,7 @@ public enum NumberText {
       indent + row.enumerated().map { i, cell in
         let pad = String(repeating: " ", count: widths[i] - cell.count)
         return i == 0 ? cell + pad : pad + cell
-      }.joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+      }.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
     }.joined(separator: "\n") + "\n"
   }
 }
