@@ -103,3 +103,31 @@ import _JourneyTestSupport
     }
   }
 }
+
+/// The same 4-standard-error agreement on every shipped scenario, scaled to 5,000 customers.
+@Suite struct ShippedScenarioAgreementTests {
+  static let names = ["b2c.yaml", "b2b.yaml", "word-of-mouth.yaml", "bench.yaml"]
+
+  @Test func everyShippedScenarioIsCovered() {
+    #expect(Set(RepositoryFiles.scenarioNames).isSubset(of: Set(Self.names)))
+  }
+
+  @Test(arguments: names, [Engine.individual, .cohort])
+  func meansMatchExpectedEngine(name: String, engine: Engine) throws {
+    let scenario = try RepositoryFiles.scenario(name, size: 5_000)
+    let expected = try Simulator.run(scenario, engine: .expected)
+    let runs = try (0..<EngineAgreementTests.replicates).map { r in
+      EngineAgreementTests.figures(try Simulator.run(scenario, engine: engine, seed: UInt64(77 + r), threads: 2))
+    }
+    let bad = ReplicateSummary(runs).outliers(against: EngineAgreementTests.figures(expected))
+    #expect(bad.isEmpty, "\(name) \(engine): figures outside 4 SE at indices \(bad)")
+  }
+
+  @Test(arguments: names)
+  func shippedScenarioIsBitIdenticalOnOneTwoAndEightThreads(name: String) throws {
+    let scenario = try RepositoryFiles.scenario(name, size: 100_000)
+    let one = try Simulator.run(scenario, engine: .individual, threads: 1)
+    #expect(try one == Simulator.run(scenario, engine: .individual, threads: 2))
+    #expect(try one == Simulator.run(scenario, engine: .individual, threads: 8))
+  }
+}

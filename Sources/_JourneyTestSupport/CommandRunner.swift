@@ -1,0 +1,47 @@
+import Foundation
+
+/// Runs the built `journey` executable, as a user would.
+public enum CommandRunner {
+  public struct Outcome {
+    public let status: Int32
+    public let stdout: String
+    public let stderr: String
+  }
+
+  /// The `journey` binary next to the test bundle.
+  public static var executable: URL {
+    var dir = Bundle.main.bundleURL
+    if dir.pathExtension == "xctest" || dir.lastPathComponent.hasSuffix(".xctest") {
+      dir = dir.deletingLastPathComponent()
+    }
+    let candidate = dir.appendingPathComponent("journey")
+    if FileManager.default.fileExists(atPath: candidate.path) { return candidate }
+    return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("journey")
+  }
+
+  /// Runs `journey arguments…` in `directory` (the repository root by default).
+  public static func run(_ arguments: [String], in directory: String? = nil) throws -> Outcome {
+    let process = Process()
+    process.executableURL = executable
+    process.arguments = arguments
+    process.currentDirectoryURL = URL(fileURLWithPath: directory ?? RepositoryFiles.root.path)
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    let errData = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return Outcome(
+      status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+      stderr: String(decoding: errData, as: UTF8.self))
+  }
+
+  /// A new empty temporary directory.
+  public static func temporaryDirectory() throws -> String {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("journeykit-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url.path
+  }
+}

@@ -1,0 +1,31 @@
+import Foundation
+import JourneyModel
+
+/// Paths of files shipped in the repository, found from this source file's location.
+public enum RepositoryFiles {
+  /// The repository root.
+  public static let root: URL = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+  public static func path(_ relative: String) -> String {
+    root.appendingPathComponent(relative).path
+  }
+
+  /// Every scenario under `scenarios/`, by file name.
+  public static var scenarioNames: [String] {
+    let dir = root.appendingPathComponent("scenarios")
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
+    return names.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".json") }.sorted()
+  }
+
+  /// Loads `scenarios/<name>`, optionally scaled to `size` customers (arrivals scaled alike).
+  public static func scenario(_ name: String, size: Int? = nil) throws -> Scenario {
+    var s = try Scenario.load(path: path("scenarios/" + name))
+    if let size {
+      let factor = Double(size) / Double(s.population.size)
+      s.population.arrivals = Int((Double(s.population.arrivals) * factor).rounded())
+      s.population.size = size
+    }
+    return s
+  }
+}
