@@ -43,7 +43,8 @@ struct Validate: ParsableCommand {
 
   /// `OK path (N phases, M channels, S segments, horizon T periods)`.
   static func summary(of scenario: Scenario, path: String) -> String {
-    "OK \(path) (\(scenario.phaseCount) phases, \(scenario.channelCount) channels, "
-      + "\(scenario.segments.count) segments, horizon \(scenario.horizon) periods)"
+    func count(_ n: Int, _ word: String) -> String { "\(n) \(word)" + (n == 1 ? "" : "s") }
+    return "OK \(path) (\(count(scenario.phaseCount, "phase")), \(count(scenario.channelCount, "channel")), "
+      + "\(count(scenario.segments.count, "segment")), horizon \(count(scenario.horizon, "period")))"
   }
 }
