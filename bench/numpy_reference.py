@@ -6,9 +6,10 @@ Measures, on the benchmark scenario (scenarios/bench.yaml), the same two figures
 
   numpy_individual_customer_steps_per_s  individual engine: one int8 phase per customer;
       per period every customer's exposures to the channels relevant to its phase (one
-      float32 uniform per relevant-channel slot), its row picked from a precomputed
-      (phase, exposure pattern) table and its next phase drawn with one uniform against
-      that cumulative row (one np.searchsorted over all rows at once).
+      float32 uniform per relevant-channel slot, compared with the channel's reach), its
+      row picked from a precomputed (phase, exposure pattern) table and its next phase
+      drawn with one float64 uniform against that cumulative row (gather + compare per
+      target column; all indices uint8, all buffers preallocated, ops in place).
   numpy_cohort_forecast_ms_n1e9          cohort engine with the population set to 10^9:
       per phase, rng.binomial per channel and branch splits the count over exposure
       patterns, rng.multinomial splits each pattern's count over the targets.
@@ -266,7 +267,12 @@ def expected_run(model, size):
 
 
 class Individual:
-    """Layout shared by all periods: rows (phase, pattern) and outcomes (row, target)."""
+    """Layout shared by all periods.
+
+    Row r = (phase i, exposure pattern) with r = row_off[i] + pattern, where bit b of the
+    pattern is exposure to relevant[i][b]; at most 255 rows (uint8). Outcome o = r * M + s
+    means "row r, then targets[i][s]" (M = most targets of any phase; padded slots repeat
+    the last target and are never drawn)."""
 
     def __init__(self, model):
         self.m = model
@@ -275,73 +281,69 @@ class Individual:
         self.K = max(self.k)
         npat = [1 << k for k in self.k]
         self.row_off = np.concatenate([[0], np.cumsum(npat)])[:-1]
-        R = int(sum(npat))
-        if 2 * R > 255:
-            fail("too many exposure patterns for the uint8 row index")
-        self.R = R
-        # outcome o of row r: target phase, and whether it is a conversion entry
-        tgt, convent, row_of, first = [], [], [], np.zeros(R, dtype=np.intp)
+        self.R = R = int(sum(npat))
+        self.M = M = max(len(t) for t in model.targets)
+        if R * M > 256:
+            fail("too many (phase, exposure pattern, target) outcomes for uint8 indices")
+        self.row_off8 = self.row_off.astype(np.uint8)
+        self.target_of = np.zeros(R * M, dtype=np.int8)
+        self.conv_entry = np.zeros(R * M, dtype=bool)
         for i in range(n):
+            tg = model.targets[i]
             for pat in range(npat[i]):
                 r = self.row_off[i] + pat
-                first[r] = len(tgt)
-                for j in model.targets[i]:
-                    tgt.append(j)
-                    convent.append(model.conversion[j] and j != i)
-                    row_of.append(r)
-        self.target_of = np.array(tgt, dtype=np.int8)
-        self.conv_entry = np.array(convent, dtype=bool)
-        self.row_of = np.array(row_of, dtype=np.intp)
-        self.first = first
-        self.O = len(tgt)
-        # per phase: 2 * row offset (rows live at [2r, 2r + 1.5) on the searchsorted axis,
-        # so float rounding of 2r + u can never spill into the next row)
-        self.base2 = (2 * self.row_off).astype(np.uint8)
+                for s in range(M):
+                    j = tg[min(s, len(tg) - 1)]
+                    self.target_of[r * M + s] = j
+                    self.conv_entry[r * M + s] = s < len(tg) and model.conversion[j] and j != i
 
     def tables(self, p):
-        """Per-period tables: exposure thresholds (K, n) float32 and the global CDF (O,)."""
+        """Per-period tables: exposure thresholds thr[b, phase] (float32) and cumulative
+        rows cum[s, r] = P(target index <= s | row r) for s < M - 1 (2.0 where padded)."""
         m = self.m
         thr = np.zeros((self.K, m.n), dtype=np.float32)
         for i, rel in enumerate(m.relevant):
             thr[:len(rel), i] = p[rel]
-        G = np.empty(self.O)
+        cum = np.full((self.M - 1, self.R), 2.0)
         for i in range(m.n):
-            rows = m.rows(i)
-            cum = np.cumsum(rows, axis=1)
-            cum[:, -1] = 1.5  # last outcome takes all of [c_{m-2}, 1.5)
-            r = self.row_off[i] + np.arange(rows.shape[0])
-            G[self.first[r][:, None] + np.arange(rows.shape[1])[None, :]] = 2.0 * r[:, None] + cum
-        return thr, G
+            c = np.cumsum(m.rows(i), axis=1)[:, :-1]  # the last target takes the remainder
+            cum[:c.shape[1], self.row_off[i]:self.row_off[i] + c.shape[0]] = c.T
+        return thr, cum
 
     def run(self, seed):
-        m, N, K = self.m, self.m.size, self.K
+        m, N, K, M = self.m, self.m.size, self.K, self.M
         rng = np.random.Generator(np.random.PCG64(seed))
-        # initial phases
         phase = np.searchsorted(np.cumsum(m.initial)[:-1], rng.random(N), side="right").astype(np.int8)
         counts = np.bincount(phase, minlength=m.n).astype(np.float64)
-        U = np.empty((K, N), dtype=np.float32)
+        U = np.empty((K, N), dtype=np.float32)   # exposure uniforms, one row per channel slot
+        u = np.empty(N)                          # next-phase uniform
         thr_c = np.empty(N, dtype=np.float32)
+        cum_c = np.empty(N)
         bit = np.empty(N, dtype=bool)
-        row2 = np.empty(N, dtype=np.uint8)
+        bit8 = bit.view(np.uint8)
+        row = np.empty(N, dtype=np.uint8)
         tmp8 = np.empty(N, dtype=np.uint8)
-        u = np.empty(N)
-        pidx = np.empty(N, dtype=np.intp)
+        outcome = np.empty(N, dtype=np.uint8)
         conversions = np.zeros(m.horizon, dtype=np.int64)
         for t in range(m.horizon):
-            thr, G = self.tables(m.exposure(t, counts))
-            pidx[:] = phase
-            np.take(self.base2, pidx, out=row2, mode="clip")
+            thr, cum = self.tables(m.exposure(t, counts))
+            # exposures -> row index = row_off[phase] + sum_b e_b 2^b
+            np.take(self.row_off8, phase, out=row, mode="clip")
             rng.random(out=U, dtype=np.float32)
             for b in range(K):
-                np.take(thr[b], pidx, out=thr_c, mode="clip")
+                np.take(thr[b], phase, out=thr_c, mode="clip")
                 np.less(U[b], thr_c, out=bit)
-                np.left_shift(bit.view(np.uint8), b + 1, out=tmp8)  # weight 2^(b+1): rows are 2 apart
-                row2 += tmp8
+                np.multiply(bit8, np.uint8(1 << b), out=tmp8)
+                row += tmp8
+            # next phase: target index = #{s : u >= cum[s, row]}
             rng.random(out=u)
-            u += row2
-            o = np.searchsorted(G, u, side="right")
-            np.take(self.target_of, o, out=phase, mode="clip")
-            cnt = np.bincount(o, minlength=self.O)
+            np.multiply(row, np.uint8(M), out=outcome)
+            for s in range(M - 1):
+                np.take(cum[s], row, out=cum_c, mode="clip")
+                np.greater_equal(u, cum_c, out=bit)
+                outcome += bit8
+            np.take(self.target_of, outcome, out=phase, mode="clip")
+            cnt = np.bincount(outcome, minlength=self.R * M)
             conversions[t] = cnt[self.conv_entry].sum()
             counts = np.bincount(self.target_of, weights=cnt, minlength=m.n)
         return conversions

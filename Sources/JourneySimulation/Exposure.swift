@@ -24,7 +24,9 @@ struct ExposureState {
     for (c, channel) in channels.enumerated() {
       switch channel.kind {
       case .paid(_, let lambda, let reach):
-        adstock[c] = spend[c] + lambda * adstock[c]
+        // Kept finite (and 0·∞ avoided) so extreme but valid plans cannot produce NaN.
+        let carried = lambda == 0 ? 0 : lambda * adstock[c]
+        adstock[c] = Swift.min(spend[c] + carried, .greatestFiniteMagnitude)
         p[c] = reach.probability(adstock: adstock[c])
       case .organic(let driver, let rate):
         p[c] = total > 0 ? -Foundation.expm1(-rate * phaseCounts[driver] / total) : 0
@@ -63,6 +65,8 @@ struct PhaseKernel {
     patternProbability = [Double](repeating: 1, count: patterns)
     rows = [Double](repeating: 0, count: patterns * m)
     let stay = parameters.baseline[i * n + i]
+    let logMultiplier = Foundation.log(oddsMultiplier)
+    var logWeight = [Double](repeating: 0, count: m)
     for pattern in 0..<patterns {
       var pp = 1.0
       for b in 0..<k {
@@ -70,21 +74,31 @@ struct PhaseKernel {
         pp *= (pattern >> b) & 1 == 1 ? pc : 1 - pc
       }
       patternProbability[pattern] = pp
-      var total = stay
-      rows[pattern * m] = stay
+      // Weights in log space, shifted by their maximum: no overflow for any finite lift
+      // or multiplier.
+      logWeight[0] = Foundation.log(stay)
+      var top = logWeight[0]
       for t in 1..<max(m, 1) {
         let j = targets[t]
         var lift = 0.0
         for b in 0..<k where (pattern >> b) & 1 == 1 {
           lift += parameters.effects[(i * n + j) * cc + channels[b]]
         }
-        let w = parameters.baseline[i * n + j] * oddsMultiplier * (lift == 0 ? 1 : Foundation.exp(lift))
-        rows[pattern * m + t] = w
-        total += w
+        logWeight[t] = Foundation.log(parameters.baseline[i * n + j]) + logMultiplier + lift
+        top = Swift.max(top, logWeight[t])
       }
-      if total > 0 {
+      var total = 0.0
+      if top.isFinite {
+        for t in 0..<m {
+          let w = Foundation.exp(logWeight[t] - top)
+          rows[pattern * m + t] = w
+          total += w
+        }
+      }
+      if total > 0 && total.isFinite {
         for t in 0..<m { rows[pattern * m + t] /= total }
       } else {
+        for t in 0..<m { rows[pattern * m + t] = 0 }
         rows[pattern * m] = 1
       }
     }

@@ -131,3 +131,28 @@ import _JourneyTestSupport
     #expect(try one == Simulator.run(scenario, engine: .individual, threads: 8))
   }
 }
+
+@Suite struct ExtremeInputTests {
+  /// Valid but extreme numbers (huge lifts, multipliers and spend) must give probabilities,
+  /// never NaN or a trap, on every engine.
+  @Test(arguments: Engine.allCases)
+  func extremeButValidScenarioRuns(engine: Engine) throws {
+    var s = Fixtures.webshop(size: 2_000, horizon: 8, arrivals: 10)
+    s.seasonality = [1e300, 1e-300]
+    for c in s.channels.indices {
+      if case .paid(var plan, _, let reach) = s.channels[c].kind {
+        plan.base = 1e308
+        plan.flights = [.init(from: 0, to: 7, scale: 10)]
+        s.channels[c].kind = .paid(spend: plan, adstock: 0, reach: reach)
+      }
+    }
+    s.segments[0].parameters.setEffect(0, 1, 0, 700)
+    s.segments[0].parameters.setEffect(1, 2, 1, -700)
+    let r = try Simulator.run(s, engine: engine, threads: 2)
+    for t in 0..<r.horizon {
+      #expect(r.exposure[t].allSatisfy { $0 >= 0 && $0 <= 1 })
+      #expect(r.phaseCounts[t].allSatisfy { $0.isFinite && $0 >= 0 })
+    }
+    #expect(abs(r.finalCounts.reduce(0, +) - Double(2_000 + 8 * 10)) < 1e-6)
+  }
+}
