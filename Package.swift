@@ -25,10 +25,11 @@ let package = Package(
     .target(name: "JourneyModel", dependencies: [.product(name: "Yams", package: "Yams")]),
     .target(name: "JourneySimulation", dependencies: ["JourneyModel", "JourneyLinearAlgebra"]),
     .target(name: "JourneyReports", dependencies: ["JourneyModel", "JourneySimulation"]),
+    .target(name: "JourneyCheck", dependencies: ["JourneyModel", "JourneySimulation", "JourneyReports"]),
     .executableTarget(
       name: "journey",
       dependencies: [
-        "JourneyModel", "JourneySimulation", "JourneyLinearAlgebra", "JourneyReports",
+        "JourneyModel", "JourneySimulation", "JourneyLinearAlgebra", "JourneyReports", "JourneyCheck",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -41,5 +42,6 @@ let package = Package(
     ),
     .testTarget(name: "JourneyReportsTests", dependencies: ["JourneyReports", "_JourneyTestSupport"]),
     .testTarget(name: "JourneyCLITests", dependencies: ["_JourneyTestSupport"]),
+    .testTarget(name: "JourneyCheckTests", dependencies: ["JourneyCheck", "_JourneyTestSupport"]),
   ]
 )

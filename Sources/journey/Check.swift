@@ -1,0 +1,139 @@
+import ArgumentParser
+import Foundation
+import JourneyCheck
+import JourneyModel
+import JourneyReports
+import JourneySimulation
+
+struct Check: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Fail when a code or model change moves the forecast more than Monte Carlo noise.",
+    discussion: """
+      Re-runs every scenario that has a reference (results/<name>/reference.json) with the \
+      reference's engine and seed and compares every figure. A figure holds when \
+      |now - reference| <= max(absolute, relative * |reference|, k * sqrt(2) * sd), sd being \
+      the figure's Monte Carlo standard deviation stored in the reference (defaults: \
+      absolute 1e-6, relative 1e-9, k 5; edit 'tolerance' in a reference, also per metric). \
+      Exit 0 when all hold, 1 when something moved, 2 on bad input.
+
+      PATHS are reference files, folders searched for reference.json (default: results), or \
+      scenario files (their reference is results/<scenario name>/reference.json).
+
+      Examples:
+        journey check
+        journey check --format junit > check.xml
+        journey check scenarios/b2c.yaml --update --engine individual
+      """
+  )
+
+  @Argument(help: "References, folders or scenario files (default: results).")
+  var paths: [String] = []
+
+  @Flag(help: "Rewrite the references deliberately and print what changed.")
+  var update = false
+
+  @Option(help: "table, json or junit.")
+  var format: CheckFormat = .table
+
+  @Option(help: "Worker threads (results do not depend on it).")
+  var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+  @Option(help: "Engine for new references (with --update; existing ones keep theirs).")
+  var engine: Engine?
+
+  @Option(help: "Runs for each figure's standard deviation (with --update).")
+  var replicates: Int?
+
+  func validate() throws {
+    guard threads >= 1 else { throw ValidationError("Please give '--threads' of at least 1.") }
+    if let replicates, replicates < 2 { throw ValidationError("Please give '--replicates' of at least 2.") }
+    if !update && (engine != nil || replicates != nil) {
+      throw ValidationError("'--engine' and '--replicates' only apply with '--update'.")
+    }
+  }
+
+  func run() throws {
+    let targets = try resolve(paths.isEmpty ? ["results"] : paths)
+    guard !targets.isEmpty else {
+      throw InputError(.missing, file: paths.first ?? "results", "no reference.json found; make one with 'journey check SCENARIO --update'")
+    }
+    if update {
+      try runUpdate(targets)
+      return
+    }
+    var comparisons: [Comparison] = []
+    for target in targets {
+      guard FileManager.default.fileExists(atPath: target.reference) else {
+        throw InputError(.missing, file: target.reference, "no reference for \(target.scenario ?? target.reference); make one with 'journey check \(target.scenario ?? "SCENARIO") --update'")
+      }
+      let reference = try Reference.load(path: target.reference)
+      let now = try ReferenceRunner.rerun(reference, at: target.reference, threads: threads)
+      comparisons.append(try Comparison(reference: reference, referencePath: target.reference, now: now))
+    }
+    switch format {
+    case .table: print(CheckOutput.table(comparisons), terminator: "")
+    case .json: print(String(decoding: try CheckOutput.json(comparisons), as: UTF8.self), terminator: "")
+    case .junit: print(CheckOutput.junit(comparisons), terminator: "")
+    }
+    if !comparisons.allSatisfy(\.passed) { throw ExitCode(1) }
+  }
+
+  func runUpdate(_ targets: [Target]) throws {
+    for target in targets {
+      let old = FileManager.default.fileExists(atPath: target.reference) ? try? Reference.load(path: target.reference) : nil
+      let scenarioPath: String
+      if let scenario = target.scenario {
+        scenarioPath = scenario
+      } else if let old {
+        scenarioPath = ReferenceRunner.scenarioPath(of: old, at: target.reference)
+      } else {
+        throw InputError(.syntax, file: target.reference, "cannot read this reference to update it; name its scenario file instead: 'journey check SCENARIO --update'")
+      }
+      let chosenEngine = engine ?? old.flatMap { Engine(rawValue: $0.engine) } ?? .individual
+      let reference = try ReferenceRunner.make(
+        scenarioPath: scenarioPath, referencePath: target.reference, engine: chosenEngine,
+        seed: old?.seed, replicates: replicates ?? old?.replicates ?? ReferenceRunner.defaultReplicates,
+        threads: threads, tolerance: old?.tolerance ?? .default)
+      try AtomicFile.write(try reference.jsonData(), to: target.reference)
+      if let old, let comparison = try? Comparison(reference: old, referencePath: target.reference, now: reference.metrics) {
+        let moved = comparison.failures
+        print("updated \(target.reference): \(moved.count) of \(comparison.rows.count) figures moved beyond tolerance")
+        if !moved.isEmpty { print(CheckOutput.table([comparison]).split(separator: "\n").dropFirst().joined(separator: "\n")) }
+      } else {
+        print("wrote \(target.reference): \(reference.metrics.count) figures, \(reference.engine) engine, seed \(reference.seed), sd from \(reference.replicates) runs")
+      }
+    }
+  }
+
+  struct Target {
+    var reference: String
+    /// The scenario file, when the path named one.
+    var scenario: String?
+  }
+
+  func resolve(_ paths: [String]) throws -> [Target] {
+    var targets: [Target] = []
+    let fm = FileManager.default
+    for path in paths {
+      var isDirectory: ObjCBool = false
+      guard fm.fileExists(atPath: path, isDirectory: &isDirectory) else {
+        throw InputError(.io, file: path, "no such file or folder")
+      }
+      if isDirectory.boolValue {
+        let found = (fm.enumerator(atPath: path)?.compactMap { $0 as? String } ?? [])
+          .filter { $0.hasSuffix("reference.json") }.sorted()
+        targets += found.map { Target(reference: (path as NSString).appendingPathComponent($0)) }
+      } else if path.hasSuffix(".yaml") || path.hasSuffix(".yml") {
+        let scenario = try Scenario.load(path: path)
+        targets.append(Target(reference: "results/\(scenario.name)/reference.json", scenario: path))
+      } else {
+        targets.append(Target(reference: path))
+      }
+    }
+    return targets
+  }
+}
+
+enum CheckFormat: String, ExpressibleByArgument, CaseIterable {
+  case table, json, junit
+}
