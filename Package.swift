@@ -45,7 +45,7 @@ let package = Package(
     .testTarget(
       name: "JourneyEstimationTests",
       dependencies: ["JourneyEstimation", "JourneySimulation", "JourneyModel", "_JourneyTestSupport"],
-      resources: [.copy("Data")]
+      exclude: ["Data"]
     ),
     .testTarget(name: "JourneyCLITests", dependencies: ["_JourneyTestSupport"]),
   ]
