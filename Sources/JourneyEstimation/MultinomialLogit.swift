@@ -66,13 +66,11 @@ public struct MultinomialLogit: Sendable {
       for j in 1..<j1 { total += Foundation.exp(eta[row, j - 1] - m) }
       let logTotal = m + Foundation.log(total)
       pi[row] = Foundation.exp(-logTotal)
-      var n = counts[row, 0]
       ll -= counts[row, 0] * logTotal
       for j in 1..<j1 {
         let u = eta[row, j - 1]
         pi[row + j * r] = Foundation.exp(u - logTotal)
         let y = counts[row, j]
-        n += y
         if y > 0 { ll += y * (u - logTotal) }
       }
     }

@@ -112,7 +112,7 @@ public struct TransitionFit: Sendable {
     let total = rows.reduce(0) { $0 + $1.count }
     var categoryCounts = [Int](repeating: 0, count: phases.count)
     for row in rows { categoryCounts[row.target] += row.count }
-    var targets: [Int]
+    let targets: [Int]
     if let template {
       targets = template.targets(of: i)
       for j in 0..<phases.count where j != i && categoryCounts[j] > 0 && !targets.contains(j) {
@@ -139,7 +139,7 @@ public struct TransitionFit: Sendable {
       for c in 0..<channels.count { fitted.setEffect(i, j, c, 0) }
     }
     // Categories with data; the reference is staying when it was observed.
-    var categories = ([i] + targets).filter { categoryCounts[$0] > 0 }
+    let categories = ([i] + targets).filter { categoryCounts[$0] > 0 }
     if categoryCounts[i] == 0 && categories.count > 1 {
       warnings.append("\(name): never stayed in \(total) transitions; staying gets probability 0 and effects are relative to \(phases[categories[0]])")
     }
