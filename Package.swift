@@ -10,6 +10,7 @@ let package = Package(
     .library(name: "JourneySimulation", targets: ["JourneySimulation"]),
     .library(name: "JourneyLinearAlgebra", targets: ["JourneyLinearAlgebra"]),
     .library(name: "JourneyReports", targets: ["JourneyReports"]),
+    .library(name: "JourneyEstimation", targets: ["JourneyEstimation"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -23,13 +24,14 @@ let package = Package(
     ),
     .target(name: "JourneyLinearAlgebra", dependencies: ["COpenBLAS"]),
     .target(name: "JourneyModel", dependencies: [.product(name: "Yams", package: "Yams")]),
+    .target(name: "JourneyEstimation", dependencies: ["JourneyModel", "JourneyLinearAlgebra"]),
     .target(name: "JourneySimulation", dependencies: ["JourneyModel", "JourneyLinearAlgebra"]),
     .target(name: "JourneyReports", dependencies: ["JourneyModel", "JourneySimulation"]),
     .target(name: "JourneyCheck", dependencies: ["JourneyModel", "JourneySimulation", "JourneyReports"]),
     .executableTarget(
       name: "journey",
       dependencies: [
-        "JourneyModel", "JourneySimulation", "JourneyLinearAlgebra", "JourneyReports", "JourneyCheck",
+        "JourneyModel", "JourneySimulation", "JourneyLinearAlgebra", "JourneyReports", "JourneyCheck", "JourneyEstimation",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -41,6 +43,11 @@ let package = Package(
       dependencies: ["JourneySimulation", "JourneyModel", "_JourneyTestSupport"]
     ),
     .testTarget(name: "JourneyReportsTests", dependencies: ["JourneyReports", "_JourneyTestSupport"]),
+    .testTarget(
+      name: "JourneyEstimationTests",
+      dependencies: ["JourneyEstimation", "JourneySimulation", "JourneyModel", "_JourneyTestSupport"],
+      exclude: ["Data"]
+    ),
     .testTarget(name: "JourneyCLITests", dependencies: ["_JourneyTestSupport"]),
     .testTarget(name: "JourneyCheckTests", dependencies: ["JourneyCheck", "_JourneyTestSupport"]),
   ]

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import JourneyEstimation
 import JourneyModel
+import JourneyReports
 import JourneySimulation
 
 struct Bench: ParsableCommand {
@@ -46,6 +48,26 @@ struct Bench: ParsableCommand {
     line("cohort_forecast_ms_n1e9", cohort * 1_000, "ms/forecast(\(spec.horizon) periods)")
     let expected = try timed(inner: 20) { _ = try Simulator.run(big, engine: .expected) }
     line("expected_forecast_ms", expected * 1_000, "ms/forecast(\(spec.horizon) periods)")
+
+    // Fitting: a journey log of 200,000 customers (10.4M rows for the shipped scenario).
+    var logged = spec
+    logged.population.size = 200_000
+    let path = NSTemporaryDirectory() + "/journey-bench-\(getpid()).csv"
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let log = try JourneyLogFile(path: path)
+    _ = try Simulator.run(logged, engine: .individual, threads: threads, journeyLog: log)
+    try log.finish()
+    let vocabulary = Vocabulary(phases: logged.phases.map(\.name), channels: logged.channels.map(\.name))
+    var rows = 0
+    let ingest = try timed {
+      rows = try JourneyLogReader.read(path: path, vocabulary: vocabulary).rows
+    }
+    line("fit_ingest_rows_per_s", Double(rows) / ingest, "rows/s")
+    let fit = try timed {
+      let summary = try JourneyLogReader.read(path: path, vocabulary: vocabulary)
+      _ = try TransitionFit.fit(summary, model: logged, file: path)
+    }
+    line("fit_seconds", fit, "s(read + fit, \(rows) rows)")
   }
 
   /// Best wall time over `repeat` runs of `inner` calls, per call.

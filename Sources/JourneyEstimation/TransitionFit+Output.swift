@@ -1,0 +1,82 @@
+import Foundation
+import JourneyModel
+
+extension TransitionFit {
+  /// The fitted model as a scenario, ready for `simulate` and `forecast`.
+  ///
+  /// With a template (the `--model` scenario) every setting but the transition parameters is
+  /// kept, and one segment carries the fit. Without one, a minimal scenario is built from the
+  /// log: the population is the customers of the first period with their phase shares,
+  /// arrivals the later newcomers per period, the horizon the number of periods, and each
+  /// channel a paid channel with constant spend 1 whose reach equals its observed exposure
+  /// rate (the log holds no spend, so the reach curve cannot be fitted from it).
+  public func scenario(template: Scenario?, summary: JourneyLogSummary, name: String = "fitted") -> Scenario {
+    if var model = template {
+      let first = model.segments.first?.name ?? "all"
+      model.segments = [Segment(name: first, share: 1, parameters: fitted)]
+      return model
+    }
+    let n = phases.count
+    let horizon = Swift.max(1, summary.lastPeriod - summary.firstPeriod + 1)
+    let size = summary.initialPhases.reduce(0, +)
+    let arrivals = summary.arrivalPhases.reduce(0, +)
+    func shares(_ v: [Int]) -> [Double] {
+      let t = v.reduce(0, +)
+      if t == 0 { return (0..<n).map { $0 == 0 ? 1 : 0 } }
+      return v.map { Double($0) / Double(t) }
+    }
+    let channelList = channels.enumerated().map { c, name in
+      let rate = Double(summary.channelRows[c]) / Double(Swift.max(1, summary.rows))
+      return Channel(name: name, kind: .paid(
+        spend: SpendPlan(base: 1), adstock: 0,
+        reach: HillReach(max: Swift.min(1, Swift.max(1e-6, rate)), half: 1e-9, shape: 1)))
+    }
+    let phaseList = phases.enumerated().map { i, name in
+      Phase(name: name, isAbsorbing: fitted.targets(of: i).isEmpty && transitionsSeen(from: i, summary))
+    }
+    return Scenario(
+      name: name, period: .week, horizon: horizon, seed: 0,
+      population: .init(
+        size: size, initial: shares(summary.initialPhases),
+        arrivals: horizon > 1 ? Int((Double(arrivals) / Double(horizon - 1)).rounded()) : 0,
+        arrivalPhases: shares(summary.arrivalPhases)),
+      phases: phaseList, channels: channelList,
+      segments: [Segment(name: "all", share: 1, parameters: fitted)])
+  }
+
+  func transitionsSeen(from i: Int, _ summary: JourneyLogSummary) -> Bool {
+    summary.training.counts.keys.contains { Int($0.origin) == i }
+  }
+
+  /// The fit report: parameters, per-origin covariance, diagnostics and warnings.
+  public func json() throws -> Data {
+    struct Diagnostics: Codable {
+      var logLikelihood: Double
+      var parameters: Int
+      var transitions: Int
+      var aic: Double
+      var bic: Double
+      var ridge: Double
+      var holdoutTransitions: Int
+      var holdoutLogLoss: Double?
+    }
+    struct Report: Codable {
+      var phases: [String]
+      var channels: [String]
+      var parameters: [FittedParameter]
+      var origins: [OriginFit]
+      var diagnostics: Diagnostics
+      var warnings: [String]
+    }
+    let report = Report(
+      phases: phases, channels: channels, parameters: parameters, origins: origins,
+      diagnostics: Diagnostics(
+        logLikelihood: logLikelihood, parameters: parameterCount, transitions: transitions, aic: aic, bic: bic,
+        ridge: ridge, holdoutTransitions: holdoutTransitions, holdoutLogLoss: holdoutLogLoss),
+      warnings: warnings)
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    return try encoder.encode(report)
+  }
+}

@@ -1,0 +1,283 @@
+import Foundation
+import JourneyLinearAlgebra
+import JourneyModel
+
+/// One fitted parameter with its standard error and 95% confidence interval.
+public struct FittedParameter: Sendable, Codable, Equatable {
+  /// `baseline` (a probability `p_ij` with no exposure) or `effect` (a log-odds lift `β_ijc`).
+  public var kind: String
+  public var origin: String
+  public var target: String
+  public var channel: String?
+  public var estimate: Double
+  public var standardError: Double?
+  public var low: Double?
+  public var high: Double?
+
+  enum CodingKeys: String, CodingKey {
+    case kind, origin, target, channel, estimate, low, high
+    case standardError = "se"
+  }
+}
+
+/// The multinomial logit of one origin phase.
+public struct OriginFit: Sendable, Codable, Equatable {
+  public var origin: String
+  public var transitions: Int
+  /// Outcome categories; the first is the reference (`u = 0`), normally staying.
+  public var categories: [String]
+  public var channels: [String]
+  /// Names of the logit parameters in ``covariance`` order: `alpha[target]`,
+  /// `beta[target,channel]`.
+  public var parameters: [String]
+  public var estimates: [Double]
+  /// Row-major covariance of ``estimates`` (inverse negative Hessian), empty when singular.
+  public var covariance: [[Double]]
+  public var logLikelihood: Double
+  public var iterations: Int
+  public var converged: Bool
+}
+
+/// Transition probabilities and channel effects fitted from a journey log (DESIGN §5).
+///
+/// For each origin phase `i` the model is the multinomial logit over staying and the
+/// allowed targets, `u_ij = α_ij + Σ_c β_ijc e_c`, fitted by ``MultinomialLogit`` on the
+/// counts per exposure pattern. Baseline probabilities are
+/// `p̂_ij = exp(α̂_ij) / (1 + Σ_k exp(α̂_ik))` with 95% intervals from the delta method on
+/// the logit scale, `logit p̂ ± 1.96 · SE(p̂) / (p̂(1 − p̂))`; effects get Wald intervals
+/// `β̂ ± 1.96 SE`.
+public struct TransitionFit: Sendable {
+  public var phases: [String]
+  public var channels: [String]
+  public var parameters: [FittedParameter] = []
+  public var origins: [OriginFit] = []
+  public var warnings: [String] = []
+  /// The fitted values in the model's parameterisation.
+  public var fitted: TransitionParameters
+  public var logLikelihood = 0.0
+  public var parameterCount = 0
+  public var transitions = 0
+  public var holdoutTransitions = 0
+  /// Mean negative log-probability per held-out transition.
+  public var holdoutLogLoss: Double?
+  public var ridge: Double
+
+  public var aic: Double { 2 * Double(parameterCount) - 2 * logLikelihood }
+  public var bic: Double { Double(parameterCount) * Foundation.log(Double(Swift.max(1, transitions))) - 2 * logLikelihood }
+
+  static let z95 = 1.959_963_984_540_054
+  static let separationBound = 15.0
+  static let minimumTransitions = 30
+
+  /// Fits every origin phase.
+  ///
+  /// - Parameters:
+  ///   - summary: Counts from ``JourneyLogReader``.
+  ///   - model: The scenario whose allowed transitions and effect channels define the
+  ///     model (its vocabulary must be the one the log was read with); `nil` to use the
+  ///     observed targets and every channel seen from each origin.
+  ///   - ridge: Penalty `λ` on `Σ β²` (intercepts are not penalised).
+  ///   - file: The journey log's name, for errors.
+  /// - Throws: ``InputError`` (`.notAllowed`) when the log holds a transition the model
+  ///   does not allow.
+  public static func fit(
+    _ summary: JourneyLogSummary, model: Scenario?, ridge: Double = 0, file: String
+  ) throws(InputError) -> TransitionFit {
+    let phases = summary.vocabulary.phases
+    let channels = summary.vocabulary.channels
+    let n = phases.count
+    let template = model?.segments.first?.parameters
+    var result = TransitionFit(
+      phases: phases, channels: channels, fitted: template ?? TransitionParameters(phaseCount: n, channelCount: channels.count),
+      ridge: ridge)
+    if let model, model.segments.count > 1 {
+      result.warnings.append(
+        "the model has \(model.segments.count) segments; the log does not say which customer is in which, so one set of parameters is fitted for all")
+    }
+    if let model, model.seasonality != nil {
+      result.warnings.append("the model's seasonality is not fitted; the estimates average over it")
+    }
+    for i in 0..<n {
+      try result.fitOrigin(i, summary.training.rows(from: i), template: template, file: file)
+    }
+    result.transitions = summary.training.transitions
+    if summary.holdout.transitions > 0 { result.scoreHoldout(summary.holdout) }
+    return result
+  }
+
+  mutating func fitOrigin(
+    _ i: Int, _ rows: [(pattern: UInt64, target: Int, count: Int)], template: TransitionParameters?, file: String
+  ) throws(InputError) {
+    let name = phases[i]
+    let total = rows.reduce(0) { $0 + $1.count }
+    var categoryCounts = [Int](repeating: 0, count: phases.count)
+    for row in rows { categoryCounts[row.target] += row.count }
+    let targets: [Int]
+    if let template {
+      targets = template.targets(of: i)
+      for j in 0..<phases.count where j != i && categoryCounts[j] > 0 && !targets.contains(j) {
+        throw InputError(
+          .notAllowed, file: file, path: "phase",
+          "\(name) -> \(phases[j]) occurs \(categoryCounts[j]) times, but the model does not allow it; expected targets of \(name): \(targets.isEmpty ? "none (stays)" : targets.map { phases[$0] }.joined(separator: ", "))")
+      }
+    } else {
+      targets = (0..<phases.count).filter { $0 != i && categoryCounts[$0] > 0 }
+    }
+    guard total > 0 else {
+      if !targets.isEmpty {
+        warnings.append("\(name): no transitions observed; its parameters are kept from the model")
+      }
+      return
+    }
+    if targets.isEmpty { return }
+    if total < Self.minimumTransitions {
+      warnings.append("\(name): only \(total) transitions observed (fewer than \(Self.minimumTransitions)); estimates are unreliable")
+    }
+    for j in targets where categoryCounts[j] == 0 {
+      warnings.append("\(name) -> \(phases[j]): never observed in \(total) transitions; probability set to 0 and no effects fitted")
+      fitted.setProbability(i, j, 0)
+      for c in 0..<channels.count { fitted.setEffect(i, j, c, 0) }
+    }
+    // Categories with data; the reference is staying when it was observed.
+    let categories = ([i] + targets).filter { categoryCounts[$0] > 0 }
+    if categoryCounts[i] == 0 && categories.count > 1 {
+      warnings.append("\(name): never stayed in \(total) transitions; staying gets probability 0 and effects are relative to \(phases[categories[0]])")
+    }
+    if categories.count == 1 {
+      let j = categories[0]
+      if j != i {
+        // Every transition went to j: probability 1, with the Clopper–Pearson lower bound.
+        fitted.setProbability(i, j, 1)
+        for c in 0..<channels.count { fitted.setEffect(i, j, c, 0) }
+        parameters.append(FittedParameter(
+          kind: "baseline", origin: name, target: phases[j], channel: nil, estimate: 1, standardError: 0,
+          low: Foundation.pow(0.025, 1 / Double(total)), high: 1))
+      }
+      return
+    }
+    // Channels: the model's effect channels for this origin, or all seen from it.
+    var exposed = [Int](repeating: 0, count: channels.count)
+    for row in rows {
+      var bits = row.pattern
+      while bits != 0 {
+        exposed[bits.trailingZeroBitCount] += row.count
+        bits &= bits - 1
+      }
+    }
+    let candidates = template.map { $0.relevantChannels(of: i) } ?? (0..<channels.count).filter { exposed[$0] > 0 }
+    var used: [Int] = []
+    for c in candidates {
+      if exposed[c] == 0 {
+        warnings.append("\(name): channel \(channels[c]) never met in \(total) transitions; its effects are not identifiable and were dropped")
+      } else if exposed[c] == total {
+        warnings.append("\(name): channel \(channels[c]) met in every one of \(total) transitions; its effects are not identifiable and were dropped")
+      } else {
+        used.append(c)
+      }
+    }
+    for j in targets { for c in 0..<channels.count where !used.contains(c) { fitted.setEffect(i, j, c, 0) } }
+    // Collapse to one row per pattern of the used channels.
+    let slot = Dictionary(uniqueKeysWithValues: categories.enumerated().map { ($1, $0) })
+    var table: [UInt64: [Double]] = [:]
+    for row in rows {
+      var key: UInt64 = 0
+      for (k, c) in used.enumerated() where row.pattern & (1 << UInt64(c)) != 0 { key |= 1 << UInt64(k) }
+      guard let s = slot[row.target] else { continue }
+      table[key, default: [Double](repeating: 0, count: categories.count)][s] += Double(row.count)
+    }
+    let keys = table.keys.sorted()
+    let d = used.count + 1
+    var design = Matrix(rows: keys.count, cols: d)
+    var counts = Matrix(rows: keys.count, cols: categories.count)
+    for (r, key) in keys.enumerated() {
+      design[r, 0] = 1
+      for k in 0..<used.count where key & (1 << UInt64(k)) != 0 { design[r, k + 1] = 1 }
+      for (s, y) in table[key]!.enumerated() { counts[r, s] = y }
+    }
+    if categories[0] != i { for c in 0..<channels.count { fitted.setEffect(i, categories[0], c, 0) } }
+    let logit = MultinomialLogit(design: design, counts: counts, ridge: ridge)
+    let est = logit.fit()
+    let jn = categories.count - 1
+    if !est.converged {
+      warnings.append("\(name): Newton did not converge in \(est.iterations) iterations (max |gradient| \(est.maxGradient)); treat the estimates with care")
+    }
+    let cov = est.covariance
+    if cov == nil || est.conditionEstimate > 1e12 {
+      warnings.append("\(name): the Hessian is ill-conditioned (condition ≈ \(String(format: "%.2g", est.conditionEstimate))); some effects are not identifiable (quasi-separation)")
+    }
+    for j in 0..<jn {
+      for (k, c) in used.enumerated() where abs(est.theta[j * d + k + 1]) > Self.separationBound {
+        warnings.append("\(name) -> \(phases[categories[j + 1]]): effect of \(channels[c]) runs off to \(String(format: "%.3g", est.theta[j * d + k + 1])) (quasi-separation); the estimate is not meaningful")
+      }
+    }
+    // Baseline probabilities: softmax over categories with α_ref = 0, delta method.
+    var weights = [1.0] + (0..<jn).map { Foundation.exp(est.theta[$0 * d]) }
+    let sum = weights.reduce(0, +)
+    weights = weights.map { $0 / sum }
+    for (s, j) in categories.enumerated() where j != i {
+      let p = weights[s]
+      var se: Double?
+      if let cov {
+        // ∂p_s/∂α_m = p_s(δ_sm − p_m) for the non-reference categories m.
+        var v = 0.0
+        for a in 0..<jn {
+          let ga = p * ((s == a + 1 ? 1 : 0) - weights[a + 1])
+          for b in 0..<jn {
+            let gb = p * ((s == b + 1 ? 1 : 0) - weights[b + 1])
+            v += ga * cov[a * d, b * d] * gb
+          }
+        }
+        se = Swift.max(0, v).squareRoot()
+      }
+      var low: Double?
+      var high: Double?
+      if let se, p > 0, p < 1 {
+        let logitSE = se / (p * (1 - p))
+        let l = Foundation.log(p / (1 - p))
+        low = 1 / (1 + Foundation.exp(-(l - Self.z95 * logitSE)))
+        high = 1 / (1 + Foundation.exp(-(l + Self.z95 * logitSE)))
+      }
+      parameters.append(FittedParameter(
+        kind: "baseline", origin: name, target: phases[j], channel: nil, estimate: p, standardError: se, low: low, high: high))
+      fitted.setProbability(i, j, p)
+    }
+    var names: [String] = []
+    for j in 0..<jn {
+      let target = phases[categories[j + 1]]
+      names.append("alpha[\(target)]")
+      for (k, c) in used.enumerated() {
+        names.append("beta[\(target),\(channels[c])]")
+        let b = est.theta[j * d + k + 1]
+        let se = cov.map { Swift.max(0, $0[j * d + k + 1, j * d + k + 1]).squareRoot() }
+        parameters.append(FittedParameter(
+          kind: "effect", origin: name, target: target, channel: channels[c], estimate: b, standardError: se,
+          low: se.map { b - Self.z95 * $0 }, high: se.map { b + Self.z95 * $0 }))
+        fitted.setEffect(i, categories[j + 1], c, b)
+      }
+    }
+    let p = jn * d
+    origins.append(OriginFit(
+      origin: name, transitions: total, categories: categories.map { phases[$0] }, channels: used.map { channels[$0] },
+      parameters: names, estimates: est.theta,
+      covariance: cov.map { m in (0..<p).map { r in (0..<p).map { m[r, $0] } } } ?? [],
+      logLikelihood: est.logLikelihood, iterations: est.iterations, converged: est.converged))
+    logLikelihood += est.logLikelihood
+    parameterCount += p
+  }
+
+  mutating func scoreHoldout(_ holdout: TransitionCounts) {
+    var loss = 0.0
+    var clamped = 0
+    for (key, count) in holdout.counts {
+      let exposedChannels = (0..<channels.count).filter { key.pattern & (1 << UInt64($0)) != 0 }
+      let p = fitted.row(from: Int(key.origin), exposed: exposedChannels)[Int(key.target)]
+      if p < 1e-15 { clamped += count }
+      loss -= Double(count) * Foundation.log(Swift.max(p, 1e-15))
+    }
+    holdoutTransitions = holdout.transitions
+    holdoutLogLoss = loss / Double(holdout.transitions)
+    if clamped > 0 {
+      warnings.append("hold-out: \(clamped) transitions have fitted probability 0 (counted as 1e-15)")
+    }
+  }
+}

@@ -1,0 +1,133 @@
+import Foundation
+import JourneyModel
+import Testing
+
+@testable import JourneyEstimation
+
+struct JourneyLogReaderTests {
+  let vocabulary = Vocabulary(phases: ["a", "b", "c"], channels: ["x", "y"])
+
+  func read(_ text: String, _ vocabulary: Vocabulary? = nil) throws -> JourneyLogSummary {
+    try JourneyLogReader.read(bytes: Array(text.utf8), file: "log.csv", vocabulary: vocabulary ?? self.vocabulary)
+  }
+
+  func firstError(_ text: String, _ vocabulary: Vocabulary? = nil) -> String? {
+    do {
+      _ = try read(text, vocabulary)
+      return nil
+    } catch let e as InputErrors {
+      return e.errors.first?.description
+    } catch {
+      return "\(error)"
+    }
+  }
+
+  @Test func countsTransitionsPeriodMajor() throws {
+    let s = try read("customer_id,period,phase,channels\n1,0,a,x\n2,0,a,\n1,1,b,x;y\n2,1,a,y\n1,2,c,\n2,2,b,\n")
+    #expect(s.rows == 6)
+    #expect(s.customers == 2)
+    #expect(s.training.transitions == 4)
+    #expect(s.training.counts[.init(origin: 0, target: 1, pattern: 1)] == 1)
+    #expect(s.training.counts[.init(origin: 1, target: 2, pattern: 3)] == 1)
+    #expect(s.training.counts[.init(origin: 0, target: 0, pattern: 0)] == 1)
+    #expect(s.training.counts[.init(origin: 0, target: 1, pattern: 2)] == 1)
+  }
+
+  @Test func customerMajorOrderGivesTheSameCounts() throws {
+    let a = try read("customer_id,period,phase,channels\n1,0,a,x\n2,0,a,\n1,1,b,x;y\n2,1,a,y\n1,2,c,\n2,2,b,\n")
+    let b = try read("customer_id,period,phase,channels\n1,0,a,x\n1,1,b,x;y\n1,2,c,\n2,0,a,\n2,1,a,y\n2,2,b,\n")
+    #expect(a.training == b.training)
+  }
+
+  @Test func crlfQuotedFieldsExtraColumnsAndColumnOrder() throws {
+    let text = "region,channels,phase,customer_id,period\r\n"
+      + "\"north, east\",\"x;y\",a,\"c-1\",0\r\n"
+      + "south,\"\",\"a\",c-2,0\r\n"
+      + "\"say \"\"hi\"\"\",y,b,c-1,1\r\n"
+      + "south,x,a,c-2,1\r\n"
+    let s = try read(text)
+    #expect(s.rows == 4)
+    #expect(s.training.counts[.init(origin: 0, target: 1, pattern: 3)] == 1)
+    #expect(s.training.counts[.init(origin: 0, target: 0, pattern: 0)] == 1)
+  }
+
+  @Test func blockBoundariesDoNotMatter() throws {
+    // The same log read from a file in small blocks and from memory.
+    var text = "customer_id,period,phase,channels\r\n"
+    for t in 0..<30 { for c in 0..<20 { text += "\(c),\(t),\(t % 3 == 0 ? "a" : "b"),\"\(c % 2 == 0 ? "x" : "x;y")\"\r\n" } }
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("journey-blocks-\(getpid()).csv").path
+    try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let fromFile = try JourneyLogReader.read(path: path, vocabulary: vocabulary)
+    let fromMemory = try read(text)
+    #expect(fromFile.training == fromMemory.training)
+    #expect(fromFile.training.transitions == 29 * 20)
+  }
+
+  @Test func infersVocabularyInFirstSeenOrder() throws {
+    let s = try read("customer_id,period,phase,channels\n1,0,new,tv\n1,1,old,search;tv\n", .inferred)
+    #expect(s.vocabulary.phases == ["new", "old"])
+    #expect(s.vocabulary.channels == ["tv", "search"])
+  }
+
+  @Test func holdoutSplitsByCustomer() throws {
+    var text = "customer_id,period,phase,channels\n"
+    for c in 0..<1000 { text += "\(c),0,a,\n\(c),1,b,\n" }
+    let s = try JourneyLogReader.read(bytes: Array(text.utf8), file: "log.csv", vocabulary: vocabulary, holdoutFraction: 0.2)
+    #expect(s.training.transitions + s.holdout.transitions == 1000)
+    #expect(abs(s.holdout.transitions - 200) < 50)
+  }
+
+  @Test func missingColumn() {
+    #expect(firstError("customer_id,period,channels\n1,0,x\n")
+      == "log.csv:1: phase: missing column 'phase'; expected a header with customer_id, period, phase and channels (found: customer_id, period, channels)")
+  }
+
+  @Test func badPeriod() {
+    #expect(firstError("customer_id,period,phase,channels\n1,0,a,\n1,one,a,\n")
+      == "log.csv:3: period: 'one' is not a period; expected a whole number ≥ 0")
+  }
+
+  @Test func unknownPhase() {
+    #expect(firstError("customer_id,period,phase,channels\n1,0,a,\n1,1,trial,\n")
+      == "log.csv:3: phase: unknown phase 'trial'; expected one of: a, b, c")
+  }
+
+  @Test func unknownChannel() {
+    #expect(firstError("customer_id,period,phase,channels\n1,0,a,x;tv\n")
+      == "log.csv:2: channels: unknown channel 'tv'; expected a ';'-separated list of: x, y")
+  }
+
+  @Test func duplicateRow() {
+    #expect(firstError("customer_id,period,phase,channels\n1,0,a,\n2,0,a,\n1,0,a,\n")
+      == "log.csv:4: period: customer '1' has period 0 twice (also on line 2); expected one row per customer and period")
+  }
+
+  @Test func gapInPeriods() {
+    #expect(firstError("customer_id,period,phase,channels\n7,0,a,\n7,2,a,\n")
+      == "log.csv:3: period: customer '7': period 2 follows period 0 (line 2); expected period 1: each customer's periods must increase by exactly 1")
+  }
+
+  @Test func periodsGoingBack() {
+    #expect(firstError("customer_id,period,phase,channels\nk,3,a,\nk,4,a,\nk,1,a,\n")
+      == "log.csv:4: period: customer 'k': period 1 follows period 4 (line 3); expected period 5: each customer's periods must increase by exactly 1")
+  }
+
+  @Test func emptyFile() {
+    #expect(firstError("")
+      == "log.csv: the journey log is empty; expected a header row customer_id,period,phase,channels and one row per customer and period")
+  }
+
+  @Test func headerOnly() {
+    #expect(firstError("customer_id,period,phase,channels\r\n")
+      == "log.csv:1: the journey log has a header but no rows; expected one row per customer and period")
+  }
+
+  @Test func collectsSeveralErrorsWithKinds() throws {
+    let e = #expect(throws: InputErrors.self) {
+      _ = try read("customer_id,period,phase,channels\n1,x,a,\n2,0,zz,\n3,0,a,q\n")
+    }
+    #expect(e?.errors.map(\.kind) == [.type, .unknownName, .unknownName])
+    #expect(e?.errors.map(\.line) == [2, 3, 4])
+  }
+}
