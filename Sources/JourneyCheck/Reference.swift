@@ -71,6 +71,18 @@ public struct Reference: Codable, Equatable, Sendable {
       public var absolute: Double?
       public var relative: Double?
       public var k: Double?
+      public init(absolute: Double? = nil, relative: Double? = nil, k: Double? = nil) {
+        self.absolute = absolute
+        self.relative = relative
+        self.k = k
+      }
+    }
+
+    public init(absolute: Double, relative: Double, k: Double, metrics: [String: Override]? = nil) {
+      self.absolute = absolute
+      self.relative = relative
+      self.k = k
+      self.metrics = metrics
     }
 
     public static let `default` = Tolerance(absolute: 1e-6, relative: 1e-9, k: 5, metrics: nil)
