@@ -83,6 +83,40 @@ public struct JourneyLogSummary: Sendable {
   public var arrivalPhases: [Int]
   /// Rows in which each channel was met.
   public var channelRows: [Int]
+  /// Customers in the market and customers exposed to each channel, per period.
+  public var exposure: ExposureCounts = ExposureCounts()
+  /// Segment names in first-seen order, when the log has a `segment` column; else empty.
+  public var segments: [String] = []
+  /// Transitions of the customers used for fitting, per segment (parallel to ``segments``).
+  public var segmentTraining: [TransitionCounts] = []
+  /// Held-out transitions per segment.
+  public var segmentHoldout: [TransitionCounts] = []
+  /// Distinct customers per segment.
+  public var segmentCustomers: [Int] = []
+
+  /// The summary restricted to one segment: its transitions replace the pooled ones.
+  public func segment(_ k: Int) -> JourneyLogSummary {
+    var s = self
+    s.training = segmentTraining[k]
+    s.holdout = segmentHoldout[k]
+    return s
+  }
+}
+
+/// Exposure counts per period: the binomial data of the reach curves.
+///
+/// `customers[t]` is the number of customers with a row in period `firstPeriod + t` (the
+/// market), `exposed[t][c]` how many of them met channel `c` in that period.
+public struct ExposureCounts: Sendable, Equatable {
+  public var firstPeriod = 0
+  public var customers: [Int] = []
+  public var exposed: [[Int]] = []
+  public init() {}
+  public init(firstPeriod: Int, customers: [Int], exposed: [[Int]]) {
+    self.firstPeriod = firstPeriod
+    self.customers = customers
+    self.exposed = exposed
+  }
 }
 
 /// Streams a journey log (`customer_id,period,phase,channels`) into transition counts.
@@ -104,6 +138,8 @@ public enum JourneyLogReader {
   static let blockSize = 1 << 22
   /// Row errors collected before reading stops.
   static let maxErrors = 20
+  /// Periods a history may span.
+  static let maxPeriods = Parser.periodLimit
 
   /// Reads a journey log file.
   ///
@@ -182,6 +218,7 @@ struct CustomerSlot {
   var phase: Int32 = 0
   var heldOut = false
   var pattern: UInt64 = 0
+  var segment: Int32 = 0
 }
 
 struct Parser {
@@ -193,6 +230,19 @@ struct Parser {
   var errors: [InputError] = []
   var line = 0
   var columns: (id: Int, period: Int, phase: Int, channels: Int, count: Int)?
+  /// The optional `segment` column.
+  var segmentColumn: Int?
+  var segmentNames: [String] = []
+  var segmentBytes: [[UInt8]] = []
+  var segmentTraining: [TransitionCounts] = []
+  var segmentHoldout: [TransitionCounts] = []
+  var segmentCustomers: [Int] = []
+  /// Rows and exposures per period (index `period`); periods beyond ``periodLimit`` go to
+  /// ``farPeriods``.
+  var periodRows: [Int] = []
+  var periodExposed: [[Int]] = []
+  var farPeriods: [Int: (rows: Int, exposed: [Int])] = [:]
+  static let periodLimit = 1 << 20
   var dense: [CustomerSlot] = []
   var sparse: [[UInt8]: Int] = [:]
   var sparseSlots: [CustomerSlot] = []
@@ -200,7 +250,7 @@ struct Parser {
   var holdout = TransitionCounts()
   var denseCounts: [Int]
   var denseHoldout: [Int]
-  let denseStride: Int
+  var denseStride: Int
   var rows = 0
   var firstPeriod = Int.max
   var lastPeriod = Int.min
@@ -343,6 +393,13 @@ struct Parser {
       throw InputErrors([InputError(.duplicate, file: file, line: line, path: name, "column '\(name)' appears twice in the header")])
     }
     columns = (found[0], found[1], found[2], found[3], names.count)
+    if let k = names.firstIndex(of: "segment") {
+      segmentColumn = k
+      // Per-segment counts go through the sparse tables.
+      denseStride = 0
+      denseCounts = []
+      denseHoldout = []
+    }
   }
 
   static func matches(_ name: [UInt8], _ b: UnsafeMutableBufferPointer<UInt8>, _ lo: Int, _ hi: Int) -> Bool {
@@ -453,16 +510,69 @@ struct Parser {
       }
       lo = hi + 1
     }
-    var bits = pattern
-    while bits != 0 {
-      channelRows[bits.trailingZeroBitCount] += 1
-      bits &= bits - 1
+    var segment = 0
+    if let sc = segmentColumn {
+      var lo = fieldStart[sc]
+      var hi = fieldEnd[sc]
+      Self.trim(b, &lo, &hi)
+      guard lo < hi else {
+        try error(.empty, "segment", "empty segment; expected a segment name (or no segment column at all)")
+        return
+      }
+      if let k = segmentBytes.firstIndex(where: { Self.matches($0, b, lo, hi) }) {
+        segment = k
+      } else {
+        segment = segmentBytes.count
+        segmentBytes.append(Array(b[lo..<hi]))
+        segmentNames.append(String(decoding: UnsafeBufferPointer(rebasing: b[lo..<hi]), as: UTF8.self))
+        segmentTraining.append(TransitionCounts())
+        segmentHoldout.append(TransitionCounts())
+        segmentCustomers.append(0)
+      }
     }
-    try advance(b, idLo, idHi, period: period, phase: phase, pattern: pattern)
+    tally(period: period, pattern: pattern)
+    try advance(b, idLo, idHi, period: period, phase: phase, pattern: pattern, segment: segment)
+  }
+
+  /// Counts the row towards its period's market and exposures, and each channel's rows.
+  mutating func tally(period: Int, pattern: UInt64) {
+    let c = channelBytes.count
+    if period < Self.periodLimit {
+      if period >= periodRows.count {
+        periodRows.append(contentsOf: repeatElement(0, count: period + 1 - periodRows.count))
+        periodExposed.append(contentsOf: repeatElement([], count: period + 1 - periodExposed.count))
+      }
+      periodRows[period] += 1
+      if pattern != 0 {
+        if periodExposed[period].count < c {
+          periodExposed[period].append(contentsOf: repeatElement(0, count: c - periodExposed[period].count))
+        }
+        var bits = pattern
+        while bits != 0 {
+          let k = bits.trailingZeroBitCount
+          channelRows[k] += 1
+          periodExposed[period][k] += 1
+          bits &= bits - 1
+        }
+      }
+    } else {
+      var entry = farPeriods[period] ?? (0, [])
+      entry.rows += 1
+      if entry.exposed.count < c { entry.exposed.append(contentsOf: repeatElement(0, count: c - entry.exposed.count)) }
+      var bits = pattern
+      while bits != 0 {
+        let k = bits.trailingZeroBitCount
+        channelRows[k] += 1
+        entry.exposed[k] += 1
+        bits &= bits - 1
+      }
+      farPeriods[period] = entry
+    }
   }
 
   mutating func advance(
-    _ b: UnsafeMutableBufferPointer<UInt8>, _ idLo: Int, _ idHi: Int, period: Int, phase: Int, pattern: UInt64
+    _ b: UnsafeMutableBufferPointer<UInt8>, _ idLo: Int, _ idHi: Int, period: Int, phase: Int, pattern: UInt64,
+    segment: Int = 0
   ) throws(InputErrors) {
     // Numeric ids without leading zeros index a dense table; others go through a dictionary.
     var numeric = idHi - idLo <= 9 && (b[idLo] != 48 || idHi - idLo == 1)
@@ -482,7 +592,7 @@ struct Parser {
       }
       var s = dense[id]
       defer { dense[id] = s }
-      try step(&s, b, idLo, idHi, period: period, phase: phase, pattern: pattern)
+      try step(&s, b, idLo, idHi, period: period, phase: phase, pattern: pattern, segment: segment)
     } else {
       let key = Array(b[idLo..<idHi])
       let slot: Int
@@ -495,17 +605,25 @@ struct Parser {
       }
       var s = sparseSlots[slot]
       defer { sparseSlots[slot] = s }
-      try step(&s, b, idLo, idHi, period: period, phase: phase, pattern: pattern)
+      try step(&s, b, idLo, idHi, period: period, phase: phase, pattern: pattern, segment: segment)
     }
   }
 
   mutating func step(
     _ s: inout CustomerSlot, _ b: UnsafeMutableBufferPointer<UInt8>, _ idLo: Int, _ idHi: Int,
-    period: Int, phase: Int, pattern: UInt64
+    period: Int, phase: Int, pattern: UInt64, segment: Int
   ) throws(InputErrors) {
     if s.period < 0 {
       s.heldOut = JourneyLogReader.isHeldOut(UnsafeBufferPointer(rebasing: b[idLo..<idHi]), fraction: holdoutFraction)
+      s.segment = Int32(segment)
       firstSeen.append((period, Int32(phase)))
+      if segmentColumn != nil { segmentCustomers[segment] += 1 }
+    } else if segmentColumn != nil && Int(s.segment) != segment {
+      let id = String(decoding: UnsafeBufferPointer(rebasing: b[idLo..<idHi]), as: UTF8.self)
+      try error(
+        .notAllowed, "segment",
+        "customer '\(id)' is in segment '\(segmentNames[segment])' here but in '\(segmentNames[Int(s.segment)])' on line \(s.line); expected one segment per customer")
+      return
     } else if period != s.period + 1 {
       let id = String(decoding: UnsafeBufferPointer(rebasing: b[idLo..<idHi]), as: UTF8.self)
       if period == s.period {
@@ -523,8 +641,10 @@ struct Parser {
         if s.heldOut { denseHoldout[index] += 1 } else { denseCounts[index] += 1 }
       } else if s.heldOut {
         holdout.add(origin: origin, pattern: s.pattern, target: phase)
+        if segmentColumn != nil { segmentHoldout[Int(s.segment)].add(origin: origin, pattern: s.pattern, target: phase) }
       } else {
         training.add(origin: origin, pattern: s.pattern, target: phase)
+        if segmentColumn != nil { segmentTraining[Int(s.segment)].add(origin: origin, pattern: s.pattern, target: phase) }
       }
     }
     s.period = period
@@ -563,9 +683,37 @@ struct Parser {
     for (period, phase) in firstSeen {
       if period == firstPeriod { initial[Int(phase)] += 1 } else { arrivals[Int(phase)] += 1 }
     }
-    return JourneyLogSummary(
+    var summary = JourneyLogSummary(
       vocabulary: vocabulary, training: training, holdout: holdout, rows: rows, customers: firstSeen.count,
       firstPeriod: firstPeriod, lastPeriod: lastPeriod, initialPhases: initial, arrivalPhases: arrivals,
       channelRows: channelRows)
+    summary.exposure = exposureCounts()
+    summary.segments = segmentNames
+    summary.segmentTraining = segmentTraining
+    summary.segmentHoldout = segmentHoldout
+    summary.segmentCustomers = segmentCustomers
+    return summary
+  }
+
+  /// Market size and exposures for every period from the first to the last.
+  func exposureCounts() -> ExposureCounts {
+    let c = vocabulary.channels.count
+    var customers: [Int] = []
+    var exposed: [[Int]] = []
+    guard firstPeriod <= lastPeriod, lastPeriod - firstPeriod < Self.periodLimit else { return ExposureCounts() }
+    for t in firstPeriod...lastPeriod {
+      var rows = 0
+      var e = [Int](repeating: 0, count: c)
+      if t < periodRows.count {
+        rows = periodRows[t]
+        for (k, n) in periodExposed[t].enumerated() { e[k] = n }
+      } else if let far = farPeriods[t] {
+        rows = far.rows
+        for (k, n) in far.exposed.enumerated() { e[k] = n }
+      }
+      customers.append(rows)
+      exposed.append(e)
+    }
+    return ExposureCounts(firstPeriod: firstPeriod, customers: customers, exposed: exposed)
   }
 }

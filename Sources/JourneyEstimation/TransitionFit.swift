@@ -61,6 +61,12 @@ public struct TransitionFit: Sendable {
   /// Mean negative log-probability per held-out transition.
   public var holdoutLogLoss: Double?
   public var ridge: Double
+  /// Predicted vs observed leaving rates per origin, on the hold-out transitions when
+  /// there are any, else on the fitting ones (``calibrationSet`` says which).
+  public var calibration: [CalibrationBin] = []
+  public var calibrationSet = "fit"
+  /// Reach curves fitted from spend (empty without a spend file).
+  public var reach: [ReachCurveFit] = []
 
   public var aic: Double { 2 * Double(parameterCount) - 2 * logLikelihood }
   public var bic: Double { Double(parameterCount) * Foundation.log(Double(Swift.max(1, transitions))) - 2 * logLikelihood }
@@ -101,7 +107,13 @@ public struct TransitionFit: Sendable {
       try result.fitOrigin(i, summary.training.rows(from: i), template: template, file: file)
     }
     result.transitions = summary.training.transitions
-    if summary.holdout.transitions > 0 { result.scoreHoldout(summary.holdout) }
+    if summary.holdout.transitions > 0 {
+      result.scoreHoldout(summary.holdout)
+      result.calibration = result.calibration(summary.holdout)
+      result.calibrationSet = "holdout"
+    } else {
+      result.calibration = result.calibration(summary.training)
+    }
     return result
   }
 
@@ -279,5 +291,60 @@ public struct TransitionFit: Sendable {
     if clamped > 0 {
       warnings.append("hold-out: \(clamped) transitions have fitted probability 0 (counted as 1e-15)")
     }
+  }
+}
+
+/// One bin of a calibration table: transitions grouped by their predicted probability of
+/// leaving the origin phase.
+public struct CalibrationBin: Sendable, Codable, Equatable {
+  public var origin: String
+  public var bin: Int
+  public var transitions: Int
+  /// Mean predicted probability of leaving over the bin's transitions.
+  public var predicted: Double
+  /// Share of the bin's transitions that left.
+  public var observed: Double
+}
+
+extension TransitionFit {
+  /// The calibration table: per origin phase with allowed targets, the transitions sorted
+  /// by the fitted probability of leaving `1 − P(i→i | e)` and cut into up to `bins`
+  /// groups of about equal size (a group never splits an exposure pattern, so there are
+  /// at most as many groups as patterns), each with its mean prediction and observed
+  /// leaving rate.
+  public func calibration(_ counts: TransitionCounts, bins: Int = 10) -> [CalibrationBin] {
+    var table: [CalibrationBin] = []
+    for i in 0..<phases.count where !fitted.targets(of: i).isEmpty {
+      var cells: [UInt64: (n: Int, left: Int)] = [:]
+      for row in counts.rows(from: i) {
+        cells[row.pattern, default: (0, 0)].n += row.count
+        if row.target != i { cells[row.pattern, default: (0, 0)].left += row.count }
+      }
+      let total = cells.values.reduce(0) { $0 + $1.n }
+      guard total > 0 else { continue }
+      let scored = cells.map { pattern, cell -> (p: Double, n: Int, left: Int) in
+        let exposed = (0..<channels.count).filter { pattern & (1 << UInt64($0)) != 0 }
+        return (1 - fitted.row(from: i, exposed: exposed)[i], cell.n, cell.left)
+      }.sorted { ($0.p, $0.n) < ($1.p, $1.n) }
+      var bin = 0
+      var acc = (n: 0, left: 0, p: 0.0)
+      var cumulative = 0
+      for (k, cell) in scored.enumerated() {
+        acc.n += cell.n
+        acc.left += cell.left
+        acc.p += cell.p * Double(cell.n)
+        cumulative += cell.n
+        let boundary = Double(cumulative) >= Double(total) * Double(bin + 1) / Double(bins)
+        if boundary || k == scored.count - 1 {
+          table.append(CalibrationBin(
+            origin: phases[i], bin: bin + 1, transitions: acc.n, predicted: acc.p / Double(acc.n),
+            observed: Double(acc.left) / Double(acc.n)))
+          bin += 1
+          acc = (0, 0, 0)
+          while Double(cumulative) >= Double(total) * Double(bin + 1) / Double(bins) && bin < bins - 1 { bin += 1 }
+        }
+      }
+    }
+    return table
   }
 }
