@@ -12,8 +12,13 @@ extension TransitionFit {
   /// rate (the log holds no spend, so the reach curve cannot be fitted from it).
   public func scenario(template: Scenario?, summary: JourneyLogSummary, name: String = "fitted") -> Scenario {
     if var model = template {
-      let first = model.segments.first?.name ?? "all"
-      model.segments = [Segment(name: first, share: 1, parameters: fitted)]
+      if segmentFits.isEmpty {
+        let first = model.segments.first?.name ?? "all"
+        model.segments = [Segment(name: first, share: 1, parameters: fitted)]
+      } else {
+        model.segments = segmentFits.map { Segment(name: $0.name, share: $0.share, parameters: $0.fit.fitted) }
+      }
+      model.channels = model.channels.map { withSpendAndReach($0, from: summary.firstPeriod, horizon: model.horizon) }
       return model
     }
     let n = phases.count
@@ -27,9 +32,11 @@ extension TransitionFit {
     }
     let channelList = channels.enumerated().map { c, name in
       let rate = Double(summary.channelRows[c]) / Double(Swift.max(1, summary.rows))
-      return Channel(name: name, kind: .paid(
-        spend: SpendPlan(base: 1), adstock: 0,
-        reach: HillReach(max: Swift.min(1, Swift.max(1e-6, rate)), half: 1e-9, shape: 1)))
+      return withSpendAndReach(
+        Channel(name: name, kind: .paid(
+          spend: SpendPlan(base: 1), adstock: 0,
+          reach: HillReach(max: Swift.min(1, Swift.max(1e-6, rate)), half: 1e-9, shape: 1))),
+        from: summary.firstPeriod, horizon: horizon)
     }
     let phaseList = phases.enumerated().map { i, name in
       Phase(name: name, isAbsorbing: fitted.targets(of: i).isEmpty && transitionsSeen(from: i, summary))
@@ -41,7 +48,24 @@ extension TransitionFit {
         arrivals: horizon > 1 ? Int((Double(arrivals) / Double(horizon - 1)).rounded()) : 0,
         arrivalPhases: shares(summary.arrivalPhases)),
       phases: phaseList, channels: channelList,
-      segments: [Segment(name: "all", share: 1, parameters: fitted)])
+      segments: segmentFits.isEmpty
+        ? [Segment(name: "all", share: 1, parameters: fitted)]
+        : segmentFits.map { Segment(name: $0.name, share: $0.share, parameters: $0.fit.fitted) })
+  }
+
+  /// A paid channel with the spend file's plan (from the history's first period) and the
+  /// fitted reach curve and adstock, where there are any; otherwise unchanged.
+  func withSpendAndReach(_ channel: Channel, from first: Int, horizon: Int) -> Channel {
+    guard case .paid(var plan, var adstock, var curve) = channel.kind else { return channel }
+    if let spend, let k = spend.channels.firstIndex(of: channel.name) {
+      let values = (0..<horizon).map { first + $0 < spend.spend[k].count && first + $0 >= 0 ? spend.spend[k][first + $0] : 0 }
+      plan = SpendPlan(base: 0, perPeriod: values)
+    }
+    if let fit = reach.first(where: { $0.channel == channel.name }) {
+      curve = fit.reach
+      adstock = fit.adstock
+    }
+    return Channel(name: channel.name, kind: .paid(spend: plan, adstock: adstock, reach: curve))
   }
 
   func transitionsSeen(from i: Int, _ summary: JourneyLogSummary) -> Bool {
@@ -59,20 +83,31 @@ extension TransitionFit {
       var ridge: Double
       var holdoutTransitions: Int
       var holdoutLogLoss: Double?
+      var calibrationSet: String
+      var calibration: [CalibrationBin]
+    }
+    struct SegmentShare: Codable {
+      var name: String
+      var share: Double
+      var customers: Int
     }
     struct Report: Codable {
       var phases: [String]
       var channels: [String]
       var parameters: [FittedParameter]
       var origins: [OriginFit]
+      var reach: [ReachCurveFit]
+      var segments: [SegmentShare]
       var diagnostics: Diagnostics
       var warnings: [String]
     }
     let report = Report(
-      phases: phases, channels: channels, parameters: parameters, origins: origins,
+      phases: phases, channels: channels, parameters: parameters, origins: origins, reach: reach,
+      segments: segmentFits.map { SegmentShare(name: $0.name, share: $0.share, customers: $0.customers) },
       diagnostics: Diagnostics(
         logLikelihood: logLikelihood, parameters: parameterCount, transitions: transitions, aic: aic, bic: bic,
-        ridge: ridge, holdoutTransitions: holdoutTransitions, holdoutLogLoss: holdoutLogLoss),
+        ridge: ridge, holdoutTransitions: holdoutTransitions, holdoutLogLoss: holdoutLogLoss,
+        calibrationSet: calibrationSet, calibration: calibration),
       warnings: warnings)
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -13,9 +13,11 @@ public struct FittedParameter: Sendable, Codable, Equatable {
   public var standardError: Double?
   public var low: Double?
   public var high: Double?
+  /// The segment, when the log has a `segment` column.
+  public var segment: String?
 
   enum CodingKeys: String, CodingKey {
-    case kind, origin, target, channel, estimate, low, high
+    case kind, origin, target, channel, estimate, low, high, segment
     case standardError = "se"
   }
 }
@@ -23,6 +25,7 @@ public struct FittedParameter: Sendable, Codable, Equatable {
 /// The multinomial logit of one origin phase.
 public struct OriginFit: Sendable, Codable, Equatable {
   public var origin: String
+  public var segment: String?
   public var transitions: Int
   /// Outcome categories; the first is the reference (`u = 0`), normally staying.
   public var categories: [String]
@@ -67,6 +70,10 @@ public struct TransitionFit: Sendable {
   public var calibrationSet = "fit"
   /// Reach curves fitted from spend (empty without a spend file).
   public var reach: [ReachCurveFit] = []
+  /// The spend file, when one was given (written into the model as the spend plan).
+  public var spend: SpendTable?
+  /// One fit per segment when the log has a `segment` column; empty for a pooled fit.
+  public var segmentFits: [SegmentFit] = []
 
   public var aic: Double { 2 * Double(parameterCount) - 2 * logLikelihood }
   public var bic: Double { Double(parameterCount) * Foundation.log(Double(Swift.max(1, transitions))) - 2 * logLikelihood }
@@ -88,6 +95,45 @@ public struct TransitionFit: Sendable {
   ///   does not allow.
   public static func fit(
     _ summary: JourneyLogSummary, model: Scenario?, ridge: Double = 0, file: String
+  ) throws(InputError) -> TransitionFit {
+    guard !summary.segments.isEmpty else { return try fitPooled(summary, model: model, ridge: ridge, file: file) }
+    // One fit per segment; shares from the customers' counts.
+    let total = Swift.max(1, summary.segmentCustomers.reduce(0, +))
+    var parts: [SegmentFit] = []
+    for (k, name) in summary.segments.enumerated() {
+      var template = model
+      if var m = model {
+        m.segments = [m.segments.first { $0.name == name } ?? m.segments[0]]
+        template = m
+      }
+      var f = try fitPooled(summary.segment(k), model: template, ridge: ridge, file: file)
+      for p in f.parameters.indices { f.parameters[p].segment = name }
+      for o in f.origins.indices { f.origins[o].segment = name }
+      for c in f.calibration.indices { f.calibration[c].segment = name }
+      parts.append(SegmentFit(
+        name: name, share: Double(summary.segmentCustomers[k]) / Double(total), customers: summary.segmentCustomers[k],
+        fit: f))
+    }
+    var result = parts[0].fit
+    result.parameters = parts.flatMap(\.fit.parameters)
+    result.origins = parts.flatMap(\.fit.origins)
+    result.calibration = parts.flatMap(\.fit.calibration)
+    result.warnings = parts.flatMap { part in part.fit.warnings.map { "segment \(part.name): \($0)" } }
+    result.logLikelihood = parts.reduce(0) { $0 + $1.fit.logLikelihood }
+    result.parameterCount = parts.reduce(0) { $0 + $1.fit.parameterCount }
+    result.transitions = parts.reduce(0) { $0 + $1.fit.transitions }
+    result.holdoutTransitions = parts.reduce(0) { $0 + $1.fit.holdoutTransitions }
+    if result.holdoutTransitions > 0 {
+      result.holdoutLogLoss =
+        parts.reduce(0) { $0 + ($1.fit.holdoutLogLoss ?? 0) * Double($1.fit.holdoutTransitions) }
+        / Double(result.holdoutTransitions)
+    }
+    result.segmentFits = parts
+    return result
+  }
+
+  static func fitPooled(
+    _ summary: JourneyLogSummary, model: Scenario?, ridge: Double, file: String
   ) throws(InputError) -> TransitionFit {
     let phases = summary.vocabulary.phases
     let channels = summary.vocabulary.channels
@@ -298,6 +344,7 @@ public struct TransitionFit: Sendable {
 /// leaving the origin phase.
 public struct CalibrationBin: Sendable, Codable, Equatable {
   public var origin: String
+  public var segment: String?
   public var bin: Int
   public var transitions: Int
   /// Mean predicted probability of leaving over the bin's transitions.
@@ -322,11 +369,22 @@ extension TransitionFit {
       }
       let total = cells.values.reduce(0) { $0 + $1.n }
       guard total > 0 else { continue }
-      let scored = cells.map { pattern, cell -> (p: Double, n: Int, left: Int) in
+      let raw = cells.map { pattern, cell -> (p: Double, n: Int, left: Int) in
         let exposed = (0..<channels.count).filter { pattern & (1 << UInt64($0)) != 0 }
         return (1 - fitted.row(from: i, exposed: exposed)[i], cell.n, cell.left)
       }.sorted { ($0.p, $0.n) < ($1.p, $1.n) }
+      // Patterns with the same prediction (no effect tells them apart) form one cell.
+      var scored: [(p: Double, n: Int, left: Int)] = []
+      for cell in raw {
+        if let last = scored.last, abs(last.p - cell.p) <= 1e-12 {
+          scored[scored.count - 1].n += cell.n
+          scored[scored.count - 1].left += cell.left
+        } else {
+          scored.append(cell)
+        }
+      }
       var bin = 0
+      var number = 0
       var acc = (n: 0, left: 0, p: 0.0)
       var cumulative = 0
       for (k, cell) in scored.enumerated() {
@@ -337,14 +395,51 @@ extension TransitionFit {
         let boundary = Double(cumulative) >= Double(total) * Double(bin + 1) / Double(bins)
         if boundary || k == scored.count - 1 {
           table.append(CalibrationBin(
-            origin: phases[i], bin: bin + 1, transitions: acc.n, predicted: acc.p / Double(acc.n),
+            origin: phases[i], bin: number + 1, transitions: acc.n, predicted: acc.p / Double(acc.n),
             observed: Double(acc.left) / Double(acc.n)))
           bin += 1
+          number += 1
           acc = (0, 0, 0)
           while Double(cumulative) >= Double(total) * Double(bin + 1) / Double(bins) && bin < bins - 1 { bin += 1 }
         }
       }
     }
     return table
+  }
+}
+
+/// The fit of one segment and its share of the customers.
+public struct SegmentFit: Sendable {
+  public var name: String
+  public var share: Double
+  public var customers: Int
+  public var fit: TransitionFit
+}
+
+extension TransitionFit {
+  /// Fits the reach curve and adstock of every channel in the spend file from the
+  /// history's exposure counts (``ReachFit``), and keeps the spend for the model's plan.
+  ///
+  /// Spend periods are the history's periods; the adstock recursion starts at period 0.
+  public mutating func fitReach(_ summary: JourneyLogSummary, spend table: SpendTable, model: Scenario?) {
+    spend = table
+    let e = summary.exposure
+    let periods = Swift.max(table.lastPeriod + 1, e.firstPeriod + e.customers.count)
+    for (k, name) in table.channels.enumerated() {
+      guard let c = channels.firstIndex(of: name) else {
+        warnings.append("\(name): has spend but never appears in the history; its reach curve is not fitted")
+        continue
+      }
+      var n = [Int](repeating: 0, count: periods)
+      var y = n
+      for (t, count) in e.customers.enumerated() where e.firstPeriod + t >= 0 {
+        n[e.firstPeriod + t] = count
+        y[e.firstPeriod + t] = e.exposed[t][c]
+      }
+      let s = (0..<periods).map { $0 < table.spend[k].count ? table.spend[k][$0] : 0 }
+      let (fit, warning) = ReachFit.fit(channel: name, spend: s, customers: n, exposed: y)
+      if let fit { reach.append(fit) }
+      if let warning { warnings.append(warning) }
+    }
   }
 }

@@ -14,14 +14,41 @@ struct Fit: ParsableCommand {
       scenario with the fitted parameters) and fit.json (estimates, standard errors, 95% \
       intervals, covariance per origin, diagnostics, warnings) to --out, each atomically.
 
+      Instead of a journey log, raw exports can be given: --stages (customer_id,timestamp,phase) \
+      and --touchpoints (customer_id,timestamp,channel), bucketed into --period periods in \
+      --timezone (default UTC) counted from --start (default: the earliest timestamp's period). \
+      A period's phase is the one in effect when it starts. With --spend \
+      (period,channel,spend) the reach curve and adstock of every paid channel are fitted \
+      from the observed exposure rates. A 'segment' column in the journey log gives one fit \
+      per segment.
+
       Examples:
         journey fit --journeys results/b2c/journeys.csv --model scenarios/b2c.yaml
         journey fit --journeys export.csv --holdout 0.2 --ridge 0.1 --format json
+        journey fit --stages stage_events.csv --touchpoints touchpoints.csv --period week --spend spend.csv
       """
   )
 
-  @Option(help: "The journey log (CSV with header customer_id,period,phase,channels).")
-  var journeys: String
+  @Option(help: "The journey log (CSV with header customer_id,period,phase,channels[,segment]).")
+  var journeys: String?
+
+  @Option(help: "Raw export of stage events (customer_id,timestamp,phase); use with --touchpoints.")
+  var stages: String?
+
+  @Option(help: "Raw export of touchpoints (customer_id,timestamp,channel); use with --stages.")
+  var touchpoints: String?
+
+  @Option(help: "Period of the raw exports: day, week (ISO, from Monday) or month.")
+  var period: PeriodUnit = .week
+
+  @Option(help: "Time zone of the periods and of timestamps without an offset (IANA name, default UTC).")
+  var timezone: String = "UTC"
+
+  @Option(help: "First day of period 0 for raw exports (YYYY-MM-DD; default: the earliest timestamp's period).")
+  var start: String?
+
+  @Option(help: "Spend per period and channel (period,channel,spend), to fit reach curves and adstock.")
+  var spend: String?
 
   @Option(help: "A scenario whose phases, channels, allowed transitions and effect channels define the model.")
   var model: String?
@@ -39,6 +66,16 @@ struct Fit: ParsableCommand {
   var format: OutputFormat = .table
 
   func validate() throws {
+    if journeys == nil {
+      guard stages != nil && touchpoints != nil else {
+        throw ValidationError("Please give '--journeys FILE', or both '--stages FILE' and '--touchpoints FILE'.")
+      }
+    } else if stages != nil || touchpoints != nil {
+      throw ValidationError("Please give either '--journeys' or '--stages'/'--touchpoints', not both.")
+    }
+    guard TimeZone(identifier: timezone) != nil else {
+      throw ValidationError("Unknown '--timezone' \(timezone); please give an IANA name such as UTC or Europe/Berlin.")
+    }
     guard holdout >= 0 && holdout < 1 else {
       throw ValidationError("Please give '--holdout' as a fraction in [0, 1), e.g. 0.2.")
     }
@@ -51,14 +88,35 @@ struct Fit: ParsableCommand {
     let vocabulary = template.map {
       Vocabulary(phases: $0.phases.map(\.name), channels: $0.channels.map(\.name))
     } ?? .inferred
-    let size = (try? FileManager.default.attributesOfItem(atPath: journeys)[.size] as? Int) ?? 0
-    let progress = Progress(label: "reading bytes", total: size)
-    let summary = try JourneyLogReader.read(
-      path: journeys, vocabulary: vocabulary, holdoutFraction: holdout, progress: progress.update)
-    progress.update(size)
-    let fit = try TransitionFit.fit(summary, model: template, ridge: ridge, file: journeys)
+    let summary: JourneyLogSummary
+    var readWarnings: [String] = []
+    let source: String
+    if let journeys {
+      let size = (try? FileManager.default.attributesOfItem(atPath: journeys)[.size] as? Int) ?? 0
+      let progress = Progress(label: "reading bytes", total: size)
+      summary = try JourneyLogReader.read(
+        path: journeys, vocabulary: vocabulary, holdoutFraction: holdout, progress: progress.update)
+      progress.update(size)
+      source = journeys
+    } else {
+      let export = try RawExportReader.read(
+        stages: stages ?? "", touchpoints: touchpoints ?? "", vocabulary: vocabulary, unit: period,
+        timeZone: TimeZone(identifier: timezone) ?? TimeZone(secondsFromGMT: 0)!, start: start, holdoutFraction: holdout)
+      summary = export.summary
+      readWarnings = export.warnings
+      readWarnings.insert("raw exports bucketed into \(period.rawValue)s in \(timezone) from \(export.start) (period 0)", at: 0)
+      source = stages ?? ""
+    }
+    var fit = try TransitionFit.fit(summary, model: template, ridge: ridge, file: source)
+    fit.warnings = readWarnings + fit.warnings
+    if let spend {
+      let organic = template?.channels.filter { !$0.isPaid }.map(\.name) ?? []
+      let table = try SpendTable.read(path: spend, channels: template.map { $0.channels.map(\.name) }, organic: organic)
+      fit.fitReach(summary, spend: table, model: template)
+    }
     let scenario = fit.scenario(template: template, summary: summary)
     let report = try fit.json()
+    _ = source
     try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
     try AtomicFile.write(scenario.yamlText(), to: out + "/model.yaml")
     try AtomicFile.write(report, to: out + "/fit.json")
@@ -78,9 +136,22 @@ struct Fit: ParsableCommand {
     text += "\n\n"
     var rows = [["kind", "origin", "target", "channel", "estimate", "se", "95% low", "95% high"]]
     for p in fit.parameters {
-      rows.append([p.kind, p.origin, p.target, p.channel ?? "", f(p.estimate), f(p.standardError), f(p.low), f(p.high)])
+      rows.append([p.kind, (p.segment.map { $0 + ": " } ?? "") + p.origin, p.target, p.channel ?? "", f(p.estimate), f(p.standardError), f(p.low), f(p.high)])
+    }
+    for r in fit.reach {
+      for p in r.parameters {
+        rows.append(["reach", "", p.target, p.channel ?? "", f(p.estimate), f(p.standardError), f(p.low), f(p.high)])
+      }
     }
     text += NumberText.table(rows)
+    if !fit.calibration.isEmpty {
+      text += "\ncalibration (\(fit.calibrationSet == "holdout" ? "hold-out" : "fit") transitions): predicted vs observed probability of leaving\n"
+      var cal = [["origin", "bin", "transitions", "predicted", "observed"]]
+      for c in fit.calibration {
+        cal.append([(c.segment.map { $0 + ": " } ?? "") + c.origin, "\(c.bin)", "\(c.transitions)", f(c.predicted), f(c.observed)])
+      }
+      text += NumberText.table(cal)
+    }
     text += "\nlog-likelihood \(String(format: "%.3f", fit.logLikelihood)), parameters \(fit.parameterCount), "
     text += "AIC \(String(format: "%.3f", fit.aic)), BIC \(String(format: "%.3f", fit.bic))\n"
     if let loss = fit.holdoutLogLoss {
@@ -90,3 +161,5 @@ struct Fit: ParsableCommand {
     return text
   }
 }
+
+extension PeriodUnit: ExpressibleByArgument {}
