@@ -326,7 +326,8 @@ public struct TransitionFit: Sendable {
   mutating func scoreHoldout(_ holdout: TransitionCounts) {
     var loss = 0.0
     var clamped = 0
-    for (key, count) in holdout.counts {
+    // In a fixed order, so that the sum is reproducible.
+    for (key, count) in holdout.counts.sorted(by: { ($0.key.origin, $0.key.pattern, $0.key.target) < ($1.key.origin, $1.key.pattern, $1.key.target) }) {
       let exposedChannels = (0..<channels.count).filter { key.pattern & (1 << UInt64($0)) != 0 }
       let p = fitted.row(from: Int(key.origin), exposed: exposedChannels)[Int(key.target)]
       if p < 1e-15 { clamped += count }

@@ -12,6 +12,9 @@ final class MemoryLog: JourneyLogSink {
 }
 
 struct RecoveryTests {
+  static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
+
   /// Simulate → fit recovers the single-segment benchmark scenario (fixed seeds): every
   /// true baseline probability and effect (zero where the scenario has none) lies within
   /// 3.5 SE of its estimate (a joint check over 42 parameters at a family-wise level of
