@@ -88,6 +88,11 @@ struct Fit: ParsableCommand {
     let vocabulary = template.map {
       Vocabulary(phases: $0.phases.map(\.name), channels: $0.channels.map(\.name))
     } ?? .inferred
+    // The spend file is checked before the history is read.
+    let organic = template?.channels.filter { !$0.isPaid }.map(\.name) ?? []
+    let spendTable = try spend.map {
+      try SpendTable.read(path: $0, channels: template.map { $0.channels.map(\.name) }, organic: organic)
+    }
     let summary: JourneyLogSummary
     var readWarnings: [String] = []
     let source: String
@@ -109,11 +114,7 @@ struct Fit: ParsableCommand {
     }
     var fit = try TransitionFit.fit(summary, model: template, ridge: ridge, file: source)
     fit.warnings = readWarnings + fit.warnings
-    if let spend {
-      let organic = template?.channels.filter { !$0.isPaid }.map(\.name) ?? []
-      let table = try SpendTable.read(path: spend, channels: template.map { $0.channels.map(\.name) }, organic: organic)
-      fit.fitReach(summary, spend: table, model: template)
-    }
+    if let spendTable { fit.fitReach(summary, spend: spendTable, model: template) }
     let scenario = fit.scenario(template: template, summary: summary)
     let report = try fit.json()
     _ = source

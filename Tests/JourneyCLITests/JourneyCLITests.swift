@@ -125,3 +125,123 @@ import _JourneyTestSupport
     #expect(r.stderr.contains("unknown phase 'c'"))
   }
 }
+
+@Suite struct FitCommandTests {
+  @Test func fitsTheSampleHistoryAndWritesModelAndReport() throws {
+    let out = try CommandRunner.temporaryDirectory()
+    let r = try CommandRunner.run([
+      "fit", "--journeys", "scenarios/history/word-of-mouth-journeys.csv", "--model", "scenarios/word-of-mouth.yaml",
+      "--holdout", "0.2", "--out", out,
+    ])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stdout.contains("110630 rows, 2255 customers"))
+    #expect(r.stdout.contains("calibration (hold-out transitions)"))
+    #expect(FileManager.default.fileExists(atPath: out + "/model.yaml"))
+    let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/fit.json")))
+    let diagnostics = try #require((json as? [String: Any])?["diagnostics"] as? [String: Any])
+    #expect(diagnostics["calibrationSet"] as? String == "holdout")
+    #expect((diagnostics["calibration"] as? [Any])?.isEmpty == false)
+    let simulate = try CommandRunner.run(["simulate", out + "/model.yaml", "--engine", "expected", "--out", out + "/sim"])
+    #expect(simulate.status == 0, "\(simulate.stderr)")
+  }
+
+  @Test func badJourneyLogExitsTwoNamingFileAndLine() throws {
+    let dir = try CommandRunner.temporaryDirectory()
+    let path = dir + "/bad.csv"
+    try "customer_id,period,phase,channels\n1,0,unaware,\n1,x,aware,\n".write(toFile: path, atomically: true, encoding: .utf8)
+    let r = try CommandRunner.run(["fit", "--journeys", path, "--model", "scenarios/word-of-mouth.yaml", "--out", dir + "/out"])
+    #expect(r.status == 2)
+    #expect(r.stderr.contains("\(path):3: period: 'x' is not a period"))
+    #expect(!FileManager.default.fileExists(atPath: dir + "/out/model.yaml"))
+  }
+
+  @Test func rawExportsEndToEnd() throws {
+    let dir = try CommandRunner.temporaryDirectory()
+    try """
+      customer_id,timestamp,phase
+      1,2024-01-01T09:00:00Z,unaware
+      1,2024-01-09T10:00:00+01:00,aware
+      2,2024-01-02,unaware
+      3,2024-01-03 08:00,unaware
+      3,2024-01-17 08:00,aware
+      """.write(toFile: dir + "/stage_events.csv", atomically: true, encoding: .utf8)
+    try """
+      customer_id,timestamp,channel
+      1,2024-01-08T12:00:00Z,search
+      2,2024-01-20T12:00:00Z,social
+      3,2024-01-16T12:00:00Z,search
+      9,2024-01-16T12:00:00Z,search
+      """.write(toFile: dir + "/touchpoints.csv", atomically: true, encoding: .utf8)
+    let r = try CommandRunner.run([
+      "fit", "--stages", dir + "/stage_events.csv", "--touchpoints", dir + "/touchpoints.csv", "--period", "week",
+      "--timezone", "Europe/Berlin", "--model", "scenarios/word-of-mouth.yaml", "--out", dir + "/out", "--format", "json",
+    ])
+    #expect(r.status == 0, "\(r.stderr)")
+    let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+    let warnings = try #require(json["warnings"] as? [String])
+    #expect(warnings.contains { $0.contains("bucketed into weeks in Europe/Berlin from 2024-01-01") })
+    #expect(warnings.contains { $0.contains("1 touchpoints of 1 customers without stage events") })
+    #expect(FileManager.default.fileExists(atPath: dir + "/out/model.yaml"))
+
+    try "customer_id,timestamp,phase\n1,yesterday,unaware\n".write(toFile: dir + "/bad.csv", atomically: true, encoding: .utf8)
+    let bad = try CommandRunner.run([
+      "fit", "--stages", dir + "/bad.csv", "--touchpoints", dir + "/touchpoints.csv", "--out", dir + "/out2",
+    ])
+    #expect(bad.status == 2)
+    #expect(bad.stderr.contains("\(dir)/bad.csv:2: timestamp: 'yesterday' is not an ISO-8601 timestamp"))
+  }
+
+  @Test func spendFitsReachCurvesAndWarnsOnConstantSpend() throws {
+    let dir = try CommandRunner.temporaryDirectory()
+    try """
+      name: pulsing
+      period: week
+      horizon: 30
+      seed: 5
+      population: { size: 8000, initial: { unaware: 1.0 } }
+      phases: [unaware, aware, { name: purchased, conversion: true, absorbing: true }]
+      transitions:
+        unaware: { aware: 0.10 }
+        aware: { purchased: 0.08 }
+      channels:
+        search:
+          spend: { weekly: 1000, on: 3, off: 2, flights: [ { from: 10, to: 14, scale: 3.0 } ] }
+          adstock: 0.4
+          reach: { max: 0.5, half: 800, shape: 1.5 }
+        email:
+          spend: 300
+          adstock: 0
+          reach: { max: 0.3, half: 100, shape: 1 }
+      effects:
+        unaware->aware: { search: 0.8 }
+      """.write(toFile: dir + "/pulsing.yaml", atomically: true, encoding: .utf8)
+    let sim = try CommandRunner.run(["simulate", dir + "/pulsing.yaml", "--out", dir + "/sim", "--journeys", dir + "/journeys.csv"])
+    #expect(sim.status == 0, "\(sim.stderr)")
+    var spend = "period,channel,spend\n"
+    for t in 0..<30 {
+      let search = t % 5 < 3 ? (10...14).contains(t) ? 3000 : 1000 : 0
+      spend += "\(t),search,\(search)\n\(t),email,300\n"
+    }
+    try spend.write(toFile: dir + "/spend.csv", atomically: true, encoding: .utf8)
+    let r = try CommandRunner.run([
+      "fit", "--journeys", dir + "/journeys.csv", "--model", dir + "/pulsing.yaml", "--spend", dir + "/spend.csv",
+      "--out", dir + "/out",
+    ])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stdout.contains("reach"))
+    #expect(r.stdout.contains("warning: email: spend never varies"))
+    let model = try String(contentsOfFile: dir + "/out/model.yaml", encoding: .utf8)
+    #expect(model.contains("values: [1000, 1000, 1000, 0, 0"))
+    let json = try #require(
+      try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/out/fit.json"))) as? [String: Any])
+    #expect((json["reach"] as? [Any])?.count == 1)
+
+    try "period,channel,spend\n0,search,-1\n".write(toFile: dir + "/bad-spend.csv", atomically: true, encoding: .utf8)
+    let bad = try CommandRunner.run([
+      "fit", "--journeys", dir + "/journeys.csv", "--model", dir + "/pulsing.yaml", "--spend", dir + "/bad-spend.csv",
+      "--out", dir + "/out3",
+    ])
+    #expect(bad.status == 2)
+    #expect(bad.stderr.contains("bad-spend.csv:2: spend: negative spend -1"))
+  }
+}
