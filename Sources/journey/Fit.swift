@@ -117,7 +117,6 @@ struct Fit: ParsableCommand {
     if let spendTable { fit.fitReach(summary, spend: spendTable, model: template) }
     let scenario = fit.scenario(template: template, summary: summary)
     let report = try fit.json()
-    _ = source
     try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
     try AtomicFile.write(scenario.yamlText(), to: out + "/model.yaml")
     try AtomicFile.write(report, to: out + "/fit.json")
