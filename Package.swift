@@ -39,7 +39,7 @@ let package = Package(
       name: "JourneySimulationTests",
       dependencies: ["JourneySimulation", "JourneyModel", "_JourneyTestSupport"]
     ),
-    .testTarget(name: "JourneyReportsTests", dependencies: ["JourneyReports", "_JourneyTestSupport"]),
+    .testTarget(name: "JourneyReportsTests", dependencies: ["JourneyReports", "_JourneyTestSupport"], exclude: ["Fixtures"]),
     .testTarget(name: "JourneyCLITests", dependencies: ["_JourneyTestSupport"]),
   ]
 )
