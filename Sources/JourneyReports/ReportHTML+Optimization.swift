@@ -49,8 +49,9 @@ extension HTMLReport {
     return s
   }
 
-  /// The curve's value at `x` by linear interpolation (clamped to the ends).
-  static func interpolate(_ points: [OptimizationResult.CurvePoint], at x: Double) -> Double? {
+  /// The curve's value at `x` by linear interpolation (clamped to the ends); `nil` for an
+  /// empty curve.
+  public static func interpolate(_ points: [OptimizationResult.CurvePoint], at x: Double) -> Double? {
     let sorted = points.filter { $0.spend.isFinite && $0.value.isFinite }.sorted { $0.spend < $1.spend }
     guard let first = sorted.first, let last = sorted.last else { return nil }
     if x <= first.spend { return first.value }
