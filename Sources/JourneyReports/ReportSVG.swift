@@ -85,7 +85,9 @@ struct Ticks: Equatable {
     return d
   }
 
-  func label(_ x: Double) -> String { NumberText.grouped(Swift.abs(x) < step * 1e-9 ? 0 : x, decimals: decimals) }
+  func label(_ x: Double) -> String {
+    Swift.abs(x) < step * 1e-9 ? "0" : NumberText.grouped(x, decimals: decimals)
+  }
 }
 
 /// A linear map from data values to pixels.
@@ -249,6 +251,10 @@ enum SVGChart {
       let coordinates = pts.map { "\(px(a.x($0.x))),\(px(a.y($0.y)))" }.joined(separator: " ")
       s += "<polyline class=\"series\" fill=\"none\" stroke=\"\(line.colour)\" stroke-width=\"\(px(line.width))\"\(dash) points=\"\(coordinates)\">"
       s += "<title>\(HTML.escape(line.name))</title></polyline>\n"
+      if pts.count == 1 {
+        // A one-period horizon: a polyline of one point draws nothing, so mark the point.
+        s += "<circle cx=\"\(px(a.x(pts[0].x)))\" cy=\"\(px(a.y(pts[0].y)))\" r=\"3\" fill=\"\(line.colour)\"/>\n"
+      }
     }
     for m in markers where m.x.isFinite && m.y.isFinite {
       s += "<circle class=\"marker\" cx=\"\(px(a.x(m.x)))\" cy=\"\(px(a.y(m.y)))\" r=\"5\" fill=\"\(m.colour)\" stroke=\"#fff\" stroke-width=\"1.5\">"

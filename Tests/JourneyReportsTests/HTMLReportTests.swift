@@ -1,5 +1,5 @@
 import Foundation
-import JourneyReports
+@testable import JourneyReports
 import Testing
 import _JourneyTestSupport
 
@@ -160,5 +160,46 @@ import _JourneyTestSupport
     // The scenario name reaches the page title and heading, escaped.
     #expect(html.contains("<title>JourneyKit report: &lt;script&gt;alert(1)&lt;/script&gt;</title>"))
     #expect(html.contains("<h1>&lt;script&gt;alert(1)&lt;/script&gt;</h1>"))
+  }
+}
+
+/// Axis ticks: nice steps, grouped labels, exact period axes.
+@Suite struct AxisReportTests {
+  @Test func ticksUseNiceSteps() {
+    let t = Ticks(lo: 0, hi: 873_942, count: 5)
+    #expect(t.step == 200_000 && t.lower == 0 && t.upper == 1_000_000)
+    #expect(t.values.map(t.label) == ["0", "200,000", "400,000", "600,000", "800,000", "1,000,000"])
+    let small = Ticks(lo: 0, hi: 0.0147, count: 5)
+    #expect(small.step == 0.005)
+    #expect(small.values.map(small.label) == ["0", "0.005", "0.010", "0.015"])
+  }
+
+  @Test func periodAxesEndAtTheHorizon() {
+    let t = Ticks.exact(lo: 0, hi: 51, count: 10)
+    #expect(t.lower == 0 && t.upper == 51)
+    #expect(t.values == [0, 10, 20, 30, 40, 50])
+  }
+
+  @Test func degenerateRangesStillGiveAnAxis() {
+    let flat = Ticks(lo: 5, hi: 5)
+    #expect(flat.lower <= 5 && flat.upper >= 5 && flat.upper > flat.lower)
+    let zero = Ticks(lo: 0, hi: 0)
+    #expect(zero.upper > zero.lower)
+    let one = Ticks.exact(lo: 0, hi: 0, count: 10)
+    #expect(one.upper > one.lower)
+  }
+
+  @Test func aOnePeriodHorizonIsDrawn() throws {
+    let dir = try CommandRunner.temporaryDirectory()
+    try ReportFixtures.write(
+      """
+      {"format": "journeykit-simulation", "format_version": 1, "scenario": "tiny", "horizon": 1, "period": "day",
+       "phases": ["a", "b"], "channels": [], "final": {"a": 1, "b": 2},
+       "periods": [{"period": 0, "conversions": 3, "spend": 0, "counts": {"a": 3, "b": 0}}]}
+      """, as: "summary.json", in: dir)
+    let html = HTMLReport(inputs: try ReportInputs.load(directory: dir)).render()
+    #expect(html.contains("<dt>horizon</dt><dd>1 day</dd>"))
+    #expect(html.contains("<section id=\"conversions\">"))
+    #expect(html.occurrences(of: "<svg ") == html.occurrences(of: "</svg>"))
   }
 }
