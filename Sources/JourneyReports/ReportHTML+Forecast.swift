@@ -18,11 +18,14 @@ extension HTMLReport {
       let points = (plan.periods ?? []).enumerated().compactMap { t, p -> (x: Double, y: Double)? in
         p.conversions?[keyPath: value].map { (Double(p.period ?? t), $0) }
       }
-      let what = dashed ? "mean" : "P50"
+      let what = value == \Interval.mean ? "mean" : "P50"
       return .init(name: "\(plan.name): \(what)", colour: Palette.colour(i), points: points, dashed: dashed, width: dashed ? 1.5 : 2)
     }
     func series(_ plan: ForecastResult.Plan, _ i: Int) -> [SVGChart.Series] {
-      [line(plan, i, \.p50, dashed: false), line(plan, i, \.mean, dashed: true)]
+      let median = line(plan, i, \.p50, dashed: false)
+      // Without medians the mean is the central line, drawn solid.
+      return median.points.isEmpty
+        ? [line(plan, i, \.mean, dashed: false)] : [median, line(plan, i, \.mean, dashed: true)]
     }
     var s = "<p class=\"explain\">Conversions per \(HTML.escape(periodWord)): the shaded band runs from P5 to P95 "
     s += "across replicates, the solid line is the median (P50) and the dashed line the mean.</p>\n"

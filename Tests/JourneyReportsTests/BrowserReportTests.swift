@@ -27,7 +27,9 @@ import _JourneyTestSupport
   }
 
   /// Runs Chromium headless with `arguments`, killing it after ``timeout`` seconds.
-  static func runChromium(_ executable: String, _ arguments: [String], in directory: String) throws -> Run {
+  static func runChromium(
+    _ executable: String, _ arguments: [String], in directory: String, timeout: TimeInterval = timeout
+  ) throws -> Run {
     let outPath = directory + "/chromium-\(UUID().uuidString).out"
     let errPath = outPath + ".err"
     _ = FileManager.default.createFile(atPath: outPath, contents: nil)
@@ -118,6 +120,17 @@ import _JourneyTestSupport
     #expect(dom.contains("</footer>"), "the page parsed to its end")
     #expect(!dom.contains("<script"), "no script element in the parsed page")
     return dom
+  }
+
+  @Test func aHangingBrowserIsKilledAtTheTimeout() throws {
+    let dir = try CommandRunner.temporaryDirectory()
+    let fake = dir + "/hang.sh"
+    try AtomicFile.write("#!/bin/sh\nexec sleep 30\n", to: fake)
+    chmod(fake, 0o755)
+    let start = Date()
+    let run = try Self.runChromium(fake, ["--dump-dom", "file:///nonexistent"], in: dir, timeout: 1)
+    #expect(run.timedOut)
+    #expect(Date().timeIntervalSince(start) < 15)
   }
 
   @Test func fullReportRendersInChromium() throws {
