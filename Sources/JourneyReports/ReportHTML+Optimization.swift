@@ -41,12 +41,24 @@ extension HTMLReport {
       let allocation = o.allocation?[c]
       let share = allocation.flatMap { total > 0 ? $0 / total * 100 : nil }
       let bounds = o.bounds?[c].map { b in b.count == 2 ? number(b[0]) + " – " + number(b[1]) : b.map { number($0) }.joined(separator: ", ") } ?? "–"
-      return [c, number(allocation), share.map { number($0, decimals: 1) + "%" } ?? "–", bounds, significant(o.marginal?[c])]
+      return [c, number(allocation), share.map { number($0, decimals: 1) + "%" } ?? "–", bounds,
+              Self.position(allocation, o.bounds?[c]), significant(o.marginal?[c])]
     }
     s += table(
       id: "marginal-table", caption: "Optimal allocation and marginal returns",
-      header: ["channel", "allocation", "share", "bounds", "marginal \(objective) per unit spend"], rows: rows)
+      header: ["channel", "allocation", "share", "bounds", "at", "marginal \(objective) per unit spend"], rows: rows)
+    s += "<p class=\"explain\">A channel held at a bound can have a marginal return above (upper bound) or "
+    s += "below (lower bound) the common value of the interior channels.</p>\n"
     return s
+  }
+
+  /// Whether an allocation sits at its lower or upper bound, within 0.1% of the range.
+  static func position(_ allocation: Double?, _ bounds: [Double]?) -> String {
+    guard let allocation, let bounds, bounds.count == 2 else { return "–" }
+    let tolerance = Swift.max(Swift.abs(bounds[1] - bounds[0]) * 1e-3, 1e-9)
+    if Swift.abs(allocation - bounds[0]) <= tolerance { return "lower bound" }
+    if Swift.abs(allocation - bounds[1]) <= tolerance { return "upper bound" }
+    return "interior"
   }
 
   /// The curve's value at `x` by linear interpolation (clamped to the ends); `nil` for an

@@ -133,8 +133,8 @@ public struct HTMLReport: Sendable {
     }
     if let horizon = inputs.simulation?.horizon ?? inputs.forecast?.horizon {
       rows.append(("horizon", "\(NumberText.grouped(Double(horizon))) \(plural(periodWord, horizon))"))
-    } else {
-      rows.append(("period", periodWord))
+    } else if let period = inputs.simulation?.period ?? inputs.forecast?.period {
+      rows.append(("period", period))
     }
     if let s = inputs.simulation {
       var parts: [String] = []

@@ -87,6 +87,8 @@ import _JourneyTestSupport
     #expect(html.contains("<th scope=\"row\">search +25%</th><td class=\"num\">4,093,000</td>"))
     #expect(html.contains("<td class=\"num\">13,780 – 57,386</td>"))
     #expect(html.contains("<th scope=\"row\">search</th><td class=\"num\">1,834,000</td><td class=\"num\">48.0%</td>"))
+    #expect(html.contains("<td class=\"num\">500,000 – 2,600,000</td><td class=\"num\">lower bound</td>"))
+    #expect(html.contains("<td class=\"num\">20,000 – 200,000</td><td class=\"num\">upper bound</td>"))
     // Axis ticks of the simulation funnel (up to 1,000,000 customers).
     #expect(html.contains(">1,000,000</text>"))
     #expect(html.contains(">P(convert)</th>"))
