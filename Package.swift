@@ -42,7 +42,7 @@ let package = Package(
       name: "JourneySimulationTests",
       dependencies: ["JourneySimulation", "JourneyModel", "_JourneyTestSupport"]
     ),
-    .testTarget(name: "JourneyReportsTests", dependencies: ["JourneyReports", "_JourneyTestSupport"]),
+    .testTarget(name: "JourneyReportsTests", dependencies: ["JourneyReports", "_JourneyTestSupport"], exclude: ["Fixtures"]),
     .testTarget(
       name: "JourneyEstimationTests",
       dependencies: ["JourneyEstimation", "JourneySimulation", "JourneyModel", "_JourneyTestSupport"],

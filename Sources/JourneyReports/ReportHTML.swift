@@ -1,0 +1,299 @@
+import Foundation
+
+/// A self-contained HTML page with inline SVG charts, rendered from the result files of
+/// `journey simulate`, `journey forecast` and `journey optimize`.
+///
+/// The page needs no scripts, fonts, images or network. Every string that comes from a
+/// user's file is escaped, and equal inputs give equal bytes (no timestamps, no
+/// dictionary order).
+///
+/// ```swift
+/// let inputs = try ReportInputs.load(directory: "results/b2c-webshop")
+/// try AtomicFile.write(HTMLReport(inputs: inputs).render(), to: "results/b2c-webshop/report.html")
+/// ```
+public struct HTMLReport: Sendable {
+  public var inputs: ReportInputs
+
+  public init(inputs: ReportInputs) {
+    self.inputs = inputs
+  }
+
+  /// Section identifiers, in page order; each present section is an `<section id=…>`.
+  public enum Section: String, CaseIterable, Sendable {
+    case totals, funnel, conversions, fan, comparison
+    case responseCurves = "response-curves"
+    case spend, analytics
+
+    var heading: String {
+      switch self {
+      case .totals: return "Totals"
+      case .funnel: return "Funnel"
+      case .conversions: return "Conversions per period"
+      case .fan: return "Forecast fan charts"
+      case .comparison: return "Scenario comparison"
+      case .responseCurves: return "Response curves and optimal allocation"
+      case .spend: return "Spend per channel"
+      case .analytics: return "Absorbing-chain analytics"
+      }
+    }
+  }
+
+  /// The page's sections that the inputs allow, in order.
+  public var sections: [Section] {
+    var list: [Section] = []
+    let sim = inputs.simulation
+    let forecast = inputs.forecast
+    if sim?.totals != nil { list.append(.totals) }
+    if sim != nil || forecast != nil { list.append(.funnel) }
+    if sim?.periods?.isEmpty == false { list.append(.conversions) }
+    if forecast != nil {
+      list.append(.fan)
+      list.append(.comparison)
+    }
+    if inputs.optimization != nil { list.append(.responseCurves) }
+    if sim?.periods?.isEmpty == false || forecast?.plans?.contains(where: { $0.spendByChannel != nil }) == true {
+      list.append(.spend)
+    }
+    if sim?.analytics?.segments?.isEmpty == false { list.append(.analytics) }
+    return list
+  }
+
+  /// The whole page.
+  public func render() -> String {
+    var page = """
+      <!DOCTYPE html>
+      <html lang="en">
+      <head>
+      <meta charset="utf-8">
+      <meta name="viewport" content="width=device-width, initial-scale=1">
+      <title>\(HTML.escape("JourneyKit report: " + scenarioName))</title>
+      <style>
+      \(Self.css)</style>
+      </head>
+      <body>
+
+      """
+    page += header()
+    let present = sections
+    page += "<nav><ul>\n"
+    for section in present {
+      page += "<li><a href=\"#\(section.rawValue)\">\(HTML.escape(section.heading))</a></li>\n"
+    }
+    page += "</ul></nav>\n<main>\n"
+    for section in present {
+      page += "<section id=\"\(section.rawValue)\">\n<h2>\(HTML.escape(section.heading))</h2>\n"
+      page += body(of: section)
+      page += "</section>\n"
+    }
+    page += """
+      </main>
+      <footer>Written by <code>journey report</code> from \(HTML.escape(inputs.sourceFiles.joined(separator: ", "))). \
+      The page is self-contained: it loads no scripts, fonts or images.</footer>
+      </body>
+      </html>
+
+      """
+    return page
+  }
+
+  func body(of section: Section) -> String {
+    switch section {
+    case .totals: return totalsSection()
+    case .funnel: return funnelSection()
+    case .conversions: return conversionsSection()
+    case .fan: return fanSection()
+    case .comparison: return comparisonSection()
+    case .responseCurves: return responseCurvesSection()
+    case .spend: return spendSection()
+    case .analytics: return analyticsSection()
+    }
+  }
+
+  // MARK: Header
+
+  /// The scenario's name from the first file that has one.
+  var scenarioName: String {
+    inputs.simulation?.scenario ?? inputs.forecast?.scenario ?? inputs.optimization?.scenario ?? "unnamed scenario"
+  }
+
+  /// The period word (`week`) from the first file that has one.
+  var periodWord: String {
+    inputs.simulation?.period ?? inputs.forecast?.period ?? "period"
+  }
+
+  func header() -> String {
+    var rows: [(String, String)] = []
+    let names = [
+      (ReportInputs.simulationFile, inputs.simulation?.scenario),
+      (ReportInputs.forecastFile, inputs.forecast?.scenario),
+      (ReportInputs.optimizationFile, inputs.optimization?.scenario),
+    ].compactMap { file, name in name.map { (file, $0) } }
+    if Set(names.map(\.1)).count > 1 {
+      for (file, name) in names { rows.append(("scenario (\(file))", name)) }
+    }
+    if let horizon = inputs.simulation?.horizon ?? inputs.forecast?.horizon {
+      rows.append(("horizon", "\(NumberText.grouped(Double(horizon))) \(plural(periodWord, horizon))"))
+    } else if let period = inputs.simulation?.period ?? inputs.forecast?.period {
+      rows.append(("period", period))
+    }
+    if let s = inputs.simulation {
+      var parts: [String] = []
+      if let engine = s.engine { parts.append("\(engine) engine") }
+      if let seed = s.seed { parts.append("seed \(seed)") }
+      if let population = s.population { parts.append("\(NumberText.grouped(population)) customers at start") }
+      rows.append(("simulation", parts.isEmpty ? "yes" : parts.joined(separator: ", ")))
+    }
+    if let f = inputs.forecast {
+      var parts: [String] = []
+      if let model = f.model { parts.append("\(model) model") }
+      if let seed = f.seed { parts.append("seed \(seed)") }
+      if let replicates = f.replicates { parts.append("\(NumberText.grouped(Double(replicates))) \(plural("replicate", replicates))") }
+      if let u = f.parameterUncertainty { parts.append(u ? "with parameter uncertainty" : "without parameter uncertainty") }
+      rows.append(("forecast", parts.isEmpty ? "yes" : parts.joined(separator: ", ")))
+    }
+    if let o = inputs.optimization {
+      var parts: [String] = []
+      if let objective = o.objective { parts.append("maximise \(objective)") }
+      if let total = o.total { parts.append("total budget \(NumberText.grouped(total))") }
+      if let perPeriod = o.perPeriod { parts.append(perPeriod ? "allocated per period" : "allocated over the horizon") }
+      rows.append(("optimization", parts.isEmpty ? "yes" : parts.joined(separator: ", ")))
+    }
+    let sources = inputs.sourceFiles.map { file -> String in
+      switch file {
+      case ReportInputs.simulationFile: return "\(file) (journey simulate)"
+      case ReportInputs.forecastFile: return "\(file) (journey forecast)"
+      default: return "\(file) (journey optimize)"
+      }
+    }
+    rows.append(("from", sources.joined(separator: ", ")))
+    var s = "<header id=\"header\">\n<h1>\(HTML.escape(scenarioName))</h1>\n<dl class=\"meta\">\n"
+    for (key, value) in rows {
+      s += "<dt>\(HTML.escape(key))</dt><dd>\(HTML.escape(value))</dd>\n"
+    }
+    s += "</dl>\n"
+    if let f = inputs.forecast {
+      if f.parameterUncertainty == false {
+        let note = f.note.map { " " + $0 } ?? ""
+        s += "<p class=\"note\" id=\"uncertainty-note\"><strong>Parameter uncertainty is absent:</strong> "
+        s += "the forecast intervals show Monte Carlo noise only, so they are narrower than the real uncertainty."
+        s += HTML.escape(note) + "</p>\n"
+      } else if let note = f.note, !note.isEmpty {
+        s += "<p class=\"note\" id=\"forecast-note\">\(HTML.escape(note))</p>\n"
+      }
+    }
+    return s + "</header>\n"
+  }
+
+  // MARK: Helpers
+
+  func plural(_ word: String, _ n: Int) -> String { n == 1 ? word : word + "s" }
+
+  /// A grouped number, `–` when absent or not finite.
+  func number(_ x: Double?, decimals: Int = 0) -> String {
+    guard let x, x.isFinite else { return "–" }
+    return NumberText.grouped(x, decimals: decimals)
+  }
+
+  /// About `digits` significant digits, grouped: `0.01234`, `12.35`, `12,346`.
+  func significant(_ x: Double?, digits: Int = 4) -> String {
+    guard let x, x.isFinite else { return "–" }
+    guard x != 0 else { return "0" }
+    let magnitude = Int(floor(log10(Swift.abs(x))))
+    return NumberText.grouped(x, decimals: Swift.min(8, Swift.max(0, digits - 1 - magnitude)))
+  }
+
+  /// `P5 – P95` of an interval.
+  func range(_ interval: Interval?, decimals: Int = 0) -> String {
+    guard let lo = interval?.p5, let hi = interval?.p95 else { return "–" }
+    return number(lo, decimals: decimals) + " – " + number(hi, decimals: decimals)
+  }
+
+  /// A table; the first column is text, the others numbers (right-aligned). Cells are escaped.
+  func table(id: String? = nil, caption: String? = nil, header: [String], rows: [[String]]) -> String {
+    var s = "<table class=\"data\"" + (id.map { " id=\"\($0)\"" } ?? "") + ">\n"
+    if let caption { s += "<caption>\(HTML.escape(caption))</caption>\n" }
+    s += "<thead><tr>" + header.enumerated().map { i, h in
+      "<th scope=\"col\"\(i == 0 ? "" : " class=\"num\"")>\(HTML.escape(h))</th>"
+    }.joined() + "</tr></thead>\n<tbody>\n"
+    for row in rows {
+      s += "<tr>" + row.enumerated().map { i, cell in
+        i == 0 ? "<th scope=\"row\">\(HTML.escape(cell))</th>" : "<td class=\"num\">\(HTML.escape(cell))</td>"
+      }.joined() + "</tr>\n"
+    }
+    return s + "</tbody>\n</table>\n"
+  }
+
+  /// A colour key; `style` is `line`, `dashed` or `band`.
+  func legend(_ items: [(name: String, colour: String, style: String)]) -> String {
+    var s = "<ul class=\"legend\">\n"
+    for item in items {
+      s += "<li><span class=\"swatch \(item.style)\" style=\"--c: \(item.colour)\"></span>\(HTML.escape(item.name))</li>\n"
+    }
+    return s + "</ul>\n"
+  }
+
+  /// Every channel named in any input: declared order first, then the others sorted.
+  var channelOrder: [String] {
+    var found: [String] = inputs.forecast?.channels ?? []
+    found += inputs.optimization?.channelNames ?? []
+    return ordered(inputs.simulation?.channels ?? inputs.forecast?.channels, found)
+  }
+
+  /// One colour per channel, the same in every chart of the page.
+  func channelColour(_ channel: String) -> String {
+    Palette.colour(channelOrder.firstIndex(of: channel) ?? 0)
+  }
+
+  /// Names in the declared order, then any others found in the data, sorted.
+  func ordered(_ declared: [String]?, _ found: some Sequence<String>) -> [String] {
+    var names: [String] = []
+    for name in declared ?? [] where !names.contains(name) { names.append(name) }
+    names += Set(found).subtracting(names).sorted()
+    return names
+  }
+
+  static let css = """
+    :root { color-scheme: light; --ink: #1d2330; --muted: #5b6474; --rule: #d8dce3; --panel: #f6f7f9; }
+    * { box-sizing: border-box; }
+    body { margin: 0; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", "Liberation Sans", sans-serif; color: var(--ink); background: #fff; }
+    header, nav, main, footer { max-width: 960px; margin: 0 auto; padding: 0 24px; }
+    header { padding-top: 24px; }
+    h1 { font-size: 26px; margin: 0 0 8px; }
+    h2 { font-size: 20px; margin: 32px 0 8px; padding-bottom: 4px; border-bottom: 1px solid var(--rule); }
+    h3 { font-size: 16px; margin: 20px 0 6px; }
+    dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: 2px 16px; margin: 0 0 12px; }
+    dl.meta dt { color: var(--muted); }
+    dl.meta dd { margin: 0; }
+    nav ul { list-style: none; padding: 8px 0; margin: 0; display: flex; flex-wrap: wrap; gap: 4px 16px; border-top: 1px solid var(--rule); border-bottom: 1px solid var(--rule); }
+    nav a { color: #0b5cad; text-decoration: none; }
+    .note { background: #fff6dd; border-left: 4px solid #e0a800; padding: 8px 12px; margin: 12px 0; }
+    .explain { color: var(--muted); margin: 4px 0 8px; }
+    svg.chart { display: block; max-width: 100%; height: auto; margin: 8px 0; font-family: inherit; }
+    svg .grid { stroke: #e6e9ee; stroke-width: 1; }
+    svg .zero { stroke: #7a8290; stroke-width: 1; }
+    svg .axis, svg .tickmark { stroke: #7a8290; stroke-width: 1; }
+    svg .tick { font-size: 11px; fill: var(--muted); }
+    svg .label { font-size: 12px; fill: var(--ink); }
+    svg .category { font-size: 12px; fill: var(--ink); }
+    svg .value { font-size: 11px; fill: var(--ink); }
+    .small-multiples { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 8px 24px; }
+    .small-multiples figure { margin: 0; }
+    figcaption { font-weight: 600; font-size: 14px; }
+    ul.legend { list-style: none; padding: 0; margin: 4px 0; display: flex; flex-wrap: wrap; gap: 4px 18px; font-size: 13px; }
+    .swatch { display: inline-block; width: 22px; height: 10px; margin-right: 6px; vertical-align: middle; }
+    .swatch.line { height: 3px; background: var(--c); }
+    .swatch.dashed { height: 0; border-top: 3px dashed var(--c); }
+    .swatch.band { background: var(--c); opacity: 0.35; }
+    .swatch.box { background: var(--c); }
+    .swatch.dot { width: 10px; height: 10px; border-radius: 50%; background: var(--c); }
+    table.data { border-collapse: collapse; margin: 8px 0 16px; font-size: 14px; }
+    table.data caption { text-align: left; font-weight: 600; padding-bottom: 4px; }
+    table.data th, table.data td { padding: 3px 10px; border-bottom: 1px solid var(--rule); }
+    table.data thead th { border-bottom: 2px solid #aab1bd; text-align: left; }
+    table.data tbody th { text-align: left; font-weight: normal; }
+    table.data .num { text-align: right; font-variant-numeric: tabular-nums; }
+    table.data td.num { white-space: nowrap; }
+    footer { color: var(--muted); font-size: 13px; padding: 32px 24px; }
+
+    """
+}

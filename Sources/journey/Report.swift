@@ -1,0 +1,39 @@
+import ArgumentParser
+import Foundation
+import JourneyReports
+
+/// `journey report`: one self-contained HTML page from the result files in a directory.
+struct Report: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "report",
+    abstract: "Write an HTML report with charts from the results in a directory.",
+    discussion: """
+      Reads whichever of summary.json (journey simulate), forecast.json (journey forecast) \
+      and optimize.json (journey optimize) exist in DIR and writes one self-contained HTML \
+      page: a funnel of phase counts, conversions per period, forecast fan charts, a \
+      comparison of budget plans, response curves with the optimal allocation, spend per \
+      channel and the absorbing-chain analytics, for the parts the files provide. The page \
+      uses inline SVG and CSS only: no scripts, fonts or network. The same files give the \
+      same bytes.
+
+      Example:
+        journey simulate scenarios/b2c.yaml --out results/b2c-webshop
+        journey report results/b2c-webshop
+        wrote results/b2c-webshop/report.html (summary.json)
+      """
+  )
+
+  @Argument(help: "Directory with summary.json, forecast.json and/or optimize.json.")
+  var directory: String
+
+  @Option(help: "Where to write the page (default: DIR/report.html).")
+  var out: String?
+
+  func run() throws {
+    let inputs = try ReportInputs.load(directory: directory)
+    let path = out ?? URL(fileURLWithPath: directory).appendingPathComponent("report.html").path
+    try AtomicFile.write(HTMLReport(inputs: inputs).render(), to: path)
+    let shown = out ?? (directory.hasSuffix("/") ? directory + "report.html" : directory + "/report.html")
+    print("wrote \(shown) (\(inputs.sourceFiles.joined(separator: ", ")))")
+  }
+}
