@@ -10,11 +10,24 @@ public struct Vocabulary: Sendable, Equatable {
   public internal(set) var channels: [String]
   /// `true` when names not yet known are added as they are met.
   public let isInferred: Bool
+  /// Length of the model's seasonality cycle (0 without): transitions are then also keyed
+  /// by `period mod seasonLength`, stored in bits 56–63 of the pattern, so the fit can
+  /// use the known seasonal multipliers as offsets.
+  public var seasonLength: Int = 0
 
   public init(phases: [String], channels: [String]) {
     self.phases = phases
     self.channels = channels
     isInferred = false
+  }
+
+  /// The vocabulary of a scenario, with its seasonality cycle when it has one (and at
+  /// most 56 channels and 256 seasons, so that the season fits the pattern's high bits).
+  public init(model: Scenario) {
+    self.init(phases: model.phases.map(\.name), channels: model.channels.map(\.name))
+    if let cycle = model.seasonality?.count, cycle > 1, cycle <= 256, model.channelCount <= TransitionCounts.seasonShift {
+      seasonLength = cycle
+    }
   }
 
   /// An empty vocabulary that grows with the data.
@@ -41,6 +54,14 @@ public struct TransitionCounts: Sendable, Equatable {
 
   public internal(set) var counts: [Key: Int] = [:]
   public internal(set) var transitions = 0
+
+  /// Bit position of the season index in a pattern (see ``Vocabulary/seasonLength``).
+  public static let seasonShift = 56
+  /// The channel bits of a pattern, without the season.
+  public static let channelMask: UInt64 = (1 << UInt64(seasonShift)) - 1
+
+  /// The season index stored in a pattern.
+  public static func season(of pattern: UInt64) -> Int { Int(pattern >> UInt64(seasonShift)) }
 
   public init() {}
 
@@ -269,7 +290,7 @@ struct Parser {
     let p = vocabulary.phases.count
     let c = vocabulary.channels.count
     // Dense counts when the vocabulary is fixed and small: index (origin·2^C + pattern)·P + target.
-    if !vocabulary.isInferred && c <= 16 && p * p << c <= 1 << 24 {
+    if !vocabulary.isInferred && vocabulary.seasonLength == 0 && c <= 16 && p * p << c <= 1 << 24 {
       denseStride = p
       denseCounts = [Int](repeating: 0, count: p * p << c)
       denseHoldout = holdoutFraction > 0 ? denseCounts : []
@@ -639,12 +660,19 @@ struct Parser {
       if denseStride > 0 {
         let index = ((origin << vocabulary.channels.count) + Int(s.pattern)) * denseStride + phase
         if s.heldOut { denseHoldout[index] += 1 } else { denseCounts[index] += 1 }
-      } else if s.heldOut {
-        holdout.add(origin: origin, pattern: s.pattern, target: phase)
-        if segmentColumn != nil { segmentHoldout[Int(s.segment)].add(origin: origin, pattern: s.pattern, target: phase) }
       } else {
-        training.add(origin: origin, pattern: s.pattern, target: phase)
-        if segmentColumn != nil { segmentTraining[Int(s.segment)].add(origin: origin, pattern: s.pattern, target: phase) }
+        var key = s.pattern
+        if vocabulary.seasonLength > 0 {
+          let season = ((s.period % vocabulary.seasonLength) + vocabulary.seasonLength) % vocabulary.seasonLength
+          key |= UInt64(season) << UInt64(TransitionCounts.seasonShift)
+        }
+        if s.heldOut {
+          holdout.add(origin: origin, pattern: key, target: phase)
+          if segmentColumn != nil { segmentHoldout[Int(s.segment)].add(origin: origin, pattern: key, target: phase) }
+        } else {
+          training.add(origin: origin, pattern: key, target: phase)
+          if segmentColumn != nil { segmentTraining[Int(s.segment)].add(origin: origin, pattern: key, target: phase) }
+        }
       }
     }
     s.period = period

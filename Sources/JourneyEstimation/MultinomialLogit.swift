@@ -29,7 +29,12 @@ public struct MultinomialLogit: Sendable {
   public var width: Int { design.cols }
   public var parameterCount: Int { (categories - 1) * width }
 
-  public init(design: Matrix, counts: Matrix, ridge: Double = 0, penalised: [Bool]? = nil) {
+  /// Known additive terms on the utilities of the non-reference categories (R × J), e.g.
+  /// seasonal multipliers as `log m`; `nil` for none.
+  public let offsets: Matrix?
+
+  public init(design: Matrix, counts: Matrix, ridge: Double = 0, penalised: [Bool]? = nil, offsets: Matrix? = nil) {
+    self.offsets = offsets
     precondition(design.rows == counts.rows && counts.cols >= 2)
     self.design = design
     self.counts = counts
@@ -56,7 +61,8 @@ public struct MultinomialLogit: Sendable {
   public func evaluate(_ theta: [Double]) -> (probabilities: [Double], logLikelihood: Double) {
     let r = design.rows
     let j1 = categories
-    let eta = Matrix.gemm(design, Matrix(rows: width, cols: j1 - 1, columnMajor: theta))
+    var eta = Matrix.gemm(design, Matrix(rows: width, cols: j1 - 1, columnMajor: theta))
+    if let offsets { eta += offsets }
     var pi = [Double](repeating: 0, count: r * j1)
     var ll = 0.0
     for row in 0..<r {

@@ -57,6 +57,9 @@ public struct TransitionFit: Sendable {
   public var warnings: [String] = []
   /// The fitted values in the model's parameterisation.
   public var fitted: TransitionParameters
+  /// The model's seasonal odds multipliers by season index, used as known offsets
+  /// (empty when the model has none or the log was not read by season).
+  public var seasonality: [Double] = []
   public var logLikelihood = 0.0
   public var parameterCount = 0
   public var transitions = 0
@@ -146,8 +149,12 @@ public struct TransitionFit: Sendable {
       result.warnings.append(
         "the model has \(model.segments.count) segments; the log does not say which customer is in which, so one set of parameters is fitted for all")
     }
-    if let model, model.seasonality != nil {
-      result.warnings.append("the model's seasonality is not fitted; the estimates average over it")
+    if let model, let cycle = model.seasonality, cycle.count > 1 {
+      if summary.vocabulary.seasonLength == cycle.count {
+        result.seasonality = cycle
+      } else {
+        result.warnings.append("the model's seasonality is not fitted; the estimates average over it")
+      }
     }
     for i in 0..<n {
       try result.fitOrigin(i, summary.training.rows(from: i), template: template, file: file)
@@ -216,7 +223,7 @@ public struct TransitionFit: Sendable {
     // Channels: the model's effect channels for this origin, or all seen from it.
     var exposed = [Int](repeating: 0, count: channels.count)
     for row in rows {
-      var bits = row.pattern
+      var bits = row.pattern & TransitionCounts.channelMask
       while bits != 0 {
         exposed[bits.trailingZeroBitCount] += row.count
         bits &= bits - 1
@@ -240,6 +247,7 @@ public struct TransitionFit: Sendable {
     for row in rows {
       var key: UInt64 = 0
       for (k, c) in used.enumerated() where row.pattern & (1 << UInt64(c)) != 0 { key |= 1 << UInt64(k) }
+      key |= row.pattern & ~TransitionCounts.channelMask
       guard let s = slot[row.target] else { continue }
       table[key, default: [Double](repeating: 0, count: categories.count)][s] += Double(row.count)
     }
@@ -247,13 +255,21 @@ public struct TransitionFit: Sendable {
     let d = used.count + 1
     var design = Matrix(rows: keys.count, cols: d)
     var counts = Matrix(rows: keys.count, cols: categories.count)
+    // Known seasonal multipliers enter as offsets log m on the leaving categories (when
+    // staying is the reference; otherwise they cancel).
+    let seasonal = !seasonality.isEmpty && categories[0] == i
+    var offsets = seasonal ? Matrix(rows: keys.count, cols: categories.count - 1) : nil
     for (r, key) in keys.enumerated() {
       design[r, 0] = 1
       for k in 0..<used.count where key & (1 << UInt64(k)) != 0 { design[r, k + 1] = 1 }
       for (s, y) in table[key]!.enumerated() { counts[r, s] = y }
+      if seasonal {
+        let logM = Foundation.log(seasonality[TransitionCounts.season(of: key) % seasonality.count])
+        for j in 0..<(categories.count - 1) { offsets?[r, j] = logM }
+      }
     }
     if categories[0] != i { for c in 0..<channels.count { fitted.setEffect(i, categories[0], c, 0) } }
-    let logit = MultinomialLogit(design: design, counts: counts, ridge: ridge)
+    let logit = MultinomialLogit(design: design, counts: counts, ridge: ridge, offsets: offsets)
     let est = logit.fit()
     let jn = categories.count - 1
     if !est.converged {
@@ -323,13 +339,18 @@ public struct TransitionFit: Sendable {
     parameterCount += p
   }
 
+  /// The seasonal odds multiplier of a counted pattern (1 without seasonality).
+  func multiplier(_ pattern: UInt64) -> Double {
+    seasonality.isEmpty ? 1 : seasonality[TransitionCounts.season(of: pattern) % seasonality.count]
+  }
+
   mutating func scoreHoldout(_ holdout: TransitionCounts) {
     var loss = 0.0
     var clamped = 0
     // In a fixed order, so that the sum is reproducible.
     for (key, count) in holdout.counts.sorted(by: { ($0.key.origin, $0.key.pattern, $0.key.target) < ($1.key.origin, $1.key.pattern, $1.key.target) }) {
       let exposedChannels = (0..<channels.count).filter { key.pattern & (1 << UInt64($0)) != 0 }
-      let p = fitted.row(from: Int(key.origin), exposed: exposedChannels)[Int(key.target)]
+      let p = fitted.row(from: Int(key.origin), exposed: exposedChannels, oddsMultiplier: multiplier(key.pattern))[Int(key.target)]
       if p < 1e-15 { clamped += count }
       loss -= Double(count) * Foundation.log(Swift.max(p, 1e-15))
     }
@@ -372,7 +393,7 @@ extension TransitionFit {
       guard total > 0 else { continue }
       let raw = cells.map { pattern, cell -> (p: Double, n: Int, left: Int) in
         let exposed = (0..<channels.count).filter { pattern & (1 << UInt64($0)) != 0 }
-        return (1 - fitted.row(from: i, exposed: exposed)[i], cell.n, cell.left)
+        return (1 - fitted.row(from: i, exposed: exposed, oddsMultiplier: multiplier(pattern))[i], cell.n, cell.left)
       }.sorted { ($0.p, $0.n) < ($1.p, $1.n) }
       // Patterns with the same prediction (no effect tells them apart) form one cell.
       var scored: [(p: Double, n: Int, left: Int)] = []

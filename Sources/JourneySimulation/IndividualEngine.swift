@@ -122,7 +122,8 @@ enum IndividualEngine {
     var exposureState = ExposureState(channels: scenario.channels)
     let rowFormat = journeyLog.map { _ in LogFormat(scenario: scenario) }
     if let journeyLog {
-      try Array("customer_id,period,phase,channels\n".utf8).withUnsafeBytes { try journeyLog.write($0) }
+      let header = "customer_id,period,phase,channels" + (segments.count > 1 ? ",segment" : "") + "\n"
+      try Array(header.utf8).withUnsafeBytes { try journeyLog.write($0) }
     }
 
     for t in 0..<horizon {
@@ -240,7 +241,8 @@ enum IndividualEngine {
       for c in 0..<cCount where relevant & (1 << UInt64(c)) == 0 {
         if h.uniform() < p[c] { mask |= 1 << UInt64(c) }
       }
-      format.appendRow(customer: customer + 1, period: t, phase: ph, channels: mask, to: &buffer)
+      format.appendRow(
+        customer: customer + 1, period: t, phase: ph, channels: mask, segment: Int(segment[customer]), to: &buffer)
       phase[customer] = UInt8(truncatingIfNeeded: next)
       tally[(customer & (lanes - 1)) &* twoN &+ 2 &* next &+ (next != ph ? 1 : 0)] &+= 1
     }
@@ -295,19 +297,37 @@ struct StepTables: @unchecked Sendable {
 struct LogFormat: Sendable {
   let phaseNames: [[UInt8]]
   let channelNames: [[UInt8]]
+  /// Segment names, written as a last column when the scenario has several segments.
+  let segmentNames: [[UInt8]]?
+
+  /// Whether the channel list needs CSV quotes (a channel name with a comma or quote).
+  let quoteChannels: Bool
 
   init(scenario: Scenario) {
-    phaseNames = scenario.phases.map { Array($0.name.utf8) }
-    channelNames = scenario.channels.map { Array($0.name.utf8) }
+    phaseNames = scenario.phases.map { LogFormat.field($0.name) }
+    channelNames = scenario.channels.map { Array($0.name.replacingOccurrences(of: "\"", with: "\"\"").utf8) }
+    quoteChannels = scenario.channels.contains { LogFormat.needsQuotes($0.name) }
+    segmentNames = scenario.segments.count > 1 ? scenario.segments.map { LogFormat.field($0.name) } : nil
   }
 
-  func appendRow(customer: Int, period: Int, phase: Int, channels: UInt64, to out: inout [UInt8]) {
+  static func needsQuotes(_ name: String) -> Bool {
+    name.contains { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }
+  }
+
+  /// A CSV field: quoted (with doubled quotes) when the name needs it.
+  static func field(_ name: String) -> [UInt8] {
+    guard needsQuotes(name) else { return Array(name.utf8) }
+    return Array(("\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"").utf8)
+  }
+
+  func appendRow(customer: Int, period: Int, phase: Int, channels: UInt64, segment: Int, to out: inout [UInt8]) {
     appendInt(customer, &out)
     out.append(UInt8(ascii: ","))
     appendInt(period, &out)
     out.append(UInt8(ascii: ","))
     out.append(contentsOf: phaseNames[phase])
     out.append(UInt8(ascii: ","))
+    if quoteChannels { out.append(UInt8(ascii: "\"")) }
     var first = true
     var mask = channels
     while mask != 0 {
@@ -316,6 +336,11 @@ struct LogFormat: Sendable {
       out.append(contentsOf: channelNames[c])
       first = false
       mask &= mask - 1
+    }
+    if quoteChannels { out.append(UInt8(ascii: "\"")) }
+    if let segmentNames {
+      out.append(UInt8(ascii: ","))
+      out.append(contentsOf: segmentNames[segment])
     }
     out.append(UInt8(ascii: "\n"))
   }

@@ -85,9 +85,7 @@ struct Fit: ParsableCommand {
 
   func run() throws {
     let template = try model.map { try Scenario.load(path: $0) }
-    let vocabulary = template.map {
-      Vocabulary(phases: $0.phases.map(\.name), channels: $0.channels.map(\.name))
-    } ?? .inferred
+    let vocabulary = template.map { Vocabulary(model: $0) } ?? .inferred
     // The spend file is checked before the history is read.
     let organic = template?.channels.filter { !$0.isPaid }.map(\.name) ?? []
     let spendTable = try spend.map {

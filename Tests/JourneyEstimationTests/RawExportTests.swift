@@ -122,6 +122,9 @@ struct RawExportTests {
     scenario.population.size = 3_000
     scenario.population.arrivals = 100
     scenario.horizon = 20
+    // One segment: raw exports carry no segment column.
+    scenario.segments = [scenario.segments[0]]
+    scenario.segments[0].share = 1
     let log = MemoryLog()
     _ = try Simulator.run(scenario, engine: .individual, seed: 11, threads: 2, journeyLog: log)
     let vocabulary = Vocabulary(phases: scenario.phases.map(\.name), channels: scenario.channels.map(\.name))
