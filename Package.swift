@@ -10,6 +10,7 @@ let package = Package(
     .library(name: "JourneySimulation", targets: ["JourneySimulation"]),
     .library(name: "JourneyLinearAlgebra", targets: ["JourneyLinearAlgebra"]),
     .library(name: "JourneyReports", targets: ["JourneyReports"]),
+    .library(name: "JourneyForecast", targets: ["JourneyForecast"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -25,10 +26,13 @@ let package = Package(
     .target(name: "JourneyModel", dependencies: [.product(name: "Yams", package: "Yams")]),
     .target(name: "JourneySimulation", dependencies: ["JourneyModel", "JourneyLinearAlgebra"]),
     .target(name: "JourneyReports", dependencies: ["JourneyModel", "JourneySimulation"]),
+    .target(
+      name: "JourneyForecast", dependencies: ["JourneyModel", "JourneySimulation", "JourneyLinearAlgebra"]
+    ),
     .executableTarget(
       name: "journey",
       dependencies: [
-        "JourneyModel", "JourneySimulation", "JourneyLinearAlgebra", "JourneyReports",
+        "JourneyModel", "JourneySimulation", "JourneyLinearAlgebra", "JourneyReports", "JourneyForecast",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -41,5 +45,11 @@ let package = Package(
     ),
     .testTarget(name: "JourneyReportsTests", dependencies: ["JourneyReports", "_JourneyTestSupport"]),
     .testTarget(name: "JourneyCLITests", dependencies: ["_JourneyTestSupport"]),
+    .testTarget(
+      name: "JourneyForecastTests",
+      dependencies: [
+        "JourneyForecast", "JourneyModel", "JourneySimulation", "JourneyLinearAlgebra", "_JourneyTestSupport",
+      ]
+    ),
   ]
 )

@@ -1,0 +1,3 @@
+import Testing
+@testable import JourneyForecast
+@Test func placeholder() {}
