@@ -28,11 +28,21 @@ enum CohortEngine {
     var patternCounts: [Int] = []
     var scratch: [Int] = []
     var targetCounts: [Int] = []
+    var cachedKernels: PeriodKernels?
+    var cachedMultiplier = Double.nan
     for t in 0..<scenario.horizon {
       let start = phaseTotals(counts, sCount, n)
       let spend = scenario.spend(at: t)
       let p = exposureState.advance(spend: spend, phaseCounts: start)
-      let kernels = PeriodKernels(scenario: scenario, exposure: p, period: t)
+      // The kernels' rows, targets and channels (all this engine reads; exposures enter
+      // through `p` below) depend on the period only through the odds multiplier, so they
+      // are rebuilt only when it changes.
+      let multiplier = scenario.oddsMultiplier(at: t)
+      if cachedKernels == nil || multiplier != cachedMultiplier {
+        cachedKernels = PeriodKernels(scenario: scenario, exposure: p, period: t)
+        cachedMultiplier = multiplier
+      }
+      guard let kernels = cachedKernels else { preconditionFailure("kernels are built above") }
       for cell in 0..<next.count { next[cell] = 0 }
       var entries = [Double](repeating: 0, count: n)
       for s in 0..<sCount {
