@@ -49,6 +49,10 @@ enum CohortEngine {
         for i in 0..<n {
           let c = counts[s * n + i]
           if c == 0 { continue }
+          // Every (period, segment, phase) cell draws from its own stream, so runs whose
+          // inputs differ (budget plans compared with common random numbers) stay coupled
+          // cell by cell instead of drifting apart after the first different draw.
+          var rng = SplitMix64(seed: seed, stream: Self.cellStream(period: t, segment: s, phase: i))
           let kernel = kernels.kernels[s * n + i]
           let m = kernel.targetCount
           if m == 1 {
@@ -74,11 +78,17 @@ enum CohortEngine {
         }
       }
       swap(&counts, &next)
-      split(pop.arrivals, arrivalCells, into: &counts, using: &rng)
+      var arrivalRng = SplitMix64(seed: seed, stream: 0xC1 << 56 | UInt64(t))
+      split(pop.arrivals, arrivalCells, into: &counts, using: &arrivalRng)
       result.record(start: start, entries: entries, spend: spend, exposure: p, phases: scenario.phases)
     }
     result.phaseCounts.append(phaseTotals(counts, sCount, n))
     return result
+  }
+
+  /// The stream of one (period, segment, phase) cell.
+  static func cellStream(period t: Int, segment s: Int, phase i: Int) -> UInt64 {
+    0xC2 << 56 | UInt64(t) << 24 | UInt64(s & 0xFFF) << 12 | UInt64(i & 0xFFF)
   }
 
   static func cellProbabilities(segments: [Segment], phases: [Double]) -> [Double] {
