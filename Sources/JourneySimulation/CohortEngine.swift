@@ -1,11 +1,12 @@
 import JourneyModel
 
-/// The cohort engine: exact multinomial counts per (segment, phase, exposure pattern).
+/// The cohort engine: exact multinomial counts per (segment, phase).
 ///
-/// Each period the customers of a (segment, phase) cell are split over the exposure
-/// patterns of the phase's relevant channels by one binomial per channel and branch, then
-/// each pattern's customers over the targets by sequential conditional binomials. The
-/// cost depends on the number of cells and patterns, not on the population size.
+/// Each period the customers of a (segment, phase) cell move independently given the
+/// exposure probabilities, so their counts over the targets are one multinomial with the
+/// exposure-averaged row `Σ_e Pr(e | p(t)) · P(i→· | e)`, drawn by sequential conditional
+/// binomials. The cost depends on the number of cells and patterns, not on the population
+/// size.
 enum CohortEngine {
   static func run(_ scenario: Scenario, seed: UInt64) -> SimulationResult {
     let n = scenario.phaseCount
@@ -25,8 +26,7 @@ enum CohortEngine {
 
     var exposureState = ExposureState(channels: scenario.channels)
     var next = [Int](repeating: 0, count: sCount * n)
-    var patternCounts: [Int] = []
-    var scratch: [Int] = []
+    var row: [Double] = []
     var targetCounts: [Int] = []
     var cachedKernels: PeriodKernels?
     var cachedMultiplier = Double.nan
@@ -59,15 +59,15 @@ enum CohortEngine {
             next[s * n + i] += c
             continue
           }
-          splitOverPatterns(c, kernel: kernel, exposure: p, into: &patternCounts, scratch: &scratch, using: &rng)
+          // Customers move independently given the exposure probabilities, so the counts
+          // over targets are one multinomial with the exposure-averaged row
+          // Σ_e Pr(e | p) · P(i→· | e), exactly (the exposure patterns are not reported).
+          averagedRow(kernel, exposure: p, into: &row)
           if targetCounts.count < m { targetCounts = [Int](repeating: 0, count: m) }
           for k in 0..<m { targetCounts[k] = 0 }
-          kernel.rows.withUnsafeBufferPointer { rows in
+          row.withUnsafeBufferPointer { rb in
             targetCounts.withUnsafeMutableBufferPointer { tc in
-              for pattern in 0..<kernel.patternCount where patternCounts[pattern] > 0 {
-                let row = UnsafeBufferPointer(rebasing: rows[(pattern * m)..<(pattern * m + m)])
-                multinomial(patternCounts[pattern], row, into: tc, using: &rng)
-              }
+              multinomial(c, UnsafeBufferPointer(rebasing: rb[0..<m]), into: tc, using: &rng)
             }
           }
           for k in 0..<m {
@@ -110,28 +110,24 @@ enum CohortEngine {
     return totals
   }
 
-  /// Splits `c` customers over the `2^k` exposure patterns: one binomial per channel
-  /// and branch, breadth first, so pattern bit `b` is channel `kernel.channels[b]`.
-  static func splitOverPatterns(
-    _ c: Int, kernel: PhaseKernel, exposure p: [Double], into level: inout [Int], scratch: inout [Int],
-    using rng: inout SplitMix64
-  ) {
-    let k = kernel.channels.count
-    let patterns = 1 << k
-    if level.count < patterns { level = [Int](repeating: 0, count: patterns) }
-    if scratch.count < patterns { scratch = [Int](repeating: 0, count: patterns) }
-    level[0] = c
-    var width = 1
-    for b in 0..<k {
-      let pc = p[kernel.channels[b]]
-      for pattern in 0..<width {
-        let total = level[pattern]
-        let exposed = total > 0 ? binomial(total, pc, using: &rng) : 0
-        scratch[pattern] = total - exposed
-        scratch[pattern | width] = exposed
+  /// The row over `kernel.targets` averaged over exposure patterns,
+  /// `Σ_e Pr(e | p) · rows[e]`, with `Pr(e | p) = Π_b (e_b ? p_b : 1 − p_b)` over the
+  /// kernel's channels (bit `b` of a pattern is `kernel.channels[b]`).
+  static func averagedRow(_ kernel: PhaseKernel, exposure p: [Double], into row: inout [Double]) {
+    let m = kernel.targetCount
+    if row.count < m { row = [Double](repeating: 0, count: m) }
+    for k in 0..<m { row[k] = 0 }
+    let channels = kernel.channels
+    kernel.rows.withUnsafeBufferPointer { rows in
+      for pattern in 0..<kernel.patternCount {
+        var pp = 1.0
+        for b in 0..<channels.count {
+          let pc = p[channels[b]]
+          pp *= (pattern >> b) & 1 == 1 ? pc : 1 - pc
+        }
+        if pp == 0 { continue }
+        for k in 0..<m { row[k] += pp * rows[pattern * m + k] }
       }
-      width <<= 1
-      swap(&level, &scratch)
     }
   }
 }
