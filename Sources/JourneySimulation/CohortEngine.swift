@@ -22,7 +22,21 @@ enum CohortEngine {
     var counts = [Int](repeating: 0, count: sCount * n)
     let initialCells = cellProbabilities(segments: segments, phases: pop.initial)
     let arrivalCells = cellProbabilities(segments: segments, phases: pop.arrivalPhases)
-    split(pop.size, initialCells, into: &counts, using: &rng)
+    // When the initial shares are whole numbers of customers (as for explicit starting
+    // counts), each phase keeps exactly its count and only the split over segments is
+    // random; otherwise the population is split over (segment, phase) cells at once.
+    let phaseCounts = pop.initial.map { Double(pop.size) * $0 }
+    if phaseCounts.allSatisfy({ abs($0 - $0.rounded()) <= 1e-6 }) && sCount > 0 {
+      let shares = segments.map(\.share)
+      var bySegment = [Int](repeating: 0, count: sCount)
+      for i in 0..<n where phaseCounts[i].rounded() > 0 {
+        for s in 0..<sCount { bySegment[s] = 0 }
+        split(Int(phaseCounts[i].rounded()), shares, into: &bySegment, using: &rng)
+        for s in 0..<sCount { counts[s * n + i] += bySegment[s] }
+      }
+    } else {
+      split(pop.size, initialCells, into: &counts, using: &rng)
+    }
 
     var exposureState = ExposureState(channels: scenario.channels)
     var next = [Int](repeating: 0, count: sCount * n)

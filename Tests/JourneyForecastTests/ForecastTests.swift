@@ -129,3 +129,16 @@ func b2cBudget(size: Int = 5_000, horizon: Int = 13, replicates: Int = 200, seed
     #expect(Interval.quantile([0, 10], 0.05) == 0.5)
   }
 }
+
+@Suite struct StartTests {
+  @Test func explicitStartingCountsAreKeptExactly() throws {
+    var budget = try b2cBudget(replicates: 5)
+    budget.start = .counts([9_000, 700, 300, 0, 0, 0, 0])
+    budget.plans = [budget.plans[0]]
+    let scenario = Forecast.scenario(for: budget.plans[0], budget: budget)
+    for seed in [UInt64(1), 2, 3] {
+      let result = try Simulator.run(scenario, engine: .cohort, seed: seed)
+      #expect(result.phaseCounts[0] == [9_000, 700, 300, 0, 0, 0, 0])
+    }
+  }
+}
