@@ -54,7 +54,7 @@ public struct ParameterSampler: Sendable {
       } catch {
         errors.append(
           InputError(
-            .notAllowed, file: file, line: origin.line, path: origin.path + ".covariance",
+            .notAllowed, file: file, line: origin.line, path: origin.path,
             "the covariance is not positive definite (\(error)); expected the inverse Hessian of the fit"))
       }
     }

@@ -164,8 +164,9 @@ public struct ParameterCovariance: Sendable, Equatable {
     public var parameters: [Parameter]
     /// Row-major `k × k` covariance of the parameters, `k = parameters.count`.
     public var covariance: [Double]
-    /// JSON/YAML path of this origin in the fit file, for messages.
+    /// JSON/YAML path of the covariance in the fit file, for messages.
     public var path: String
+    /// Line of the covariance in the fit file.
     public var line: Int?
     public init(origin: Int, parameters: [Parameter], covariance: [Double], path: String = "", line: Int? = nil) {
       self.origin = origin

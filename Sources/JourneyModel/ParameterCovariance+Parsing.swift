@@ -175,7 +175,7 @@ struct CovarianceParser {
       }
     }
     return ParameterCovariance.Origin(
-      origin: i, parameters: parameters, covariance: cov, path: path, line: node.mark?.line)
+      origin: i, parameters: parameters, covariance: cov, path: covEntry.path, line: covEntry.value.mark?.line)
   }
 
   func parseParameter(_ node: Node, _ path: String, origin i: Int) -> ParameterCovariance.Parameter? {

@@ -55,6 +55,41 @@ import _JourneyTestSupport
     #expect(missing.stderr.contains("nothing.yaml: cannot read the file: no such file"))
   }
 
+  @Test func fitReportAddsParameterUncertainty() throws {
+    let dir = try CommandRunner.temporaryDirectory()
+    try """
+      {"origins": [{"origin": "aware",
+                    "parameters": [{"kind": "intercept", "target": "considering", "channel": null, "estimate": -2.0},
+                                   {"kind": "effect", "target": "considering", "channel": "search", "estimate": 0.8}],
+                    "covariance": [[0.04, -0.01], [-0.01, 0.02]]}]}
+      """.write(toFile: dir + "/fit.json", atomically: true, encoding: .utf8)
+    try """
+      {"origins": [{"origin": "aware",
+                    "parameters": [{"kind": "intercept", "target": "considering", "estimate": -2.0},
+                                   {"kind": "intercept", "target": "lost", "estimate": -4.0}],
+                    "covariance": [[0.04, 0.05], [0.05, 0.04]]}]}
+      """.write(toFile: dir + "/singular.json", atomically: true, encoding: .utf8)
+    for (name, fit) in [("good", "fit.json"), ("bad", "singular.json")] {
+      try """
+        name: \(name)
+        model: \(RepositoryFiles.path("scenarios/b2c.yaml"))
+        fit: \(fit)
+        horizon: 8
+        replicates: 30
+        plans: [ { name: base }, { name: more, total: 1.2 } ]
+        """.write(toFile: dir + "/\(name).yaml", atomically: true, encoding: .utf8)
+    }
+    let good = try CommandRunner.run(["forecast", dir + "/good.yaml", "--out", dir + "/out", "--format", "json"])
+    #expect(good.status == 0, "\(good.stderr)")
+    let root = try #require(try JSONSerialization.jsonObject(with: Data(good.stdout.utf8)) as? [String: Any])
+    #expect(root["parameter_uncertainty"] as? Bool == true)
+    #expect((root["note"] as? String)?.contains("drawn from the fit's covariance") == true)
+    let bad = try CommandRunner.run(["forecast", dir + "/bad.yaml", "--out", dir + "/out2"])
+    #expect(bad.status == 2)
+    #expect(bad.stderr.contains("singular.json:4: origins[0].covariance: the covariance is not positive definite"), "\(bad.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: dir + "/out2"))
+  }
+
   @Test func optimizeWritesTheAllocation() throws {
     let out = try CommandRunner.temporaryDirectory()
     let r = try CommandRunner.run([

@@ -115,7 +115,7 @@ func syntheticCovariance(model: Scenario, scale: Double = 1) throws -> Parameter
       .init(
         origin: 1,
         parameters: [.init(kind: .intercept, target: 2, estimate: 0), .init(kind: .intercept, target: 0, estimate: 0)],
-        covariance: [1, 2, 2, 1], path: "origins[0]", line: 3)
+        covariance: [1, 2, 2, 1], path: "origins[0].covariance", line: 3)
     ])
     let e = #expect(throws: InputErrors.self) { try ParameterSampler(cov, file: "fit.json") }
     #expect(e?.description.hasPrefix("fit.json:3: origins[0].covariance: the covariance is not positive definite") == true)
