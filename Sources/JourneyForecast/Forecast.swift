@@ -127,7 +127,11 @@ public struct Forecast: Sendable {
           var s = base
           if let segments { s.segments = segments }
           do {
-            store.put(index * planCount + p, try Simulator.run(s, engine: .cohort, seed: simSeed))
+            let result = try Simulator.run(s, engine: .cohort, seed: simSeed)
+            store.put(
+              index * planCount + p,
+              ReplicateFigures(
+                conversions: result.conversions, revenue: result.revenue, finalCounts: result.finalCounts))
           } catch {
             preconditionFailure("the cohort engine does not throw: \(error)")
           }
@@ -150,17 +154,24 @@ public struct Forecast: Sendable {
   }
 }
 
+/// What a forecast keeps of one cohort run.
+struct ReplicateFigures: Sendable {
+  var conversions: [Double]
+  var revenue: [Double]
+  var finalCounts: [Double]
+}
+
 /// Results written by replicate index from several threads; each slot is written once.
 final class ReplicateStore: @unchecked Sendable {
-  private var slots: [SimulationResult?]
+  private var slots: [ReplicateFigures?]
   private let lock = NSLock()
-  init(count: Int) { slots = [SimulationResult?](repeating: nil, count: count) }
-  func put(_ i: Int, _ r: SimulationResult) {
+  init(count: Int) { slots = [ReplicateFigures?](repeating: nil, count: count) }
+  func put(_ i: Int, _ r: ReplicateFigures) {
     lock.lock()
     slots[i] = r
     lock.unlock()
   }
-  func get(_ i: Int) -> SimulationResult {
+  func get(_ i: Int) -> ReplicateFigures {
     lock.lock()
     defer { lock.unlock() }
     guard let result = slots[i] else { preconditionFailure("replicate \(i) was not run") }

@@ -15,7 +15,7 @@ import Yams
 /// | `horizon` | integer 1…100000 | the model's | periods to forecast |
 /// | `start` | `initial` or `{phase: count}` | `initial` | starting population |
 /// | `seed` | integer 0…2⁶⁴−1 | the model's | random seed |
-/// | `replicates` | integer 1…1000000 | 1000 | Monte Carlo replicates |
+/// | `replicates` | integer 1…100000 | 1000 | Monte Carlo replicates |
 /// | `plans` | list (≥ 1) | required | budget plans; the first is the baseline |
 ///
 /// A plan is `{ name, scale: {channel: factor ≥ 0}, shift: {from, to, fraction in [0, 1]}
@@ -23,7 +23,7 @@ import Yams
 /// every key but `name` is optional and they combine (applied in the order scale, shift,
 /// flights, total). Channels must be paid channels of the model. Plan names are unique.
 extension BudgetScenario {
-  public static let maxReplicates = 1_000_000
+  public static let maxReplicates = 100_000
 
   /// Reads and validates a budget scenario, its model and (when named) its fit report.
   ///

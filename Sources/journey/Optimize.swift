@@ -46,6 +46,11 @@ struct Optimize: ParsableCommand {
   @Option(help: "What to print: table or json.")
   var format: OutputFormat = .table
 
+  func validate() throws {
+    guard format != .csv else { throw ValidationError("'--format csv' is not available here; use table or json.") }
+    guard threads >= 1 else { throw ValidationError("Please give '--threads' of at least 1.") }
+  }
+
   func run() throws {
     guard total.isFinite, total >= 0 else {
       throw InputError(.range, file: "--total", "total \(total) is negative; expected a budget ≥ 0")
