@@ -142,7 +142,9 @@ public struct BudgetOptimizer: Sendable {
     var steps: [Double] = []
     var forward: [Bool] = []
     for k in 0..<n {
-      let step = 1e-4 * Swift.max(x[k], 1e-2 * scale)
+      // 1e-4 of the variable; at least 1e-6 of an even share, and 0.01 when the budget is 0.
+      var step = 1e-4 * Swift.max(x[k], 1e-2 * scale)
+      if !(step > 0) { step = 0.01 }
       steps.append(step)
       let isForward = x[k] - step < 0
       forward.append(isForward)

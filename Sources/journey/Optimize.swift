@@ -124,6 +124,13 @@ struct Optimize: ParsableCommand {
 
   static func plain(_ x: Double) -> String { NumberText.exact(x) }
 
+  /// Four significant digits, grouped when large.
+  static func significant(_ x: Double) -> String {
+    guard x.isFinite else { return "-" }
+    if abs(x) >= 1000 { return NumberText.grouped(x, decimals: 1) }
+    return String(format: "%.4g", x)
+  }
+
   static func json(_ spec: BudgetScenario, _ o: BudgetOptimizer, _ r: BudgetOptimizer.Result, _ names: [String]) throws
     -> Data
   {
@@ -155,16 +162,17 @@ struct Optimize: ParsableCommand {
     for (k, name) in names.enumerated() {
       rows.append([
         name, g(r.allocation[k]), o.total > 0 ? g(100 * r.allocation[k] / o.total, 1) + "%" : "-",
-        "\(g(o.bounds[k].min))…\(g(o.bounds[k].max))", g(1000 * r.marginal[k], 3),
+        "\(g(o.bounds[k].min))…\(g(o.bounds[k].max))", Self.significant(1000 * r.marginal[k]),
       ])
     }
     s += NumberText.table(rows)
     let gain = r.baselineExpected != 0 ? 100 * (r.expected / r.baselineExpected - 1) : 0
     s += "\nexpected \(what): \(g(r.expected, 1))"
     s += " (model's own plan, spend \(g(o.baselineSpend)): \(g(r.baselineExpected, 1)); \(gain >= 0 ? "+" : "")\(g(gain, 1))%)\n"
+    let iterations = r.iterations == 1 ? "1 iteration" : "\(r.iterations) iterations"
     s += r.converged
-      ? "converged after \(r.iterations) iterations: marginal returns of interior channels agree within 0.5%\n"
-      : "warning: stopped after \(r.iterations) iterations before the marginal returns agreed within 0.5%\n"
+      ? "converged after \(iterations): marginal returns of interior channels agree within 0.5%\n"
+      : "warning: stopped after \(iterations) before the marginal returns agreed within 0.5%\n"
     return s
   }
 }

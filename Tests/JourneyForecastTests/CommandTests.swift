@@ -112,6 +112,15 @@ import _JourneyTestSupport
     #expect(root["marginal"] as? [String: Double] != nil)
   }
 
+  @Test func aZeroBudgetIsAllocatedWithoutNaN() throws {
+    let out = try CommandRunner.temporaryDirectory()
+    let r = try CommandRunner.run(["optimize", "scenarios/budget-b2c.yaml", "--total", "0", "--out", out, "--format", "json"])
+    #expect(r.status == 0, "\(r.stderr)")
+    let root = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+    #expect((root["allocation"] as? [String: Double])?.values.allSatisfy { $0 == 0 } == true)
+    #expect((root["marginal"] as? [String: Double])?.values.allSatisfy(\.isFinite) == true)
+  }
+
   @Test(arguments: [
     (["--total", "100", "--bounds", "radio=0:10"], "--bounds radio=0:10: unknown channel 'radio'; expected one of the paid channels: search, social, display, email, tv"),
     (["--total", "100", "--bounds", "referral=0:10"], "'referral' is an organic channel"),
