@@ -197,7 +197,7 @@ public struct BudgetOptimizer: Sendable {
       if target <= 0 { return hi }
       var lo = hi - 1
       var width = 1.0
-      while groupTotal(c, lo) < target {
+      while groupTotal(c, lo) < target && width < 1e300 {
         width *= 2
         lo = hi - width
       }
