@@ -11,6 +11,7 @@ let package = Package(
     .library(name: "JourneyLinearAlgebra", targets: ["JourneyLinearAlgebra"]),
     .library(name: "JourneyReports", targets: ["JourneyReports"]),
     .library(name: "JourneyEstimation", targets: ["JourneyEstimation"]),
+    .library(name: "JourneyForecast", targets: ["JourneyForecast"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -28,10 +29,14 @@ let package = Package(
     .target(name: "JourneySimulation", dependencies: ["JourneyModel", "JourneyLinearAlgebra"]),
     .target(name: "JourneyReports", dependencies: ["JourneyModel", "JourneySimulation"]),
     .target(name: "JourneyCheck", dependencies: ["JourneyModel", "JourneySimulation", "JourneyReports"]),
+    .target(
+      name: "JourneyForecast", dependencies: ["JourneyModel", "JourneySimulation", "JourneyLinearAlgebra"]
+    ),
     .executableTarget(
       name: "journey",
       dependencies: [
-        "JourneyModel", "JourneySimulation", "JourneyLinearAlgebra", "JourneyReports", "JourneyCheck", "JourneyEstimation",
+        "JourneyModel", "JourneySimulation", "JourneyLinearAlgebra", "JourneyReports", "JourneyCheck",
+        "JourneyEstimation", "JourneyForecast",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -50,5 +55,11 @@ let package = Package(
     ),
     .testTarget(name: "JourneyCLITests", dependencies: ["_JourneyTestSupport"]),
     .testTarget(name: "JourneyCheckTests", dependencies: ["JourneyCheck", "_JourneyTestSupport"]),
+    .testTarget(
+      name: "JourneyForecastTests",
+      dependencies: [
+        "JourneyForecast", "JourneyModel", "JourneySimulation", "JourneyLinearAlgebra", "_JourneyTestSupport",
+      ]
+    ),
   ]
 )

@@ -52,9 +52,11 @@ func binomialBTRS<G: RandomNumberGenerator>(_ n: Int, _ p: Double, using rng: in
   let c = nd * p + 0.5
   let vr = 0.92 - 4.2 / b
   let alpha = (2.83 + 5.1 / b) * spq
-  let lpq = Foundation.log(p / q)
-  let m = Foundation.floor((nd + 1) * p)
-  let h = Foundation.lgamma(m + 1) + Foundation.lgamma(nd - m + 1)
+  // The constants of the exact acceptance test cost a log and two lgammas; most draws are
+  // accepted by the squeeze, so they are computed on first use (same values either way).
+  var lpq = 0.0
+  var m = 0.0
+  var h = Double.nan
   while true {
     let u = uniform01(&rng) - 0.5
     var v = uniform01(&rng)
@@ -64,11 +66,32 @@ func binomialBTRS<G: RandomNumberGenerator>(_ n: Int, _ p: Double, using rng: in
     if us >= 0.07 && v <= vr { return Int(k) }
     if v <= 0 { continue }
     v = Foundation.log(v * alpha / (a / (us * us) + b))
-    if v <= h - Foundation.lgamma(k + 1) - Foundation.lgamma(nd - k + 1) + (k - m) * lpq {
+    if h.isNaN {
+      lpq = Foundation.log(p / q)
+      m = Foundation.floor((nd + 1) * p)
+      h = logFactorial(m) + logFactorial(nd - m)
+    }
+    if v <= h - logFactorial(k) - logFactorial(nd - k) + (k - m) * lpq {
       return Int(k)
     }
   }
 }
+
+/// `log(x!)` for a whole number `x ≥ 0`: a table of `lgamma` below 256, above it the
+/// Stirling series of `lgamma(x + 1)` to the `y⁻⁷` term (error below 1e-24 there), which
+/// costs one `log` instead of an `lgamma`.
+@usableFromInline
+func logFactorial(_ x: Double) -> Double {
+  if x < 256 { return logFactorialTable[Int(x)] }
+  let y = x + 1
+  let r = 1 / y
+  let r2 = r * r
+  let series = r * (1.0 / 12 - r2 * (1.0 / 360 - r2 * (1.0 / 1260 - r2 / 1680)))
+  return (y - 0.5) * Foundation.log(y) - y + 0.918_938_533_204_672_742 + series
+}
+
+@usableFromInline
+let logFactorialTable: [Double] = (0..<256).map { Foundation.lgamma(Double($0) + 1) }
 
 /// Splits `n` into multinomial counts over `probabilities` (which sum to 1) by sequential
 /// conditional binomials, adding them to `counts`.

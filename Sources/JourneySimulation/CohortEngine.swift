@@ -1,11 +1,12 @@
 import JourneyModel
 
-/// The cohort engine: exact multinomial counts per (segment, phase, exposure pattern).
+/// The cohort engine: exact multinomial counts per (segment, phase).
 ///
-/// Each period the customers of a (segment, phase) cell are split over the exposure
-/// patterns of the phase's relevant channels by one binomial per channel and branch, then
-/// each pattern's customers over the targets by sequential conditional binomials. The
-/// cost depends on the number of cells and patterns, not on the population size.
+/// Each period the customers of a (segment, phase) cell move independently given the
+/// exposure probabilities, so their counts over the targets are one multinomial with the
+/// exposure-averaged row `Σ_e Pr(e | p(t)) · P(i→· | e)`, drawn by sequential conditional
+/// binomials. The cost depends on the number of cells and patterns, not on the population
+/// size.
 enum CohortEngine {
   static func run(_ scenario: Scenario, seed: UInt64) -> SimulationResult {
     let n = scenario.phaseCount
@@ -21,39 +22,66 @@ enum CohortEngine {
     var counts = [Int](repeating: 0, count: sCount * n)
     let initialCells = cellProbabilities(segments: segments, phases: pop.initial)
     let arrivalCells = cellProbabilities(segments: segments, phases: pop.arrivalPhases)
-    split(pop.size, initialCells, into: &counts, using: &rng)
+    // When the initial shares are whole numbers of customers (as for explicit starting
+    // counts), each phase keeps exactly its count and only the split over segments is
+    // random; otherwise the population is split over (segment, phase) cells at once.
+    let phaseCounts = pop.initial.map { Double(pop.size) * $0 }
+    if phaseCounts.allSatisfy({ abs($0 - $0.rounded()) <= 1e-6 }) && sCount > 0 {
+      let shares = segments.map(\.share)
+      var bySegment = [Int](repeating: 0, count: sCount)
+      for i in 0..<n where phaseCounts[i].rounded() > 0 {
+        for s in 0..<sCount { bySegment[s] = 0 }
+        split(Int(phaseCounts[i].rounded()), shares, into: &bySegment, using: &rng)
+        for s in 0..<sCount { counts[s * n + i] += bySegment[s] }
+      }
+    } else {
+      split(pop.size, initialCells, into: &counts, using: &rng)
+    }
 
     var exposureState = ExposureState(channels: scenario.channels)
     var next = [Int](repeating: 0, count: sCount * n)
-    var patternCounts: [Int] = []
-    var scratch: [Int] = []
+    var row: [Double] = []
     var targetCounts: [Int] = []
+    var cachedKernels: PeriodKernels?
+    var cachedMultiplier = Double.nan
     for t in 0..<scenario.horizon {
       let start = phaseTotals(counts, sCount, n)
       let spend = scenario.spend(at: t)
       let p = exposureState.advance(spend: spend, phaseCounts: start)
-      let kernels = PeriodKernels(scenario: scenario, exposure: p, period: t)
+      // The kernels' rows, targets and channels (all this engine reads; exposures enter
+      // through `p` below) depend on the period only through the odds multiplier, so they
+      // are rebuilt only when it changes.
+      let multiplier = scenario.oddsMultiplier(at: t)
+      if cachedKernels == nil || multiplier != cachedMultiplier {
+        cachedKernels = PeriodKernels(scenario: scenario, exposure: p, period: t)
+        cachedMultiplier = multiplier
+      }
+      guard let kernels = cachedKernels else { preconditionFailure("kernels are built above") }
       for cell in 0..<next.count { next[cell] = 0 }
       var entries = [Double](repeating: 0, count: n)
       for s in 0..<sCount {
         for i in 0..<n {
           let c = counts[s * n + i]
           if c == 0 { continue }
+          // Every (period, segment, phase) cell draws from its own stream, so runs whose
+          // inputs differ (budget plans compared with common random numbers) stay coupled
+          // cell by cell instead of drifting apart after the first different draw.
+          var rng = SplitMix64(seed: seed, stream: Self.cellStream(period: t, segment: s, phase: i))
           let kernel = kernels.kernels[s * n + i]
           let m = kernel.targetCount
           if m == 1 {
             next[s * n + i] += c
             continue
           }
-          splitOverPatterns(c, kernel: kernel, exposure: p, into: &patternCounts, scratch: &scratch, using: &rng)
+          // Customers move independently given the exposure probabilities, so the counts
+          // over targets are one multinomial with the exposure-averaged row
+          // Σ_e Pr(e | p) · P(i→· | e), exactly (the exposure patterns are not reported).
+          averagedRow(kernel, exposure: p, into: &row)
           if targetCounts.count < m { targetCounts = [Int](repeating: 0, count: m) }
           for k in 0..<m { targetCounts[k] = 0 }
-          kernel.rows.withUnsafeBufferPointer { rows in
+          row.withUnsafeBufferPointer { rb in
             targetCounts.withUnsafeMutableBufferPointer { tc in
-              for pattern in 0..<kernel.patternCount where patternCounts[pattern] > 0 {
-                let row = UnsafeBufferPointer(rebasing: rows[(pattern * m)..<(pattern * m + m)])
-                multinomial(patternCounts[pattern], row, into: tc, using: &rng)
-              }
+              multinomial(c, UnsafeBufferPointer(rebasing: rb[0..<m]), into: tc, using: &rng)
             }
           }
           for k in 0..<m {
@@ -64,11 +92,17 @@ enum CohortEngine {
         }
       }
       swap(&counts, &next)
-      split(pop.arrivals, arrivalCells, into: &counts, using: &rng)
+      var arrivalRng = SplitMix64(seed: seed, stream: 0xC1 << 56 | UInt64(t))
+      split(pop.arrivals, arrivalCells, into: &counts, using: &arrivalRng)
       result.record(start: start, entries: entries, spend: spend, exposure: p, phases: scenario.phases)
     }
     result.phaseCounts.append(phaseTotals(counts, sCount, n))
     return result
+  }
+
+  /// The stream of one (period, segment, phase) cell.
+  static func cellStream(period t: Int, segment s: Int, phase i: Int) -> UInt64 {
+    0xC2 << 56 | UInt64(t) << 24 | UInt64(s & 0xFFF) << 12 | UInt64(i & 0xFFF)
   }
 
   static func cellProbabilities(segments: [Segment], phases: [Double]) -> [Double] {
@@ -90,28 +124,24 @@ enum CohortEngine {
     return totals
   }
 
-  /// Splits `c` customers over the `2^k` exposure patterns: one binomial per channel
-  /// and branch, breadth first, so pattern bit `b` is channel `kernel.channels[b]`.
-  static func splitOverPatterns(
-    _ c: Int, kernel: PhaseKernel, exposure p: [Double], into level: inout [Int], scratch: inout [Int],
-    using rng: inout SplitMix64
-  ) {
-    let k = kernel.channels.count
-    let patterns = 1 << k
-    if level.count < patterns { level = [Int](repeating: 0, count: patterns) }
-    if scratch.count < patterns { scratch = [Int](repeating: 0, count: patterns) }
-    level[0] = c
-    var width = 1
-    for b in 0..<k {
-      let pc = p[kernel.channels[b]]
-      for pattern in 0..<width {
-        let total = level[pattern]
-        let exposed = total > 0 ? binomial(total, pc, using: &rng) : 0
-        scratch[pattern] = total - exposed
-        scratch[pattern | width] = exposed
+  /// The row over `kernel.targets` averaged over exposure patterns,
+  /// `Σ_e Pr(e | p) · rows[e]`, with `Pr(e | p) = Π_b (e_b ? p_b : 1 − p_b)` over the
+  /// kernel's channels (bit `b` of a pattern is `kernel.channels[b]`).
+  static func averagedRow(_ kernel: PhaseKernel, exposure p: [Double], into row: inout [Double]) {
+    let m = kernel.targetCount
+    if row.count < m { row = [Double](repeating: 0, count: m) }
+    for k in 0..<m { row[k] = 0 }
+    let channels = kernel.channels
+    kernel.rows.withUnsafeBufferPointer { rows in
+      for pattern in 0..<kernel.patternCount {
+        var pp = 1.0
+        for b in 0..<channels.count {
+          let pc = p[channels[b]]
+          pp *= (pattern >> b) & 1 == 1 ? pc : 1 - pc
+        }
+        if pp == 0 { continue }
+        for k in 0..<m { row[k] += pp * rows[pattern * m + k] }
       }
-      width <<= 1
-      swap(&level, &scratch)
     }
   }
 }

@@ -11,11 +11,12 @@ public enum RepositoryFiles {
     root.appendingPathComponent(relative).path
   }
 
-  /// Every scenario under `scenarios/`, by file name.
+  /// Every scenario under `scenarios/`, by file name (budget scenarios, `budget-*`, are
+  /// not scenarios).
   public static var scenarioNames: [String] {
     let dir = root.appendingPathComponent("scenarios")
     let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
-    return names.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".json") }.sorted()
+    return names.filter { ($0.hasSuffix(".yaml") || $0.hasSuffix(".json")) && !$0.hasPrefix("budget-") }.sorted()
   }
 
   /// Loads `scenarios/<name>`, optionally scaled to `size` customers (arrivals scaled alike).

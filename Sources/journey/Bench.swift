@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import JourneyEstimation
+import JourneyForecast
 import JourneyModel
 import JourneyReports
 import JourneySimulation
@@ -18,6 +19,9 @@ struct Bench: ParsableCommand {
 
   @Option(help: "The benchmark scenario.")
   var scenario: String = "scenarios/bench.yaml"
+
+  @Option(help: "The model of the forecast and optimiser figures.")
+  var forecastModel: String = "scenarios/b2c.yaml"
 
   @Option(help: "Worker threads for the individual engine.")
   var threads: Int = ProcessInfo.processInfo.activeProcessorCount
@@ -68,12 +72,40 @@ struct Bench: ParsableCommand {
       _ = try TransitionFit.fit(summary, model: logged, file: path)
     }
     line("fit_seconds", fit, "s(read + fit, \(rows) rows)")
+    // journey forecast: 1,000 replicates × 52 weeks × 3 plans of the B2C model at N = 10⁷.
+    var model = try Scenario.load(path: forecastModel)
+    let factor = 1e7 / Double(model.population.size)
+    model.population.arrivals = Int((Double(model.population.arrivals) * factor).rounded())
+    model.population.size = 10_000_000
+    let paid = model.channels.indices.filter { model.channels[$0].isPaid }
+    let budget = BudgetScenario(
+      name: "bench", model: model, horizon: 52, seed: 1, replicates: 1_000,
+      plans: [
+        BudgetPlan(name: "baseline"), BudgetPlan(name: "lean", total: 0.8),
+        paid.count >= 2
+          ? BudgetPlan(name: "shift", shifts: [.init(from: paid[paid.count - 1], to: paid[0], fraction: 0.2)])
+          : BudgetPlan(name: "more", total: 1.2),
+      ])
+    let forecast = try timed(runs: Swift.min(`repeat`, 3)) {
+      _ = try JourneyForecast.Forecast.run(budget, threads: threads).summary()
+    }
+    line("forecast_s_1000x52x3_n1e7", forecast, "s/forecast(1000 replicates, 52 periods, 3 plans)")
+
+    // journey optimize: 6 paid channels (the organic channel bought as a paid one), 52 weeks.
+    var six = spec
+    for c in six.channels.indices where !six.channels[c].isPaid {
+      six.channels[c].kind = .paid(
+        spend: SpendPlan(base: 5_000), adstock: 0.5, reach: HillReach(max: 0.3, half: 20_000, shape: 1))
+    }
+    let optimizer = BudgetOptimizer(scenario: six, total: 5_000_000, threads: threads)
+    let optimize = try timed(runs: Swift.min(`repeat`, 3)) { _ = optimizer.run() }
+    line("optimize_s_6_channels", optimize, "s/optimisation(6 channels, 52 periods)")
   }
 
   /// Best wall time over `repeat` runs of `inner` calls, per call.
-  func timed(inner: Int = 1, _ body: () throws -> Void) throws -> Double {
+  func timed(inner: Int = 1, runs: Int? = nil, _ body: () throws -> Void) throws -> Double {
     var fastest = Double.infinity
-    for _ in 0..<`repeat` {
+    for _ in 0..<(runs ?? `repeat`) {
       let start = DispatchTime.now().uptimeNanoseconds
       for _ in 0..<inner { try body() }
       let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / Double(inner)

@@ -13,7 +13,9 @@ struct Journey: ParsableCommand {
       Exit codes: 0 success, 1 a check failed, 2 bad input (the message names the file, \
       the line or YAML path, the bad value and what was expected).
       """,
-    subcommands: [Simulate.self, Fit.self, Validate.self, Check.self, Report.self, Bench.self]
+    subcommands: [
+      Simulate.self, Fit.self, Forecast.self, Optimize.self, Check.self, Report.self, Validate.self, Bench.self,
+    ]
   )
 
   /// Parses, runs, and maps every failure to the documented exit codes once.

@@ -6,7 +6,7 @@ import JourneyModel
 struct Validate: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "validate",
-    abstract: "Check scenario files and report every error they contain.",
+    abstract: "Check scenario and budget scenario files and report every error they contain.",
     discussion: """
       Reads each scenario file (YAML or JSON), checks it completely and prints one line \
       per good file. For a bad file every error is printed to standard error as \
@@ -31,6 +31,11 @@ struct Validate: ParsableCommand {
     var failed = false
     for path in paths {
       do {
+        if Self.isBudgetScenario(path) {
+          let budget = try BudgetScenario.load(path: path)
+          print(Self.summary(of: budget, path: path))
+          continue
+        }
         let scenario = try Scenario.load(path: path)
         print(Self.summary(of: scenario, path: path))
       } catch {
@@ -39,6 +44,21 @@ struct Validate: ParsableCommand {
       }
     }
     if failed { throw ExitCode(2) }
+  }
+
+  /// A budget scenario (for `journey forecast`) has a top-level `plans` key.
+  static func isBudgetScenario(_ path: String) -> Bool {
+    guard let data = FileManager.default.contents(atPath: path) else { return false }
+    let text = String(decoding: data, as: UTF8.self)
+    return text.range(of: #"(?m)^plans\s*:"#, options: .regularExpression) != nil
+      || (text.contains("\"plans\"") && text.contains("\"model\""))
+  }
+
+  /// `OK path (budget scenario: P plans on MODEL, horizon T periods, R replicates)`.
+  static func summary(of budget: BudgetScenario, path: String) -> String {
+    func count(_ n: Int, _ word: String) -> String { "\(n) \(word)" + (n == 1 ? "" : "s") }
+    return "OK \(path) (budget scenario: \(count(budget.plans.count, "plan")) on \(budget.model.name), "
+      + "horizon \(count(budget.horizon, "period")), \(count(budget.replicates, "replicate")))"
   }
 
   /// `OK path (N phases, M channels, S segments, horizon T periods)`.

@@ -1,0 +1,463 @@
+import Dispatch
+import Foundation
+import JourneyModel
+import JourneySimulation
+
+/// What the optimiser maximises over the horizon, on the expected engine.
+public enum Objective: String, Sendable, CaseIterable {
+  case conversions
+  /// Revenue (conversions × the conversion phases' values).
+  case value
+}
+
+/// Allocation of a total budget over the paid channels (and optionally over periods) that
+/// maximises expected conversions or revenue (DESIGN §6).
+///
+/// Variables are channel totals over the horizon; a channel's spend keeps the per-period
+/// shape of its model plan (a flat shape when the plan spends nothing). With
+/// ``perPeriod`` every (channel, period) spend is a variable and the channel bounds apply
+/// to its total.
+///
+/// Method: projected diagonal-Newton ascent. Each iteration takes marginal returns `g_k`
+/// and curvatures `h_k` from central finite differences of the expected engine (step
+/// `1e-4` of the variable, forward differences at 0), steps to the maximiser of the
+/// separable quadratic model `Σ g_k d_k − ½ H_k d_k²` (`H_k = max(−h_k, floor)`) over
+/// `{Σ x = B, x ≥ 0, min_c ≤ channel total ≤ max_c}` (exact projection by nested
+/// bisection on the Lagrange multipliers), and backtracks until the objective rises. It
+/// stops when the KKT conditions hold within 0.5%: every feasible move from a variable
+/// `a` to a variable `b` has `g_b ≤ g_a + 0.005·|g_a|` (so interior channels have equal
+/// marginal returns within 0.5%), and a final exchange check finds no move of 1% of the
+/// budget between two channels that improves the objective.
+public struct BudgetOptimizer: Sendable {
+  public var scenario: Scenario
+  /// Paid channel indices, in model order.
+  public var channels: [Int]
+  public var total: Double
+  /// Per paid channel, `(min, max)` of its total over the horizon.
+  public var bounds: [(min: Double, max: Double)]
+  public var objective: Objective
+  public var perPeriod: Bool
+  public var threads: Int
+
+  /// `[c][t]`: each paid channel's share of its total per period.
+  let shapes: [[Double]]
+
+  public struct Result: Sendable {
+    /// Per paid channel, total over the horizon.
+    public var allocation: [Double]
+    /// `[c][t]`: spend per paid channel and period.
+    public var byPeriod: [[Double]]
+    public var expected: Double
+    public var baselineExpected: Double
+    /// Marginal objective per unit of spend of each paid channel at the optimum.
+    public var marginal: [Double]
+    /// Per paid channel: `(spend, value)` points.
+    public var responseCurves: [[(spend: Double, value: Double)]]
+    public var iterations: Int
+    public var converged: Bool
+    public var evaluations: Int
+  }
+
+  /// - Parameters:
+  ///   - scenario: the model over the forecast horizon, with its own spend plans.
+  ///   - bounds: per paid channel (model order); default `0...total`.
+  public init(
+    scenario: Scenario, total: Double, bounds: [(min: Double, max: Double)]? = nil, objective: Objective = .conversions,
+    perPeriod: Bool = false, threads: Int = ProcessInfo.processInfo.activeProcessorCount
+  ) {
+    self.scenario = scenario
+    self.channels = scenario.channels.indices.filter { scenario.channels[$0].isPaid }
+    self.total = total
+    self.bounds = bounds ?? channels.map { _ in (0, total) }
+    self.objective = objective
+    self.perPeriod = perPeriod
+    self.threads = Swift.max(1, threads)
+    let horizon = scenario.horizon
+    shapes = channels.map { c in
+      let s = (0..<horizon).map { scenario.spend(at: $0)[c] }
+      let sum = s.reduce(0, +)
+      return sum > 0 ? s.map { $0 / sum } : [Double](repeating: 1 / Double(horizon), count: horizon)
+    }
+  }
+
+  var horizon: Int { scenario.horizon }
+  var variableCount: Int { perPeriod ? channels.count * horizon : channels.count }
+  func group(_ k: Int) -> Int { perPeriod ? k / horizon : k }
+
+  /// Spend `[c][t]` per paid channel for a variable vector.
+  func spend(_ x: [Double]) -> [[Double]] {
+    channels.indices.map { c in
+      perPeriod ? Array(x[(c * horizon)..<((c + 1) * horizon)]) : shapes[c].map { $0 * x[c] }
+    }
+  }
+
+  /// The expected objective of a per-channel, per-period spend.
+  public func evaluate(spend: [[Double]]) -> Double {
+    var s = scenario
+    for (k, c) in channels.enumerated() {
+      if case .paid(_, let adstock, let reach) = s.channels[c].kind {
+        s.channels[c].kind = .paid(
+          spend: SpendPlan(base: 0, perPeriod: spend[k].map { Swift.max(0, $0) }), adstock: adstock, reach: reach)
+      }
+    }
+    guard let result = try? Simulator.run(s, engine: .expected) else { return -.infinity }
+    return objective == .conversions ? result.totalConversions : result.totalRevenue
+  }
+
+  func evaluate(_ x: [Double]) -> Double { evaluate(spend: spend(x)) }
+
+  /// Total spend of the model's own plan over the horizon.
+  public var baselineSpend: Double {
+    channels.reduce(0) { sum, c in sum + (0..<horizon).reduce(0) { $0 + scenario.spend(at: $1)[c] } }
+  }
+
+  /// The objective with the model's own plan.
+  public func baseline() -> Double {
+    evaluate(spend: channels.map { c in (0..<horizon).map { scenario.spend(at: $0)[c] } })
+  }
+
+  /// Evaluates many points, in parallel, in order.
+  func evaluateAll(_ points: [[Double]]) -> [Double] {
+    let out = ValueStore(count: points.count)
+    let workers = Swift.min(threads, points.count)
+    if workers <= 1 {
+      for (i, p) in points.enumerated() { out.put(i, evaluate(p)) }
+    } else {
+      DispatchQueue.concurrentPerform(iterations: workers) { w in
+        var i = w
+        while i < points.count {
+          out.put(i, evaluate(points[i]))
+          i += workers
+        }
+      }
+    }
+    return out.values
+  }
+
+  /// Marginal returns and curvatures by finite differences.
+  func derivatives(_ x: [Double], f0: Double) -> (g: [Double], h: [Double]) {
+    let n = x.count
+    let scale = total / Double(n)
+    var points: [[Double]] = []
+    var steps: [Double] = []
+    var forward: [Bool] = []
+    for k in 0..<n {
+      // 1e-4 of the variable; at least 1e-6 of an even share, and 0.01 when the budget is 0.
+      var step = 1e-4 * Swift.max(x[k], 1e-2 * scale)
+      if !(step > 0) { step = 0.01 }
+      steps.append(step)
+      let isForward = x[k] - step < 0
+      forward.append(isForward)
+      var a = x
+      var b = x
+      if isForward {
+        a[k] += step
+        b[k] += 2 * step
+      } else {
+        a[k] += step
+        b[k] -= step
+      }
+      points.append(a)
+      points.append(b)
+    }
+    let values = evaluateAll(points)
+    var g = [Double](repeating: 0, count: n)
+    var h = [Double](repeating: 0, count: n)
+    for k in 0..<n {
+      let fa = values[2 * k]
+      let fb = values[2 * k + 1]
+      let step = steps[k]
+      if forward[k] {
+        g[k] = (4 * fa - fb - 3 * f0) / (2 * step)
+        h[k] = (fb - 2 * fa + f0) / (step * step)
+      } else {
+        g[k] = (fa - fb) / (2 * step)
+        h[k] = (fa - 2 * f0 + fb) / (step * step)
+      }
+    }
+    return (g, h)
+  }
+
+  /// Group totals.
+  func groupTotals(_ x: [Double]) -> [Double] {
+    var t = [Double](repeating: 0, count: channels.count)
+    for k in x.indices { t[group(k)] += x[k] }
+    return t
+  }
+
+  /// The point of the feasible set closest to `y` in the metric `Σ w_k (x_k − y_k)²`.
+  func project(_ y: [Double], weights w: [Double]) -> [Double] {
+    let members: [[Int]] = channels.indices.map { c in y.indices.filter { group($0) == c } }
+    func groupTotal(_ c: Int, _ nu: Double) -> Double {
+      members[c].reduce(0) { $0 + Swift.max(0, y[$1] - nu / w[$1]) }
+    }
+    /// ν with groupTotal(c, ν) = target (decreasing in ν).
+    func solveGroup(_ c: Int, _ target: Double) -> Double {
+      var hi = members[c].map { y[$0] * w[$0] }.max() ?? 0
+      if target <= 0 { return hi }
+      var lo = hi - 1
+      var width = 1.0
+      while groupTotal(c, lo) < target && width < 1e300 {
+        width *= 2
+        lo = hi - width
+      }
+      for _ in 0..<200 {
+        let mid = 0.5 * (lo + hi)
+        if mid == lo || mid == hi { break }
+        if groupTotal(c, mid) > target { lo = mid } else { hi = mid }
+      }
+      return 0.5 * (lo + hi)
+    }
+    func clampedTotal(_ c: Int, _ lambda: Double) -> Double {
+      Swift.min(Swift.max(groupTotal(c, lambda), bounds[c].min), bounds[c].max)
+    }
+    func sum(_ lambda: Double) -> Double { channels.indices.reduce(0) { $0 + clampedTotal($1, lambda) } }
+    // Bisection on λ: sum(λ) is non-increasing.
+    var hi = (y.indices.map { y[$0] * w[$0] }.max() ?? 0) + 1
+    var lo = hi - 1
+    var width = 1.0
+    while sum(lo) < total && width < 1e300 {
+      width *= 2
+      lo = hi - width
+    }
+    while sum(hi) > total && width < 1e300 {
+      width *= 2
+      hi += width
+    }
+    for _ in 0..<200 {
+      let mid = 0.5 * (lo + hi)
+      if mid == lo || mid == hi { break }
+      if sum(mid) > total { lo = mid } else { hi = mid }
+    }
+    let lambda = 0.5 * (lo + hi)
+    var targets = channels.indices.map { clampedTotal($0, lambda) }
+    // Spread the remaining rounding error over groups with room.
+    let gap = total - targets.reduce(0, +)
+    if gap != 0, let c = channels.indices.first(where: { targets[$0] + gap >= bounds[$0].min && targets[$0] + gap <= bounds[$0].max }) {
+      targets[c] += gap
+    }
+    var x = y
+    for c in channels.indices {
+      let nu = abs(groupTotal(c, lambda) - targets[c]) <= 1e-12 * Swift.max(total, 1) ? lambda : solveGroup(c, targets[c])
+      for k in members[c] { x[k] = Swift.max(0, y[k] - nu / w[k]) }
+      // Make the group total exact.
+      let got = members[c].reduce(0) { $0 + x[$1] }
+      if got > 0 { for k in members[c] { x[k] *= targets[c] / got } } else if targets[c] > 0 {
+        for k in members[c] { x[k] = targets[c] / Double(members[c].count) }
+      }
+    }
+    return x
+  }
+
+  /// The largest violation of the KKT conditions, relative: max over feasible moves
+  /// a→b of `(g_b − g_a) / max(|g_a|, |g_b|)`.
+  func kktViolation(_ x: [Double], _ g: [Double]) -> Double {
+    let t = groupTotals(x)
+    let eps = 1e-9 * Swift.max(total, 1)
+    var worst = 0.0
+    for a in x.indices where x[a] > eps {
+      let ca = group(a)
+      for b in x.indices where b != a {
+        let cb = group(b)
+        let feasible = ca == cb || (t[ca] > bounds[ca].min + eps && t[cb] < bounds[cb].max - eps)
+        guard feasible else { continue }
+        let scale = Swift.max(abs(g[a]), abs(g[b]), 1e-300)
+        worst = Swift.max(worst, (g[b] - g[a]) / scale)
+      }
+    }
+    return worst
+  }
+
+  /// Runs the optimisation.
+  public func run(tolerance: Double = 0.005, maxIterations: Int? = nil) -> Result {
+    let n = variableCount
+    let maxIter = maxIterations ?? (perPeriod ? 150 : 300)
+    // Start: the model's plan shape scaled to the total, projected onto the bounds.
+    let own = channels.map { c in (0..<horizon).reduce(0) { $0 + scenario.spend(at: $1)[c] } }
+    let ownTotal = own.reduce(0, +)
+    var start: [Double] = []
+    for (c, _) in channels.enumerated() {
+      let share = ownTotal > 0 ? own[c] / ownTotal : 1 / Double(channels.count)
+      if perPeriod {
+        start += shapes[c].map { $0 * share * total }
+      } else {
+        start.append(share * total)
+      }
+    }
+    var x = project(start, weights: [Double](repeating: 1, count: n))
+    var f = evaluate(x)
+    var evaluations = 1
+    var iterations = 0
+    var converged = false
+    var damping = 1.0
+    var g = [Double](repeating: 0, count: n)
+    while iterations < maxIter {
+      iterations += 1
+      let d = derivatives(x, f0: f)
+      evaluations += 2 * n
+      g = d.g
+      if kktViolation(x, g) <= tolerance {
+        if let better = exchange(x, f) {
+          evaluations += better.evaluations
+          if better.value > f {
+            x = better.point
+            f = better.value
+            continue
+          }
+        }
+        converged = true
+        break
+      }
+      let scale = total / Double(n)
+      let weights = (0..<n).map { k in
+        let floor = 0.02 * abs(g[k]) / Swift.max(x[k], scale) + 1e-300
+        return damping * Swift.max(-d.h[k], floor)
+      }
+      let target = project((0..<n).map { x[$0] + g[$0] / weights[$0] }, weights: weights)
+      var alpha = 1.0
+      var accepted = false
+      for _ in 0..<30 {
+        let trial = (0..<n).map { x[$0] + alpha * (target[$0] - x[$0]) }
+        let ft = evaluate(trial)
+        evaluations += 1
+        if ft > f {
+          x = trial
+          f = ft
+          accepted = true
+          break
+        }
+        alpha *= 0.5
+      }
+      if accepted {
+        damping = alpha == 1 ? Swift.max(damping / 2, 1) : damping * 2
+      } else {
+        // No ascent along the Newton direction: try an exchange between two variables.
+        if let better = exchange(x, f), better.value > f {
+          x = better.point
+          f = better.value
+          evaluations += better.evaluations
+        } else {
+          converged = kktViolation(x, g) <= tolerance
+          break
+        }
+      }
+    }
+    let byPeriod = spend(x)
+    let allocation = byPeriod.map { $0.reduce(0, +) }
+    // Marginal per channel: the derivative of scaling the channel's allocation.
+    let marginal: [Double] = channels.indices.map { c in
+      if !perPeriod { return g[c] }
+      let range = (c * horizon)..<((c + 1) * horizon)
+      let tot = allocation[c]
+      if tot <= 0 { return range.map { g[$0] }.max() ?? 0 }
+      return range.reduce(0) { $0 + g[$1] * x[$1] } / tot
+    }
+    let curves = responseCurves(x, allocation: allocation)
+    evaluations += curves.count * 21
+    return Result(
+      allocation: allocation, byPeriod: byPeriod, expected: f, baselineExpected: baseline(), marginal: marginal,
+      responseCurves: curves, iterations: iterations, converged: converged, evaluations: evaluations + 1)
+  }
+
+  /// Tries moving 1% of the budget between every pair of channels; returns the best
+  /// improvement after a line search along it, if any.
+  func exchange(_ x: [Double], _ f: Double) -> (point: [Double], value: Double, evaluations: Int)? {
+    let t = groupTotals(x)
+    let delta = 0.01 * total
+    var candidates: [(Int, Int, Double)] = []
+    var points: [[Double]] = []
+    for a in channels.indices {
+      for b in channels.indices where a != b {
+        let amount = Swift.min(delta, t[a] - bounds[a].min, bounds[b].max - t[b])
+        guard amount > 1e-12 * total else { continue }
+        candidates.append((a, b, amount))
+        points.append(move(x, from: a, to: b, amount: amount, totals: t))
+      }
+    }
+    guard !points.isEmpty else { return nil }
+    let values = evaluateAll(points)
+    var evaluations = values.count
+    guard let best = values.indices.max(by: { values[$0] < values[$1] }), values[best] > f + 1e-12 * abs(f) else {
+      return (x, f, evaluations)
+    }
+    // Keep doubling the move while it improves.
+    let (a, b, first) = candidates[best]
+    var amount = first
+    var point = points[best]
+    var value = values[best]
+    while true {
+      let room = Swift.min(t[a] - bounds[a].min, bounds[b].max - t[b])
+      let next = Swift.min(2 * amount, room)
+      guard next > amount else { break }
+      let trial = move(x, from: a, to: b, amount: next, totals: t)
+      let v = evaluate(trial)
+      evaluations += 1
+      guard v > value else { break }
+      amount = next
+      point = trial
+      value = v
+    }
+    return (point, value, evaluations)
+  }
+
+  /// Moves `amount` of spend from channel `a` to channel `b`, proportionally within each.
+  func move(_ x: [Double], from a: Int, to b: Int, amount: Double, totals t: [Double]) -> [Double] {
+    var y = x
+    for k in x.indices {
+      let c = group(k)
+      if c == a { y[k] -= t[a] > 0 ? amount * x[k] / t[a] : 0 }
+      if c == b {
+        let share = t[b] > 0 ? x[k] / t[b] : (perPeriod ? 1 / Double(horizon) : 1)
+        y[k] += amount * share
+      }
+    }
+    return y
+  }
+
+  /// The objective against each channel's total spend (21 points from 0 to twice its
+  /// optimum, or to its upper bound when the optimum is 0), the others at the optimum.
+  func responseCurves(_ x: [Double], allocation: [Double]) -> [[(spend: Double, value: Double)]] {
+    let byPeriod = spend(x)
+    var points: [[[Double]]] = []
+    var spends: [[Double]] = []
+    for c in channels.indices {
+      let top = allocation[c] > 0 ? 2 * allocation[c] : Swift.min(bounds[c].max, total)
+      let shape = allocation[c] > 0 ? byPeriod[c].map { $0 / allocation[c] } : shapes[c]
+      let s = (0...20).map { top * Double($0) / 20 }
+      spends.append(s)
+      for v in s {
+        var p = byPeriod
+        p[c] = shape.map { $0 * v }
+        points.append(p)
+      }
+    }
+    let values = ValueStore(count: points.count)
+    let workers = Swift.min(threads, points.count)
+    let all = points
+    DispatchQueue.concurrentPerform(iterations: Swift.max(1, workers)) { w in
+      var i = w
+      while i < all.count {
+        values.put(i, evaluate(spend: all[i]))
+        i += Swift.max(1, workers)
+      }
+    }
+    let results = values.values
+    return channels.indices.map { c in (0...20).map { (spends[c][$0], results[c * 21 + $0]) } }
+  }
+}
+
+final class ValueStore: @unchecked Sendable {
+  private var storage: [Double]
+  private let lock = NSLock()
+  init(count: Int) { storage = [Double](repeating: 0, count: count) }
+  func put(_ i: Int, _ v: Double) {
+    lock.lock()
+    storage[i] = v
+    lock.unlock()
+  }
+  var values: [Double] {
+    lock.lock()
+    defer { lock.unlock() }
+    return storage
+  }
+}

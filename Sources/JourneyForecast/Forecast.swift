@@ -1,0 +1,191 @@
+import Dispatch
+import Foundation
+import JourneyModel
+import JourneySimulation
+
+/// Mean and quantiles of a figure across replicates.
+public struct Interval: Sendable, Equatable {
+  public var mean: Double
+  public var p5: Double
+  public var p50: Double
+  public var p95: Double
+
+  /// Summarises `values` (not necessarily sorted). Quantiles interpolate linearly between
+  /// order statistics (Hyndman & Fan type 7, the numpy and R default).
+  public init(_ values: [Double]) {
+    precondition(!values.isEmpty, "an interval needs at least one value")
+    let sorted = values.sorted()
+    mean = values.reduce(0, +) / Double(values.count)
+    p5 = Interval.quantile(sorted, 0.05)
+    p50 = Interval.quantile(sorted, 0.5)
+    p95 = Interval.quantile(sorted, 0.95)
+  }
+
+  public static func quantile(_ sorted: [Double], _ q: Double) -> Double {
+    let h = Double(sorted.count - 1) * q
+    let lo = Int(h.rounded(.down))
+    let hi = Swift.min(lo + 1, sorted.count - 1)
+    return sorted[lo] + (h - Double(lo)) * (sorted[hi] - sorted[lo])
+  }
+}
+
+/// The per-replicate figures of one plan.
+public struct PlanReplicates: Sendable {
+  public var name: String
+  /// `[c][t]`: the plan's spend per channel and period.
+  public var spend: [[Double]]
+  /// `[r][t]`: conversions of replicate `r` in period `t`.
+  public var conversions: [[Double]]
+  /// `[r][t]`: revenue of replicate `r` in period `t`.
+  public var revenue: [[Double]]
+  /// `[r][i]`: customers per phase after the horizon.
+  public var finalCounts: [[Double]]
+
+  /// Total spend per period.
+  public var spendPerPeriod: [Double] {
+    guard let first = spend.first else { return [] }
+    return first.indices.map { t in spend.reduce(0) { $0 + $1[t] } }
+  }
+}
+
+/// Monte Carlo forecasts of every plan of a budget scenario (DESIGN §6).
+///
+/// Replicate `r` of every plan runs the cohort engine with the seed
+/// `SplitMix64(seed: seed, stream: 2r).next()` and, with a fit, the same parameter draw from
+/// the stream `2r + 1`: common random numbers, so the increments between plans are sharp and
+/// the increment of a plan against itself is exactly 0. Replicates run in parallel; results
+/// are collected by replicate index, so the thread count never changes them.
+public struct Forecast: Sendable {
+  public var budget: BudgetScenario
+  public var replicates: Int
+  public var seed: UInt64
+  public var plans: [PlanReplicates]
+
+  public var parameterUncertainty: Bool { budget.fit != nil }
+
+  /// The note printed with the results.
+  public var note: String {
+    if let fit = budget.fit {
+      let k = fit.origins.reduce(0) { $0 + $1.parameters.count }
+      return "parameter uncertainty: \(k) parameters of \(fit.origins.count) origin phases drawn from the fit's covariance (\(budget.fitPath ?? "fit")) in every replicate, plus Monte Carlo noise"
+    }
+    return "parameter uncertainty: none (model has no covariance); intervals show Monte Carlo noise only"
+  }
+
+  /// The scenario a plan is simulated on: the plan's spend over the horizon, the
+  /// budget's starting population.
+  public static func scenario(for plan: BudgetPlan, budget: BudgetScenario) -> Scenario {
+    var s = plan.apply(to: budget.model, horizon: budget.horizon)
+    if case .counts(let counts) = budget.start {
+      let total = counts.reduce(0, +)
+      s.population.size = total
+      s.population.initial = counts.map { Double($0) / Double(total) }
+    }
+    return s
+  }
+
+  /// The cohort engine's seed of replicate `r`.
+  public static func replicateSeed(_ seed: UInt64, _ r: Int) -> UInt64 {
+    var rng = SplitMix64(seed: seed, stream: 2 * UInt64(r))
+    return rng.next()
+  }
+
+  /// Runs every plan `replicates` times.
+  ///
+  /// - Parameters:
+  ///   - replicates: default the budget's.
+  ///   - seed: default the budget's.
+  ///   - threads: worker threads (results do not depend on it).
+  ///   - progress: called with the number of replicates done (from any thread).
+  /// - Throws: ``InputErrors`` when the fit's covariance is not positive definite.
+  public static func run(
+    _ budget: BudgetScenario, replicates: Int? = nil, seed: UInt64? = nil,
+    threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+    progress: (@Sendable (Int) -> Void)? = nil
+  ) throws(InputErrors) -> Forecast {
+    let r = replicates ?? budget.replicates
+    let seed = seed ?? budget.seed
+    precondition(r >= 1, "at least one replicate")
+    let sampler = try budget.fit.map { fit throws(InputErrors) in
+      try ParameterSampler(fit, file: budget.fitPath ?? budget.file)
+    }
+    let scenarios = budget.plans.map { scenario(for: $0, budget: budget) }
+    let planCount = scenarios.count
+    let store = ReplicateStore(count: r * planCount)
+    let workers = Swift.max(1, Swift.min(threads, r))
+    let done = Counter()
+    DispatchQueue.concurrentPerform(iterations: workers) { w in
+      var index = w
+      while index < r {
+        let simSeed = replicateSeed(seed, index)
+        var segments: [Segment]?
+        if let sampler {
+          var rng = SplitMix64(seed: seed, stream: 2 * UInt64(index) + 1)
+          segments = sampler.segments(for: budget.model, theta: sampler.draw(using: &rng))
+        }
+        for (p, base) in scenarios.enumerated() {
+          var s = base
+          if let segments { s.segments = segments }
+          do {
+            let result = try Simulator.run(s, engine: .cohort, seed: simSeed)
+            store.put(
+              index * planCount + p,
+              ReplicateFigures(
+                conversions: result.conversions, revenue: result.revenue, finalCounts: result.finalCounts))
+          } catch {
+            preconditionFailure("the cohort engine does not throw: \(error)")
+          }
+        }
+        let n = done.increment()
+        progress?(n)
+        index += workers
+      }
+    }
+    var plans: [PlanReplicates] = []
+    for (p, plan) in budget.plans.enumerated() {
+      let results = (0..<r).map { store.get($0 * planCount + p) }
+      plans.append(
+        PlanReplicates(
+          name: plan.name, spend: plan.spend(model: budget.model, horizon: budget.horizon),
+          conversions: results.map(\.conversions), revenue: results.map(\.revenue),
+          finalCounts: results.map(\.finalCounts)))
+    }
+    return Forecast(budget: budget, replicates: r, seed: seed, plans: plans)
+  }
+}
+
+/// What a forecast keeps of one cohort run.
+struct ReplicateFigures: Sendable {
+  var conversions: [Double]
+  var revenue: [Double]
+  var finalCounts: [Double]
+}
+
+/// Results written by replicate index from several threads; each slot is written once.
+final class ReplicateStore: @unchecked Sendable {
+  private var slots: [ReplicateFigures?]
+  private let lock = NSLock()
+  init(count: Int) { slots = [ReplicateFigures?](repeating: nil, count: count) }
+  func put(_ i: Int, _ r: ReplicateFigures) {
+    lock.lock()
+    slots[i] = r
+    lock.unlock()
+  }
+  func get(_ i: Int) -> ReplicateFigures {
+    lock.lock()
+    defer { lock.unlock() }
+    guard let result = slots[i] else { preconditionFailure("replicate \(i) was not run") }
+    return result
+  }
+}
+
+final class Counter: @unchecked Sendable {
+  private var value = 0
+  private let lock = NSLock()
+  func increment() -> Int {
+    lock.lock()
+    defer { lock.unlock() }
+    value += 1
+    return value
+  }
+}

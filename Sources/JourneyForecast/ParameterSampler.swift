@@ -1,0 +1,118 @@
+import Foundation
+import JourneyLinearAlgebra
+import JourneyModel
+import JourneySimulation
+
+/// Standard normal variates by the Box–Muller transform (Box & Muller 1958) on a
+/// ``SplitMix64`` stream; the second variate of each pair is kept for the next call.
+public struct BoxMuller: Sendable {
+  private var spare: Double?
+
+  public init() {}
+
+  public mutating func next(using rng: inout SplitMix64) -> Double {
+    if let s = spare {
+      spare = nil
+      return s
+    }
+    // u1 in (0, 1] so that log(u1) is finite.
+    let u1 = (Double(rng.next() &>> 11) + 1) * 0x1.0p-53
+    let u2 = rng.uniform()
+    let r = (-2 * Foundation.log(u1)).squareRoot()
+    let angle = 2 * Double.pi * u2
+    spare = r * Foundation.sin(angle)
+    return r * Foundation.cos(angle)
+  }
+}
+
+/// Draws transition parameters from their estimated sampling distribution,
+/// `θ ~ N(θ̂, Σ)` per origin phase, and rebuilds the model's transition parameters.
+///
+/// A draw is `θ = θ̂ + L z` with `L` the lower Cholesky factor of `Σ` (LAPACK `dpotrf`) and
+/// `z` independent standard normals (``BoxMuller``). The model's parameters move by the
+/// drawn deviation `θ − θ̂` on the log-odds scale, in every segment where the transition
+/// exists: `α_ij ← log(p_ij / p_ii) + (θ_ij − θ̂_ij)`, `β_ijc ← β_ijc + (θ_ijc − θ̂_ijc)`,
+/// then `p_ij = exp(α_ij) / (1 + Σ_k exp(α_ik))` and `p_ii = 1 / (1 + Σ_k exp(α_ik))`.
+/// When the model is the fit's own output, this is the same as using `θ` directly.
+public struct ParameterSampler: Sendable {
+  public let covariance: ParameterCovariance
+  /// Row-major lower Cholesky factor of each origin's covariance.
+  let factors: [[Double]]
+
+  /// - Throws: ``InputErrors`` naming `file` when a covariance is not positive definite.
+  public init(_ covariance: ParameterCovariance, file: String) throws(InputErrors) {
+    self.covariance = covariance
+    var factors: [[Double]] = []
+    var errors: [InputError] = []
+    for origin in covariance.origins {
+      let k = origin.parameters.count
+      do {
+        let l = try Cholesky(Matrix(rows: k, cols: k, rowMajor: origin.covariance)).lower
+        var flat = [Double](repeating: 0, count: k * k)
+        for i in 0..<k { for j in 0...i { flat[i * k + j] = l[i, j] } }
+        factors.append(flat)
+      } catch {
+        errors.append(
+          InputError(
+            .notAllowed, file: file, line: origin.line, path: origin.path,
+            "the covariance is not positive definite (\(error)); expected the inverse Hessian of the fit"))
+      }
+    }
+    guard errors.isEmpty else { throw InputErrors(errors) }
+    self.factors = factors
+  }
+
+  /// One draw of every origin's parameter vector.
+  public func draw(using rng: inout SplitMix64) -> [[Double]] {
+    var normal = BoxMuller()
+    return covariance.origins.enumerated().map { o, origin in
+      let k = origin.parameters.count
+      let z = (0..<k).map { _ in normal.next(using: &rng) }
+      return (0..<k).map { i in
+        var x = origin.parameters[i].estimate
+        for j in 0...i { x += factors[o][i * k + j] * z[j] }
+        return x
+      }
+    }
+  }
+
+  /// The model's segments with the parameters moved by `theta − θ̂`.
+  public func segments(for model: Scenario, theta: [[Double]]) -> [Segment] {
+    model.segments.map { segment in
+      var p = segment.parameters
+      let n = p.phaseCount
+      for (o, origin) in covariance.origins.enumerated() {
+        let i = origin.origin
+        // Current log-odds against staying.
+        let stay = p.baseline[i * n + i]
+        var alpha = [Double](repeating: -.infinity, count: n)
+        for j in 0..<n where j != i && p.allowed[i * n + j] {
+          alpha[j] = Foundation.log(p.baseline[i * n + j] / stay)
+        }
+        var moved = false
+        for (a, parameter) in origin.parameters.enumerated() {
+          let j = parameter.target
+          guard p.allowed[i * n + j] else { continue }
+          let delta = theta[o][a] - parameter.estimate
+          switch parameter.kind {
+          case .intercept:
+            alpha[j] += delta
+            moved = true
+          case .effect:
+            if let c = parameter.channel { p.effects[(i * n + j) * p.channelCount + c] += delta }
+          }
+        }
+        guard moved, stay > 0 else { continue }
+        var sum = 0.0
+        for j in 0..<n where j != i && p.allowed[i * n + j] { sum += Foundation.exp(alpha[j]) }
+        for j in 0..<n where j != i && p.allowed[i * n + j] {
+          p.baseline[i * n + j] = Foundation.exp(alpha[j]) / (1 + sum)
+        }
+        p.baseline[i * n + i] = 1 / (1 + sum)
+      }
+      var s = segment
+      s.parameters = p
+      return s
+    }
+  }
+}

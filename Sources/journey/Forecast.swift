@@ -1,0 +1,90 @@
+import ArgumentParser
+import Foundation
+import JourneyForecast
+import JourneyModel
+import JourneyReports
+
+struct Forecast: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Forecast conversions, revenue and increments of the budget plans of a budget scenario.",
+    discussion: """
+      Runs every plan --replicates times on the cohort engine (replicate r of every plan uses \
+      the same random numbers, so increments against the baseline, the first plan, are \
+      sharp). With a 'fit:' report, every replicate also draws the transition parameters \
+      from the fit's covariance. Writes forecast.json and forecast.csv to --out (each file \
+      atomically) and prints the totals per plan.
+
+      Examples:
+        journey forecast scenarios/budget-b2c.yaml
+        journey forecast scenarios/budget-b2c.yaml --replicates 200 --seed 3 --format json
+      """
+  )
+
+  @Argument(help: "Budget scenario file (YAML or JSON).")
+  var budget: String
+
+  @Option(help: "Monte Carlo replicates (default: the budget file's, else 1000).")
+  var replicates: Int?
+
+  @Option(help: "Random seed (default: the budget file's).")
+  var seed: UInt64?
+
+  @Option(help: "Worker threads (results do not depend on it).")
+  var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+  @Option(help: "Directory for forecast.json and forecast.csv (default: results/<budget name>).")
+  var out: String?
+
+  @Option(help: "What to print: table, csv or json.")
+  var format: OutputFormat = .table
+
+  func validate() throws {
+    if let replicates, replicates < 1 || replicates > BudgetScenario.maxReplicates {
+      throw ValidationError("Please give '--replicates' between 1 and \(BudgetScenario.maxReplicates).")
+    }
+    guard threads >= 1 else { throw ValidationError("Please give '--threads' of at least 1.") }
+  }
+
+  func run() throws {
+    let spec = try BudgetScenario.load(path: budget)
+    let total = replicates ?? spec.replicates
+    let progress = Progress(label: "replicates", total: total)
+    let step = Swift.max(1, total / 100)
+    let forecast = try JourneyForecast.Forecast.run(
+      spec, replicates: replicates, seed: seed, threads: threads,
+      progress: progress.enabled ? { @Sendable n in if n % step == 0 || n == total { progress.update(n) } } : nil)
+    let summary = forecast.summary()
+    let json = try forecast.json(summary: summary)
+    let csv = forecast.csv(summary: summary)
+    let dir = URL(fileURLWithPath: out ?? "results/\(spec.name)")
+    try AtomicFile.write(json, to: dir.appendingPathComponent("forecast.json").path)
+    try AtomicFile.write(csv, to: dir.appendingPathComponent("forecast.csv").path)
+    switch format {
+    case .table: print(Self.table(forecast, summary), terminator: "")
+    case .csv: print(csv, terminator: "")
+    case .json: print(String(decoding: json, as: UTF8.self), terminator: "")
+    }
+  }
+
+  static func table(_ forecast: JourneyForecast.Forecast, _ summary: [PlanSummary]) -> String {
+    let spec = forecast.budget
+    let unit = spec.model.period.rawValue + (spec.horizon == 1 ? "" : "s")
+    var s = "\(spec.name): model \(spec.model.name), \(spec.horizon) \(unit), "
+    s += "\(NumberText.grouped(Double(forecast.replicates))) replicates, seed \(forecast.seed)\n"
+    s += forecast.note + "\n"
+    s += "totals over the horizon; [P5, P95] across replicates; increment against '\(summary.first?.name ?? "")'\n\n"
+    func g(_ x: Double, _ d: Int = 0) -> String { NumberText.grouped(x, decimals: d) }
+    var rows = [["plan", "spend", "conversions", "[P5, P95]", "CPA", "revenue", "ROI", "increment", "[P5, P95]"]]
+    for plan in summary {
+      let t = plan.totals
+      rows.append([
+        plan.name, g(t.spend), g(t.conversions.mean), "[\(g(t.conversions.p5)), \(g(t.conversions.p95))]",
+        t.cpa.map { g($0, 2) } ?? "-", g(t.revenue.mean), t.roi.map { g($0, 3) } ?? "-",
+        (t.increment.mean >= 0 ? "+" : "") + g(t.increment.mean),
+        "[\(g(t.increment.p5)), \(g(t.increment.p95))]",
+      ])
+    }
+    s += NumberText.table(rows)
+    return s
+  }
+}
