@@ -28,7 +28,9 @@ let package = Package(
     .target(name: "JourneyEstimation", dependencies: ["JourneyModel", "JourneyLinearAlgebra"]),
     .target(name: "JourneySimulation", dependencies: ["JourneyModel", "JourneyLinearAlgebra"]),
     .target(name: "JourneyReports", dependencies: ["JourneyModel", "JourneySimulation"]),
-    .target(name: "JourneyCheck", dependencies: ["JourneyModel", "JourneySimulation", "JourneyReports"]),
+    .target(
+      name: "JourneyCheck", dependencies: ["JourneyModel", "JourneySimulation", "JourneyReports", "JourneyForecast"]
+    ),
     .target(
       name: "JourneyForecast", dependencies: ["JourneyModel", "JourneySimulation", "JourneyLinearAlgebra"]
     ),

@@ -14,7 +14,7 @@ public struct Reference: Codable, Equatable, Sendable {
 
   public var format: String
   public var formatVersion: Int
-  /// `simulate`.
+  /// `simulate` or `forecast`.
   public var kind: String
   /// The scenario file, relative to the reference file's folder.
   public var source: String

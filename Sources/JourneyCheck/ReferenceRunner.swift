@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import JourneyForecast
 import JourneyModel
 import JourneySimulation
 
@@ -37,6 +38,15 @@ public enum ReferenceRunner {
 
   /// Re-runs a reference's scenario with its engine and seed.
   public static func rerun(_ reference: Reference, at referencePath: String, threads: Int) throws -> [Reference.Metric] {
+    if reference.kind == "forecast" {
+      let budget = try BudgetScenario.load(path: scenarioPath(of: reference, at: referencePath))
+      let forecast = try Forecast.run(budget, replicates: reference.replicates, seed: reference.seed, threads: threads)
+      return ForecastReference.metrics(of: forecast)
+    }
+    guard reference.kind == "simulate" else {
+      throw InputError(.unknownName, file: referencePath, path: "kind",
+        "unknown reference kind '\(reference.kind)'; expected simulate or forecast")
+    }
     guard let engine = Engine(rawValue: reference.engine) else {
       throw InputError(.unknownName, file: referencePath, path: "engine",
         "unknown engine '\(reference.engine)'; expected one of: individual, cohort, expected")
@@ -54,6 +64,20 @@ public enum ReferenceRunner {
     scenarioPath: String, referencePath: String, engine: Engine, seed: UInt64?, replicates: Int,
     threads: Int, tolerance: Reference.Tolerance
   ) throws -> Reference {
+    let referenceFolder = URL(fileURLWithPath: referencePath).deletingLastPathComponent().standardizedFileURL
+    let source = relativePath(from: referenceFolder, to: URL(fileURLWithPath: scenarioPath).standardizedFileURL)
+    if BudgetScenario.isBudgetFile(path: scenarioPath) {
+      // A forecast: its own replicates give every figure's standard deviation.
+      let budget = try BudgetScenario.load(path: scenarioPath)
+      let seed = seed ?? budget.seed
+      let forecast = try Forecast.run(budget, seed: seed, threads: threads)
+      var reference = Reference(
+        format: Reference.format, formatVersion: Reference.formatVersion, kind: "forecast", source: source,
+        scenario: budget.name, engine: Engine.cohort.rawValue, seed: seed, replicates: forecast.replicates,
+        tolerance: tolerance, metrics: ForecastReference.metrics(of: forecast), checksum: "")
+      reference.checksum = reference.computedChecksum()
+      return reference
+    }
     let scenario = try Scenario.load(path: scenarioPath)
     let seed = seed ?? scenario.seed
     var values = metrics(of: try Simulator.run(scenario, engine: engine, seed: seed, threads: threads))
@@ -83,10 +107,9 @@ public enum ReferenceRunner {
         values[i].sd = variance.squareRoot()
       }
     }
-    let referenceFolder = URL(fileURLWithPath: referencePath).deletingLastPathComponent().standardizedFileURL
     var reference = Reference(
       format: Reference.format, formatVersion: Reference.formatVersion, kind: "simulate",
-      source: relativePath(from: referenceFolder, to: URL(fileURLWithPath: scenarioPath).standardizedFileURL),
+      source: source,
       scenario: scenario.name, engine: engine.rawValue, seed: seed, replicates: runs,
       tolerance: tolerance, metrics: values, checksum: "")
     reference.checksum = reference.computedChecksum()

@@ -102,6 +102,8 @@ public struct JourneyLogSummary: Sendable {
   public var initialPhases: [Int]
   /// Customers by phase in their first row, for customers first seen later (arrivals).
   public var arrivalPhases: [Int]
+  /// Customers per phase in the history's last period (where a forecast can continue).
+  public var endCounts: [Int] = []
   /// Rows in which each channel was met.
   public var channelRows: [Int]
   /// Customers in the market and customers exposed to each channel, per period.
@@ -276,6 +278,8 @@ struct Parser {
   var firstPeriod = Int.max
   var lastPeriod = Int.min
   var firstSeen: [(period: Int, phase: Int32)] = []
+  var endPeriod = Int.min
+  var endCounts: [Int] = []
   var channelRows: [Int] = []
   var fieldStart: [Int] = []
   var fieldEnd: [Int] = []
@@ -634,6 +638,14 @@ struct Parser {
     _ s: inout CustomerSlot, _ b: UnsafeMutableBufferPointer<UInt8>, _ idLo: Int, _ idHi: Int,
     period: Int, phase: Int, pattern: UInt64, segment: Int
   ) throws(InputErrors) {
+    if period > endPeriod {
+      endPeriod = period
+      endCounts = [Int](repeating: 0, count: Swift.max(vocabulary.phases.count, phase + 1))
+    }
+    if period == endPeriod {
+      if phase >= endCounts.count { endCounts += [Int](repeating: 0, count: phase + 1 - endCounts.count) }
+      endCounts[phase] += 1
+    }
     if s.period < 0 {
       s.heldOut = JourneyLogReader.isHeldOut(UnsafeBufferPointer(rebasing: b[idLo..<idHi]), fraction: holdoutFraction)
       s.segment = Int32(segment)
@@ -716,6 +728,7 @@ struct Parser {
       firstPeriod: firstPeriod, lastPeriod: lastPeriod, initialPhases: initial, arrivalPhases: arrivals,
       channelRows: channelRows)
     summary.exposure = exposureCounts()
+    summary.endCounts = endCounts + [Int](repeating: 0, count: Swift.max(0, vocabulary.phases.count - endCounts.count))
     summary.segments = segmentNames
     summary.segmentTraining = segmentTraining
     summary.segmentHoldout = segmentHoldout

@@ -12,6 +12,17 @@ extension TransitionFit {
   /// rate (the log holds no spend, so the reach curve cannot be fitted from it).
   public func scenario(template: Scenario?, summary: JourneyLogSummary, name: String = "fitted") -> Scenario {
     if var model = template {
+      // The market the parameters were fitted on: customers in the first period, and the
+      // mean number of new customers per later period.
+      let seen = summary.initialPhases.reduce(0, +)
+      if seen > 0 {
+        let periods = Swift.max(1, summary.lastPeriod - summary.firstPeriod)
+        let arrivals = summary.arrivalPhases.reduce(0, +)
+        model.population.size = seen
+        model.population.initial = summary.initialPhases.map { Double($0) / Double(seen) }
+        model.population.arrivals = Int((Double(arrivals) / Double(periods)).rounded())
+        if arrivals > 0 { model.population.arrivalPhases = summary.arrivalPhases.map { Double($0) / Double(arrivals) } }
+      }
       if segmentFits.isEmpty {
         let first = model.segments.first?.name ?? "all"
         model.segments = [Segment(name: first, share: 1, parameters: fitted)]
@@ -100,6 +111,16 @@ extension TransitionFit {
       var segments: [SegmentShare]
       var diagnostics: Diagnostics
       var warnings: [String]
+      var historyEnd: HistoryEnd?
+
+      enum CodingKeys: String, CodingKey {
+        case phases, channels, parameters, origins, reach, segments, diagnostics, warnings
+        case historyEnd = "history_end"
+      }
+    }
+    struct HistoryEnd: Codable {
+      var period: Int
+      var counts: [String: Int]
     }
     let report = Report(
       phases: phases, channels: channels, parameters: parameters, origins: origins, reach: reach,
@@ -108,7 +129,8 @@ extension TransitionFit {
         logLikelihood: logLikelihood, parameters: parameterCount, transitions: transitions, aic: aic, bic: bic,
         ridge: ridge, holdoutTransitions: holdoutTransitions, holdoutLogLoss: holdoutLogLoss,
         calibrationSet: calibrationSet, calibration: calibration),
-      warnings: warnings)
+      warnings: warnings,
+      historyEnd: historyEnd.map { HistoryEnd(period: $0.period, counts: Dictionary(uniqueKeysWithValues: zip(phases, $0.counts))) })
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
     encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")

@@ -55,6 +55,9 @@ public struct TransitionFit: Sendable {
   public var parameters: [FittedParameter] = []
   public var origins: [OriginFit] = []
   public var warnings: [String] = []
+  /// The history's last period and its customers per phase, for forecasts that continue
+  /// from it.
+  public var historyEnd: (period: Int, counts: [Int])?
   /// The fitted values in the model's parameterisation.
   public var fitted: TransitionParameters
   /// The model's seasonal odds multipliers by season index, used as known offsets

@@ -81,7 +81,7 @@ public struct ParameterSampler: Sendable {
     model.segments.map { segment in
       var p = segment.parameters
       let n = p.phaseCount
-      for (o, origin) in covariance.origins.enumerated() {
+      for (o, origin) in covariance.origins.enumerated() where origin.segment == nil || origin.segment == segment.name {
         let i = origin.origin
         // Current log-odds against staying.
         let stay = p.baseline[i * n + i]

@@ -13,7 +13,7 @@ import Yams
 /// | `model` | path | required | scenario or fitted model file, relative to this file |
 /// | `fit` | path or null | null | fit report with parameter covariance, relative to this file |
 /// | `horizon` | integer 1…100000 | the model's | periods to forecast |
-/// | `start` | `initial` or `{phase: count}` | `initial` | starting population |
+/// | `start` | `initial`, `{phase: count}` or `{history: path}` | `initial` | starting population |
 /// | `seed` | integer 0…2⁶⁴−1 | the model's | random seed |
 /// | `replicates` | integer 1…100000 | 1000 | Monte Carlo replicates |
 /// | `plans` | list (≥ 1) | required | budget plans; the first is the baseline |
@@ -22,8 +22,22 @@ import Yams
 /// (or a list of them), flights: {channel: [{from, to, scale ≥ 0}]}, total: factor ≥ 0 }`;
 /// every key but `name` is optional and they combine (applied in the order scale, shift,
 /// flights, total). Channels must be paid channels of the model. Plan names are unique.
+///
+/// `start: { history: path }` continues from the end of a history: the path (relative to
+/// this file) is a `journey fit` report (`fit.json`, its `history_end` counts: customers per
+/// phase in the journey log's last period) or a `journey simulate` summary
+/// (`summary.json`, its `final` counts).
 extension BudgetScenario {
   public static let maxReplicates = 100_000
+
+  /// Whether a file looks like a budget scenario (a top-level `plans` key) rather than a
+  /// scenario.
+  public static func isBudgetFile(path: String) -> Bool {
+    guard let data = FileManager.default.contents(atPath: path) else { return false }
+    let text = String(decoding: data, as: UTF8.self)
+    return text.range(of: #"(?m)^plans\s*:"#, options: .regularExpression) != nil
+      || (text.contains("\"plans\"") && text.contains("\"model\""))
+  }
 
   /// Reads and validates a budget scenario, its model and (when named) its fit report.
   ///
@@ -179,6 +193,46 @@ final class BudgetParser {
 
   // MARK: Start
 
+  /// Customers per phase at the end of a history file (`fit.json` or `summary.json`).
+  func historyStart(_ node: Node, _ path: String, model: Scenario) -> BudgetScenario.Start? {
+    guard let relative = reader.name(node, path, what: "a fit report or simulation summary path") else { return nil }
+    let file = BudgetScenario.resolve(relative, from: reader.file)
+    let expected = "a journey fit report (fit.json, with history_end) or a journey simulate summary (summary.json, with final)"
+    guard let data = FileManager.default.contents(atPath: file) else {
+      reader.error(.io, at: node, path, "history file '\(file)' cannot be read; expected \(expected)")
+      return nil
+    }
+    guard let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+      reader.error(.syntax, at: node, path, "history file '\(file)' is not valid JSON; expected \(expected)")
+      return nil
+    }
+    let countsObject = (json["history_end"] as? [String: Any])?["counts"] ?? json["final"]
+    guard let table = countsObject as? [String: Any] else {
+      reader.error(.missing, at: node, path, "history file '\(file)' has neither history_end.counts nor final; expected \(expected)")
+      return nil
+    }
+    var counts = [Int](repeating: 0, count: model.phaseCount)
+    for (name, value) in table.sorted(by: { $0.key < $1.key }) {
+      guard let i = model.phaseIndex(named: name) else {
+        reader.error(
+          .unknownName, at: node, path,
+          "history file '\(file)' counts phase '\(name)', which the model does not have; expected phases of: \(model.phases.map(\.name).joined(separator: ", "))")
+        return nil
+      }
+      guard let number = value as? NSNumber, number.doubleValue >= 0, number.doubleValue.isFinite,
+            number.doubleValue <= Double(ScenarioParser.maxCustomers) else {
+        reader.error(.type, at: node, path, "history file '\(file)': count of '\(name)' is not a number ≥ 0")
+        return nil
+      }
+      counts[i] = Int(number.doubleValue.rounded())
+    }
+    guard counts.reduce(0, +) > 0 else {
+      reader.error(.range, at: node, path, "history file '\(file)' counts no customers; expected at least one")
+      return nil
+    }
+    return .counts(counts)
+  }
+
   func parseStart(_ node: Node, _ path: String) -> BudgetScenario.Start? {
     if case .scalar(let s) = node {
       if s.string == "initial" { return .initial }
@@ -190,6 +244,9 @@ final class BudgetParser {
       return nil
     }
     guard let model else { return nil }
+    if entries.count == 1, entries[0].key == "history" {
+      return historyStart(entries[0].value, entries[0].path, model: model)
+    }
     var counts = [Int](repeating: 0, count: model.phaseCount)
     var ok = true
     for e in entries {

@@ -161,6 +161,8 @@ public struct ParameterCovariance: Sendable, Equatable {
 
   public struct Origin: Sendable, Equatable {
     public var origin: Int
+    /// The segment these parameters belong to; `nil` for every segment.
+    public var segment: String?
     public var parameters: [Parameter]
     /// Row-major `k × k` covariance of the parameters, `k = parameters.count`.
     public var covariance: [Double]

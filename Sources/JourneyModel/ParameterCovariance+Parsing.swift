@@ -60,12 +60,24 @@ struct CovarianceParser {
     }
     guard let items = reader.list(originsEntry.value, "origins") else { return nil }
     var origins: [ParameterCovariance.Origin] = []
-    var seen: Set<Int> = []
+    var seen: Set<String> = []
     for (k, item) in items.enumerated() {
       let p = NodeReader.index("origins", k)
-      guard let origin = parseOrigin(item, p) else { continue }
-      if !seen.insert(origin.origin).inserted {
-        reader.error(.duplicate, at: item, p, "origin '\(model.phases[origin.origin].name)' appears twice")
+      guard var origin = parseOrigin(item, p) else { continue }
+      if let f = map(item, p), let entry = f["segment"], entry.value.tagName != .null {
+        guard let name = reader.name(entry.value, entry.path, what: "a segment name") else { continue }
+        guard model.segments.contains(where: { $0.name == name }) else {
+          reader.error(
+            .unknownName, at: entry.value, entry.path,
+            "unknown segment '\(name)'; expected one of: \(model.segments.map(\.name).joined(separator: ", "))")
+          continue
+        }
+        origin.segment = name
+      }
+      let key = (origin.segment ?? "") + "\u{0}" + String(origin.origin)
+      if !seen.insert(key).inserted {
+        let inSegment = origin.segment.map { " in segment '\($0)'" } ?? ""
+        reader.error(.duplicate, at: item, p, "origin '\(model.phases[origin.origin].name)' appears twice\(inSegment)")
         continue
       }
       origins.append(origin)

@@ -17,7 +17,10 @@ struct Check: ParsableCommand {
       Exit 0 when all hold, 1 when something moved, 2 on bad input.
 
       PATHS are reference files, folders searched for reference.json (default: results), or \
-      scenario files (their reference is results/<scenario name>/reference.json).
+      scenario or budget files (their reference is results/<name>/reference.json). A budget \
+      file's reference holds its forecast (per plan: mean conversions per period, total \
+      conversions with P5/P50/P95, revenue, spend, increment), each figure's sd from the \
+      forecast's own replicates.
 
       Examples:
         journey check
@@ -124,8 +127,9 @@ struct Check: ParsableCommand {
           .filter { $0.hasSuffix("reference.json") }.sorted()
         targets += found.map { Target(reference: (path as NSString).appendingPathComponent($0)) }
       } else if path.hasSuffix(".yaml") || path.hasSuffix(".yml") {
-        let scenario = try Scenario.load(path: path)
-        targets.append(Target(reference: "results/\(scenario.name)/reference.json", scenario: path))
+        let name = BudgetScenario.isBudgetFile(path: path)
+          ? try BudgetScenario.load(path: path).name : try Scenario.load(path: path).name
+        targets.append(Target(reference: "results/\(name)/reference.json", scenario: path))
       } else {
         targets.append(Target(reference: path))
       }

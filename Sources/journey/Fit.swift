@@ -112,6 +112,9 @@ struct Fit: ParsableCommand {
     }
     var fit = try TransitionFit.fit(summary, model: template, ridge: ridge, file: source)
     fit.warnings = readWarnings + fit.warnings
+    if summary.lastPeriod >= summary.firstPeriod, summary.endCounts.reduce(0, +) > 0 {
+      fit.historyEnd = (summary.lastPeriod, summary.endCounts)
+    }
     if let spendTable { fit.fitReach(summary, spend: spendTable, model: template) }
     let scenario = fit.scenario(template: template, summary: summary)
     let report = try fit.json()

@@ -16,6 +16,7 @@ struct Simulate: ParsableCommand {
         journey simulate scenarios/b2c.yaml
         journey simulate scenarios/b2c.yaml --engine cohort --seed 7 --format json
         journey simulate scenarios/b2b.yaml --journeys results/b2b/journeys.csv
+        journey simulate scenarios/b2c.yaml --population 200000 --journeys history.csv
       """
   )
 
@@ -27,6 +28,9 @@ struct Simulate: ParsableCommand {
 
   @Option(help: "Random seed (default: the scenario's seed).")
   var seed: UInt64?
+
+  @Option(help: "Simulate this many customers at the start instead of the scenario's size (arrivals scale alike).")
+  var population: Int?
 
   @Option(help: "Worker threads for the individual engine (results do not depend on it).")
   var threads: Int = ProcessInfo.processInfo.activeProcessorCount
@@ -42,13 +46,21 @@ struct Simulate: ParsableCommand {
 
   func validate() throws {
     guard threads >= 1 else { throw ValidationError("Please give '--threads' of at least 1.") }
+    if let population, population < 1 || population > 1_000_000_000_000 {
+      throw ValidationError("Please give '--population' between 1 and 10^12.")
+    }
     if journeys != nil && engine != .individual {
       throw ValidationError("'--journeys' needs '--engine individual': only it follows single customers.")
     }
   }
 
   func run() throws {
-    let spec = try Scenario.load(path: scenario)
+    var spec = try Scenario.load(path: scenario)
+    if let population {
+      let factor = Double(population) / Double(spec.population.size)
+      spec.population.arrivals = Int((Double(spec.population.arrivals) * factor).rounded())
+      spec.population.size = population
+    }
     let progress = Progress(label: "simulating \(spec.period.rawValue)", total: spec.horizon)
     let log = try journeys.map { try JourneyLogFile(path: $0) }
     let result = try Simulator.run(

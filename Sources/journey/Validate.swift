@@ -46,13 +46,7 @@ struct Validate: ParsableCommand {
     if failed { throw ExitCode(2) }
   }
 
-  /// A budget scenario (for `journey forecast`) has a top-level `plans` key.
-  static func isBudgetScenario(_ path: String) -> Bool {
-    guard let data = FileManager.default.contents(atPath: path) else { return false }
-    let text = String(decoding: data, as: UTF8.self)
-    return text.range(of: #"(?m)^plans\s*:"#, options: .regularExpression) != nil
-      || (text.contains("\"plans\"") && text.contains("\"model\""))
-  }
+  static func isBudgetScenario(_ path: String) -> Bool { BudgetScenario.isBudgetFile(path: path) }
 
   /// `OK path (budget scenario: P plans on MODEL, horizon T periods, R replicates)`.
   static func summary(of budget: BudgetScenario, path: String) -> String {

@@ -46,6 +46,7 @@ struct CheckSandbox {
       let path = RepositoryFiles.path("results/\(scenario?.name ?? name)/reference.json")
       #expect(FileManager.default.fileExists(atPath: path), "no reference for \(name)")
     }
+    #expect(FileManager.default.fileExists(atPath: RepositoryFiles.path("results/q1-budget-shift/reference.json")))
   }
 
   /// The tolerance separates noise from change: another seed passes, a 3% change fails.
@@ -151,5 +152,28 @@ struct CheckSandbox {
     #expect(t.bound(for: .init(metric: "conversions", value: 1_000, sd: 0)) == 10)
     #expect(abs(t.bound(for: .init(metric: "conversions", value: 1_000, sd: 10)) - 4 * 2.0.squareRoot() * 10) < 1e-12)
     #expect(t.bound(for: .init(metric: "spend", value: 1_000, sd: 0)) == 100)
+  }
+}
+
+@Suite struct ForecastReferenceTests {
+  /// A budget file's reference: another seed passes, a 10% lift of one plan's search
+  /// spend fails on that plan's figures.
+  @Test func forecastReferenceSeparatesNoiseFromChange() throws {
+    let box = try CheckSandbox(scenario: "budget-b2c.yaml", results: "q1-budget-shift")
+    try FileManager.default.copyItem(atPath: RepositoryFiles.path("scenarios/b2c.yaml"), toPath: box.root + "/scenarios/b2c.yaml")
+    let reference = try Reference.load(path: box.reference)
+    #expect(reference.kind == "forecast")
+    var reseeded = reference
+    reseeded.seed = 99
+    let noise = try Comparison(
+      reference: reference, referencePath: box.reference,
+      now: ReferenceRunner.rerun(reseeded, at: box.reference, threads: 2))
+    #expect(noise.passed, "seed change flagged: \(noise.failures.map(\.metric.label))")
+
+    try box.edit(box.scenario, replacing: "scale: { search: 1.5 }", with: "scale: { search: 1.65 }")
+    let r = try CommandRunner.run(["check", "results"], in: box.root)
+    #expect(r.status == 1, "\(r.stdout)\(r.stderr)")
+    #expect(r.stdout.contains("more-search"))
+    #expect(!r.stdout.split(separator: "\n").contains { $0.contains(" baseline ") })
   }
 }
