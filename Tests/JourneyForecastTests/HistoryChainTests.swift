@@ -1,0 +1,123 @@
+import Foundation
+import JourneyForecast
+import JourneyModel
+import JourneySimulation
+import Testing
+import _JourneyTestSupport
+
+@Suite struct HistoryStartTests {
+  @Test func startContinuesFromASimulationSummaryOrAFitReport() throws {
+    let summary = #"{"format": "journeykit-simulation", "final": {"unaware": 700, "aware": 200, "loyal": 100, "lost": 0}}"#
+    let fit = #"{"origins": [], "history_end": {"period": 51, "counts": {"considering": 40, "service": 60}}}"#
+    for (file, expected) in [("summary.json", [700, 200, 0, 0, 0, 100, 0]), ("fit.json", [0, 0, 40, 0, 60, 0, 0])] {
+      let (_, result) = try loadBudget(
+        "name: h\nmodel: b2c.yaml\nstart: { history: \(file) }\nplans: [ { name: base } ]\n",
+        extra: ["summary.json": summary, "fit.json": fit])
+      let budget = try result.get()
+      #expect(budget.start == .counts(expected))
+      let s = Forecast.scenario(for: budget.plans[0], budget: budget)
+      #expect(s.population.size == expected.reduce(0, +))
+    }
+  }
+
+  @Test func badHistoryFilesAreNamed() throws {
+    let (path, lines) = try errors(
+      "name: h\nmodel: b2c.yaml\nstart: { history: nowhere.json }\nplans: [ { name: base } ]\n")
+    let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+    let expected: String =
+      "\(path):3:19: start.history: history file '\(folder)/nowhere.json' cannot be read; "
+      + "expected a journey fit report (fit.json, with history_end) or a journey simulate summary (summary.json, with final)"
+    #expect(lines == [expected])
+    let (_, unknown) = try errors(
+      "name: h\nmodel: b2c.yaml\nstart: { history: s.json }\nplans: [ { name: base } ]\n",
+      extra: ["s.json": #"{"final": {"trial": 5}}"#])
+    #expect(unknown.count == 1 && unknown[0].contains("counts phase 'trial', which the model does not have"))
+  }
+}
+
+@Suite struct SegmentCovarianceTests {
+  /// A fit report with one origin per segment moves only that segment's parameters.
+  @Test func segmentOriginsApplyToTheirOwnSegment() throws {
+    let fit = """
+      {"origins": [
+        {"origin": "aware", "segment": "b2c",
+         "parameters": [{"kind": "intercept", "target": "considering", "estimate": -2.0}], "covariance": [[0.25]]},
+        {"origin": "aware", "segment": "b2b",
+         "parameters": [{"kind": "intercept", "target": "considering", "estimate": -2.0}], "covariance": [[1e-12]]}]}
+      """
+    let (_, result) = try loadBudget(
+      "name: s\nmodel: b2c.yaml\nfit: fit.json\nplans: [ { name: base } ]\n", extra: ["fit.json": fit])
+    let budget = try result.get()
+    let covariance = try #require(budget.fit)
+    #expect(covariance.origins.map(\.segment) == ["b2c", "b2b"])
+    let sampler = try ParameterSampler(covariance, file: "fit.json")
+    var rng = SplitMix64(seed: 3, stream: 0)
+    let aware = try #require(budget.model.phaseIndex(named: "aware"))
+    let considering = try #require(budget.model.phaseIndex(named: "considering"))
+    var b2cMoved = 0
+    for _ in 0..<20 {
+      let segments = sampler.segments(for: budget.model, theta: sampler.draw(using: &rng))
+      let b2c = segments[0].parameters.probability(aware, considering)
+      let b2b = segments[1].parameters.probability(aware, considering)
+      if abs(b2c - budget.model.segments[0].parameters.probability(aware, considering)) > 1e-4 { b2cMoved += 1 }
+      #expect(abs(b2b - budget.model.segments[1].parameters.probability(aware, considering)) < 1e-4)
+    }
+    #expect(b2cMoved >= 18)
+  }
+
+  @Test func duplicateOriginWithinASegmentAndUnknownSegmentsAreErrors() throws {
+    let fit = """
+      {"origins": [
+        {"origin": "aware", "segment": "b2c", "parameters": [{"kind": "intercept", "target": "considering", "estimate": -2.0}], "covariance": [[0.25]]},
+        {"origin": "aware", "segment": "b2c", "parameters": [{"kind": "intercept", "target": "considering", "estimate": -2.0}], "covariance": [[0.25]]},
+        {"origin": "aware", "segment": "retail", "parameters": [{"kind": "intercept", "target": "considering", "estimate": -2.0}], "covariance": [[0.25]]}]}
+      """
+    let (_, lines) = try errors("name: s\nmodel: b2c.yaml\nfit: fit.json\nplans: [ { name: base } ]\n", extra: ["fit.json": fit])
+    #expect(lines.contains { $0.contains("origin 'aware' appears twice in segment 'b2c'") })
+    #expect(lines.contains { $0.contains("unknown segment 'retail'; expected one of: b2c, b2b") })
+  }
+}
+
+@Suite struct HistoryChainTests {
+  /// simulate --journeys → fit → forecast from the end of the history with the fit's
+  /// covariance, through the CLI: the fitted model describes the history's market, and the
+  /// forecast starts from the customers of the history's last period.
+  @Test func simulateFitForecastChain() throws {
+    let dir = try CommandRunner.temporaryDirectory()
+    let sim = try CommandRunner.run([
+      "simulate", "scenarios/b2c.yaml", "--population", "20000", "--out", dir + "/history", "--journeys", dir + "/journeys.csv",
+    ])
+    #expect(sim.status == 0, "\(sim.stderr)")
+    let fit = try CommandRunner.run([
+      "fit", "--journeys", dir + "/journeys.csv", "--model", "scenarios/b2c.yaml", "--out", dir + "/fit",
+    ])
+    #expect(fit.status == 0, "\(fit.stderr)")
+    let model = try Scenario.load(path: dir + "/fit/model.yaml")
+    #expect(model.population.size == 20_000)
+    #expect(model.population.arrivals == 100)
+    #expect(model.segments.map(\.name) == ["b2c", "b2b"])
+    let report = try #require(
+      try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/fit/fit.json"))) as? [String: Any])
+    let end = try #require(report["history_end"] as? [String: Any])
+    #expect(end["period"] as? Int == 51)
+    let counts = try #require(end["counts"] as? [String: Int])
+    let customers: Int = counts.values.reduce(0, +)
+    #expect(customers == 25_100)
+
+    try """
+      name: chain
+      model: fit/model.yaml
+      fit: fit/fit.json
+      start: { history: fit/fit.json }
+      horizon: 6
+      replicates: 50
+      plans: [ { name: base }, { name: more-search, scale: { search: 1.5 } } ]
+      """.write(toFile: dir + "/budget.yaml", atomically: true, encoding: .utf8)
+    let forecast = try CommandRunner.run(["forecast", dir + "/budget.yaml", "--out", dir + "/forecast", "--format", "json"])
+    #expect(forecast.status == 0, "\(forecast.stderr)")
+    let root = try #require(try JSONSerialization.jsonObject(with: Data(forecast.stdout.utf8)) as? [String: Any])
+    #expect(root["parameter_uncertainty"] as? Bool == true)
+    let plans = try #require(root["plans"] as? [[String: Any]])
+    #expect(plans.count == 2)
+  }
+}
