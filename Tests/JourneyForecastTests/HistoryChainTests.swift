@@ -121,3 +121,43 @@ import _JourneyTestSupport
     #expect(plans.count == 2)
   }
 }
+
+@Suite struct DataSizeUncertaintyTests {
+  /// Fits from 4× the history give forecast intervals about half as wide: simulate
+  /// histories of 5,000 and 20,000 customers, fit each, forecast a large market (10⁷
+  /// customers, so Monte Carlo noise is small next to parameter uncertainty) with each
+  /// fit's covariance, and compare the P5–P95 widths of total conversions.
+  @Test func fourTimesTheDataHalvesTheForecastInterval() throws {
+    let dir = try CommandRunner.temporaryDirectory()
+    var widths: [Double] = []
+    for size in [5_000, 20_000] {
+      let run = "\(dir)/n\(size)"
+      let sim = try CommandRunner.run([
+        "simulate", "scenarios/bench.yaml", "--population", String(size), "--seed", "5", "--engine", "individual",
+        "--out", run + "/history", "--journeys", run + "/journeys.csv",
+      ])
+      #expect(sim.status == 0, "\(sim.stderr)")
+      let fit = try CommandRunner.run(["fit", "--journeys", run + "/journeys.csv", "--model", "scenarios/bench.yaml", "--out", run + "/fit"])
+      #expect(fit.status == 0, "\(fit.stderr)")
+      try """
+        name: width
+        model: \(RepositoryFiles.path("scenarios/bench.yaml"))
+        fit: fit/fit.json
+        start: { unaware: 10000000 }
+        horizon: 26
+        seed: 3
+        replicates: 400
+        plans: [ { name: base } ]
+        """.write(toFile: run + "/budget.yaml", atomically: true, encoding: .utf8)
+      let forecast = try CommandRunner.run(["forecast", run + "/budget.yaml", "--out", run + "/forecast", "--format", "json"])
+      #expect(forecast.status == 0, "\(forecast.stderr)")
+      let root = try #require(try JSONSerialization.jsonObject(with: Data(forecast.stdout.utf8)) as? [String: Any])
+      let plans = try #require(root["plans"] as? [[String: Any]])
+      let totals = try #require(plans.first?["totals"] as? [String: Any])
+      let conversions = try #require(totals["conversions"] as? [String: Double])
+      widths.append(try #require(conversions["p95"]) - #require(conversions["p5"]))
+    }
+    let ratio = widths[1] / widths[0]
+    #expect(ratio > 0.35 && ratio < 0.65, "width ratio \(ratio) (\(widths))")
+  }
+}
