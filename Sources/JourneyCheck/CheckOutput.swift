@@ -70,18 +70,6 @@ public enum CheckOutput {
     return out + "</testsuites>\n"
   }
 
-  static func xml(_ s: String) -> String {
-    var r = ""
-    for ch in s {
-      switch ch {
-      case "&": r += "&amp;"
-      case "<": r += "&lt;"
-      case ">": r += "&gt;"
-      case "\"": r += "&quot;"
-      case "'": r += "&apos;"
-      default: r.append(ch)
-      }
-    }
-    return r
-  }
+  /// XML text and attribute escaping (the same five characters as HTML).
+  static func xml(_ s: String) -> String { HTML.escape(s) }
 }

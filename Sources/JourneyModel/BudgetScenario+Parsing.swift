@@ -336,7 +336,7 @@ final class BudgetParser {
       if let entries = reader.entries(node, f.path("flights"), expected: "a mapping {channel: [flights]}") {
         for e in entries {
           let c = paidChannel(e.key, at: e.keyNode, e.path)
-          let flights = parseFlights(e.value, e.path)
+          let flights = reader.flights(e.value, e.path, horizon: horizon)
           if let c, let flights { plan.flights += flights.map { (c, $0) } } else { ok = false }
         }
       } else {
@@ -384,32 +384,6 @@ final class BudgetParser {
     return BudgetPlan.Shift(from: from, to: to, fraction: fraction)
   }
 
-  func parseFlights(_ node: Node, _ path: String) -> [SpendPlan.Flight]? {
-    guard let items = reader.list(node, path, expected: "a list of flights {from, to, scale}") else { return nil }
-    var flights: [SpendPlan.Flight] = []
-    for (k, item) in items.enumerated() {
-      let p = NodeReader.index(path, k)
-      guard let f = reader.fields(item, p, known: ["from", "to", "scale"], required: ["from", "to", "scale"]) else {
-        continue
-      }
-      let from = f["from"].flatMap { reader.integer($0, f.path("from")) }
-      let to = f["to"].flatMap { reader.integer($0, f.path("to")) }
-      let scale = f["scale"].flatMap {
-        reader.number($0, f.path("scale"), what: "scale", min: 0, expected: "is negative; expected a number ≥ 0")
-      }
-      guard let from, let to, let scale else { continue }
-      let last = (horizon ?? Int.max) - 1
-      if from < 0 || to < from || to > last {
-        let periods = horizon.map { "0…\($0 - 1)" } ?? "0 or later"
-        reader.error(
-          .range, at: item, p,
-          "flight from \(from) to \(to) is outside the periods \(periods); expected 0 ≤ from ≤ to < horizon")
-        continue
-      }
-      flights.append(SpendPlan.Flight(from: from, to: to, scale: scale))
-    }
-    return flights.count == items.count ? flights : nil
-  }
 
   /// The index of a paid channel of the model, reporting unknown and organic channels.
   func paidChannel(_ name: String, at node: Node, _ path: String) -> Int? {

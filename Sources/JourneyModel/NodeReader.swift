@@ -259,6 +259,36 @@ final class NodeReader {
   }
 }
 
+extension NodeReader {
+  /// A list of spend flights `{from, to, scale ≥ 0}` within periods `0..<horizon`.
+  func flights(_ node: Node, _ path: String, horizon: Int?) -> [SpendPlan.Flight]? {
+    guard let items = list(node, path, expected: "a list of flights {from, to, scale}") else { return nil }
+    var flights: [SpendPlan.Flight] = []
+    for (k, item) in items.enumerated() {
+      let p = NodeReader.index(path, k)
+      guard let f = fields(item, p, known: ["from", "to", "scale"], required: ["from", "to", "scale"]) else {
+        continue
+      }
+      let from = f["from"].flatMap { integer($0, f.path("from")) }
+      let to = f["to"].flatMap { integer($0, f.path("to")) }
+      let scale = f["scale"].flatMap {
+        number($0, f.path("scale"), what: "scale", min: 0, expected: "is negative; expected a number ≥ 0")
+      }
+      guard let from, let to, let scale else { continue }
+      let last = (horizon ?? Int.max) - 1
+      if from < 0 || to < from || to > last {
+        let periods = horizon.map { "0…\($0 - 1)" } ?? "0 or later"
+        error(
+          .range, at: item, p,
+          "flight from \(from) to \(to) is outside the periods \(periods); expected 0 ≤ from ≤ to < horizon")
+        continue
+      }
+      flights.append(SpendPlan.Flight(from: from, to: to, scale: scale))
+    }
+    return flights.count == items.count ? flights : nil
+  }
+}
+
 extension Node {
   /// The resolved tag of the node (`tag:yaml.org,2002:int`, …).
   var tagName: Tag.Name { Tag.Name(rawValue: tag.rawValue) }

@@ -177,7 +177,7 @@ extension ScenarioParser {
       }
     }
     if let v = f["flights"] {
-      if let flights = parseFlights(v, f.path("flights")) { plan.flights = flights } else { ok = false }
+      if let flights = reader.flights(v, f.path("flights"), horizon: horizon) { plan.flights = flights } else { ok = false }
     }
     switch (f.entries["on"], f.entries["off"]) {
     case (nil, nil):
@@ -198,30 +198,4 @@ extension ScenarioParser {
     return ok ? plan : nil
   }
 
-  func parseFlights(_ node: Node, _ path: String) -> [SpendPlan.Flight]? {
-    guard let items = reader.list(node, path, expected: "a list of flights") else { return nil }
-    var flights: [SpendPlan.Flight] = []
-    for (k, item) in items.enumerated() {
-      let p = NodeReader.index(path, k)
-      guard let f = reader.fields(item, p, known: ["from", "to", "scale"], required: ["from", "to", "scale"]) else {
-        continue
-      }
-      let from = f["from"].flatMap { reader.integer($0, f.path("from")) }
-      let to = f["to"].flatMap { reader.integer($0, f.path("to")) }
-      let scale = f["scale"].flatMap {
-        reader.number($0, f.path("scale"), what: "scale", min: 0, expected: "is negative; expected a number ≥ 0")
-      }
-      guard let from, let to, let scale else { continue }
-      let last = (horizon ?? Int.max) - 1
-      if from < 0 || to < from || to > last {
-        let periods = horizon.map { "0…\($0 - 1)" } ?? "0 or later"
-        reader.error(
-          .range, at: item, p,
-          "flight from \(from) to \(to) is outside the periods \(periods); expected 0 ≤ from ≤ to < horizon")
-        continue
-      }
-      flights.append(SpendPlan.Flight(from: from, to: to, scale: scale))
-    }
-    return flights.count == items.count ? flights : nil
-  }
 }
