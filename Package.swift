@@ -7,6 +7,7 @@ let package = Package(
   products: [
     .executable(name: "journey", targets: ["journey"]),
     .library(name: "JourneyModel", targets: ["JourneyModel"]),
+    .library(name: "JourneyFormats", targets: ["JourneyFormats"]),
     .library(name: "JourneySimulation", targets: ["JourneySimulation"]),
     .library(name: "JourneyLinearAlgebra", targets: ["JourneyLinearAlgebra"]),
     .library(name: "JourneyReports", targets: ["JourneyReports"]),
@@ -25,11 +26,12 @@ let package = Package(
     ),
     .target(name: "JourneyLinearAlgebra", dependencies: ["COpenBLAS"]),
     .target(name: "JourneyModel", dependencies: [.product(name: "Yams", package: "Yams")]),
+    .target(name: "JourneyFormats", dependencies: ["JourneyModel"]),
     .target(name: "JourneyEstimation", dependencies: ["JourneyModel", "JourneyLinearAlgebra"]),
     .target(name: "JourneySimulation", dependencies: ["JourneyModel", "JourneyLinearAlgebra"]),
-    .target(name: "JourneyReports", dependencies: ["JourneyModel", "JourneySimulation"]),
+    .target(name: "JourneyReports", dependencies: ["JourneyModel", "JourneyFormats", "JourneySimulation"]),
     .target(
-      name: "JourneyCheck", dependencies: ["JourneyModel", "JourneySimulation", "JourneyReports", "JourneyForecast"]
+      name: "JourneyCheck", dependencies: ["JourneyModel", "JourneyFormats", "JourneySimulation", "JourneyForecast"]
     ),
     .target(
       name: "JourneyForecast", dependencies: ["JourneyModel", "JourneySimulation", "JourneyLinearAlgebra"]
@@ -37,8 +39,8 @@ let package = Package(
     .executableTarget(
       name: "journey",
       dependencies: [
-        "JourneyModel", "JourneySimulation", "JourneyLinearAlgebra", "JourneyReports", "JourneyCheck",
-        "JourneyEstimation", "JourneyForecast",
+        "JourneyModel", "JourneyFormats", "JourneySimulation", "JourneyLinearAlgebra", "JourneyReports",
+        "JourneyCheck", "JourneyEstimation", "JourneyForecast",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -49,7 +51,7 @@ let package = Package(
       name: "JourneySimulationTests",
       dependencies: ["JourneySimulation", "JourneyModel", "_JourneyTestSupport"]
     ),
-    .testTarget(name: "JourneyReportsTests", dependencies: ["JourneyReports", "_JourneyTestSupport"], exclude: ["Fixtures"]),
+    .testTarget(name: "JourneyReportsTests", dependencies: ["JourneyReports", "JourneyFormats", "_JourneyTestSupport"], exclude: ["Fixtures"]),
     .testTarget(
       name: "JourneyEstimationTests",
       dependencies: ["JourneyEstimation", "JourneySimulation", "JourneyModel", "_JourneyTestSupport"],

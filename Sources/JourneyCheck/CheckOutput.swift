@@ -1,5 +1,5 @@
 import Foundation
-import JourneyReports
+import JourneyFormats
 
 /// Renders comparisons for people (table), machines (JSON) and CI systems (JUnit XML).
 public enum CheckOutput {

@@ -1,3 +1,4 @@
+import JourneyFormats
 import JourneySimulation
 
 /// The journey log of the individual engine, written to a file atomically.

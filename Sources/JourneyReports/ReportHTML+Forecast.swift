@@ -1,4 +1,5 @@
 import Foundation
+import JourneyFormats
 
 /// Sections drawn from `forecast.json`: fan charts and the comparison of budget plans.
 extension HTMLReport {

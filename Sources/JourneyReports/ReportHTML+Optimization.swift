@@ -1,4 +1,5 @@
 import Foundation
+import JourneyFormats
 
 /// The section drawn from `optimize.json`: response curves, the optimum and marginal returns.
 extension HTMLReport {

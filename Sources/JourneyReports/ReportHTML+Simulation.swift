@@ -1,4 +1,5 @@
 import Foundation
+import JourneyFormats
 
 /// Sections drawn from `summary.json` (and the funnel and spend sections, which also use
 /// `forecast.json`).

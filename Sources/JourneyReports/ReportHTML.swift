@@ -1,4 +1,5 @@
 import Foundation
+import JourneyFormats
 
 /// A self-contained HTML page with inline SVG charts, rendered from the result files of
 /// `journey simulate`, `journey forecast` and `journey optimize`.

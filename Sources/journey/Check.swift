@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import JourneyCheck
+import JourneyFormats
 import JourneyModel
 import JourneyReports
 import JourneySimulation

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import JourneyEstimation
+import JourneyFormats
 import JourneyModel
 import JourneyReports
 

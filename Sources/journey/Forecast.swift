@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import JourneyForecast
+import JourneyFormats
 import JourneyModel
 import JourneyReports
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import JourneyFormats
 import JourneyReports
 
 /// `journey report`: one self-contained HTML page from the result files in a directory.

@@ -1,4 +1,5 @@
 import Foundation
+import JourneyFormats
 @testable import JourneyReports
 import Testing
 import _JourneyTestSupport
