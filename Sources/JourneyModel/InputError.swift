@@ -48,3 +48,42 @@ public struct InputErrors: Error, CustomStringConvertible, Equatable, Sendable {
   public init(_ errors: [InputError]) { self.errors = errors }
   public var description: String { errors.map(\.description).joined(separator: "\n") }
 }
+
+extension InputError {
+  /// The longest part of a user's value that a message repeats.
+  public static let echoLimit = 80
+
+  /// A user's value as messages show it: quoted, at most ``echoLimit`` characters, with
+  /// the full length when it was cut and control characters made visible, so that a
+  /// 100-megabyte field or a binary file never floods the terminal.
+  ///
+  /// ```swift
+  /// InputError.echo("abc")                          // "'abc'"
+  /// InputError.echo(String(repeating: "9", count: 1_000))
+  /// // the first 80 characters, "…", then "(1000 bytes)"
+  /// ```
+  ///
+  /// - Complexity: O(``echoLimit``), whatever the length of `value`.
+  public static func echo(_ value: some StringProtocol) -> String {
+    var shown = ""
+    var count = 0
+    var truncated = false
+    for scalar in value.unicodeScalars {
+      if count == echoLimit {
+        truncated = true
+        break
+      }
+      switch scalar {
+      case "\n": shown += "\\n"
+      case "\r": shown += "\\r"
+      case "\t": shown += "\\t"
+      case _ where scalar.value < 0x20 || scalar.value == 0x7F || scalar == "\u{FFFD}":
+        shown += "\\u{\(String(scalar.value, radix: 16))}"
+      default: shown.unicodeScalars.append(scalar)
+      }
+      count += 1
+    }
+    guard truncated else { return "'\(shown)'" }
+    return "'\(shown)…' (\(value.utf8.count) bytes)"
+  }
+}
