@@ -57,7 +57,7 @@ let package = Package(
       dependencies: ["JourneyEstimation", "JourneySimulation", "JourneyModel", "_JourneyTestSupport"],
       exclude: ["Data"]
     ),
-    .testTarget(name: "JourneyCLITests", dependencies: ["_JourneyTestSupport"]),
+    .testTarget(name: "JourneyCLITests", dependencies: ["_JourneyTestSupport"], exclude: ["Snapshots"]),
     .testTarget(name: "JourneyCheckTests", dependencies: ["JourneyCheck", "_JourneyTestSupport"]),
     .testTarget(
       name: "JourneyForecastTests",
