@@ -52,7 +52,11 @@ public enum Snapshot {
     if a.isEmpty && b.isEmpty { return "" }
 
     // Edit script over a and b, removals before additions.
-    enum Edit { case same(Int, Int), removed(Int), added(Int) }
+    enum Edit {
+      case same(Int, Int)
+      case removed(Int)
+      case added(Int)
+    }
     var edits: [Edit] = []
     if a.count * b.count <= 4_000_000 {
       // lcs[i][j]: longest common subsequence of a[i...] and b[j...].
