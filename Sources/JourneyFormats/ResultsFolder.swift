@@ -40,8 +40,8 @@ public enum ResultsFolder {
   public static func problem(with name: String) -> String? {
     if name.isEmpty { return "it is empty" }
     if name.count > maxNameLength { return "it is longer than \(maxNameLength) characters" }
-    if name.hasPrefix(".") { return "it starts with '.'" }
     if name.contains("/") || name.contains("\\") { return "it contains a path separator ('/' or '\\')" }
+    if name.hasPrefix(".") { return "it starts with '.'" }
     if name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
       return "it contains a control character"
     }

@@ -68,16 +68,24 @@ public enum TemporaryFiles {
   }
 
   /// Makes SIGINT and SIGTERM remove the registered temporary files and exit with
-  /// `128 + signal`. Call once, early, from the command.
+  /// `128 + signal`. Call once, early, from the command (before it starts threads, which
+  /// inherit the signal mask).
+  ///
+  /// The signals are also unblocked: a process started with them blocked (a parent's mask
+  /// is inherited) would otherwise never see them.
   public static func installSignalCleanup() {
     _ = paths
     _ = live
+    var set = sigset_t()
+    sigemptyset(&set)
     for sig in [SIGINT, SIGTERM] {
       signal(sig) { sig in
         TemporaryFiles.removeAll()
         _exit(128 + sig)
       }
+      sigaddset(&set, sig)
     }
+    pthread_sigmask(SIG_UNBLOCK, &set, nil)
   }
 
   /// Removes the temporary files (`.NAME.PID.RANDOM.tmp`) that runs which no longer exist
