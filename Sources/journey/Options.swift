@@ -23,7 +23,7 @@ struct OutputOptions: ParsableArguments {
   @Option(help: "Directory for the result files (default: results/<name of the scenario or budget>).")
   var out: String?
 
-  @Option(help: "What to print: table, csv or json (csv: per period or per plan; not for optimize).")
+  @Option(help: "What to print: table, csv or json.")
   var format: OutputFormat = .table
 
   /// `--out`, else `results/<name>` when `name` is a safe folder name.
