@@ -45,8 +45,8 @@ let package = Package(
       ]
     ),
     .target(name: "_JourneyTestSupport", dependencies: ["JourneyModel", "JourneySimulation"]),
-    .testTarget(name: "JourneyLinearAlgebraTests", dependencies: ["JourneyLinearAlgebra"]),
-    .testTarget(name: "JourneyModelTests", dependencies: ["JourneyModel", "_JourneyTestSupport"]),
+    .testTarget(name: "JourneyLinearAlgebraTests", dependencies: ["JourneyLinearAlgebra", "JourneySimulation"]),
+    .testTarget(name: "JourneyModelTests", dependencies: ["JourneyModel", "JourneySimulation", "_JourneyTestSupport"]),
     .testTarget(
       name: "JourneySimulationTests",
       dependencies: ["JourneySimulation", "JourneyModel", "_JourneyTestSupport"]

@@ -17,6 +17,16 @@ void dgetrf_(const int *m, const int *n, double *a, const int *lda, int *ipiv, i
 void dgetri_(const int *n, double *a, const int *lda, const int *ipiv, double *work,
              const int *lwork, int *info);
 
+/// OpenBLAS's worker threads (openblas_get_num_threads / openblas_set_num_threads, declared
+/// by OpenBLAS's cblas.h): results of threaded reductions depend on the count, so work that
+/// must be reproducible sets it to 1.
+int openblas_get_num_threads(void);
+void openblas_set_num_threads(int num_threads);
+
+static inline int journey_blas_threads(void) { return openblas_get_num_threads(); }
+
+static inline void journey_set_blas_threads(int threads) { openblas_set_num_threads(threads); }
+
 /// Each wrapper returns LAPACK's `info` (0 on success).
 static inline int journey_dgesv(int n, int nrhs, double *a, int lda, int *ipiv, double *b,
                                 int ldb) {

@@ -36,21 +36,37 @@ public enum ReferenceRunner {
       .appendingPathComponent(reference.source).standardizedFileURL.path
   }
 
+  /// What a reference guards: one simulation or a budget scenario's forecast.
+  public enum Kind: String, Sendable, CaseIterable {
+    case simulate, forecast
+  }
+
+  /// A reference's kind, or an error naming the file.
+  public static func kind(of reference: Reference, at referencePath: String) throws(InputError) -> Kind {
+    guard let kind = Kind(rawValue: reference.kind) else {
+      throw InputError(.unknownName, file: referencePath, path: "kind",
+        "unknown reference kind \(InputError.echo(reference.kind)); expected one of: \(Kind.allCases.map(\.rawValue).joined(separator: ", "))")
+    }
+    return kind
+  }
+
+  /// A reference's engine, or an error naming the file.
+  public static func engine(of reference: Reference, at referencePath: String) throws(InputError) -> Engine {
+    guard let engine = Engine(rawValue: reference.engine) else {
+      throw InputError(.unknownName, file: referencePath, path: "engine",
+        "unknown engine \(InputError.echo(reference.engine)); expected one of: \(Engine.allCases.map(\.rawValue).joined(separator: ", "))")
+    }
+    return engine
+  }
+
   /// Re-runs a reference's scenario with its engine and seed.
   public static func rerun(_ reference: Reference, at referencePath: String, threads: Int) throws -> [Reference.Metric] {
-    if reference.kind == "forecast" {
+    if try kind(of: reference, at: referencePath) == .forecast {
       let budget = try BudgetScenario.load(path: scenarioPath(of: reference, at: referencePath))
       let forecast = try Forecast.run(budget, replicates: reference.replicates, seed: reference.seed, threads: threads)
       return ForecastReference.metrics(of: forecast)
     }
-    guard reference.kind == "simulate" else {
-      throw InputError(.unknownName, file: referencePath, path: "kind",
-        "unknown reference kind '\(reference.kind)'; expected simulate or forecast")
-    }
-    guard let engine = Engine(rawValue: reference.engine) else {
-      throw InputError(.unknownName, file: referencePath, path: "engine",
-        "unknown engine '\(reference.engine)'; expected one of: individual, cohort, expected")
-    }
+    let engine = try engine(of: reference, at: referencePath)
     let scenario = try Scenario.load(path: scenarioPath(of: reference, at: referencePath))
     let result = try Simulator.run(scenario, engine: engine, seed: reference.seed, threads: threads)
     return metrics(of: result)
@@ -72,7 +88,7 @@ public enum ReferenceRunner {
       let seed = seed ?? budget.seed
       let forecast = try Forecast.run(budget, seed: seed, threads: threads)
       var reference = Reference(
-        format: Reference.format, formatVersion: Reference.formatVersion, kind: "forecast", source: source,
+        format: Reference.format, formatVersion: Reference.formatVersion, kind: Kind.forecast.rawValue, source: source,
         scenario: budget.name, engine: Engine.cohort.rawValue, seed: seed, replicates: forecast.replicates,
         tolerance: tolerance, metrics: ForecastReference.metrics(of: forecast), checksum: "")
       reference.checksum = reference.computedChecksum()
@@ -84,7 +100,7 @@ public enum ReferenceRunner {
     let runs = engine == .expected ? 0 : replicates
     if runs > 1 {
       let seeds = (0..<runs).map { r -> UInt64 in
-        var g = SplitMix64(seed: seed, stream: 0x5EED_0000 + UInt64(r))
+        var g = SplitMix64(seed: seed, stream: StreamID.referenceReplicate(r))
         return g.next()
       }
       var samples = [[Double]](repeating: [], count: runs)
@@ -93,12 +109,13 @@ public enum ReferenceRunner {
           samples[r] = metrics(of: try Simulator.run(scenario, engine: engine, seed: seeds[r], threads: threads)).map(\.value)
         }
       } else {
-        let box = SampleBox(count: runs)
-        DispatchQueue.concurrentPerform(iterations: runs) { r in
-          let result = try? Simulator.run(scenario, engine: engine, seed: seeds[r], threads: 1)
-          box.set(r, result.map { metrics(of: $0).map(\.value) } ?? [])
+        // The cohort and expected engines do not throw.
+        let box = Locked([Result<[Double], any Error>](repeating: .success([]), count: runs))
+        Parallel.strided(runs, workers: threads) { r in
+          let result = Result { try metrics(of: Simulator.run(scenario, engine: engine, seed: seeds[r], threads: 1)).map(\.value) }
+          box.withLock { $0[r] = result }
         }
-        samples = box.values
+        samples = try box.withLock { $0 }.map { try $0.get() }
       }
       for i in values.indices {
         let xs = samples.map { $0[i] }
@@ -108,7 +125,7 @@ public enum ReferenceRunner {
       }
     }
     var reference = Reference(
-      format: Reference.format, formatVersion: Reference.formatVersion, kind: "simulate",
+      format: Reference.format, formatVersion: Reference.formatVersion, kind: Kind.simulate.rawValue,
       source: source,
       scenario: scenario.name, engine: engine.rawValue, seed: seed, replicates: runs,
       tolerance: tolerance, metrics: values, checksum: "")
@@ -122,18 +139,6 @@ public enum ReferenceRunner {
     var common = 0
     while common < a.count && common < b.count && a[common] == b[common] { common += 1 }
     return (Array(repeating: "..", count: a.count - common) + b[common...]).joined(separator: "/")
-  }
-}
-
-/// Per-replicate results written by parallel workers, each to its own slot.
-final class SampleBox: @unchecked Sendable {
-  private(set) var values: [[Double]]
-  private let lock = NSLock()
-  init(count: Int) { values = [[Double]](repeating: [], count: count) }
-  func set(_ i: Int, _ v: [Double]) {
-    lock.lock()
-    values[i] = v
-    lock.unlock()
   }
 }
 

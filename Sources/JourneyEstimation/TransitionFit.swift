@@ -99,6 +99,9 @@ public struct TransitionFit: Sendable {
   ///   - file: The journey log's name, for errors.
   /// - Throws: ``InputError`` (`.notAllowed`) when the log holds a transition the model
   ///   does not allow.
+  /// - Complexity: per origin phase (and segment), O(iterations · (c·k² + k³)) for `c`
+  ///   observed (exposure pattern, target) cells and `k` parameters: Newton–Raphson with
+  ///   one Cholesky solve per iteration (at most 100); O(cells) to gather the counts.
   public static func fit(
     _ summary: JourneyLogSummary, model: Scenario?, ridge: Double = 0, file: String
   ) throws(InputError) -> TransitionFit {

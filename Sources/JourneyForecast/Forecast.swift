@@ -86,7 +86,7 @@ public struct Forecast: Sendable {
 
   /// The cohort engine's seed of replicate `r`.
   public static func replicateSeed(_ seed: UInt64, _ r: Int) -> UInt64 {
-    var rng = SplitMix64(seed: seed, stream: 2 * UInt64(r))
+    var rng = SplitMix64(seed: seed, stream: StreamID.forecastReplicate(r))
     return rng.next()
   }
 
@@ -98,6 +98,8 @@ public struct Forecast: Sendable {
   ///   - threads: worker threads (results do not depend on it).
   ///   - progress: called with the number of replicates done (from any thread).
   /// - Throws: ``InputErrors`` when the fit's covariance is not positive definite.
+  /// - Complexity: `replicates × plans` cohort-engine runs (see ``Simulator/run(_:engine:seed:threads:journeyLog:progress:)``),
+  ///   spread over `threads`.
   public static func run(
     _ budget: BudgetScenario, replicates: Int? = nil, seed: UInt64? = nil,
     threads: Int = ProcessInfo.processInfo.activeProcessorCount,
@@ -111,39 +113,40 @@ public struct Forecast: Sendable {
     }
     let scenarios = budget.plans.map { scenario(for: $0, budget: budget) }
     let planCount = scenarios.count
-    let store = ReplicateStore(count: r * planCount)
-    let workers = Swift.max(1, Swift.min(threads, r))
-    let done = Counter()
-    DispatchQueue.concurrentPerform(iterations: workers) { w in
-      var index = w
-      while index < r {
-        let simSeed = replicateSeed(seed, index)
-        var segments: [Segment]?
-        if let sampler {
-          var rng = SplitMix64(seed: seed, stream: 2 * UInt64(index) + 1)
-          segments = sampler.segments(for: budget.model, theta: sampler.draw(using: &rng))
-        }
-        for (p, base) in scenarios.enumerated() {
-          var s = base
-          if let segments { s.segments = segments }
-          do {
-            let result = try Simulator.run(s, engine: .cohort, seed: simSeed)
-            store.put(
-              index * planCount + p,
-              ReplicateFigures(
-                conversions: result.conversions, revenue: result.revenue, finalCounts: result.finalCounts))
-          } catch {
-            preconditionFailure("the cohort engine does not throw: \(error)")
-          }
-        }
-        let n = done.increment()
-        progress?(n)
-        index += workers
+    let store = Locked([ReplicateFigures?](repeating: nil, count: r * planCount))
+    let done = Locked(0)
+    Parallel.strided(r, workers: threads) { index in
+      let simSeed = replicateSeed(seed, index)
+      var segments: [Segment]?
+      if let sampler {
+        var rng = SplitMix64(seed: seed, stream: StreamID.forecastParameters(index))
+        segments = sampler.segments(for: budget.model, theta: sampler.draw(using: &rng))
       }
+      for (p, base) in scenarios.enumerated() {
+        var s = base
+        if let segments { s.segments = segments }
+        do {
+          let result = try Simulator.run(s, engine: .cohort, seed: simSeed)
+          let figures = ReplicateFigures(
+            conversions: result.conversions, revenue: result.revenue, finalCounts: result.finalCounts)
+          store.withLock { $0[index * planCount + p] = figures }
+        } catch {
+          preconditionFailure("the cohort engine does not throw: \(error)")
+        }
+      }
+      let n = done.withLock {
+        $0 += 1
+        return $0
+      }
+      progress?(n)
     }
+    let figures = store.withLock { $0 }
     var plans: [PlanReplicates] = []
     for (p, plan) in budget.plans.enumerated() {
-      let results = (0..<r).map { store.get($0 * planCount + p) }
+      let results = (0..<r).map { i -> ReplicateFigures in
+        guard let f = figures[i * planCount + p] else { preconditionFailure("replicate \(i) was not run") }
+        return f
+      }
       plans.append(
         PlanReplicates(
           name: plan.name, spend: plan.spend(model: budget.model, horizon: budget.horizon),
@@ -159,33 +162,4 @@ struct ReplicateFigures: Sendable {
   var conversions: [Double]
   var revenue: [Double]
   var finalCounts: [Double]
-}
-
-/// Results written by replicate index from several threads; each slot is written once.
-final class ReplicateStore: @unchecked Sendable {
-  private var slots: [ReplicateFigures?]
-  private let lock = NSLock()
-  init(count: Int) { slots = [ReplicateFigures?](repeating: nil, count: count) }
-  func put(_ i: Int, _ r: ReplicateFigures) {
-    lock.lock()
-    slots[i] = r
-    lock.unlock()
-  }
-  func get(_ i: Int) -> ReplicateFigures {
-    lock.lock()
-    defer { lock.unlock() }
-    guard let result = slots[i] else { preconditionFailure("replicate \(i) was not run") }
-    return result
-  }
-}
-
-final class Counter: @unchecked Sendable {
-  private var value = 0
-  private let lock = NSLock()
-  func increment() -> Int {
-    lock.lock()
-    defer { lock.unlock() }
-    value += 1
-    return value
-  }
 }

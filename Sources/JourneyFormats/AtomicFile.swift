@@ -1,4 +1,5 @@
 import Foundation
+import JourneyModel
 
 /// Writes files so that readers see either the old content or the new, never half of it:
 /// the bytes go to a temporary file beside the target, which is then renamed over it.
@@ -15,8 +16,12 @@ public enum AtomicFile {
     } catch {
       throw OutputError(path: directory.path, reason: "cannot create directory (\(error.localizedDescription))")
     }
+    TemporaryFiles.removeStale(in: directory.path)
     let temporary = temporaryPath(for: path)
+    let slot = TemporaryFiles.register(temporary)
+    defer { TemporaryFiles.unregister(slot) }
     guard FileManager.default.createFile(atPath: temporary, contents: data) else {
+      unlink(temporary)
       throw OutputError(path: path, reason: "cannot write (is the directory writable?)")
     }
     try commit(temporary, to: path)
@@ -26,7 +31,7 @@ public enum AtomicFile {
     try write(Data(text.utf8), to: path)
   }
 
-  /// A fresh temporary path in the target's directory.
+  /// A fresh temporary path in the target's directory: `.NAME.PID.RANDOM.tmp`.
   public static func temporaryPath(for path: String) -> String {
     let url = URL(fileURLWithPath: path)
     let name = ".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).\(UInt32.random(in: 0...UInt32.max)).tmp"
@@ -44,7 +49,7 @@ public enum AtomicFile {
 }
 
 /// A result that could not be written.
-public struct OutputError: Error, CustomStringConvertible, Equatable, Sendable {
+public struct OutputError: JourneyError, Equatable, Sendable {
   public var path: String
   public var reason: String
   public init(path: String, reason: String) {
@@ -60,13 +65,22 @@ public final class AtomicFileWriter {
   public let path: String
   private let temporary: String
   private var handle: UnsafeMutablePointer<FILE>?
+  /// The temporary file's slot in ``TemporaryFiles``.
+  private var slot: Int?
 
   public init(path: String) throws {
     self.path = path
     let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
-    try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    do {
+      try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    } catch {
+      throw OutputError(path: directory.path, reason: "cannot create directory (\(error.localizedDescription))")
+    }
+    TemporaryFiles.removeStale(in: directory.path)
     temporary = AtomicFile.temporaryPath(for: path)
+    slot = TemporaryFiles.register(temporary)
     guard let f = fopen(temporary, "wb") else {
+      TemporaryFiles.unregister(slot)
       throw OutputError(path: path, reason: "cannot create (\(String(cString: strerror(errno))))")
     }
     setvbuf(f, nil, _IOFBF, 1 << 20)
@@ -89,6 +103,10 @@ public final class AtomicFileWriter {
   public func finish() throws {
     guard let f = handle else { return }
     handle = nil
+    defer {
+      TemporaryFiles.unregister(slot)
+      slot = nil
+    }
     let flushed = fflush(f) == 0
     fclose(f)
     guard flushed else {
@@ -103,5 +121,6 @@ public final class AtomicFileWriter {
       fclose(handle)
       unlink(temporary)
     }
+    TemporaryFiles.unregister(slot)
   }
 }

@@ -126,6 +126,12 @@ extension ScenarioParser {
           reader.error(.missing, at: node, path, "the list is empty; expected at least one segment")
           ok = false
         }
+        guard items.count <= Scenario.maxSegments else {
+          reader.error(
+            .limit, at: node, path,
+            "\(items.count) segments declared; at most \(Scenario.maxSegments) are allowed")
+          return nil
+        }
         var firstLine: [String: Int] = [:]
         var sum = 0.0
         var sharesComplete = true

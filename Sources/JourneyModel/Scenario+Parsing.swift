@@ -21,7 +21,7 @@ import Yams
 /// | `transitions` | mapping | none | baseline probabilities per period |
 /// | `channels` | mapping (0…64) | none | paid and organic touchpoints |
 /// | `effects` | mapping | none | log-odds lifts of channel exposure |
-/// | `segments` | list | one segment `all`, share 1 | population segments |
+/// | `segments` | list (1…256) | one segment `all`, share 1 | population segments |
 /// | `seasonality` | list of numbers > 0 | none | odds multipliers, cyclic |
 ///
 /// **population**

@@ -51,6 +51,14 @@ public struct Scenario: Sendable, Equatable {
     self.seasonality = seasonality
   }
 
+  /// The most segments a scenario may have (the individual engine keeps a customer's
+  /// segment in one byte).
+  public static let maxSegments = 256
+
+  /// The most customers a scenario may hold: its initial size, its arrivals per period, and
+  /// its size plus arrivals over the horizon (DESIGN §3: 10^12).
+  public static let maxCustomers = 1_000_000_000_000
+
   public var phaseCount: Int { phases.count }
   public var channelCount: Int { channels.count }
 

@@ -21,6 +21,11 @@ struct AliasTables {
   /// Per table: channels whose exposure the outcome pattern already decides.
   var relevantMask: [UInt64] = []
 
+  /// No tables.
+  init() {}
+
+  static let empty = AliasTables()
+
   init(kernels: PeriodKernels) {
     for kernel in kernels.kernels { append(kernel) }
   }

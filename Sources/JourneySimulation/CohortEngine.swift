@@ -8,12 +8,15 @@ import JourneyModel
 /// binomials. The cost depends on the number of cells and patterns, not on the population
 /// size.
 enum CohortEngine {
+  /// - Complexity: O(T · S · n · (2^k · m + m)) for `T` periods, `S` segments, `n` phases,
+  ///   `k` effect channels and `m` targets out of a phase (the averaged row, then one
+  ///   binomial per target, each O(1) expected); independent of the population size.
   static func run(_ scenario: Scenario, seed: UInt64) -> SimulationResult {
     let n = scenario.phaseCount
     let segments = scenario.segments
     let sCount = segments.count
     let pop = scenario.population
-    var rng = SplitMix64(seed: seed, stream: 0xC0_4087)
+    var rng = SplitMix64(seed: seed, stream: StreamID.cohortInitial)
     var result = SimulationResult(
       scenario: scenario.name, engine: .cohort, seed: seed,
       phases: scenario.phases.map(\.name), channels: scenario.channels.map(\.name))
@@ -66,7 +69,7 @@ enum CohortEngine {
           // Every (period, segment, phase) cell draws from its own stream, so runs whose
           // inputs differ (budget plans compared with common random numbers) stay coupled
           // cell by cell instead of drifting apart after the first different draw.
-          var rng = SplitMix64(seed: seed, stream: Self.cellStream(period: t, segment: s, phase: i))
+          var rng = SplitMix64(seed: seed, stream: StreamID.cohortCell(period: t, segment: s, phase: i))
           let kernel = kernels.kernels[s * n + i]
           let m = kernel.targetCount
           if m == 1 {
@@ -92,17 +95,12 @@ enum CohortEngine {
         }
       }
       swap(&counts, &next)
-      var arrivalRng = SplitMix64(seed: seed, stream: 0xC1 << 56 | UInt64(t))
+      var arrivalRng = SplitMix64(seed: seed, stream: StreamID.cohortArrivals(period: t))
       split(pop.arrivals, arrivalCells, into: &counts, using: &arrivalRng)
       result.record(start: start, entries: entries, spend: spend, exposure: p, phases: scenario.phases)
     }
     result.phaseCounts.append(phaseTotals(counts, sCount, n))
     return result
-  }
-
-  /// The stream of one (period, segment, phase) cell.
-  static func cellStream(period t: Int, segment s: Int, phase i: Int) -> UInt64 {
-    0xC2 << 56 | UInt64(t) << 24 | UInt64(s & 0xFFF) << 12 | UInt64(i & 0xFFF)
   }
 
   static func cellProbabilities(segments: [Segment], phases: [Double]) -> [Double] {

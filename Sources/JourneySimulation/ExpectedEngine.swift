@@ -5,6 +5,9 @@ import JourneyModel
 /// segment, with `P̄(t) = Σ_e Pr(e | p(t)) · P(e)`. Organic channels use the expected
 /// driver counts (mean field), which is exact without organic channels.
 enum ExpectedEngine {
+  /// - Complexity: O(T · S · n · (2^k · m + n)) for `T` periods, `S` segments, `n` phases,
+  ///   `k` effect channels and `m` targets out of a phase (the mean matrix, then one
+  ///   matrix–vector product per segment); independent of the population size.
   static func run(_ scenario: Scenario, seed: UInt64) -> SimulationResult {
     let n = scenario.phaseCount
     let segments = scenario.segments

@@ -6,11 +6,6 @@ public protocol JourneyLogSink: AnyObject {
   func write(_ bytes: UnsafeRawBufferPointer) throws
 }
 
-/// A pointer that parallel workers share; each worker touches only its own chunk's part.
-struct SharedPointer<T>: @unchecked Sendable {
-  let base: UnsafeMutablePointer<T>
-}
-
 /// The individual engine: every customer's phase, one random draw per customer-step from
 /// the joint (exposure pattern, next phase) alias table of its segment and phase.
 ///
@@ -21,8 +16,14 @@ struct SharedPointer<T>: @unchecked Sendable {
 enum IndividualEngine {
   static let chunkSize = 1 << 15
   static let maxCustomers = Int(Int32.max)
+  /// Segments a customer's byte can name (``Scenario/maxSegments``).
+  static let maxSegments = Scenario.maxSegments
   static let lanes = 4
 
+  /// - Complexity: O(T · (N + A·T/2)) draws for `T` periods, `N` customers at the start and
+  ///   `A` arrivals per period (one draw per customer-step), plus the alias tables per
+  ///   period, O(S · n · 2^k · n) for `S` segments, `n` phases and `k` effect channels per
+  ///   phase; memory O(N + A·T) bytes.
   static func run(
     _ scenario: Scenario, seed: UInt64, threads: Int, journeyLog: JourneyLogSink?,
     progress: ((Int) -> Void)?
@@ -36,61 +37,31 @@ enum IndividualEngine {
     guard !overflow, capacity <= maxCustomers - pop.size else {
       throw SimulationError.tooManyCustomers(limit: maxCustomers)
     }
+    guard segments.count <= maxSegments else { throw SimulationError.tooManySegments(limit: maxSegments) }
     let total = pop.size + capacity
     let chunkCount = Swift.max(1, (total + chunkSize - 1) / chunkSize)
     let workers = Swift.max(1, Swift.min(threads, chunkCount))
-    // Per chunk, `lanes` interleaved tallies of (phase, moved) so that consecutive
-    // customers rarely increment the same counter: cell `lane·2n + 2·phase + moved`.
-    let tallyBlock = lanes * 2 * n
-
-    let phase = UnsafeMutablePointer<UInt8>.allocate(capacity: Swift.max(total, 1))
-    let segment = UnsafeMutablePointer<UInt8>.allocate(capacity: Swift.max(total, 1))
-    let rngs = UnsafeMutablePointer<SplitMix64>.allocate(capacity: chunkCount * 2)
-    let tally = UnsafeMutablePointer<UInt64>.allocate(capacity: chunkCount * tallyBlock)
-    let buffers = UnsafeMutablePointer<[UInt8]>.allocate(capacity: chunkCount)
-    defer {
-      phase.deallocate()
-      segment.deallocate()
-      rngs.deallocate()
-      tally.deallocate()
-      buffers.deinitialize(count: chunkCount)
-      buffers.deallocate()
-    }
+    let storage = Storage(customers: total, chunks: chunkCount, phases: n)
+    let tallyBlock = storage.tallyBlock
     for k in 0..<chunkCount {
-      rngs[2 * k] = SplitMix64(seed: seed, stream: UInt64(k))
-      rngs[2 * k + 1] = SplitMix64(seed: seed, stream: UInt64(k) | (1 << 62))
+      storage.rngs[2 * k] = SplitMix64(seed: seed, stream: StreamID.individualMoves(chunk: k))
+      storage.rngs[2 * k + 1] = SplitMix64(seed: seed, stream: StreamID.individualLog(chunk: k))
     }
-    buffers.initialize(repeating: [], count: chunkCount)
 
     let shareCDF = cumulative(segments.map(\.share))
     let initialCDF = cumulative(pop.initial)
     let arrivalCDF = cumulative(pop.arrivalPhases)
-    let shared = (
-      phase: SharedPointer(base: phase), segment: SharedPointer(base: segment),
-      rngs: SharedPointer(base: rngs), tally: SharedPointer(base: tally),
-      buffers: SharedPointer(base: buffers)
-    )
 
     /// Draws segment and phase for the customers `[lo, hi)` of chunk `k`, counting them.
     @Sendable func place(_ k: Int, _ lo: Int, _ hi: Int, _ phaseCDF: [Double]) {
-      let counts = shared.tally.base + k * tallyBlock
+      let counts = storage.tally + k * tallyBlock
       guard lo < hi else { return }
       for customer in lo..<hi {
-        let s = draw(shareCDF, &shared.rngs.base[2 * k])
-        let i = draw(phaseCDF, &shared.rngs.base[2 * k])
-        shared.segment.base[customer] = UInt8(s)
-        shared.phase.base[customer] = UInt8(i)
+        let s = draw(shareCDF, &storage.rngs[2 * k])
+        let i = draw(phaseCDF, &storage.rngs[2 * k])
+        storage.segment[customer] = UInt8(truncatingIfNeeded: s)
+        storage.phase[customer] = UInt8(truncatingIfNeeded: i)
         counts[2 * i] &+= 1
-      }
-    }
-
-    func parallel(_ body: @escaping @Sendable (Int) -> Void) {
-      DispatchQueue.concurrentPerform(iterations: workers) { w in
-        var k = w
-        while k < chunkCount {
-          body(k)
-          k += workers
-        }
       }
     }
 
@@ -99,7 +70,7 @@ enum IndividualEngine {
       var entries = [Double](repeating: 0, count: n)
       for k in 0..<chunkCount {
         for lane in 0..<lanes {
-          let block = tally + k * tallyBlock + lane * 2 * n
+          let block = storage.tally + k * tallyBlock + lane * 2 * n
           for i in 0..<n {
             counts[i] += Double(block[2 * i] &+ block[2 * i + 1])
             entries[i] += Double(block[2 * i + 1])
@@ -109,8 +80,8 @@ enum IndividualEngine {
       return (counts, entries)
     }
 
-    tally.initialize(repeating: 0, count: chunkCount * tallyBlock)
-    parallel { k in
+    storage.clearTallies()
+    Parallel.strided(chunkCount, workers: workers) { k in
       let lo = k * chunkSize
       place(k, lo, Swift.min(lo + chunkSize, pop.size), initialCDF)
     }
@@ -131,27 +102,25 @@ enum IndividualEngine {
       let spend = scenario.spend(at: t)
       let p = exposureState.advance(spend: spend, phaseCounts: start)
       let kernels = PeriodKernels(scenario: scenario, exposure: p, period: t)
-      let tables = AliasTables(kernels: kernels)
-      tally.update(repeating: 0, count: chunkCount * tallyBlock)
+      storage.clearTallies()
+      storage.install(AliasTables(kernels: kernels))
       let arrivalsLo = active
       let arrivalsHi = active + pop.arrivals
-      let step = StepTables(tables)
-      defer { step.release() }
 
-      parallel { k in
+      Parallel.strided(chunkCount, workers: workers) { k in
         let lo = k * chunkSize
         let hi = Swift.min(lo + chunkSize, active)
         if lo < hi {
           if let rowFormat {
             stepWithLog(
-              lo, hi, period: t, n: n, channels: cCount, tables: step, exposure: p, format: rowFormat,
-              phase: shared.phase.base, segment: shared.segment.base, rng: &shared.rngs.base[2 * k],
-              logRng: &shared.rngs.base[2 * k + 1], tally: shared.tally.base + k * tallyBlock,
-              buffer: &shared.buffers.base[k])
+              lo, hi, period: t, n: n, channels: cCount, tables: storage.step, exposure: p, format: rowFormat,
+              phase: storage.phase, segment: storage.segment, rng: &storage.rngs[2 * k],
+              logRng: &storage.rngs[2 * k + 1], tally: storage.tally + k * tallyBlock,
+              buffer: &storage.logBuffers[k])
           } else {
             stepFast(
-              lo, hi, n: n, tables: step, phase: shared.phase.base, segment: shared.segment.base,
-              rng: &shared.rngs.base[2 * k], tally: shared.tally.base + k * tallyBlock)
+              lo, hi, n: n, tables: storage.step, phase: storage.phase, segment: storage.segment,
+              rng: &storage.rngs[2 * k], tally: storage.tally + k * tallyBlock)
           }
         }
         let alo = Swift.max(lo, arrivalsLo)
@@ -159,9 +128,9 @@ enum IndividualEngine {
         if alo < ahi { place(k, alo, ahi, arrivalCDF) }
       }
       if let journeyLog {
-        for k in 0..<chunkCount where !buffers[k].isEmpty {
-          try buffers[k].withUnsafeBytes { try journeyLog.write($0) }
-          buffers[k].removeAll(keepingCapacity: true)
+        for k in 0..<chunkCount where !storage.logBuffers[k].isEmpty {
+          try storage.logBuffers[k].withUnsafeBytes { try journeyLog.write($0) }
+          storage.logBuffers[k].removeAll(keepingCapacity: true)
         }
       }
       let (counts, entries) = gather()
@@ -251,19 +220,21 @@ enum IndividualEngine {
   }
 }
 
-/// The alias tables of one period as raw pointers for the workers.
-struct StepTables: @unchecked Sendable {
-  let slots: UnsafeMutablePointer<UInt64>
-  let primary: UnsafeMutablePointer<UInt32>
-  let alias: UnsafeMutablePointer<UInt32>
-  let offset: UnsafeMutablePointer<Int>
-  let shift: UnsafeMutablePointer<UInt64>
-  let outcomeOffset: UnsafeMutablePointer<Int>
-  let outcomeNext: UnsafeMutablePointer<UInt8>
-  let outcomePattern: UnsafeMutablePointer<UInt64>
-  let relevantMask: UnsafeMutablePointer<UInt64>
+/// The alias tables of one period as raw pointers for the workers; ``IndividualEngine/Storage``
+/// allocates and frees them.
+struct StepTables {
+  var slots: UnsafeMutablePointer<UInt64>
+  var primary: UnsafeMutablePointer<UInt32>
+  var alias: UnsafeMutablePointer<UInt32>
+  var offset: UnsafeMutablePointer<Int>
+  var shift: UnsafeMutablePointer<UInt64>
+  var outcomeOffset: UnsafeMutablePointer<Int>
+  var outcomeNext: UnsafeMutablePointer<UInt8>
+  var outcomePattern: UnsafeMutablePointer<UInt64>
+  var relevantMask: UnsafeMutablePointer<UInt64>
 
-  init(_ t: AliasTables) {
+  /// Copies of the tables' arrays.
+  fileprivate init(copying t: AliasTables) {
     func copy<T>(_ a: [T]) -> UnsafeMutablePointer<T> {
       let p = UnsafeMutablePointer<T>.allocate(capacity: Swift.max(a.count, 1))
       p.initialize(from: a, count: a.count)
@@ -280,7 +251,8 @@ struct StepTables: @unchecked Sendable {
     relevantMask = copy(t.relevantMask)
   }
 
-  func release() {
+  /// Frees the copies (their elements are trivial types).
+  fileprivate func deallocate() {
     slots.deallocate()
     primary.deallocate()
     alias.deallocate()
@@ -290,6 +262,66 @@ struct StepTables: @unchecked Sendable {
     outcomeNext.deallocate()
     outcomePattern.deallocate()
     relevantMask.deallocate()
+  }
+}
+
+extension IndividualEngine {
+  /// The raw buffers of one run, allocated together and freed together when the run ends.
+  ///
+  /// Parallel workers share the handle; each touches only its own chunk's customers,
+  /// random streams, tallies and log buffer, which is what makes the unchecked `Sendable`
+  /// sound.
+  final class Storage: @unchecked Sendable {
+    /// Phase of every customer (phases ≤ 64 fit a byte).
+    let phase: UnsafeMutablePointer<UInt8>
+    /// Segment of every customer (``IndividualEngine/maxSegments`` fit a byte).
+    let segment: UnsafeMutablePointer<UInt8>
+    /// Per chunk `k`: the moves stream at `2k`, the journey-log stream at `2k + 1`.
+    let rngs: UnsafeMutablePointer<SplitMix64>
+    /// Per chunk, ``IndividualEngine/lanes`` interleaved tallies of (phase, moved), so that
+    /// consecutive customers rarely increment the same counter: cell
+    /// `k·tallyBlock + lane·2n + 2·phase + moved`.
+    let tally: UnsafeMutablePointer<UInt64>
+    /// Per chunk, the journey-log rows of the current period.
+    let logBuffers: UnsafeMutablePointer<[UInt8]>
+    /// The current period's alias tables (see ``install(_:)``).
+    private(set) var step: StepTables
+    let tallyBlock: Int
+    private let chunks: Int
+
+    init(customers: Int, chunks: Int, phases n: Int) {
+      self.chunks = chunks
+      tallyBlock = IndividualEngine.lanes * 2 * n
+      phase = .allocate(capacity: Swift.max(customers, 1))
+      segment = .allocate(capacity: Swift.max(customers, 1))
+      rngs = .allocate(capacity: chunks * 2)
+      rngs.initialize(repeating: SplitMix64(state: 0), count: chunks * 2)
+      tally = .allocate(capacity: chunks * tallyBlock)
+      tally.initialize(repeating: 0, count: chunks * tallyBlock)
+      logBuffers = .allocate(capacity: chunks)
+      logBuffers.initialize(repeating: [], count: chunks)
+      step = StepTables(copying: AliasTables.empty)
+    }
+
+    /// Zeroes every chunk's tallies.
+    func clearTallies() { tally.update(repeating: 0, count: chunks * tallyBlock) }
+
+    /// Replaces the alias tables with copies of `tables`.
+    func install(_ tables: AliasTables) {
+      step.deallocate()
+      step = StepTables(copying: tables)
+    }
+
+    deinit {
+      phase.deallocate()
+      segment.deallocate()
+      rngs.deinitialize(count: chunks * 2)
+      rngs.deallocate()
+      tally.deallocate()
+      logBuffers.deinitialize(count: chunks)
+      logBuffers.deallocate()
+      step.deallocate()
+    }
   }
 }
 
@@ -366,13 +398,16 @@ struct LogFormat: Sendable {
 }
 
 /// A scenario the chosen engine cannot run.
-public enum SimulationError: Error, CustomStringConvertible, Equatable, Sendable {
+public enum SimulationError: JourneyError, Equatable, Sendable {
   case tooManyCustomers(limit: Int)
+  case tooManySegments(limit: Int)
 
   public var description: String {
     switch self {
     case .tooManyCustomers(let limit):
       return "population size plus arrivals over the horizon exceeds the individual engine's limit of \(limit) customers; use --engine cohort"
+    case .tooManySegments(let limit):
+      return "the scenario has more segments than the individual engine's limit of \(limit)"
     }
   }
 }
@@ -389,6 +424,9 @@ public enum Simulator {
   ///   - progress: called with the number of periods done.
   /// - Throws: ``SimulationError`` when the engine cannot run the scenario, and any error of
   ///   the journey-log sink.
+  /// - Complexity: per period, individual: O(customers) draws; cohort: O(S · n · 2^k · n)
+  ///   for `S` segments, `n` phases and `k` effect channels out of a phase, whatever the
+  ///   population; expected: the same plus one O(n²) product per segment.
   public static func run(
     _ scenario: Scenario, engine: Engine, seed: UInt64? = nil, threads: Int = 1,
     journeyLog: JourneyLogSink? = nil, progress: ((Int) -> Void)? = nil

@@ -19,11 +19,17 @@ public enum CommandRunner {
     return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("journey")
   }
 
-  /// Runs `journey arguments…` in `directory` (the repository root by default).
-  public static func run(_ arguments: [String], in directory: String? = nil) throws -> Outcome {
+  /// Runs `journey arguments…` in `directory` (the repository root by default), with
+  /// `environment` added to this process's environment.
+  public static func run(
+    _ arguments: [String], in directory: String? = nil, environment: [String: String] = [:]
+  ) throws -> Outcome {
     let process = Process()
     process.executableURL = executable
     process.arguments = arguments
+    if !environment.isEmpty {
+      process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    }
     process.currentDirectoryURL = URL(fileURLWithPath: directory ?? RepositoryFiles.root.path)
     let out = Pipe()
     let err = Pipe()

@@ -21,12 +21,7 @@ public enum RepositoryFiles {
 
   /// Loads `scenarios/<name>`, optionally scaled to `size` customers (arrivals scaled alike).
   public static func scenario(_ name: String, size: Int? = nil) throws -> Scenario {
-    var s = try Scenario.load(path: path("scenarios/" + name))
-    if let size {
-      let factor = Double(size) / Double(s.population.size)
-      s.population.arrivals = Int((Double(s.population.arrivals) * factor).rounded())
-      s.population.size = size
-    }
-    return s
+    let s = try Scenario.load(path: path("scenarios/" + name))
+    return try size.map { try s.withPopulation($0) } ?? s
   }
 }

@@ -23,14 +23,12 @@ struct Bench: ParsableCommand {
   @Option(help: "The model of the forecast and optimiser figures.")
   var forecastModel: String = "scenarios/b2c.yaml"
 
-  @Option(help: "Worker threads for the individual engine.")
-  var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+  @OptionGroup var threadOptions: ThreadOptions
 
   @Option(help: "Runs per figure; the best is reported.")
   var `repeat`: Int = 5
 
   func validate() throws {
-    guard threads >= 1 else { throw ValidationError("Please give '--threads' of at least 1.") }
     guard `repeat` >= 1 else { throw ValidationError("Please give '--repeat' of at least 1.") }
   }
 
@@ -38,6 +36,7 @@ struct Bench: ParsableCommand {
     #if DEBUG
       FileHandle.standardError.write(Data("warning: debug build; figures are meaningless, use -c release\n".utf8))
     #endif
+    let threads = threadOptions.threads
     let spec = try Scenario.load(path: scenario)
     let horizon = Double(spec.horizon)
     let initialSteps = Double(spec.population.size) * horizon
@@ -73,10 +72,7 @@ struct Bench: ParsableCommand {
     }
     line("fit_seconds", fit, "s(read + fit, \(rows) rows)")
     // journey forecast: 1,000 replicates × 52 weeks × 3 plans of the B2C model at N = 10⁷.
-    var model = try Scenario.load(path: forecastModel)
-    let factor = 1e7 / Double(model.population.size)
-    model.population.arrivals = Int((Double(model.population.arrivals) * factor).rounded())
-    model.population.size = 10_000_000
+    let model = try Scenario.load(path: forecastModel).withPopulation(10_000_000)
     let paid = model.channels.indices.filter { model.channels[$0].isPaid }
     let budget = BudgetScenario(
       name: "bench", model: model, horizon: 52, seed: 1, replicates: 1_000,

@@ -39,8 +39,7 @@ struct Check: ParsableCommand {
   @Option(help: "table, json or junit.")
   var format: CheckFormat = .table
 
-  @Option(help: "Worker threads (results do not depend on it).")
-  var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+  @OptionGroup var threadOptions: ThreadOptions
 
   @Option(help: "Engine for new references (with --update; existing ones keep theirs).")
   var engine: Engine?
@@ -49,7 +48,6 @@ struct Check: ParsableCommand {
   var replicates: Int?
 
   func validate() throws {
-    guard threads >= 1 else { throw ValidationError("Please give '--threads' of at least 1.") }
     if let replicates, replicates < 2 { throw ValidationError("Please give '--replicates' of at least 2.") }
     if !update && (engine != nil || replicates != nil) {
       throw ValidationError("'--engine' and '--replicates' only apply with '--update'.")
@@ -71,7 +69,7 @@ struct Check: ParsableCommand {
         throw InputError(.missing, file: target.reference, "no reference for \(target.scenario ?? target.reference); make one with 'journey check \(target.scenario ?? "SCENARIO") --update'")
       }
       let reference = try Reference.load(path: target.reference)
-      let now = try ReferenceRunner.rerun(reference, at: target.reference, threads: threads)
+      let now = try ReferenceRunner.rerun(reference, at: target.reference, threads: threadOptions.threads)
       comparisons.append(try Comparison(reference: reference, referencePath: target.reference, now: now))
     }
     switch format {
@@ -79,25 +77,34 @@ struct Check: ParsableCommand {
     case .json: print(String(decoding: try CheckOutput.json(comparisons), as: UTF8.self), terminator: "")
     case .junit: print(CheckOutput.junit(comparisons), terminator: "")
     }
-    if !comparisons.allSatisfy(\.passed) { throw ExitCode(1) }
+    let moved = comparisons.reduce(0) { $0 + $1.failures.count }
+    if moved > 0 { throw CheckFailed(moved: moved) }
   }
 
   func runUpdate(_ targets: [Target]) throws {
     for target in targets {
-      let old = FileManager.default.fileExists(atPath: target.reference) ? try? Reference.load(path: target.reference) : nil
+      // An unreadable old reference is replaced when the scenario is named, else reported.
+      var old: Reference?
+      var unreadable: (any Error)?
+      if FileManager.default.fileExists(atPath: target.reference) {
+        do { old = try Reference.load(path: target.reference) } catch { unreadable = error }
+      }
       let scenarioPath: String
       if let scenario = target.scenario {
         scenarioPath = scenario
+        if let unreadable {
+          FileHandle.standardError.write(Data("warning: replacing an unreadable reference: \(unreadable)\n".utf8))
+        }
       } else if let old {
         scenarioPath = ReferenceRunner.scenarioPath(of: old, at: target.reference)
       } else {
-        throw InputError(.syntax, file: target.reference, "cannot read this reference to update it; name its scenario file instead: 'journey check SCENARIO --update'")
+        throw InputError(.syntax, file: target.reference, "cannot read this reference to update it (\(unreadable.map { "\($0)" } ?? "unknown problem")); name its scenario file instead: 'journey check SCENARIO --update'")
       }
       let chosenEngine = engine ?? old.flatMap { Engine(rawValue: $0.engine) } ?? .individual
       let reference = try ReferenceRunner.make(
         scenarioPath: scenarioPath, referencePath: target.reference, engine: chosenEngine,
         seed: old?.seed, replicates: replicates ?? old?.replicates ?? ReferenceRunner.defaultReplicates,
-        threads: threads, tolerance: old?.tolerance ?? .default)
+        threads: threadOptions.threads, tolerance: old?.tolerance ?? .default)
       try AtomicFile.write(try reference.jsonData(), to: target.reference)
       if let old, let comparison = try? Comparison(reference: old, referencePath: target.reference, now: reference.metrics) {
         let moved = comparison.failures
@@ -130,7 +137,8 @@ struct Check: ParsableCommand {
       } else if path.hasSuffix(".yaml") || path.hasSuffix(".yml") {
         let name = BudgetScenario.isBudgetFile(path: path)
           ? try BudgetScenario.load(path: path).name : try Scenario.load(path: path).name
-        targets.append(Target(reference: "results/\(name)/reference.json", scenario: path))
+        let folder = try ResultsFolder.path(for: name, file: path)
+        targets.append(Target(reference: folder + "/reference.json", scenario: path))
       } else {
         targets.append(Target(reference: path))
       }

@@ -85,46 +85,28 @@ struct Fit: ParsableCommand {
   }
 
   func run() throws {
-    let template = try model.map { try Scenario.load(path: $0) }
-    let vocabulary = template.map { Vocabulary(model: $0) } ?? .inferred
-    // The spend file is checked before the history is read.
-    let organic = template?.channels.filter { !$0.isPaid }.map(\.name) ?? []
-    let spendTable = try spend.map {
-      try SpendTable.read(path: $0, channels: template.map { $0.channels.map(\.name) }, organic: organic)
-    }
-    let summary: JourneyLogSummary
-    var readWarnings: [String] = []
-    let source: String
+    let source: FitRequest.Source
     if let journeys {
-      let size = (try? FileManager.default.attributesOfItem(atPath: journeys)[.size] as? Int) ?? 0
-      let progress = Progress(label: "reading bytes", total: size)
-      summary = try JourneyLogReader.read(
-        path: journeys, vocabulary: vocabulary, holdoutFraction: holdout, progress: progress.update)
-      progress.update(size)
-      source = journeys
+      source = .journeyLog(path: journeys)
     } else {
-      let export = try RawExportReader.read(
-        stages: stages ?? "", touchpoints: touchpoints ?? "", vocabulary: vocabulary, unit: period,
-        timeZone: TimeZone(identifier: timezone) ?? TimeZone(secondsFromGMT: 0)!, start: start, holdoutFraction: holdout)
-      summary = export.summary
-      readWarnings = export.warnings
-      readWarnings.insert("raw exports bucketed into \(period.rawValue)s in \(timezone) from \(export.start) (period 0)", at: 0)
-      source = stages ?? ""
+      source = .rawExports(
+        stages: stages ?? "", touchpoints: touchpoints ?? "", unit: period, timeZone: timezone, start: start)
     }
-    var fit = try TransitionFit.fit(summary, model: template, ridge: ridge, file: source)
-    fit.warnings = readWarnings + fit.warnings
-    if summary.lastPeriod >= summary.firstPeriod, summary.endCounts.reduce(0, +) > 0 {
-      fit.historyEnd = (summary.lastPeriod, summary.endCounts)
+    // The file size only scales the progress display.
+    var size = 0
+    if let journeys, let bytes = try? FileManager.default.attributesOfItem(atPath: journeys)[.size] as? Int {
+      size = bytes
     }
-    if let spendTable { fit.fitReach(summary, spend: spendTable, model: template) }
-    let scenario = fit.scenario(template: template, summary: summary)
-    let report = try fit.json()
-    try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-    try AtomicFile.write(scenario.yamlText(), to: out + "/model.yaml")
+    let progress = Progress(label: "reading bytes", total: size)
+    let request = FitRequest(source: source, model: model, spend: spend, holdout: holdout, ridge: ridge)
+    let outcome = try TransitionFit.run(request, progress: { progress.update($0) })
+    if journeys != nil { progress.update(size) }
+    let report = try outcome.fit.json()
+    try AtomicFile.write(outcome.scenario.yamlText(), to: out + "/model.yaml")
     try AtomicFile.write(report, to: out + "/fit.json")
     switch format {
     case .json: print(String(decoding: report, as: UTF8.self))
-    default: print(table(fit, summary), terminator: "")
+    default: print(table(outcome.fit, outcome.summary), terminator: "")
     }
   }
 

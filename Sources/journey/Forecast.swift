@@ -27,40 +27,34 @@ struct Forecast: ParsableCommand {
   @Option(help: "Monte Carlo replicates (default: the budget file's, else 1000).")
   var replicates: Int?
 
-  @Option(help: "Random seed (default: the budget file's).")
-  var seed: UInt64?
+  @OptionGroup var seedOptions: SeedOptions
 
-  @Option(help: "Worker threads (results do not depend on it).")
-  var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+  @OptionGroup var threadOptions: ThreadOptions
 
-  @Option(help: "Directory for forecast.json and forecast.csv (default: results/<budget name>).")
-  var out: String?
-
-  @Option(help: "What to print: table, csv or json.")
-  var format: OutputFormat = .table
+  @OptionGroup var output: OutputOptions
 
   func validate() throws {
     if let replicates, replicates < 1 || replicates > BudgetScenario.maxReplicates {
       throw ValidationError("Please give '--replicates' between 1 and \(BudgetScenario.maxReplicates).")
     }
-    guard threads >= 1 else { throw ValidationError("Please give '--threads' of at least 1.") }
   }
 
   func run() throws {
     let spec = try BudgetScenario.load(path: budget)
+    let directory = try output.directory(name: spec.name, file: budget)
     let total = replicates ?? spec.replicates
     let progress = Progress(label: "replicates", total: total)
     let step = Swift.max(1, total / 100)
     let forecast = try JourneyForecast.Forecast.run(
-      spec, replicates: replicates, seed: seed, threads: threads,
+      spec, replicates: replicates, seed: seedOptions.seed, threads: threadOptions.threads,
       progress: progress.enabled ? { @Sendable n in if n % step == 0 || n == total { progress.update(n) } } : nil)
     let summary = forecast.summary()
     let json = try forecast.json(summary: summary)
     let csv = forecast.csv(summary: summary)
-    let dir = URL(fileURLWithPath: out ?? "results/\(spec.name)")
+    let dir = URL(fileURLWithPath: directory)
     try AtomicFile.write(json, to: dir.appendingPathComponent("forecast.json").path)
     try AtomicFile.write(csv, to: dir.appendingPathComponent("forecast.csv").path)
-    switch format {
+    switch output.format {
     case .table: print(Self.table(forecast, summary), terminator: "")
     case .csv: print(csv, terminator: "")
     case .json: print(String(decoding: json, as: UTF8.self), terminator: "")

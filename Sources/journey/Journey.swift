@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import JourneyFormats
+import JourneyLinearAlgebra
 import JourneyModel
 import JourneyReports
 import JourneySimulation
@@ -19,40 +20,34 @@ struct Journey: ParsableCommand {
     ]
   )
 
-  /// Parses, runs, and maps every failure to the documented exit codes once.
+  /// Parses, runs, and maps every failure to the documented exit codes, once: 0 success
+  /// (and help), 1 a check failed, 2 bad input; 130/143 when interrupted (SIGINT/SIGTERM,
+  /// after removing the run's temporary files).
   static func main() {
+    TemporaryFiles.installSignalCleanup()
     do {
       var command = try parseAsRoot()
       try command.run()
-    } catch let error as InputErrors {
-      fail(error.description)
-    } catch let error as InputError {
-      fail(error.description)
-    } catch let error as SimulationError {
-      fail(error.description)
-    } catch let error as OutputError {
-      fail(error.description)
+    } catch let error as any JourneyError {
+      fail(error.description, code: error.exitCode)
+    } catch let error as LinearAlgebraError {
+      fail(error.description, code: 2)
     } catch let error as ExitCode {
-      exit(withError: error)
+      Foundation.exit(error.rawValue == 0 || error.rawValue == 1 ? error.rawValue : 2)
     } catch {
-      let code = exitCode(for: error)
-      if code == .success {
-        exit(withError: error)
-      }
+      // ArgumentParser's own errors: help and version exit 0, the rest are bad usage.
+      if exitCode(for: error) == .success { exit(withError: error) }
       FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
       Foundation.exit(2)
     }
   }
 
-  static func fail(_ message: String) -> Never {
-    FileHandle.standardError.write(Data(("error: " + message.replacingOccurrences(of: "\n", with: "\nerror: ") + "\n").utf8))
-    Foundation.exit(2)
+  static func fail(_ message: String, code: Int32) -> Never {
+    let prefix = code == 1 ? "check failed: " : "error: "
+    FileHandle.standardError.write(
+      Data((prefix + message.replacingOccurrences(of: "\n", with: "\n" + prefix) + "\n").utf8))
+    Foundation.exit(code)
   }
-}
-
-/// What goes to standard output.
-enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-  case table, csv, json
 }
 
 /// Progress on standard error, only when it is a terminal.

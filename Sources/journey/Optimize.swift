@@ -38,92 +38,33 @@ struct Optimize: ParsableCommand {
   @Flag(help: "Also choose the split of each channel's spend over the periods.")
   var perPeriod = false
 
-  @Option(help: "Worker threads (results do not depend on it).")
-  var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+  @OptionGroup var threadOptions: ThreadOptions
 
-  @Option(help: "Directory for optimize.json (default: results/<budget name>).")
-  var out: String?
-
-  @Option(help: "What to print: table or json.")
-  var format: OutputFormat = .table
+  @OptionGroup var output: OutputOptions
 
   func validate() throws {
-    guard format != .csv else { throw ValidationError("'--format csv' is not available here; use table or json.") }
-    guard threads >= 1 else { throw ValidationError("Please give '--threads' of at least 1.") }
+    guard output.format != .csv else {
+      throw ValidationError("'--format csv' is not available here; use table or json.")
+    }
   }
 
   func run() throws {
-    guard total.isFinite, total >= 0 else {
-      throw InputError(.range, file: "--total", "total \(total) is negative; expected a budget ≥ 0")
-    }
+    try BudgetOptimizer.checkTotal(total)
     let spec = try BudgetScenario.load(path: budget)
-    let scenario = JourneyForecast.Forecast.scenario(for: BudgetPlan(name: "model"), budget: spec)
-    let paid = scenario.channels.indices.filter { scenario.channels[$0].isPaid }
-    let names = paid.map { scenario.channels[$0].name }
-    guard !paid.isEmpty else {
-      throw InputError(.notAllowed, file: spec.modelPath, "the model has no paid channels to allocate a budget to")
-    }
-    var limits: [(min: Double, max: Double)] = paid.map { _ in (0, total) }
-    var errors: [InputError] = []
-    for text in bounds {
-      let file = "--bounds \(text)"
-      let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
-      let range = parts.count == 2 ? parts[1].split(separator: ":", omittingEmptySubsequences: false).map(String.init) : []
-      guard parts.count == 2, range.count == 2 else {
-        errors.append(InputError(.type, file: file, "expected channel=min:max, e.g. tv=100000:500000"))
-        continue
-      }
-      guard let k = names.firstIndex(of: parts[0]) else {
-        let organic = scenario.channelIndex(named: parts[0]) != nil
-        errors.append(
-          InputError(
-            .unknownName, file: file,
-            (organic ? "'\(parts[0])' is an organic channel, not a paid one" : "unknown channel '\(parts[0])'")
-              + "; expected one of the paid channels: \(names.joined(separator: ", "))"))
-        continue
-      }
-      let lo = range[0].isEmpty ? 0 : Double(range[0])
-      let hi = range[1].isEmpty ? total : Double(range[1])
-      guard let lo, let hi, lo.isFinite, hi.isFinite else {
-        errors.append(InputError(.type, file: file, "expected numbers in min:max, found '\(parts[1])'"))
-        continue
-      }
-      guard lo >= 0 else {
-        errors.append(InputError(.range, file: file, "min \(lo) is negative; expected a spend ≥ 0"))
-        continue
-      }
-      guard lo <= hi else {
-        errors.append(InputError(.range, file: file, "min \(lo) > max \(hi); expected min ≤ max"))
-        continue
-      }
-      limits[k] = (lo, hi)
-    }
-    guard errors.isEmpty else { throw InputErrors(errors) }
-    let minSum = limits.reduce(0) { $0 + $1.min }
-    let maxSum = limits.reduce(0) { $0 + Swift.min($1.max, total) }
-    if minSum > total * (1 + 1e-12) {
-      throw InputError(
-        .range, file: "--bounds",
-        "bounds cannot sum to the total: the minimums sum to \(Self.plain(minSum)), above the total \(Self.plain(total))")
-    }
-    if maxSum < total * (1 - 1e-12) {
-      throw InputError(
-        .range, file: "--bounds",
-        "bounds cannot sum to the total: the maximums sum to \(Self.plain(maxSum)), below the total \(Self.plain(total))")
-    }
-    let optimizer = BudgetOptimizer(
-      scenario: scenario, total: total, bounds: limits, objective: objective, perPeriod: perPeriod, threads: threads)
+    let directory = try output.directory(name: spec.name, file: budget)
+    let optimizer = try BudgetOptimizer(
+      budget: spec, total: total, bounds: bounds, objective: objective, perPeriod: perPeriod,
+      threads: threadOptions.threads)
+    let names = optimizer.channelNames
     let result = optimizer.run()
     let json = try Self.json(spec, optimizer, result, names)
-    let dir = URL(fileURLWithPath: out ?? "results/\(spec.name)")
+    let dir = URL(fileURLWithPath: directory)
     try AtomicFile.write(json, to: dir.appendingPathComponent("optimize.json").path)
-    switch format {
+    switch output.format {
     case .json: print(String(decoding: json, as: UTF8.self), terminator: "")
     default: print(Self.table(spec, optimizer, result, names), terminator: "")
     }
   }
-
-  static func plain(_ x: Double) -> String { NumberText.exact(x) }
 
   /// Four significant digits, grouped when large.
   static func significant(_ x: Double) -> String {

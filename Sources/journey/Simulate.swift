@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import JourneyFormats
 import JourneyModel
 import JourneyReports
 import JourneySimulation
@@ -26,27 +27,20 @@ struct Simulate: ParsableCommand {
   @Option(help: "individual, cohort or expected.")
   var engine: Engine = .individual
 
-  @Option(help: "Random seed (default: the scenario's seed).")
-  var seed: UInt64?
+  @OptionGroup var seedOptions: SeedOptions
 
   @Option(help: "Simulate this many customers at the start instead of the scenario's size (arrivals scale alike).")
   var population: Int?
 
-  @Option(help: "Worker threads for the individual engine (results do not depend on it).")
-  var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+  @OptionGroup var threadOptions: ThreadOptions
 
-  @Option(help: "Directory for the result files (default: results/<scenario name>).")
-  var out: String?
+  @OptionGroup var output: OutputOptions
 
   @Option(help: "Write the journey log to this CSV file (individual engine).")
   var journeys: String?
 
-  @Option(help: "What to print: table, csv (per period) or json (summary).")
-  var format: OutputFormat = .table
-
   func validate() throws {
-    guard threads >= 1 else { throw ValidationError("Please give '--threads' of at least 1.") }
-    if let population, population < 1 || population > 1_000_000_000_000 {
+    if let population, population < 1 || population > Scenario.maxCustomers {
       throw ValidationError("Please give '--population' between 1 and 10^12.")
     }
     if journeys != nil && engine != .individual {
@@ -56,23 +50,27 @@ struct Simulate: ParsableCommand {
 
   func run() throws {
     var spec = try Scenario.load(path: scenario)
-    if let population {
-      let factor = Double(population) / Double(spec.population.size)
-      spec.population.arrivals = Int((Double(spec.population.arrivals) * factor).rounded())
-      spec.population.size = population
-    }
+    if let population { spec = try spec.withPopulation(population) }
+    let directory = try output.directory(name: spec.name, file: scenario)
     let progress = Progress(label: "simulating \(spec.period.rawValue)", total: spec.horizon)
     let log = try journeys.map { try JourneyLogFile(path: $0) }
     let result = try Simulator.run(
-      spec, engine: engine, seed: seed, threads: threads, journeyLog: log, progress: progress.update)
+      spec, engine: engine, seed: seedOptions.seed, threads: threadOptions.threads, journeyLog: log,
+      progress: progress.update)
     try log?.finish()
-    let analytics = try? ChainAnalytics(scenario: spec)
-    let output = SimulationOutput(scenario: spec, result: result, analytics: analytics)
-    try output.write(to: out ?? "results/\(spec.name)")
-    switch format {
-    case .table: print(output.table(), terminator: "")
-    case .csv: print(output.periodsCSV(), terminator: "")
-    case .json: print(String(decoding: try output.summaryJSON(), as: UTF8.self), terminator: "")
+    let analytics: ChainAnalytics?
+    do {
+      analytics = try ChainAnalytics(scenario: spec)
+    } catch {
+      analytics = nil
+      FileHandle.standardError.write(Data("warning: no analytics.csv: \(error)\n".utf8))
+    }
+    let files = SimulationOutput(scenario: spec, result: result, analytics: analytics)
+    try files.write(to: directory)
+    switch output.format {
+    case .table: print(files.table(), terminator: "")
+    case .csv: print(files.periodsCSV(), terminator: "")
+    case .json: print(String(decoding: try files.summaryJSON(), as: UTF8.self), terminator: "")
     }
   }
 }

@@ -1,4 +1,5 @@
 import JourneyLinearAlgebra
+import JourneySimulation
 import Testing
 
 @Suite struct AbsorbingChainTests {
@@ -62,7 +63,7 @@ import Testing
 
   @Test func absorptionProbabilitiesSumToOne() throws {
     // Random chain: 6 transient states with a guaranteed exit, 3 absorbing states.
-    var rng = SplitMix64(seed: 42)
+    var rng = SplitMix64(state: 42)
     let n = 9
     var p = Matrix(rows: n, cols: n)
     for i in 0..<n {

@@ -1,5 +1,6 @@
 import Foundation
 import JourneyLinearAlgebra
+import JourneySimulation
 import Testing
 
 @Suite struct LUTests {
@@ -26,7 +27,7 @@ import Testing
   }
 
   @Test func randomWellConditionedFiftyByFifty() throws {
-    var rng = SplitMix64(seed: 20_240_917)
+    var rng = SplitMix64(state: 20_240_917)
     let n = 50
     // Strictly diagonally dominant, hence well conditioned.
     let a = randomMatrix(rows: n, cols: n, using: &rng) + Double(n) * .identity(n)
@@ -111,7 +112,7 @@ import Testing
   }
 
   @Test func randomSPD() throws {
-    var rng = SplitMix64(seed: 7)
+    var rng = SplitMix64(state: 7)
     let g = randomMatrix(rows: 60, cols: 40, using: &rng)
     let spd = Matrix.syrk(g, transpose: true) + .identity(40)
     let chol = try Cholesky(spd)

@@ -1,5 +1,6 @@
 import Foundation
 import JourneyModel
+import JourneySimulation
 import Testing
 
 @Suite struct ScenarioParsingTests {
@@ -317,7 +318,7 @@ import Testing
       ",", "->", "-1", "1.4", ".nan", ".inf", "1e400", "99999999999999999999", "0", "null", "~", "yes", "é",
       "aware", "lost", "tv", "weekly", "daily", "on", "off", "from", "to", "transitions", "---", "? ",
     ]
-    var rng = SplitMix64(seed: 20_240_601)
+    var rng = SplitMix64(state: 20_240_601)
     var parsed = 0
     var rejected = 0
     for round in 0..<2000 {
@@ -359,18 +360,5 @@ import Testing
     }
     #expect(parsed + rejected == 2000)
     #expect(rejected > 0)
-  }
-}
-
-/// A small seeded generator for the mutation test.
-struct SplitMix64: RandomNumberGenerator {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
   }
 }
