@@ -21,8 +21,12 @@ import Yams
 /// | `transitions` | mapping | none | baseline probabilities per period |
 /// | `channels` | mapping (0…64) | none | paid and organic touchpoints |
 /// | `effects` | mapping | none | log-odds lifts of channel exposure |
-/// | `segments` | list | one segment `all`, share 1 | population segments |
-/// | `seasonality` | list of numbers > 0 | none | odds multipliers, cyclic |
+/// | `segments` | list (1…255) | one segment `all`, share 1 | population segments |
+/// | `seasonality` | list (1…100000) of numbers > 0 | none | odds multipliers, cyclic |
+///
+/// Counts and magnitudes are bounded by ``Limits``; counts are checked before anything is
+/// read or sized by them, and every number has an upper bound so that no infinity or NaN
+/// reaches the engines.
 ///
 /// **population**
 /// - `size`: integer ≥ 1 (at most 10¹²), required: customers at period 0.
