@@ -378,7 +378,11 @@ final class BudgetParser {
         ok = false
       }
     }
-    if ok, let model, let peak = peak(of: plan, model: model), peak > Limits.maxSpend {
+    // A plan may not raise the spend in one period above the limit (the model's own spend
+    // was checked channel by channel).
+    if ok, let model, let peak = peak(of: plan, model: model), peak > Limits.maxSpend,
+      let own = self.peak(of: BudgetPlan(name: name), model: model), peak > own
+    {
       reader.error(
         .range, at: f.node, f.path,
         "plan \(InputError.echo(name)) can spend up to \(NodeReader.format(peak)) in one period; "
