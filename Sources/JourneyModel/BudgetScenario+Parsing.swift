@@ -28,7 +28,8 @@ import Yams
 /// phase in the journey log's last period) or a `journey simulate` summary
 /// (`summary.json`, its `final` counts).
 extension BudgetScenario {
-  public static let maxReplicates = 100_000
+  /// Monte Carlo replicates: at most ``Limits/maxReplicates``.
+  public static let maxReplicates = Limits.maxReplicates
 
   /// Whether a file looks like a budget scenario (a top-level `plans` key) rather than a
   /// scenario.
@@ -62,6 +63,9 @@ extension BudgetScenario {
       if case .scalar = node, node.tagName == .null {
         throw InputErrors([InputError(.empty, file: file, "the document is empty; expected a budget scenario")])
       }
+      if let error = reader.notAMapping(node, what: "a budget scenario", keys: "name, model and plans") {
+        throw InputErrors([error])
+      }
       root = node
     }
     let parser = BudgetParser(reader: reader)
@@ -89,10 +93,7 @@ extension BudgetScenario {
     guard let data = FileManager.default.contents(atPath: path) else {
       throw InputErrors([InputError(.io, file: path, "cannot read the file: permission denied")])
     }
-    guard let text = String(data: data, encoding: .utf8) else {
-      throw InputErrors([InputError(.syntax, file: path, "the file is not valid UTF-8 text")])
-    }
-    return text
+    return try InputText.decode(data, file: path)
   }
 
   /// `relative` resolved against the directory of `file` (absolute paths stay as they are).
@@ -130,20 +131,20 @@ final class BudgetParser {
         let what = isDirectory.boolValue ? "is a directory" : "does not exist"
         reader.error(
           .io, at: node, top.path("model"),
-          "model file '\(path)' \(what); expected a scenario or fitted model file (paths are relative to the budget file)")
+          "model file \(InputError.echo(path)) \(what); expected a scenario or fitted model file (paths are relative to the budget file)")
       } else {
         do {
           model = try Scenario.load(path: path)
         } catch {
           reader.error(
-            .notAllowed, at: node, top.path("model"), "model file '\(path)' has \(count(error.errors.count, "error"))")
+            .notAllowed, at: node, top.path("model"), "model file \(InputError.echo(path)) has \(count(error.errors.count, "error"))")
           otherFileErrors += error.errors
         }
       }
     }
     horizon = model?.horizon
     if let node = top["horizon"] {
-      horizon = reader.integer(node, top.path("horizon"), what: "horizon", min: 1, max: ScenarioParser.maxHorizon)
+      horizon = reader.integer(node, top.path("horizon"), what: "horizon", min: 1, max: Limits.maxHorizon)
     }
     var seed: UInt64? = model?.seed ?? 0
     if let node = top["seed"] { seed = reader.unsigned(node, top.path("seed")) }
@@ -155,7 +156,22 @@ final class BudgetParser {
     var start: BudgetScenario.Start? = .initial
     if let node = top["start"] { start = parseStart(node, top.path("start")) }
     var plans: [BudgetPlan]?
-    if let node = top["plans"] { plans = parsePlans(node, top.path("plans")) }
+    if let node = top["plans"] {
+      // The forecast keeps figures per replicate, plan and period: check the product before
+      // reading the plans.
+      if case .sequence(let items) = node, let horizon, let replicates,
+        case let figures = Double(replicates) * Double(items.count) * Double(horizon),
+        figures > Double(Limits.maxForecastFigures)
+      {
+        reader.error(
+          .limit, at: node, top.path("plans"),
+          "\(replicates) replicates × \(items.count) plans × \(horizon) periods is "
+            + "\(NodeReader.format(figures)) figures; at most \(Limits.maxForecastFigures) are allowed "
+            + "(lower replicates or horizon, or split the plans)")
+      } else {
+        plans = parsePlans(node, top.path("plans"))
+      }
+    }
     var fitPath: String?
     var fit: ParameterCovariance?
     var fitOK = true
@@ -166,14 +182,14 @@ final class BudgetParser {
         if !FileManager.default.fileExists(atPath: path) {
           reader.error(
             .io, at: node, top.path("fit"),
-            "fit report '\(path)' does not exist; expected a fit report JSON with parameter covariance, or null")
+            "fit report \(InputError.echo(path)) does not exist; expected a fit report JSON with parameter covariance, or null")
           fitOK = false
         } else if let model {
           do {
             fit = try ParameterCovariance.load(path: path, model: model)
           } catch {
             reader.error(
-              .notAllowed, at: node, top.path("fit"), "fit report '\(path)' has \(count(error.errors.count, "error"))")
+              .notAllowed, at: node, top.path("fit"), "fit report \(InputError.echo(path)) has \(count(error.errors.count, "error"))")
             otherFileErrors += error.errors
             fitOK = false
           }
@@ -199,16 +215,16 @@ final class BudgetParser {
     let file = BudgetScenario.resolve(relative, from: reader.file)
     let expected = "a journey fit report (fit.json, with history_end) or a journey simulate summary (summary.json, with final)"
     guard let data = FileManager.default.contents(atPath: file) else {
-      reader.error(.io, at: node, path, "history file '\(file)' cannot be read; expected \(expected)")
+      reader.error(.io, at: node, path, "history file \(InputError.echo(file)) cannot be read; expected \(expected)")
       return nil
     }
     guard let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-      reader.error(.syntax, at: node, path, "history file '\(file)' is not valid JSON; expected \(expected)")
+      reader.error(.syntax, at: node, path, "history file \(InputError.echo(file)) is not valid JSON; expected \(expected)")
       return nil
     }
     let countsObject = (json["history_end"] as? [String: Any])?["counts"] ?? json["final"]
     guard let table = countsObject as? [String: Any] else {
-      reader.error(.missing, at: node, path, "history file '\(file)' has neither history_end.counts nor final; expected \(expected)")
+      reader.error(.missing, at: node, path, "history file \(InputError.echo(file)) has neither history_end.counts nor final; expected \(expected)")
       return nil
     }
     var counts = [Int](repeating: 0, count: model.phaseCount)
@@ -216,18 +232,18 @@ final class BudgetParser {
       guard let i = model.phaseIndex(named: name) else {
         reader.error(
           .unknownName, at: node, path,
-          "history file '\(file)' counts phase '\(name)', which the model does not have; expected phases of: \(model.phases.map(\.name).joined(separator: ", "))")
+          "history file \(InputError.echo(file)) counts phase \(InputError.echo(name)), which the model does not have; expected phases of: \(NodeReader.names(model.phases.map(\.name)))")
         return nil
       }
       guard let number = value as? NSNumber, number.doubleValue >= 0, number.doubleValue.isFinite,
-            number.doubleValue <= Double(ScenarioParser.maxCustomers) else {
-        reader.error(.type, at: node, path, "history file '\(file)': count of '\(name)' is not a number ≥ 0")
+            number.doubleValue <= Double(Limits.maxCustomers) else {
+        reader.error(.type, at: node, path, "history file \(InputError.echo(file)): count of \(InputError.echo(name)) is not a number ≥ 0")
         return nil
       }
       counts[i] = Int(number.doubleValue.rounded())
     }
     guard counts.reduce(0, +) > 0 else {
-      reader.error(.range, at: node, path, "history file '\(file)' counts no customers; expected at least one")
+      reader.error(.range, at: node, path, "history file \(InputError.echo(file)) counts no customers; expected at least one")
       return nil
     }
     return .counts(counts)
@@ -254,9 +270,9 @@ final class BudgetParser {
       if i == nil {
         reader.error(
           .unknownName, at: e.keyNode, e.path,
-          "unknown phase '\(e.key)'; expected one of: \(model.phases.map(\.name).joined(separator: ", "))")
+          "unknown phase \(InputError.echo(e.key)); expected one of: \(NodeReader.names(model.phases.map(\.name)))")
       }
-      let n = reader.integer(e.value, e.path, what: "count", min: 0, max: ScenarioParser.maxCustomers)
+      let n = reader.integer(e.value, e.path, what: "count", min: 0, max: Limits.maxCustomers)
       guard let i, let n else {
         ok = false
         continue
@@ -279,6 +295,10 @@ final class BudgetParser {
       reader.error(.missing, at: node, path, "no plans; expected at least one (the first is the baseline)")
       return nil
     }
+    guard items.count <= Limits.maxPlans else {
+      reader.error(.limit, at: node, path, "\(items.count) plans; at most \(Limits.maxPlans) are allowed")
+      return nil
+    }
     var plans: [BudgetPlan] = []
     var firstLine: [String: Int] = [:]
     var ok = true
@@ -291,7 +311,7 @@ final class BudgetParser {
         continue
       }
       if let line = firstLine[name] {
-        reader.error(.duplicate, at: nameNode, f.path("name"), "duplicate plan name '\(name)' (first at line \(line))")
+        reader.error(.duplicate, at: nameNode, f.path("name"), "duplicate plan name \(InputError.echo(name)) (first at line \(line))")
         ok = false
       } else {
         firstLine[name] = nameNode.mark?.line ?? 0
@@ -313,7 +333,8 @@ final class BudgetParser {
         for e in entries {
           let c = paidChannel(e.key, at: e.keyNode, e.path)
           let factor = reader.number(
-            e.value, e.path, what: "scale", min: 0, expected: "is negative; expected a factor ≥ 0")
+            e.value, e.path, what: "scale", min: 0, expected: "is negative; expected a factor ≥ 0",
+            limit: Limits.maxFactor)
           if let c, let factor { plan.scale.append((c, factor)) } else { ok = false }
         }
       } else {
@@ -327,6 +348,10 @@ final class BudgetParser {
         items = seq.enumerated().map { ($0.element, NodeReader.index(p, $0.offset)) }
       } else {
         items = [(node, p)]
+      }
+      guard items.count <= Limits.maxShifts else {
+        reader.error(.limit, at: node, p, "\(items.count) shifts; at most \(Limits.maxShifts) are allowed")
+        return nil
       }
       for (item, ip) in items {
         if let shift = parseShift(item, ip) { plan.shifts.append(shift) } else { ok = false }
@@ -344,13 +369,42 @@ final class BudgetParser {
       }
     }
     if let node = f["total"] {
-      if let t = reader.number(node, f.path("total"), what: "total", min: 0, expected: "is negative; expected a factor ≥ 0") {
+      if let t = reader.number(
+        node, f.path("total"), what: "total", min: 0, expected: "is negative; expected a factor ≥ 0",
+        limit: Limits.maxFactor)
+      {
         plan.total = t
       } else {
         ok = false
       }
     }
+    // A plan may not raise the spend in one period above the limit (the model's own spend
+    // was checked channel by channel).
+    if ok, let model, let peak = peak(of: plan, model: model), peak > Limits.maxSpend,
+      let own = self.peak(of: BudgetPlan(name: name), model: model), peak > own
+    {
+      reader.error(
+        .range, at: f.node, f.path,
+        "plan \(InputError.echo(name)) can spend up to \(NodeReader.format(peak)) in one period; "
+          + "at most \(NodeReader.format(Limits.maxSpend)) is allowed")
+      return nil
+    }
     return ok ? plan : nil
+  }
+
+  /// An upper bound of the spend of all paid channels in one period under `plan`: each
+  /// channel's peak times its scale and its largest product of flights, times `total`
+  /// (shifts only move spend between channels).
+  func peak(of plan: BudgetPlan, model: Scenario) -> Double? {
+    var sum = 0.0
+    for (c, channel) in model.channels.enumerated() {
+      guard case .paid(let spend, _, _) = channel.kind else { continue }
+      var factor = 1.0
+      for (channel, f) in plan.scale where channel == c { factor *= f }
+      let flights = plan.flights.filter { $0.channel == c }.map { ($0.flight.from, $0.flight.to, $0.flight.scale) }
+      sum += spend.peak * factor * SpendPlan.peakFactor(flights)
+    }
+    return sum * (plan.total ?? 1)
   }
 
   func parseShift(_ node: Node, _ path: String) -> BudgetPlan.Shift? {
@@ -378,7 +432,7 @@ final class BudgetParser {
     }
     guard let from, let to, let fraction else { return nil }
     if from == to {
-      reader.error(.notAllowed, at: node, path, "shift from '\(model?.channels[from].name ?? "")' to itself")
+      reader.error(.notAllowed, at: node, path, "shift from \(InputError.echo(model?.channels[from].name ?? "")) to itself")
       return nil
     }
     return BudgetPlan.Shift(from: from, to: to, fraction: fraction)
@@ -388,17 +442,17 @@ final class BudgetParser {
   /// The index of a paid channel of the model, reporting unknown and organic channels.
   func paidChannel(_ name: String, at node: Node, _ path: String) -> Int? {
     guard let model else { return nil }
-    let paid = model.channels.filter(\.isPaid).map(\.name).joined(separator: ", ")
+    let paid = NodeReader.names(model.channels.filter(\.isPaid).map(\.name))
     guard let c = model.channelIndex(named: name) else {
       reader.error(
         .unknownName, at: node, path,
-        "unknown channel '\(name)'; expected one of the model's paid channels: \(paid.isEmpty ? "(none)" : paid)")
+        "unknown channel \(InputError.echo(name)); expected one of the model's paid channels: \(paid.isEmpty ? "(none)" : paid)")
       return nil
     }
     guard model.channels[c].isPaid else {
       reader.error(
         .notAllowed, at: node, path,
-        "'\(name)' is an organic channel, not a paid one; budgets apply to the paid channels: \(paid)")
+        "\(InputError.echo(name)) is an organic channel, not a paid one; budgets apply to the paid channels: \(paid)")
       return nil
     }
     return c

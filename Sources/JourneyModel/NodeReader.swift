@@ -30,18 +30,48 @@ final class NodeReader {
     func contains(_ key: String) -> Bool { entries[key] != nil }
   }
 
+  /// How often the text of the document was gone through: composed by Yams, and scanned
+  /// for duplicate keys. At most 2 and 1, whatever the number of duplicates.
+  struct Passes: Equatable {
+    var composed = 0
+    var scanned = 0
+  }
+
   let file: String
   private(set) var errors: [InputError] = []
-  /// Keys that were renamed in the text to get past the parser's duplicate-key check, by
-  /// position: the original key and the line of its first occurrence.
-  var renamedDuplicates: [Position: (key: String, firstLine: Int)] = [:]
+  /// Positions of the keys that were renamed in the text to get past the parser's
+  /// duplicate-key check; ``TolerantComposer`` has reported them already.
+  var renamedDuplicates: Set<Position> = []
+  var passes = Passes()
 
   init(file: String) {
     self.file = file
   }
 
+  /// `path.key`; a key that is long or holds control characters appears in its bounded
+  /// ``InputError/echo(_:)`` form.
   static func join(_ path: String, _ key: String) -> String {
-    path.isEmpty ? key : path + "." + key
+    let shown = bounded(key)
+    return path.isEmpty ? shown : path + "." + shown
+  }
+
+  /// A user's text as messages show it: as written when it is short and printable,
+  /// otherwise in the bounded, quoted ``InputError/echo(_:)`` form.
+  static func bounded(_ s: String) -> String {
+    guard s.utf8.count <= InputError.echoLimit else { return InputError.echo(s) }
+    for scalar in s.unicodeScalars where scalar.value < 0x20 || scalar.value == 0x7F || scalar == "\u{FFFD}" {
+      return InputError.echo(s)
+    }
+    return s
+  }
+
+  /// Names for a list in a message (`a, b, c`), each bounded like ``bounded(_:)``.
+  static func names(_ list: [String]) -> String {
+    list.map(bounded).joined(separator: ", ")
+  }
+
+  func error(_ error: InputError) {
+    errors.append(error)
   }
 
   static func index(_ path: String, _ i: Int) -> String { path + "[\(i)]" }
@@ -55,17 +85,33 @@ final class NodeReader {
   func describe(_ node: Node) -> String {
     switch node {
     case .scalar(let s):
-      if node.tagName == .null { return s.string.isEmpty ? "nothing" : "'\(s.string)' (null)" }
-      return "'\(s.string)'"
+      if node.tagName == .null { return s.string.isEmpty ? "nothing" : "\(InputError.echo(s.string)) (null)" }
+      return InputError.echo(s.string)
     case .mapping: return "a mapping"
     case .sequence: return "a list"
     case .alias: return "an alias"
     }
   }
 
-  /// The text of a scalar as written, for messages.
+  /// An error when a document is not a mapping: what it is instead (text, a list), never
+  /// its content, so that pointing a model or fit path at an unrelated file (a password
+  /// file, a binary) does not print it.
+  func notAMapping(_ root: Node, what: String, keys: String) -> InputError? {
+    let found: String
+    switch root {
+    case .mapping: return nil
+    case .sequence: found = "a list"
+    case .scalar: found = "text"
+    case .alias: found = "an alias"
+    }
+    return InputError(
+      .type, file: file, line: root.mark?.line, column: root.mark?.column,
+      "the file is not \(what): expected a mapping with \(keys), found \(found)")
+  }
+
+  /// The text of a scalar as written (bounded), for messages.
   func text(_ node: Node) -> String {
-    if case .scalar(let s) = node { return s.string }
+    if case .scalar(let s) = node { return Self.bounded(s.string) }
     return describe(node)
   }
 
@@ -86,22 +132,19 @@ final class NodeReader {
         continue
       }
       let key = scalar.string
-      if let mark = keyNode.mark, let renamed = renamedDuplicates[Position(line: mark.line, column: mark.column)] {
-        error(
-          .duplicate, at: keyNode, Self.join(path, renamed.key),
-          "duplicate key '\(renamed.key)' (first at line \(renamed.firstLine))")
+      if let mark = keyNode.mark, renamedDuplicates.contains(Position(line: mark.line, column: mark.column)) {
         continue
       }
       let keyPath = Self.join(path, key)
       if let firstLine = seen[key] {
-        error(.duplicate, at: keyNode, keyPath, "duplicate key '\(key)' (first at line \(firstLine))")
+        error(.duplicate, at: keyNode, keyPath, "duplicate key \(InputError.echo(key)) (first at line \(firstLine))")
         continue
       }
       seen[key] = keyNode.mark?.line ?? 0
       if let known, !known.contains(key) {
         error(
           .unknownName, at: keyNode, keyPath,
-          "unknown key '\(key)'; expected one of: \(known.joined(separator: ", "))")
+          "unknown key \(InputError.echo(key)); expected one of: \(known.joined(separator: ", "))")
         continue
       }
       result.append(Entry(key: key, keyNode: keyNode, value: value, path: keyPath))
@@ -117,7 +160,7 @@ final class NodeReader {
     var fields = Fields(node: node, path: path, entries: [:])
     for entry in list { fields.entries[entry.key] = entry }
     for key in required where fields.entries[key] == nil {
-      error(.missing, at: node, path, "missing required key '\(key)'")
+      error(.missing, at: node, path, "missing required key \(InputError.echo(key))")
     }
     return fields
   }
@@ -157,7 +200,7 @@ final class NodeReader {
       return nil
     }
     guard value.isFinite else {
-      error(.range, at: node, path, "expected a finite number, found '\(scalar.string)'")
+      error(.range, at: node, path, "expected a finite number, found \(InputError.echo(scalar.string))")
       return nil
     }
     return value
@@ -172,15 +215,15 @@ final class NodeReader {
     switch node.tagName {
     case .int:
       if let i = Int.construct(from: scalar) { return i }
-      error(.range, at: node, path, "integer \(scalar.string) is too large")
+      error(.range, at: node, path, "integer \(Self.bounded(scalar.string)) is too large")
       return nil
     case .float:
       guard let d = Double.construct(from: scalar), d.isFinite else {
-        error(.range, at: node, path, "expected a finite number, found '\(scalar.string)'")
+        error(.range, at: node, path, "expected a finite number, found \(InputError.echo(scalar.string))")
         return nil
       }
       guard d == d.rounded(), abs(d) < 9.0e15 else {
-        error(.type, at: node, path, "expected a whole number, found '\(scalar.string)'")
+        error(.type, at: node, path, "expected a whole number, found \(InputError.echo(scalar.string))")
         return nil
       }
       return Int(d)
@@ -229,12 +272,18 @@ final class NodeReader {
 
   // MARK: Ranges
 
-  /// A number in `[lower, upper]` (bounds optional, each open or closed).
+  /// A number in `[lower, upper]` (bounds optional, each open or closed), reported with
+  /// `expected` when outside; above `limit` (one of ``Limits``) it is reported as above the
+  /// limit.
   func number(
     _ node: Node, _ path: String, what: String, min: Double? = nil, minOpen: Bool = false,
-    max: Double? = nil, maxOpen: Bool = false, expected: String
+    max: Double? = nil, maxOpen: Bool = false, expected: String, limit: Double? = nil, type: String = "a number"
   ) -> Double? {
-    guard let v = number(node, path) else { return nil }
+    guard let v = number(node, path, what: type) else { return nil }
+    if let limit, v > limit {
+      error(.range, at: node, path, "\(what) \(text(node)) is above the limit of \(Self.format(limit))")
+      return nil
+    }
     var ok = true
     if let min { ok = ok && (minOpen ? v > min : v >= min) }
     if let max { ok = ok && (maxOpen ? v < max : v <= max) }
@@ -260,9 +309,19 @@ final class NodeReader {
 }
 
 extension NodeReader {
+  /// A limit in messages: whole numbers below 10¹⁵ in full, others as `1e+15`.
+  static func format(_ x: Double) -> String {
+    if x == x.rounded(), abs(x) < 1e15 { return String(Int(x)) }
+    return String(format: "%g", x)
+  }
+
   /// A list of spend flights `{from, to, scale ≥ 0}` within periods `0..<horizon`.
   func flights(_ node: Node, _ path: String, horizon: Int?) -> [SpendPlan.Flight]? {
     guard let items = list(node, path, expected: "a list of flights {from, to, scale}") else { return nil }
+    guard items.count <= Limits.maxFlights else {
+      error(.limit, at: node, path, "\(items.count) flights; at most \(Limits.maxFlights) are allowed")
+      return nil
+    }
     var flights: [SpendPlan.Flight] = []
     for (k, item) in items.enumerated() {
       let p = NodeReader.index(path, k)
@@ -272,7 +331,9 @@ extension NodeReader {
       let from = f["from"].flatMap { integer($0, f.path("from")) }
       let to = f["to"].flatMap { integer($0, f.path("to")) }
       let scale = f["scale"].flatMap {
-        number($0, f.path("scale"), what: "scale", min: 0, expected: "is negative; expected a number ≥ 0")
+        number(
+          $0, f.path("scale"), what: "scale", min: 0, expected: "is negative; expected a number ≥ 0",
+          limit: Limits.maxFactor)
       }
       guard let from, let to, let scale else { continue }
       let last = (horizon ?? Int.max) - 1

@@ -30,9 +30,14 @@ extension ParameterCovariance {
     let root: Node
     switch TolerantComposer.compose(text, reader: reader) {
     case .failed(let error): throw InputErrors([error])
-    case .empty, .document(.scalar):
+    case .empty:
       throw InputErrors([InputError(.empty, file: file, "the file is empty; expected a fit report with 'origins'")])
-    case .document(let node): root = node
+    case .document(let node):
+      if case .scalar = node, node.tagName == .null {
+        throw InputErrors([InputError(.empty, file: file, "the file is empty; expected a fit report with 'origins'")])
+      }
+      if let error = reader.notAMapping(node, what: "a fit report", keys: "'origins'") { throw InputErrors([error]) }
+      root = node
     }
     let result = CovarianceParser(reader: reader, model: model).parse(root)
     guard reader.errors.isEmpty, let result else {
@@ -69,15 +74,15 @@ struct CovarianceParser {
         guard model.segments.contains(where: { $0.name == name }) else {
           reader.error(
             .unknownName, at: entry.value, entry.path,
-            "unknown segment '\(name)'; expected one of: \(model.segments.map(\.name).joined(separator: ", "))")
+            "unknown segment \(InputError.echo(name)); expected one of: \(NodeReader.names(model.segments.map(\.name)))")
           continue
         }
         origin.segment = name
       }
       let key = (origin.segment ?? "") + "\u{0}" + String(origin.origin)
       if !seen.insert(key).inserted {
-        let inSegment = origin.segment.map { " in segment '\($0)'" } ?? ""
-        reader.error(.duplicate, at: item, p, "origin '\(model.phases[origin.origin].name)' appears twice\(inSegment)")
+        let inSegment = origin.segment.map { " in segment \(InputError.echo($0))" } ?? ""
+        reader.error(.duplicate, at: item, p, "origin \(InputError.echo(model.phases[origin.origin].name)) appears twice\(inSegment)")
         continue
       }
       origins.append(origin)
@@ -90,7 +95,7 @@ struct CovarianceParser {
     guard let i = model.phaseIndex(named: name) else {
       reader.error(
         .unknownName, at: node, path,
-        "unknown phase '\(name)'; expected one of: \(model.phases.map(\.name).joined(separator: ", "))")
+        "unknown phase \(InputError.echo(name)); expected one of: \(NodeReader.names(model.phases.map(\.name)))")
       return nil
     }
     return i
@@ -100,7 +105,7 @@ struct CovarianceParser {
     guard let c = model.channelIndex(named: name) else {
       reader.error(
         .unknownName, at: node, path,
-        "unknown channel '\(name)'; expected one of: \(model.channels.map(\.name).joined(separator: ", "))")
+        "unknown channel \(InputError.echo(name)); expected one of: \(NodeReader.names(model.channels.map(\.name)))")
       return nil
     }
     return c
@@ -109,7 +114,7 @@ struct CovarianceParser {
   func parseOrigin(_ node: Node, _ path: String) -> ParameterCovariance.Origin? {
     guard let f = map(node, path) else { return nil }
     for key in ["origin", "parameters", "covariance"] where f[key] == nil {
-      reader.error(.missing, at: node, path, "missing required key '\(key)'")
+      reader.error(.missing, at: node, path, "missing required key \(InputError.echo(key))")
     }
     guard let originEntry = f["origin"], let paramsEntry = f["parameters"], let covEntry = f["covariance"] else {
       return nil
@@ -126,7 +131,7 @@ struct CovarianceParser {
         parameter = parseParameter(item, p, origin: i)
       } else if let name = reader.name(item, p, what: "a parameter") {
         guard let estimates, k < estimates.count else {
-          reader.error(.missing, at: item, p, "parameter '\(name)' has no estimate; expected a list 'estimates'")
+          reader.error(.missing, at: item, p, "parameter \(InputError.echo(name)) has no estimate; expected a list 'estimates'")
           continue
         }
         guard let x = reader.number(estimates[k], NodeReader.index(path + ".estimates", k)) else { continue }
@@ -194,14 +199,14 @@ struct CovarianceParser {
     guard let f = reader.fields(node, path, known: ["kind", "target", "channel", "estimate", "se", "low", "high"])
     else { return nil }
     for key in ["kind", "target", "estimate"] where !f.contains(key) {
-      reader.error(.missing, at: node, path, "missing required key '\(key)'")
+      reader.error(.missing, at: node, path, "missing required key \(InputError.echo(key))")
     }
     guard let kindNode = f["kind"], let targetNode = f["target"], let estimateNode = f["estimate"] else { return nil }
     var kind: ParameterCovariance.Parameter.Kind?
     if let word = reader.name(kindNode, f.path("kind"), what: "'intercept' or 'effect'") {
       kind = ParameterCovariance.Parameter.Kind(rawValue: word)
       if kind == nil {
-        reader.error(.unknownName, at: kindNode, f.path("kind"), "unknown kind '\(word)'; expected intercept or effect")
+        reader.error(.unknownName, at: kindNode, f.path("kind"), "unknown kind \(InputError.echo(word)); expected intercept or effect")
       }
     }
     let target = phase(targetNode, f.path("target"))
@@ -224,7 +229,7 @@ struct CovarianceParser {
   {
     let trimmed = name.trimmingCharacters(in: .whitespaces)
     guard let open = trimmed.firstIndex(of: "["), trimmed.hasSuffix("]") else {
-      reader.error(.type, at: node, path, "parameter '\(name)' is not 'alpha[target]' or 'beta[target,channel]'")
+      reader.error(.type, at: node, path, "parameter \(InputError.echo(name)) is not 'alpha[target]' or 'beta[target,channel]'")
       return nil
     }
     let head = trimmed[..<open]
@@ -235,13 +240,13 @@ struct CovarianceParser {
     case ("alpha", 1): kind = .intercept
     case ("beta", 2): kind = .effect
     default:
-      reader.error(.type, at: node, path, "parameter '\(name)' is not 'alpha[target]' or 'beta[target,channel]'")
+      reader.error(.type, at: node, path, "parameter \(InputError.echo(name)) is not 'alpha[target]' or 'beta[target,channel]'")
       return nil
     }
     guard let target = model.phaseIndex(named: parts[0]) else {
       reader.error(
         .unknownName, at: node, path,
-        "unknown phase '\(parts[0])'; expected one of: \(model.phases.map(\.name).joined(separator: ", "))")
+        "unknown phase \(InputError.echo(parts[0])); expected one of: \(NodeReader.names(model.phases.map(\.name)))")
       return nil
     }
     var channel: Int?
@@ -269,7 +274,7 @@ struct CovarianceParser {
     guard j != i, declared else {
       reader.error(
         .notAllowed, at: node, path,
-        "the model has no transition \(names[i])->\(names[j]); expected a target of '\(names[i])'")
+        "the model has no transition \(NodeReader.bounded(names[i] + "->" + names[j])); expected a target of \(InputError.echo(names[i]))")
       return nil
     }
     if kind == .intercept {
@@ -277,7 +282,7 @@ struct CovarianceParser {
       if !staying {
         reader.error(
           .notAllowed, at: node, path,
-          "'\(names[i])' has no probability of staying in the model, so its intercepts log(p_ij/p_ii) are undefined")
+          "\(InputError.echo(names[i])) has no probability of staying in the model, so its intercepts log(p_ij/p_ii) are undefined")
         return nil
       }
     }

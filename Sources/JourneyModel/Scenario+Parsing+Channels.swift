@@ -9,9 +9,12 @@ extension ScenarioParser {
       channelsComplete = false
       return
     }
+    // Checked before any channel is read: every effect table is sized by the channel count.
     if entries.count > Self.maxChannels {
       reader.error(
         .limit, at: node, path, "\(entries.count) channels declared; at most \(Self.maxChannels) are allowed")
+      channelsComplete = false
+      return
     }
     for e in entries {
       guard !e.key.trimmingCharacters(in: .whitespaces).isEmpty else {
@@ -29,7 +32,7 @@ extension ScenarioParser {
           if let entry = f.entries[key] {
             reader.error(
               .notAllowed, at: entry.keyNode, entry.path,
-              "an organic channel has no '\(key)'; a channel is either paid (spend, adstock, reach) or organic")
+              "an organic channel has no \(InputError.echo(key)); a channel is either paid (spend, adstock, reach) or organic")
           }
         }
         kind = parseOrganic(organic, f.path("organic"))
@@ -52,7 +55,9 @@ extension ScenarioParser {
       driver = phase(name, at: d, f.path("driver"))
     }
     let rate = f["rate"].flatMap {
-      reader.number($0, f.path("rate"), what: "rate", min: 0, expected: "is negative; expected a number ≥ 0")
+      reader.number(
+        $0, f.path("rate"), what: "rate", min: 0, expected: "is negative; expected a number ≥ 0",
+        limit: Limits.maxFactor)
     }
     guard let driver, let rate else { return nil }
     return .organic(driver: driver, rate: rate)
@@ -62,7 +67,7 @@ extension ScenarioParser {
     for key in ["spend", "reach"] where !f.contains(key) {
       reader.error(
         .missing, at: f.node, f.path,
-        "missing required key '\(key)' (a paid channel needs spend and reach; an organic one needs 'organic')")
+        "missing required key \(InputError.echo(key)) (a paid channel needs spend and reach; an organic one needs 'organic')")
     }
     let spend = f["spend"].flatMap { parseSpend($0, f.path("spend")) }
     var adstock: Double? = 0
@@ -87,11 +92,12 @@ extension ScenarioParser {
     let half = f["half"].flatMap {
       reader.number(
         $0, f.path("half"), what: "half-saturation", min: 0, minOpen: true,
-        expected: "is not positive; expected an adstock > 0")
+        expected: "is not positive; expected an adstock > 0", limit: Limits.maxHalfSaturation)
     }
     if let v = f["shape"] {
       shape = reader.number(
-        v, f.path("shape"), what: "shape", min: 0, minOpen: true, expected: "is not positive; expected a number > 0")
+        v, f.path("shape"), what: "shape", min: 0, minOpen: true, expected: "is not positive; expected a number > 0",
+        limit: Limits.maxShape)
     }
     guard let max, let half, let shape else { return nil }
     return HillReach(max: max, half: half, shape: shape)
@@ -100,11 +106,17 @@ extension ScenarioParser {
   // MARK: Spend
 
   func spendAmount(_ node: Node, _ path: String) -> Double? {
-    reader.number(node, path, what: "spend", min: 0, expected: "is negative; expected a number ≥ 0")
+    reader.number(
+      node, path, what: "spend", min: 0, expected: "is negative; expected a number ≥ 0", limit: Limits.maxSpend)
   }
 
   func spendList(_ node: Node, _ path: String) -> [Double]? {
     guard let items = reader.list(node, path, expected: "a list of spends") else { return nil }
+    guard items.count <= Limits.maxSpendValues else {
+      reader.error(
+        .limit, at: node, path, "\(items.count) spend values; at most \(Limits.maxSpendValues) are allowed")
+      return nil
+    }
     var values: [Double] = []
     for (k, item) in items.enumerated() {
       if let v = spendAmount(item, NodeReader.index(path, k)) { values.append(v) }
@@ -139,7 +151,7 @@ extension ScenarioParser {
       if let entry = f.entries[word] {
         reader.error(
           .notAllowed, at: entry.keyNode, entry.path,
-          "'\(word)' spend in a scenario with period '\(period.rawValue)'; expected '\(ownWord)' or 'per_period'")
+          "\(InputError.echo(word)) spend in a scenario with period \(InputError.echo(period.rawValue)); expected \(InputError.echo(ownWord)) or 'per_period'")
         ok = false
       }
     }
@@ -148,7 +160,7 @@ extension ScenarioParser {
       let second = f.entries[given[1]]
       reader.error(
         .notAllowed, at: second?.keyNode ?? node, second?.path ?? path,
-        "give only one of \(given.map { "'\($0)'" }.joined(separator: ", "))")
+        "give only one of \(given.map { "\(InputError.echo($0))" }.joined(separator: ", "))")
       ok = false
     } else if given.isEmpty && ok {
       reader.error(
@@ -168,7 +180,8 @@ extension ScenarioParser {
     }
     if let v = f["scale"] {
       if let s = reader.number(
-        v, f.path("scale"), what: "scale", min: 0, expected: "is negative; expected a number ≥ 0")
+        v, f.path("scale"), what: "scale", min: 0, expected: "is negative; expected a number ≥ 0",
+        limit: Limits.maxFactor)
       {
         plan.base *= s
         plan.perPeriod = plan.perPeriod?.map { $0 * s }
@@ -192,10 +205,57 @@ extension ScenarioParser {
       }
     case (let only?, nil), (nil, let only?):
       let other = only.key == "on" ? "off" : "on"
-      reader.error(.missing, at: f.node, f.path, "'\(only.key)' without '\(other)'; pulsing needs both")
+      reader.error(.missing, at: f.node, f.path, "\(InputError.echo(only.key)) without \(InputError.echo(other)); pulsing needs both")
       ok = false
+    }
+    if ok, case let peak = plan.peak, peak > Limits.maxSpend {
+      reader.error(
+        .range, at: node, path,
+        "spend reaches \(Self.format(peak)) in one period with its scale and flights; "
+          + "at most \(NodeReader.format(Limits.maxSpend)) is allowed")
+      return nil
     }
     return ok ? plan : nil
   }
 
+}
+
+extension SpendPlan {
+  /// An upper bound of the spend in any one period: the largest amount times the largest
+  /// product of overlapping flight scales.
+  ///
+  /// - Complexity: O(f log f) for f flights.
+  var peak: Double {
+    let top = perPeriod?.max() ?? base
+    return top * Self.peakFactor(flights.map { ($0.from, $0.to, $0.scale) })
+  }
+
+  /// The largest product of the scales of the flights `(from, to, scale)` that overlap in
+  /// one period (1 where none does), by a sweep over their ends in log space.
+  static func peakFactor(_ flights: [(from: Int, to: Int, scale: Double)]) -> Double {
+    guard !flights.isEmpty else { return 1 }
+    var events: [(at: Int, log: Double, zeros: Int)] = []
+    events.reserveCapacity(2 * flights.count)
+    for f in flights {
+      let zero = f.scale == 0
+      let log = zero ? 0 : Foundation.log(f.scale)
+      events.append((f.from, log, zero ? 1 : 0))
+      events.append((f.to + 1, -log, zero ? -1 : 0))
+    }
+    events.sort { $0.at < $1.at }
+    var best = 0.0
+    var sum = 0.0
+    var zeros = 0
+    var k = 0
+    while k < events.count {
+      let at = events[k].at
+      while k < events.count, events[k].at == at {
+        sum += events[k].log
+        zeros += events[k].zeros
+        k += 1
+      }
+      if zeros == 0 { best = Swift.max(best, sum) }
+    }
+    return Foundation.exp(best)
+  }
 }

@@ -30,7 +30,7 @@ extension ScenarioParser {
       if let origin, phases[origin].isAbsorbing {
         reader.error(
           .notAllowed, at: e.keyNode, e.path,
-          "'\(e.key)' is absorbing; an absorbing phase has no transitions")
+          "\(InputError.echo(e.key)) is absorbing; an absorbing phase has no transitions")
         continue
       }
       guard let targets = reader.entries(e.value, e.path, expected: "a mapping of target phase to probability")
@@ -42,7 +42,7 @@ extension ScenarioParser {
         if let target, target == origin {
           reader.error(
             .notAllowed, at: t.keyNode, t.path,
-            "'\(t.key)' cannot list itself; staying in '\(t.key)' is the remainder 1 − (sum of the row)")
+            "\(InputError.echo(t.key)) cannot list itself; staying in \(InputError.echo(t.key)) is the remainder 1 − (sum of the row)")
           continue
         }
         guard
@@ -55,7 +55,7 @@ extension ScenarioParser {
       if sum > 1 + Self.tolerance {
         reader.error(
           .sum, at: e.value, e.path,
-          "probabilities out of '\(e.key)' sum to \(Self.format(sum)); expected at most 1 (staying is the remainder)")
+          "probabilities out of \(InputError.echo(e.key)) sum to \(Self.format(sum)); expected at most 1 (staying is the remainder)")
       }
       if let origin { rows[origin] = row }
     }
@@ -72,7 +72,7 @@ extension ScenarioParser {
     for e in entries {
       let parts = e.key.components(separatedBy: "->").map { $0.trimmingCharacters(in: .whitespaces) }
       guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
-        reader.error(.type, at: e.keyNode, e.path, "malformed transition '\(e.key)'; expected 'from->to'")
+        reader.error(.type, at: e.keyNode, e.path, "malformed transition \(InputError.echo(e.key)); expected 'from->to'")
         continue
       }
       let origin = phase(parts[0], at: e.keyNode, e.path)
@@ -85,14 +85,17 @@ extension ScenarioParser {
         if origin == target {
           reader.error(
             .notAllowed, at: e.keyNode, e.path,
-            "'\(e.key)' is staying in '\(parts[0])'; effects apply to moves to another phase")
+            "\(InputError.echo(e.key)) is staying in \(InputError.echo(parts[0])); effects apply to moves to another phase")
         } else {
           group = EffectGroup(origin: origin, target: target, keyNode: e.keyNode, path: e.path)
         }
       }
       for l in lifts {
         let c = channel(l.key, at: l.keyNode, l.path)
-        let beta = reader.number(l.value, l.path, what: "a log-odds lift")
+        let beta = reader.number(
+          l.value, l.path, what: "lift", min: -Limits.maxLift, max: Limits.maxLift,
+          expected: "is outside [−\(NodeReader.format(Limits.maxLift)), \(NodeReader.format(Limits.maxLift))]; "
+            + "expected a log-odds lift", type: "a log-odds lift")
         if let c, let beta { group?.lifts.append((c, beta)) }
       }
       if let group { groups.append(group) }
@@ -121,16 +124,16 @@ extension ScenarioParser {
     var ok = true
     if let node = top["segments"] {
       let path = top.path("segments")
-      if let items = reader.list(node, path, expected: "a list of segments") {
+      let listed = reader.list(node, path, expected: "a list of segments")
+      if let items = listed, items.count > Limits.maxSegments {
+        // Checked before any segment is read: each holds its own phases² × channels table.
+        reader.error(
+          .limit, at: node, path, "\(items.count) segments declared; at most \(Limits.maxSegments) are allowed")
+        ok = false
+      } else if let items = listed {
         if items.isEmpty {
           reader.error(.missing, at: node, path, "the list is empty; expected at least one segment")
           ok = false
-        }
-        guard items.count <= Scenario.maxSegments else {
-          reader.error(
-            .limit, at: node, path,
-            "\(items.count) segments declared; at most \(Scenario.maxSegments) are allowed")
-          return nil
         }
         var firstLine: [String: Int] = [:]
         var sum = 0.0
@@ -153,7 +156,7 @@ extension ScenarioParser {
           if let name, let nameNode = f["name"] {
             if let line = firstLine[name] {
               reader.error(
-                .duplicate, at: nameNode, f.path("name"), "duplicate segment name '\(name)' (first at line \(line))")
+                .duplicate, at: nameNode, f.path("name"), "duplicate segment name \(InputError.echo(name)) (first at line \(line))")
               ok = false
             }
             firstLine[name] = nameNode.mark?.line ?? 0
@@ -217,7 +220,7 @@ extension ScenarioParser {
           if sum > 1 + Self.tolerance && ownSum <= 1 + Self.tolerance {
             reader.error(
               .sum, at: row.node, row.path,
-              "probabilities out of '\(phases[i].name)' sum to \(Self.format(sum)) together with the global row; expected at most 1"
+              "probabilities out of \(InputError.echo(phases[i].name)) sum to \(Self.format(sum)) together with the global row; expected at most 1"
             )
           }
         }
@@ -245,15 +248,15 @@ extension ScenarioParser {
   func reportUndeclared(_ g: EffectGroup) {
     reader.error(
       .notAllowed, at: g.keyNode, g.path,
-      "the transition '\(phases[g.origin].name)->\(phases[g.target].name)' is not declared under 'transitions'; "
+      "the transition \(InputError.echo(phases[g.origin].name + "->" + phases[g.target].name)) is not declared under 'transitions'; "
         + "declare it (probability 0 is fine) to give it effects")
   }
 
   func reportLimit(origin: Int, channels list: [Int], at node: Node, _ path: String) {
-    let names = list.map { channels[$0].name }.joined(separator: ", ")
+    let names = NodeReader.names(list.map { channels[$0].name })
     reader.error(
       .limit, at: node, path,
-      "\(list.count) channels have effects on transitions out of '\(phases[origin].name)' (\(names)); "
+      "\(list.count) channels have effects on transitions out of \(InputError.echo(phases[origin].name)) (\(names)); "
         + "at most \(Self.maxRelevantChannels) are allowed per origin phase")
   }
 }

@@ -22,7 +22,11 @@ import Yams
 /// | `channels` | mapping (0…64) | none | paid and organic touchpoints |
 /// | `effects` | mapping | none | log-odds lifts of channel exposure |
 /// | `segments` | list (1…256) | one segment `all`, share 1 | population segments |
-/// | `seasonality` | list of numbers > 0 | none | odds multipliers, cyclic |
+/// | `seasonality` | list (1…100000) of numbers > 0 | none | odds multipliers, cyclic |
+///
+/// Counts and magnitudes are bounded by ``Limits``; counts are checked before anything is
+/// read or sized by them, and every number has an upper bound so that no infinity or NaN
+/// reaches the engines.
 ///
 /// **population**
 /// - `size`: integer ≥ 1 (at most 10¹²), required: customers at period 0.
@@ -95,9 +99,7 @@ extension Scenario {
         FileManager.default.isReadableFile(atPath: path) ? "\(error.localizedDescription)" : "permission denied"
       throw InputErrors([InputError(.io, file: path, "cannot read the file: \(reason)")])
     }
-    guard let text = String(data: data, encoding: .utf8) else {
-      throw InputErrors([InputError(.syntax, file: path, "the file is not valid UTF-8 text")])
-    }
+    let text = try InputText.decode(data, file: path)
     return try parse(text: text, file: path)
   }
 
@@ -124,6 +126,9 @@ extension Scenario {
           InputError(.empty, file: file, line: node.mark?.line, column: node.mark?.column, "the document is empty; expected a scenario")
         ])
       }
+      if let error = reader.notAMapping(node, what: "a scenario", keys: "name, horizon, population and phases") {
+        throw InputErrors([error])
+      }
       root = node
     }
     let parser = ScenarioParser(reader: reader)
@@ -149,11 +154,11 @@ final class ScenarioParser {
     "name", "period", "horizon", "seed", "population", "phases", "transitions", "channels", "effects",
     "segments", "seasonality",
   ]
-  static let maxPhases = 64
-  static let maxChannels = 64
-  static let maxRelevantChannels = 12
-  static let maxHorizon = 100_000
-  static let maxCustomers = 1_000_000_000_000
+  static let maxPhases = Limits.maxPhases
+  static let maxChannels = Limits.maxChannels
+  static let maxRelevantChannels = Limits.maxRelevantChannels
+  static let maxHorizon = Limits.maxHorizon
+  static let maxCustomers = Limits.maxCustomers
   static let tolerance = 1e-9
 
   let reader: NodeReader
@@ -189,7 +194,7 @@ final class ScenarioParser {
         } else {
           reader.error(
             .unknownName, at: node, top.path("period"),
-            "unknown period '\(word)'; expected one of: day, week, month")
+            "unknown period \(InputError.echo(word)); expected one of: day, week, month")
         }
       }
     }
@@ -208,7 +213,9 @@ final class ScenarioParser {
     var seasonality: [Double]?
     if let node = top["seasonality"] { seasonality = parseSeasonality(node, top.path("seasonality")) }
 
-    guard let name, let horizon, let seed, let population, let segments, !phases.isEmpty else { return nil }
+    guard let name, let horizon, let seed, let population, let segments, !phases.isEmpty, channelsComplete else {
+      return nil
+    }
     if top.contains("seasonality") && seasonality == nil { return nil }
     return Scenario(
       name: name, period: period, horizon: horizon, seed: seed, population: population, phases: phases,
@@ -217,13 +224,13 @@ final class ScenarioParser {
 
   // MARK: Names
 
-  var phaseNames: String { phases.map(\.name).joined(separator: ", ") }
+  var phaseNames: String { NodeReader.names(phases.map(\.name)) }
 
   /// The index of a phase, reporting unknown names (unless the phase list itself is broken).
   func phase(_ name: String, at node: Node, _ path: String) -> Int? {
     if let i = phaseIndex[name] { return i }
     if phasesComplete && !declaredPhases.contains(name) {
-      reader.error(.unknownName, at: node, path, "unknown phase '\(name)'; expected one of: \(phaseNames)")
+      reader.error(.unknownName, at: node, path, "unknown phase \(InputError.echo(name)); expected one of: \(phaseNames)")
     }
     return nil
   }
@@ -233,8 +240,8 @@ final class ScenarioParser {
     if channelsComplete && !declaredChannels.contains(name) {
       let expected =
         declaredChannels.isEmpty
-        ? "no channels are declared" : "expected one of: \(declaredChannels.joined(separator: ", "))"
-      reader.error(.unknownName, at: node, path, "unknown channel '\(name)'; \(expected)")
+        ? "no channels are declared" : "expected one of: \(NodeReader.names(declaredChannels))"
+      reader.error(.unknownName, at: node, path, "unknown channel \(InputError.echo(name)); \(expected)")
     }
     return nil
   }
@@ -249,8 +256,11 @@ final class ScenarioParser {
       reader.error(.missing, at: node, path, "no phases declared; expected a list of at least one phase")
       return
     }
+    // Checked before any phase is read: every table is sized by the phase count.
     if items.count > Self.maxPhases {
       reader.error(.limit, at: node, path, "\(items.count) phases declared; at most \(Self.maxPhases) are allowed")
+      namesComplete = false
+      return
     }
     var firstLine: [String: Int] = [:]
     for (k, item) in items.enumerated() {
@@ -280,7 +290,9 @@ final class ScenarioParser {
         if let v = f["conversion"], let b = reader.bool(v, f.path("conversion")) { p.isConversion = b }
         if let v = f["absorbing"], let b = reader.bool(v, f.path("absorbing")) { p.isAbsorbing = b }
         if let v = f["value"],
-          let x = reader.number(v, f.path("value"), what: "value", min: 0, expected: "is negative; expected a number ≥ 0")
+          let x = reader.number(
+            v, f.path("value"), what: "value", min: 0, expected: "is negative; expected a number ≥ 0",
+            limit: Limits.maxValue)
         {
           p.value = x
         }
@@ -299,12 +311,12 @@ final class ScenarioParser {
       guard let phase else { continue }
       declaredPhases.insert(phase.name)
       if phase.name.contains("->") {
-        reader.error(.notAllowed, at: nameNode, namePath, "phase name '\(phase.name)' must not contain '->'")
+        reader.error(.notAllowed, at: nameNode, namePath, "phase name \(InputError.echo(phase.name)) must not contain '->'")
         continue
       }
       if let line = firstLine[phase.name] {
         reader.error(
-          .duplicate, at: nameNode, namePath, "duplicate phase name '\(phase.name)' (first at line \(line))")
+          .duplicate, at: nameNode, namePath, "duplicate phase name \(InputError.echo(phase.name)) (first at line \(line))")
         continue
       }
       firstLine[phase.name] = nameNode.mark?.line ?? 0
@@ -382,11 +394,16 @@ final class ScenarioParser {
       reader.error(.missing, at: node, path, "the list is empty; expected at least one multiplier")
       return nil
     }
+    guard items.count <= Limits.maxSeasonality else {
+      reader.error(
+        .limit, at: node, path, "\(items.count) multipliers; at most \(Limits.maxSeasonality) are allowed")
+      return nil
+    }
     var values: [Double] = []
     for (k, item) in items.enumerated() {
       if let v = reader.number(
         item, NodeReader.index(path, k), what: "multiplier", min: 0, minOpen: true,
-        expected: "is not positive; expected a number > 0")
+        expected: "is not positive; expected a number > 0", limit: Limits.maxFactor)
       {
         values.append(v)
       }

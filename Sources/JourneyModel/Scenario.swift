@@ -53,7 +53,7 @@ public struct Scenario: Sendable, Equatable {
 
   /// The most segments a scenario may have (the individual engine keeps a customer's
   /// segment in one byte).
-  public static let maxSegments = 256
+  public static let maxSegments = Limits.maxSegments
 
   /// The most customers a scenario may hold: its initial size, its arrivals per period, and
   /// its size plus arrivals over the horizon (DESIGN §3: 10^12).

@@ -245,3 +245,42 @@ import _JourneyTestSupport
     #expect(bad.stderr.contains("bad-spend.csv:2: spend: negative spend -1"))
   }
 }
+
+@Suite struct HostileInputTests {
+  @Test func hugeNumberExitsTwoWithAShortMessage() throws {
+    let dir = try CommandRunner.temporaryDirectory()
+    let path = dir + "/huge.yaml"
+    let digits = String(repeating: "9", count: 10_000_000)
+    try "name: h\nhorizon: \(digits)\npopulation: { size: 10 }\nphases: [a, b]\n"
+      .write(toFile: path, atomically: true, encoding: .utf8)
+    let r = try CommandRunner.run(["validate", path])
+    #expect(r.status == 2)
+    #expect(r.stderr.contains("\(path):2:10: horizon: integer '99999"))
+    #expect(r.stderr.contains("(10000000 bytes)"))
+    #expect(r.stderr.utf8.count < 1_000)
+  }
+
+  @Test func budgetWhoseModelIsNotAScenarioExitsTwoWithoutPrintingIt() throws {
+    let dir = try CommandRunner.temporaryDirectory()
+    let secret = (0..<20).map { "user\($0):x:\($0):\($0):secret-\($0):/home:/bin/sh" }.joined(separator: "\n")
+    try secret.write(toFile: dir + "/passwd", atomically: true, encoding: .utf8)
+    try "name: b\nmodel: passwd\nplans: [ { name: base } ]\n"
+      .write(toFile: dir + "/budget.yaml", atomically: true, encoding: .utf8)
+    let r = try CommandRunner.run(["forecast", dir + "/budget.yaml", "--out", dir + "/out"])
+    #expect(r.status == 2)
+    #expect(r.stderr.contains("\(dir)/passwd:1:1: the file is not a scenario"))
+    #expect(!r.stderr.contains("secret"))
+  }
+
+  @Test func invalidUTF8ExitsTwoNamingLineAndColumn() throws {
+    let dir = try CommandRunner.temporaryDirectory()
+    let path = dir + "/latin1.yaml"
+    var bytes = Array("name: h\nhorizon: 3\nphases: [caf".utf8)
+    bytes += [0xE9]
+    bytes += Array("]\n".utf8)
+    try Data(bytes).write(to: URL(fileURLWithPath: path))
+    let r = try CommandRunner.run(["validate", path])
+    #expect(r.status == 2)
+    #expect(r.stderr.contains("\(path):3:13: the file is not valid UTF-8 text: byte 0xE9"))
+  }
+}
