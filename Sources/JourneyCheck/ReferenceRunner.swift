@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import JourneyForecast
+import JourneyFormats
 import JourneyModel
 import JourneySimulation
 
@@ -38,22 +39,32 @@ public enum ReferenceRunner {
 
   /// Re-runs a reference's scenario with its engine and seed.
   public static func rerun(_ reference: Reference, at referencePath: String, threads: Int) throws -> [Reference.Metric] {
-    if reference.kind == "forecast" {
+    switch reference.kind {
+    case .forecast:
       let budget = try BudgetScenario.load(path: scenarioPath(of: reference, at: referencePath))
       let forecast = try Forecast.run(budget, replicates: reference.replicates, seed: reference.seed, threads: threads)
       return ForecastReference.metrics(of: forecast)
+    case .simulate:
+      let scenario = try Scenario.load(path: scenarioPath(of: reference, at: referencePath))
+      let result = try Simulator.run(scenario, engine: engine(reference.engine), seed: reference.seed, threads: threads)
+      return metrics(of: result)
     }
-    guard reference.kind == "simulate" else {
-      throw InputError(.unknownName, file: referencePath, path: "kind",
-        "unknown reference kind '\(reference.kind)'; expected simulate or forecast")
+  }
+
+  static func engine(_ engine: Reference.Engine) -> Engine {
+    switch engine {
+    case .individual: return .individual
+    case .cohort: return .cohort
+    case .expected: return .expected
     }
-    guard let engine = Engine(rawValue: reference.engine) else {
-      throw InputError(.unknownName, file: referencePath, path: "engine",
-        "unknown engine '\(reference.engine)'; expected one of: individual, cohort, expected")
+  }
+
+  static func engine(_ engine: Engine) -> Reference.Engine {
+    switch engine {
+    case .individual: return .individual
+    case .cohort: return .cohort
+    case .expected: return .expected
     }
-    let scenario = try Scenario.load(path: scenarioPath(of: reference, at: referencePath))
-    let result = try Simulator.run(scenario, engine: engine, seed: reference.seed, threads: threads)
-    return metrics(of: result)
   }
 
   /// Makes a reference for the scenario at `scenarioPath`, to be stored at `referencePath`.
@@ -72,8 +83,7 @@ public enum ReferenceRunner {
       let seed = seed ?? budget.seed
       let forecast = try Forecast.run(budget, seed: seed, threads: threads)
       var reference = Reference(
-        format: Reference.format, formatVersion: Reference.formatVersion, kind: "forecast", source: source,
-        scenario: budget.name, engine: Engine.cohort.rawValue, seed: seed, replicates: forecast.replicates,
+        kind: .forecast, source: source, scenario: budget.name, engine: .cohort, seed: seed, replicates: forecast.replicates,
         tolerance: tolerance, metrics: ForecastReference.metrics(of: forecast), checksum: "")
       reference.checksum = reference.computedChecksum()
       return reference
@@ -108,9 +118,7 @@ public enum ReferenceRunner {
       }
     }
     var reference = Reference(
-      format: Reference.format, formatVersion: Reference.formatVersion, kind: "simulate",
-      source: source,
-      scenario: scenario.name, engine: engine.rawValue, seed: seed, replicates: runs,
+      kind: .simulate, source: source, scenario: scenario.name, engine: Self.engine(engine), seed: seed, replicates: runs,
       tolerance: tolerance, metrics: values, checksum: "")
     reference.checksum = reference.computedChecksum()
     return reference

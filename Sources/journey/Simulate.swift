@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import JourneyFormats
 import JourneyModel
 import JourneyReports
 import JourneySimulation
