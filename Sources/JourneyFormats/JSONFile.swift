@@ -72,7 +72,17 @@ public enum JSONFile {
     } catch {
       throw InputError(.type, file: file, "cannot encode the result: \(error)")
     }
-    return headerFirst(data) + Data("\n".utf8)
+    return compactEmpty(headerFirst(data)) + Data("\n".utf8)
+  }
+
+  /// Writes empty lists and objects as `[]` and `{}` (Foundation puts a blank line in
+  /// them). A newline never occurs inside a JSON string, so only structure matches.
+  static func compactEmpty(_ data: Data) -> Data {
+    let text = String(decoding: data, as: UTF8.self)
+    guard text.contains("\n\n") else { return data }
+    return Data(
+      text.replacingOccurrences(of: #"\[\n *\n *\]"#, with: "[]", options: .regularExpression)
+        .replacingOccurrences(of: #"\{\n *\n *\}"#, with: "{}", options: .regularExpression).utf8)
   }
 
   /// Encodes `value` and writes it atomically to `path` (nothing is written when encoding fails).
