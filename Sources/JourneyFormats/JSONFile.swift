@@ -216,10 +216,9 @@ public enum JSONFile {
     var known = JSONScanner(again)
     guard (try? known.scan()) != nil else { return }
     let written = Set(known.keyPaths.map(\.path))
-    for (path, key) in scanner.keyPaths where !written.contains(path) {
-      let p = scanner.positions[path]
+    for (path, key, p) in scanner.keyPaths where !written.contains(path) {
       throw InputError(
-        .notAllowed, file: file, line: p?.line, column: p?.column, path: path,
+        .notAllowed, file: file, line: p.line, column: p.column, path: path,
         "unknown key '\(key)'; \(T.producer) does not write it")
     }
   }

@@ -30,8 +30,8 @@ struct JSONScanner {
 
   /// The position of every value by path; the root is `""`.
   private(set) var positions: [String: Position] = [:]
-  /// Every object key, by the path of its value, in file order.
-  private(set) var keyPaths: [(path: String, key: String)] = []
+  /// Every object key, by the path of its value, with where the key starts, in file order.
+  private(set) var keyPaths: [(path: String, key: String, position: Position)] = []
   private(set) var rootIsObject = false
 
   private let bytes: [UInt8]
@@ -212,7 +212,7 @@ struct JSONScanner {
           message: "duplicate key '\(key)' (first at line \(first))")
       }
       seen[key] = keyPosition.line
-      keyPaths.append((child, key))
+      keyPaths.append((child, key, keyPosition))
       skipSpace()
       guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else {
         throw problem("unexpected \(describe()); expected ':' after the key '\(key)'", path: child)
