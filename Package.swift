@@ -27,14 +27,14 @@ let package = Package(
     .target(name: "JourneyLinearAlgebra", dependencies: ["COpenBLAS"]),
     .target(name: "JourneyModel", dependencies: [.product(name: "Yams", package: "Yams")]),
     .target(name: "JourneyFormats", dependencies: ["JourneyModel"]),
-    .target(name: "JourneyEstimation", dependencies: ["JourneyModel", "JourneyLinearAlgebra"]),
+    .target(name: "JourneyEstimation", dependencies: ["JourneyModel", "JourneyFormats", "JourneyLinearAlgebra"]),
     .target(name: "JourneySimulation", dependencies: ["JourneyModel", "JourneyLinearAlgebra"]),
     .target(name: "JourneyReports", dependencies: ["JourneyModel", "JourneyFormats", "JourneySimulation"]),
     .target(
       name: "JourneyCheck", dependencies: ["JourneyModel", "JourneyFormats", "JourneySimulation", "JourneyForecast"]
     ),
     .target(
-      name: "JourneyForecast", dependencies: ["JourneyModel", "JourneySimulation", "JourneyLinearAlgebra"]
+      name: "JourneyForecast", dependencies: ["JourneyModel", "JourneyFormats", "JourneySimulation", "JourneyLinearAlgebra"]
     ),
     .executableTarget(
       name: "journey",
@@ -44,9 +44,12 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
-    .target(name: "_JourneyTestSupport", dependencies: ["JourneyModel", "JourneySimulation"]),
+    .target(name: "_JourneyTestSupport", dependencies: ["JourneyModel", "JourneyFormats", "JourneySimulation"]),
     .testTarget(name: "JourneyLinearAlgebraTests", dependencies: ["JourneyLinearAlgebra", "JourneySimulation"]),
-    .testTarget(name: "JourneyModelTests", dependencies: ["JourneyModel", "JourneySimulation", "_JourneyTestSupport"]),
+    .testTarget(
+      name: "JourneyModelTests", dependencies: ["JourneyModel", "JourneyFormats", "JourneySimulation", "_JourneyTestSupport"]
+    ),
+    .testTarget(name: "JourneyFormatsTests", dependencies: ["JourneyFormats", "JourneyModel", "_JourneyTestSupport"]),
     .testTarget(
       name: "JourneySimulationTests",
       dependencies: ["JourneySimulation", "JourneyModel", "_JourneyTestSupport"]
@@ -54,15 +57,16 @@ let package = Package(
     .testTarget(name: "JourneyReportsTests", dependencies: ["JourneyReports", "JourneyFormats", "_JourneyTestSupport"], exclude: ["Fixtures"]),
     .testTarget(
       name: "JourneyEstimationTests",
-      dependencies: ["JourneyEstimation", "JourneySimulation", "JourneyModel", "_JourneyTestSupport"],
+      dependencies: ["JourneyEstimation", "JourneyFormats", "JourneySimulation", "JourneyModel", "_JourneyTestSupport"],
       exclude: ["Data"]
     ),
     .testTarget(name: "JourneyCLITests", dependencies: ["_JourneyTestSupport"], exclude: ["Snapshots"]),
-    .testTarget(name: "JourneyCheckTests", dependencies: ["JourneyCheck", "_JourneyTestSupport"]),
+    .testTarget(name: "JourneyCheckTests", dependencies: ["JourneyCheck", "JourneyFormats", "_JourneyTestSupport"]),
     .testTarget(
       name: "JourneyForecastTests",
       dependencies: [
-        "JourneyForecast", "JourneyModel", "JourneySimulation", "JourneyLinearAlgebra", "_JourneyTestSupport",
+        "JourneyForecast", "JourneyFormats", "JourneyModel", "JourneySimulation", "JourneyLinearAlgebra",
+        "_JourneyTestSupport",
       ]
     ),
   ]

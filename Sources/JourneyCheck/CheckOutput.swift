@@ -28,23 +28,23 @@ public enum CheckOutput {
     return out
   }
 
+  /// The comparisons as a ``CheckResultFile``.
+  public static func file(_ comparisons: [Comparison]) -> CheckResultFile {
+    CheckResultFile(
+      passed: comparisons.allSatisfy(\.passed),
+      results: comparisons.map { c in
+        CheckResultFile.Result(
+          scenario: c.scenario, reference: c.referencePath, passed: c.passed, figures: c.rows.count,
+          moved: c.failures.map { row in
+            CheckResultFile.Moved(
+              plan: row.metric.plan, metric: row.metric.metric, period: row.metric.period, reference: row.metric.value,
+              now: row.now, tolerance: row.tolerance, standardErrors: row.standardErrors)
+          })
+      })
+  }
+
   public static func json(_ comparisons: [Comparison]) throws -> Data {
-    let root: [[String: Any]] = comparisons.map { c in
-      [
-        "scenario": c.scenario, "reference": c.referencePath, "passed": c.passed, "figures": c.rows.count,
-        "moved": c.failures.map { row -> [String: Any] in
-          var entry: [String: Any] = [
-            "metric": row.metric.metric, "reference": row.metric.value, "now": row.now, "tolerance": row.tolerance,
-          ]
-          if let plan = row.metric.plan { entry["plan"] = plan }
-          if let period = row.metric.period { entry["period"] = period }
-          if let z = row.standardErrors { entry["standard_errors"] = z }
-          return entry
-        },
-      ]
-    }
-    return try JSONSerialization.data(withJSONObject: ["passed": comparisons.allSatisfy(\.passed), "results": root],
-                                      options: [.prettyPrinted, .sortedKeys]) + Data("\n".utf8)
+    try JSONFile.encode(file(comparisons), file: "journey check output")
   }
 
   /// JUnit XML: one test suite per reference, one test case per figure.

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import JourneyForecast
+import JourneyFormats
 import JourneyModel
 import JourneySimulation
 
@@ -36,40 +37,34 @@ public enum ReferenceRunner {
       .appendingPathComponent(reference.source).standardizedFileURL.path
   }
 
-  /// What a reference guards: one simulation or a budget scenario's forecast.
-  public enum Kind: String, Sendable, CaseIterable {
-    case simulate, forecast
-  }
-
-  /// A reference's kind, or an error naming the file.
-  public static func kind(of reference: Reference, at referencePath: String) throws(InputError) -> Kind {
-    guard let kind = Kind(rawValue: reference.kind) else {
-      throw InputError(.unknownName, file: referencePath, path: "kind",
-        "unknown reference kind \(InputError.echo(reference.kind)); expected one of: \(Kind.allCases.map(\.rawValue).joined(separator: ", "))")
-    }
-    return kind
-  }
-
-  /// A reference's engine, or an error naming the file.
-  public static func engine(of reference: Reference, at referencePath: String) throws(InputError) -> Engine {
-    guard let engine = Engine(rawValue: reference.engine) else {
-      throw InputError(.unknownName, file: referencePath, path: "engine",
-        "unknown engine \(InputError.echo(reference.engine)); expected one of: \(Engine.allCases.map(\.rawValue).joined(separator: ", "))")
-    }
-    return engine
-  }
-
   /// Re-runs a reference's scenario with its engine and seed.
   public static func rerun(_ reference: Reference, at referencePath: String, threads: Int) throws -> [Reference.Metric] {
-    if try kind(of: reference, at: referencePath) == .forecast {
+    switch reference.kind {
+    case .forecast:
       let budget = try BudgetScenario.load(path: scenarioPath(of: reference, at: referencePath))
       let forecast = try Forecast.run(budget, replicates: reference.replicates, seed: reference.seed, threads: threads)
       return ForecastReference.metrics(of: forecast)
+    case .simulate:
+      let scenario = try Scenario.load(path: scenarioPath(of: reference, at: referencePath))
+      let result = try Simulator.run(scenario, engine: engine(reference.engine), seed: reference.seed, threads: threads)
+      return metrics(of: result)
     }
-    let engine = try engine(of: reference, at: referencePath)
-    let scenario = try Scenario.load(path: scenarioPath(of: reference, at: referencePath))
-    let result = try Simulator.run(scenario, engine: engine, seed: reference.seed, threads: threads)
-    return metrics(of: result)
+  }
+
+  static func engine(_ engine: Reference.Engine) -> Engine {
+    switch engine {
+    case .individual: return .individual
+    case .cohort: return .cohort
+    case .expected: return .expected
+    }
+  }
+
+  static func engine(_ engine: Engine) -> Reference.Engine {
+    switch engine {
+    case .individual: return .individual
+    case .cohort: return .cohort
+    case .expected: return .expected
+    }
   }
 
   /// Makes a reference for the scenario at `scenarioPath`, to be stored at `referencePath`.
@@ -88,8 +83,7 @@ public enum ReferenceRunner {
       let seed = seed ?? budget.seed
       let forecast = try Forecast.run(budget, seed: seed, threads: threads)
       var reference = Reference(
-        format: Reference.format, formatVersion: Reference.formatVersion, kind: Kind.forecast.rawValue, source: source,
-        scenario: budget.name, engine: Engine.cohort.rawValue, seed: seed, replicates: forecast.replicates,
+        kind: .forecast, source: source, scenario: budget.name, engine: .cohort, seed: seed, replicates: forecast.replicates,
         tolerance: tolerance, metrics: ForecastReference.metrics(of: forecast), checksum: "")
       reference.checksum = reference.computedChecksum()
       return reference
@@ -125,9 +119,7 @@ public enum ReferenceRunner {
       }
     }
     var reference = Reference(
-      format: Reference.format, formatVersion: Reference.formatVersion, kind: Kind.simulate.rawValue,
-      source: source,
-      scenario: scenario.name, engine: engine.rawValue, seed: seed, replicates: runs,
+      kind: .simulate, source: source, scenario: scenario.name, engine: Self.engine(engine), seed: seed, replicates: runs,
       tolerance: tolerance, metrics: values, checksum: "")
     reference.checksum = reference.computedChecksum()
     return reference

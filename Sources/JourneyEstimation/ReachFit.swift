@@ -3,7 +3,7 @@ import JourneyLinearAlgebra
 import JourneyModel
 
 /// A reach curve and adstock fitted for one paid channel (DESIGN §3, §5).
-public struct ReachCurveFit: Sendable, Codable, Equatable {
+public struct ReachCurveFit: Sendable, Equatable {
   public var channel: String
   /// `max`, `half`, `shape`, `adstock`, each with SE and 95% interval (from the
   /// transformed scale, so the intervals respect the bounds).
@@ -130,7 +130,7 @@ public enum ReachFit {
       let back: (Double) -> Double = i == 0 || i == 3 ? { 1 / (1 + exp(-$0)) } : { exp($0) }
       let slope = i == 0 || i == 3 ? values[i] * (1 - values[i]) : values[i]
       parameters.append(FittedParameter(
-        kind: "reach", origin: "", target: names[i], channel: channel, estimate: values[i],
+        kind: .reach, origin: "", target: names[i], channel: channel, estimate: values[i],
         standardError: seT.map { $0 * slope }, low: seT.map { back(theta[i] - z * $0) },
         high: seT.map { back(theta[i] + z * $0) }))
     }

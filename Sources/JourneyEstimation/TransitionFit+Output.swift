@@ -1,4 +1,5 @@
 import Foundation
+import JourneyFormats
 import JourneyModel
 
 extension TransitionFit {
@@ -83,57 +84,47 @@ extension TransitionFit {
     summary.training.counts.keys.contains { Int($0.origin) == i }
   }
 
-  /// The fit report: parameters, per-origin covariance, diagnostics and warnings.
-  public func json() throws -> Data {
-    struct Diagnostics: Codable {
-      var logLikelihood: Double
-      var parameters: Int
-      var transitions: Int
-      var aic: Double
-      var bic: Double
-      var ridge: Double
-      var holdoutTransitions: Int
-      var holdoutLogLoss: Double?
-      var calibrationSet: String
-      var calibration: [CalibrationBin]
+  /// The fit report (`fit.json`) as a ``FitFile``: parameters, per-origin covariance,
+  /// diagnostics and warnings.
+  public func file() -> FitFile {
+    func parameter(_ p: FittedParameter) -> FitFile.Parameter {
+      FitFile.Parameter(
+        kind: p.kind, origin: p.origin, target: p.target, channel: p.channel, estimate: p.estimate,
+        standardError: p.standardError, low: p.low, high: p.high, segment: p.segment)
     }
-    struct SegmentShare: Codable {
-      var name: String
-      var share: Double
-      var customers: Int
-    }
-    struct Report: Codable {
-      var phases: [String]
-      var channels: [String]
-      var parameters: [FittedParameter]
-      var origins: [OriginFit]
-      var reach: [ReachCurveFit]
-      var segments: [SegmentShare]
-      var diagnostics: Diagnostics
-      var warnings: [String]
-      var historyEnd: HistoryEnd?
-
-      enum CodingKeys: String, CodingKey {
-        case phases, channels, parameters, origins, reach, segments, diagnostics, warnings
-        case historyEnd = "history_end"
-      }
-    }
-    struct HistoryEnd: Codable {
-      var period: Int
-      var counts: [String: Int]
-    }
-    let report = Report(
-      phases: phases, channels: channels, parameters: parameters, origins: origins, reach: reach,
-      segments: segmentFits.map { SegmentShare(name: $0.name, share: $0.share, customers: $0.customers) },
-      diagnostics: Diagnostics(
+    return FitFile(
+      phases: phases, channels: channels, parameters: parameters.map(parameter),
+      origins: origins.map { o in
+        FitFile.Origin(
+          origin: o.origin, segment: o.segment, transitions: o.transitions, categories: o.categories,
+          channels: o.channels, parameters: o.parameters, estimates: o.estimates, covariance: o.covariance,
+          logLikelihood: o.logLikelihood, iterations: o.iterations, converged: o.converged)
+      },
+      reach: reach.map { r in
+        FitFile.Reach(
+          channel: r.channel, parameters: r.parameters.map(parameter), logLikelihood: r.logLikelihood,
+          periods: r.periods, iterations: r.iterations, converged: r.converged, covariance: r.covariance)
+      },
+      segments: segmentFits.map { FitFile.Segment(name: $0.name, share: $0.share, customers: $0.customers) },
+      diagnostics: FitFile.Diagnostics(
         logLikelihood: logLikelihood, parameters: parameterCount, transitions: transitions, aic: aic, bic: bic,
         ridge: ridge, holdoutTransitions: holdoutTransitions, holdoutLogLoss: holdoutLogLoss,
-        calibrationSet: calibrationSet, calibration: calibration),
+        calibrationSet: calibrationSet,
+        calibration: calibration.map { c in
+          FitFile.CalibrationBin(
+            origin: c.origin, segment: c.segment, bin: c.bin, transitions: c.transitions, predicted: c.predicted,
+            observed: c.observed)
+        }),
       warnings: warnings,
-      historyEnd: historyEnd.map { HistoryEnd(period: $0.period, counts: Dictionary(uniqueKeysWithValues: zip(phases, $0.counts))) })
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-    encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-    return try encoder.encode(report)
+      historyEnd: historyEnd.map {
+        FitFile.HistoryEnd(period: $0.period, counts: Dictionary(uniqueKeysWithValues: zip(phases, $0.counts)))
+      })
+  }
+
+  /// The bytes of `fit.json` (see ``JSONFile``).
+  ///
+  /// - Throws: ``InputError`` naming the field when a figure is not finite.
+  public func json(file: String = "fit.json") throws -> Data {
+    try JSONFile.encode(self.file(), file: file)
   }
 }

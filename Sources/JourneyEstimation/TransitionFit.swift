@@ -1,11 +1,13 @@
 import Foundation
+import JourneyFormats
 import JourneyLinearAlgebra
 import JourneyModel
 
 /// One fitted parameter with its standard error and 95% confidence interval.
-public struct FittedParameter: Sendable, Codable, Equatable {
-  /// `baseline` (a probability `p_ij` with no exposure) or `effect` (a log-odds lift `β_ijc`).
-  public var kind: String
+public struct FittedParameter: Sendable, Equatable {
+  /// `baseline` (a probability `p_ij` with no exposure), `effect` (a log-odds lift `β_ijc`)
+  /// or `reach` (a reach curve or adstock parameter).
+  public var kind: FittedParameterKind
   public var origin: String
   public var target: String
   public var channel: String?
@@ -15,15 +17,10 @@ public struct FittedParameter: Sendable, Codable, Equatable {
   public var high: Double?
   /// The segment, when the log has a `segment` column.
   public var segment: String?
-
-  enum CodingKeys: String, CodingKey {
-    case kind, origin, target, channel, estimate, low, high, segment
-    case standardError = "se"
-  }
 }
 
 /// The multinomial logit of one origin phase.
-public struct OriginFit: Sendable, Codable, Equatable {
+public struct OriginFit: Sendable, Equatable {
   public var origin: String
   public var segment: String?
   public var transitions: Int
@@ -73,7 +70,7 @@ public struct TransitionFit: Sendable {
   /// Predicted vs observed leaving rates per origin, on the hold-out transitions when
   /// there are any, else on the fitting ones (``calibrationSet`` says which).
   public var calibration: [CalibrationBin] = []
-  public var calibrationSet = "fit"
+  public var calibrationSet = CalibrationSet.fit
   /// Reach curves fitted from spend (empty without a spend file).
   public var reach: [ReachCurveFit] = []
   /// The spend file, when one was given (written into the model as the spend plan).
@@ -169,7 +166,7 @@ public struct TransitionFit: Sendable {
     if summary.holdout.transitions > 0 {
       result.scoreHoldout(summary.holdout)
       result.calibration = result.calibration(summary.holdout)
-      result.calibrationSet = "holdout"
+      result.calibrationSet = .holdout
     } else {
       result.calibration = result.calibration(summary.training)
     }
@@ -221,7 +218,7 @@ public struct TransitionFit: Sendable {
         fitted.setProbability(i, j, 1)
         for c in 0..<channels.count { fitted.setEffect(i, j, c, 0) }
         parameters.append(FittedParameter(
-          kind: "baseline", origin: name, target: phases[j], channel: nil, estimate: 1, standardError: 0,
+          kind: .baseline, origin: name, target: phases[j], channel: nil, estimate: 1, standardError: 0,
           low: Foundation.pow(0.025, 1 / Double(total)), high: 1))
       }
       return
@@ -318,7 +315,7 @@ public struct TransitionFit: Sendable {
         high = 1 / (1 + Foundation.exp(-(l + Self.z95 * logitSE)))
       }
       parameters.append(FittedParameter(
-        kind: "baseline", origin: name, target: phases[j], channel: nil, estimate: p, standardError: se, low: low, high: high))
+        kind: .baseline, origin: name, target: phases[j], channel: nil, estimate: p, standardError: se, low: low, high: high))
       fitted.setProbability(i, j, p)
     }
     var names: [String] = []
@@ -330,7 +327,7 @@ public struct TransitionFit: Sendable {
         let b = est.theta[j * d + k + 1]
         let se = cov.map { Swift.max(0, $0[j * d + k + 1, j * d + k + 1]).squareRoot() }
         parameters.append(FittedParameter(
-          kind: "effect", origin: name, target: target, channel: channels[c], estimate: b, standardError: se,
+          kind: .effect, origin: name, target: target, channel: channels[c], estimate: b, standardError: se,
           low: se.map { b - Self.z95 * $0 }, high: se.map { b + Self.z95 * $0 }))
         fitted.setEffect(i, categories[j + 1], c, b)
       }
@@ -370,7 +367,7 @@ public struct TransitionFit: Sendable {
 
 /// One bin of a calibration table: transitions grouped by their predicted probability of
 /// leaving the origin phase.
-public struct CalibrationBin: Sendable, Codable, Equatable {
+public struct CalibrationBin: Sendable, Equatable {
   public var origin: String
   public var segment: String?
   public var bin: Int

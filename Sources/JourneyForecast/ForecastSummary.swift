@@ -1,4 +1,5 @@
 import Foundation
+import JourneyFormats
 import JourneyModel
 
 /// Figures of one plan in one period (or over the whole horizon).
@@ -58,40 +59,37 @@ extension Forecast {
     }
   }
 
-  /// `forecast.json`: the format of the README, keys sorted.
-  public func json(summary: [PlanSummary]? = nil) throws -> Data {
+  /// `forecast.json` as a ``ForecastFile`` (the format of the README).
+  public func file(summary: [PlanSummary]? = nil) -> ForecastFile {
     let summary = summary ?? self.summary()
     let model = budget.model
-    func interval(_ i: Interval) -> [String: Any] { ["mean": i.mean, "p5": i.p5, "p50": i.p50, "p95": i.p95] }
-    func figures(_ f: ForecastFigures) -> [String: Any] {
-      [
-        "spend": f.spend, "conversions": interval(f.conversions), "revenue": interval(f.revenue),
-        "cpa": f.cpa ?? NSNull(), "roi": f.roi ?? NSNull(), "increment": interval(f.increment),
-      ]
+    func interval(_ i: Interval) -> ForecastFile.Interval { .init(mean: i.mean, p5: i.p5, p50: i.p50, p95: i.p95) }
+    func figures(_ f: ForecastFigures, period: Int? = nil) -> ForecastFile.Period {
+      ForecastFile.Period(
+        period: period, spend: f.spend, conversions: interval(f.conversions), revenue: interval(f.revenue),
+        cpa: f.cpa, roi: f.roi, increment: interval(f.increment))
     }
-    let plans: [[String: Any]] = summary.map { plan in
-      var periods: [[String: Any]] = []
-      for (t, f) in plan.periods.enumerated() {
-        var p = figures(f)
-        p["period"] = t
-        periods.append(p)
-      }
-      return [
-        "name": plan.name, "periods": periods, "totals": figures(plan.totals),
-        "final_counts": Dictionary(uniqueKeysWithValues: zip(model.phases.map(\.name), plan.finalCounts)),
-        "spend_by_channel": Dictionary(
+    let plans = summary.map { plan in
+      ForecastFile.Plan(
+        name: plan.name, periods: plan.periods.enumerated().map { t, f in figures(f, period: t) },
+        totals: figures(plan.totals),
+        finalCounts: Dictionary(uniqueKeysWithValues: zip(model.phases.map(\.name), plan.finalCounts)),
+        spendByChannel: Dictionary(
           uniqueKeysWithValues: zip(model.channels.map(\.name), plan.spendByChannel).filter { c, _ in
             model.channelIndex(named: c).map { model.channels[$0].isPaid } ?? false
-          }),
-      ]
+          }))
     }
-    let root: [String: Any] = [
-      "format": "journeykit-forecast", "format_version": 1, "scenario": budget.name, "model": model.name,
-      "seed": NSNumber(value: seed), "replicates": replicates, "horizon": budget.horizon,
-      "period": model.period.rawValue, "parameter_uncertainty": parameterUncertainty, "note": note,
-      "phases": model.phases.map(\.name), "channels": model.channels.map(\.name), "plans": plans,
-    ]
-    return try JSONSerialization.data(withJSONObject: root, options: [.prettyPrinted, .sortedKeys]) + Data("\n".utf8)
+    return ForecastFile(
+      scenario: budget.name, model: model.name, seed: seed, replicates: replicates, horizon: budget.horizon,
+      period: model.period.rawValue, parameterUncertainty: parameterUncertainty, note: note,
+      phases: model.phases.map(\.name), channels: model.channels.map(\.name), plans: plans)
+  }
+
+  /// The bytes of `forecast.json` (see ``JSONFile``).
+  ///
+  /// - Throws: ``InputError`` naming the field when a figure is not finite.
+  public func json(summary: [PlanSummary]? = nil, file: String = "forecast.json") throws -> Data {
+    try JSONFile.encode(self.file(summary: summary), file: file)
   }
 
   /// `forecast.csv`: one row per plan and period (0-based), then one `total` row per plan.

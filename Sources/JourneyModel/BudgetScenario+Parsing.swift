@@ -31,27 +31,20 @@ extension BudgetScenario {
   /// Monte Carlo replicates: at most ``Limits/maxReplicates``.
   public static let maxReplicates = Limits.maxReplicates
 
-  /// Whether a file looks like a budget scenario (a top-level `plans` key) rather than a
-  /// scenario.
-  public static func isBudgetFile(path: String) -> Bool {
-    guard let data = FileManager.default.contents(atPath: path) else { return false }
-    let text = String(decoding: data, as: UTF8.self)
-    return text.range(of: #"(?m)^plans\s*:"#, options: .regularExpression) != nil
+  /// Whether a document looks like a budget scenario (a top-level `plans` key) rather
+  /// than a scenario.
+  public static func isBudgetText(_ text: String) -> Bool {
+    text.range(of: #"(?m)^plans\s*:"#, options: .regularExpression) != nil
       || (text.contains("\"plans\"") && text.contains("\"model\""))
   }
 
-  /// Reads and validates a budget scenario, its model and (when named) its fit report.
+  /// Parses a budget scenario; `model` and `fit` paths are resolved relative to `file`
+  /// and opened through `files` (JourneyFormats' `BudgetScenario.load(path:)` reads them
+  /// from disk).
   ///
-  /// - Parameter path: The budget file; errors name it as given.
   /// - Throws: ``InputErrors`` with every problem found: those of the budget file (in file
   ///   order), then those of the model file and of the fit report, each naming its file.
-  public static func load(path: String) throws(InputErrors) -> BudgetScenario {
-    let text = try readText(path)
-    return try parse(text: text, file: path)
-  }
-
-  /// Parses a budget scenario; `model` and `fit` paths are resolved relative to `file`.
-  public static func parse(text: String, file: String) throws(InputErrors) -> BudgetScenario {
+  public static func parse(text: String, file: String, files: BudgetScenarioFiles) throws(InputErrors) -> BudgetScenario {
     let reader = NodeReader(file: file)
     let root: Node
     switch TolerantComposer.compose(text, reader: reader) {
@@ -68,7 +61,7 @@ extension BudgetScenario {
       }
       root = node
     }
-    let parser = BudgetParser(reader: reader)
+    let parser = BudgetParser(reader: reader, files: files)
     let budget = parser.budget(root)
     let own = reader.errors.enumerated().sorted { a, b in
       let la = (a.element.line ?? 0, a.element.column ?? 0)
@@ -82,25 +75,51 @@ extension BudgetScenario {
     return budget
   }
 
-  static func readText(_ path: String) throws(InputErrors) -> String {
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-      throw InputErrors([InputError(.io, file: path, "cannot read the file: no such file")])
-    }
-    guard !isDirectory.boolValue else {
-      throw InputErrors([InputError(.io, file: path, "cannot read the file: it is a directory")])
-    }
-    guard let data = FileManager.default.contents(atPath: path) else {
-      throw InputErrors([InputError(.io, file: path, "cannot read the file: permission denied")])
-    }
-    return try InputText.decode(data, file: path)
-  }
-
   /// `relative` resolved against the directory of `file` (absolute paths stay as they are).
-  static func resolve(_ relative: String, from file: String) -> String {
+  public static func resolve(_ relative: String, from file: String) -> String {
     if relative.hasPrefix("/") { return relative }
     let directory = (file as NSString).deletingLastPathComponent
     return directory.isEmpty ? relative : (directory as NSString).appendingPathComponent(relative)
+  }
+}
+
+/// The files a budget scenario names, opened on its parser's behalf: JourneyModel parses
+/// text and reads no files itself.
+public struct BudgetScenarioFiles {
+  /// A file looked up by path.
+  public enum Opened<Value> {
+    case missing
+    case directory
+    /// The file exists but has errors (each naming the file).
+    case failed(InputErrors)
+    case loaded(Value)
+  }
+
+  /// Why a `start: { history: path }` file gave no counts.
+  public enum HistoryProblem: Error {
+    /// It cannot be read.
+    case unreadable
+    /// It is not a fit report or simulation summary (the decoding error).
+    case invalid(InputError)
+    /// It has neither `history_end` nor `final`.
+    case noCounts
+  }
+
+  /// The scenario (or fitted model) at a path.
+  public var model: (_ path: String) -> Opened<Scenario>
+  /// The parameter covariance of the fit report at a path, checked against the model.
+  public var fit: (_ path: String, _ model: Scenario) -> Opened<ParameterCovariance>
+  /// Customers per phase name at the end of the history at a path.
+  public var history: (_ path: String) -> Result<[String: Double], HistoryProblem>
+
+  public init(
+    model: @escaping (_ path: String) -> Opened<Scenario>,
+    fit: @escaping (_ path: String, _ model: Scenario) -> Opened<ParameterCovariance>,
+    history: @escaping (_ path: String) -> Result<[String: Double], HistoryProblem>
+  ) {
+    self.model = model
+    self.fit = fit
+    self.history = history
   }
 }
 
@@ -109,12 +128,16 @@ final class BudgetParser {
   static let planKeys = ["name", "scale", "shift", "flights", "total"]
 
   let reader: NodeReader
+  let files: BudgetScenarioFiles
   var model: Scenario?
   var horizon: Int?
   /// Errors found in the model file or the fit report.
   var otherFileErrors: [InputError] = []
 
-  init(reader: NodeReader) { self.reader = reader }
+  init(reader: NodeReader, files: BudgetScenarioFiles) {
+    self.reader = reader
+    self.files = files
+  }
 
   func budget(_ root: Node) -> BudgetScenario? {
     guard
@@ -126,20 +149,20 @@ final class BudgetParser {
     if let node = top["model"], let relative = reader.name(node, top.path("model"), what: "a model file path") {
       let path = BudgetScenario.resolve(relative, from: reader.file)
       modelPath = path
-      var isDirectory: ObjCBool = false
-      if !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) || isDirectory.boolValue {
-        let what = isDirectory.boolValue ? "is a directory" : "does not exist"
+      let opened = files.model(path)
+      switch opened {
+      case .missing, .directory:
+        var what = "does not exist"
+        if case .directory = opened { what = "is a directory" }
         reader.error(
           .io, at: node, top.path("model"),
           "model file \(InputError.echo(path)) \(what); expected a scenario or fitted model file (paths are relative to the budget file)")
-      } else {
-        do {
-          model = try Scenario.load(path: path)
-        } catch {
-          reader.error(
-            .notAllowed, at: node, top.path("model"), "model file \(InputError.echo(path)) has \(count(error.errors.count, "error"))")
-          otherFileErrors += error.errors
-        }
+      case .failed(let error):
+        reader.error(
+          .notAllowed, at: node, top.path("model"), "model file \(InputError.echo(path)) has \(count(error.errors.count, "error"))")
+        otherFileErrors += error.errors
+      case .loaded(let scenario):
+        model = scenario
       }
     }
     horizon = model?.horizon
@@ -179,19 +202,23 @@ final class BudgetParser {
       if let relative = reader.name(node, top.path("fit"), what: "a fit report path or null") {
         let path = BudgetScenario.resolve(relative, from: reader.file)
         fitPath = path
-        if !FileManager.default.fileExists(atPath: path) {
-          reader.error(
-            .io, at: node, top.path("fit"),
-            "fit report \(InputError.echo(path)) does not exist; expected a fit report JSON with parameter covariance, or null")
-          fitOK = false
-        } else if let model {
-          do {
-            fit = try ParameterCovariance.load(path: path, model: model)
-          } catch {
+        if let model {
+          switch files.fit(path, model) {
+          case .missing:
+            reader.error(
+              .io, at: node, top.path("fit"),
+              "fit report \(InputError.echo(path)) does not exist; expected a fit report JSON with parameter covariance, or null")
+            fitOK = false
+          case .directory:
+            reader.error(.io, at: node, top.path("fit"), "fit report \(InputError.echo(path)) is a directory; expected a fit report JSON")
+            fitOK = false
+          case .failed(let error):
             reader.error(
               .notAllowed, at: node, top.path("fit"), "fit report \(InputError.echo(path)) has \(count(error.errors.count, "error"))")
             otherFileErrors += error.errors
             fitOK = false
+          case .loaded(let covariance):
+            fit = covariance
           }
         }
       } else {
@@ -214,16 +241,16 @@ final class BudgetParser {
     guard let relative = reader.name(node, path, what: "a fit report or simulation summary path") else { return nil }
     let file = BudgetScenario.resolve(relative, from: reader.file)
     let expected = "a journey fit report (fit.json, with history_end) or a journey simulate summary (summary.json, with final)"
-    guard let data = FileManager.default.contents(atPath: file) else {
+    let table: [String: Double]
+    switch files.history(file) {
+    case .success(let counts): table = counts
+    case .failure(.unreadable):
       reader.error(.io, at: node, path, "history file \(InputError.echo(file)) cannot be read; expected \(expected)")
       return nil
-    }
-    guard let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-      reader.error(.syntax, at: node, path, "history file \(InputError.echo(file)) is not valid JSON; expected \(expected)")
+    case .failure(.invalid(let error)):
+      reader.error(error.kind, at: node, path, "history file \(error); expected \(expected)")
       return nil
-    }
-    let countsObject = (json["history_end"] as? [String: Any])?["counts"] ?? json["final"]
-    guard let table = countsObject as? [String: Any] else {
+    case .failure(.noCounts):
       reader.error(.missing, at: node, path, "history file \(InputError.echo(file)) has neither history_end.counts nor final; expected \(expected)")
       return nil
     }
@@ -235,12 +262,11 @@ final class BudgetParser {
           "history file \(InputError.echo(file)) counts phase \(InputError.echo(name)), which the model does not have; expected phases of: \(NodeReader.names(model.phases.map(\.name)))")
         return nil
       }
-      guard let number = value as? NSNumber, number.doubleValue >= 0, number.doubleValue.isFinite,
-            number.doubleValue <= Double(Limits.maxCustomers) else {
+      guard value >= 0, value.isFinite, value <= Double(Limits.maxCustomers) else {
         reader.error(.type, at: node, path, "history file \(InputError.echo(file)): count of \(InputError.echo(name)) is not a number ≥ 0")
         return nil
       }
-      counts[i] = Int(number.doubleValue.rounded())
+      counts[i] = Int(value.rounded())
     }
     guard counts.reduce(0, +) > 0 else {
       reader.error(.range, at: node, path, "history file \(InputError.echo(file)) counts no customers; expected at least one")

@@ -1,6 +1,6 @@
 /// A budget scenario: a model, a forecast set-up and the budget plans to compare.
 ///
-/// Read by ``BudgetScenario/load(path:)`` from a YAML (or JSON) file; see
+/// Read by `BudgetScenario.load(path:)` (JourneyFormats) from a YAML (or JSON) file; see
 /// `BudgetScenario+Parsing.swift` and the README for the format. The first plan is the
 /// baseline that increments are measured against.
 public struct BudgetScenario: Sendable, Equatable {

@@ -17,14 +17,10 @@ import Yams
 /// `alpha[target]` or `beta[target,channel]`, with the estimates in a parallel list
 /// `estimates`.
 extension ParameterCovariance {
-  /// Reads a fit report and checks it against `model`.
+  /// Parses a fit report's `origins` and checks them against `model` (JourneyFormats'
+  /// `ParameterCovariance.load(path:model:)` reads the file and checks its format first).
   ///
   /// - Throws: ``InputErrors`` naming the fit file, line, column and path of every problem.
-  public static func load(path: String, model: Scenario) throws(InputErrors) -> ParameterCovariance {
-    let text = try BudgetScenario.readText(path)
-    return try parse(text: text, file: path, model: model)
-  }
-
   public static func parse(text: String, file: String, model: Scenario) throws(InputErrors) -> ParameterCovariance {
     let reader = NodeReader(file: file)
     let root: Node

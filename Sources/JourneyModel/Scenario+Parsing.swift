@@ -72,37 +72,6 @@ import Yams
 /// **seasonality**: a non-empty list of finite numbers > 0; period `t` multiplies the
 /// baseline odds of leaving any phase by `seasonality[t % count]`.
 extension Scenario {
-  /// Reads and validates a scenario file (YAML or JSON).
-  ///
-  /// ```swift
-  /// let scenario = try Scenario.load(path: "scenarios/b2c.yaml")
-  /// ```
-  ///
-  /// - Parameter path: The file to read; errors name it as given.
-  /// - Returns: The validated scenario.
-  /// - Throws: ``InputErrors`` with every problem in the file, in file order: `.io` when
-  ///   the file cannot be read, `.syntax`, `.empty`, or the validation errors of
-  ///   ``parse(text:file:)``.
-  public static func load(path: String) throws(InputErrors) -> Scenario {
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-      throw InputErrors([InputError(.io, file: path, "cannot read the file: no such file")])
-    }
-    guard !isDirectory.boolValue else {
-      throw InputErrors([InputError(.io, file: path, "cannot read the file: it is a directory")])
-    }
-    let data: Data
-    do {
-      data = try Data(contentsOf: URL(fileURLWithPath: path))
-    } catch {
-      let reason =
-        FileManager.default.isReadableFile(atPath: path) ? "\(error.localizedDescription)" : "permission denied"
-      throw InputErrors([InputError(.io, file: path, "cannot read the file: \(reason)")])
-    }
-    let text = try InputText.decode(data, file: path)
-    return try parse(text: text, file: path)
-  }
-
   /// Parses and validates a scenario from YAML or JSON text.
   ///
   /// The format is described at the top of `Scenario+Parsing.swift` and in the README.

@@ -1,6 +1,6 @@
 /// A complete, validated description of a customer journey under a budget plan.
 ///
-/// Built by ``Scenario/load(path:)`` or ``Scenario/parse(text:file:)`` from a YAML or JSON
+/// Built by `Scenario.load(path:)` (JourneyFormats) or ``Scenario/parse(text:file:)`` from a YAML or JSON
 /// scenario file; every index refers to ``phases`` or ``channels``.
 public struct Scenario: Sendable, Equatable {
   public var name: String

@@ -1,4 +1,5 @@
 import Foundation
+import JourneyFormats
 import JourneyModel
 
 /// The result files `journey report` reads from one directory.
@@ -74,123 +75,12 @@ public struct ReportInputs: Sendable {
   }
 
   /// Decodes one result file, checking its format name and version first.
-  public static func decode<T: ReportFile>(_ type: T.Type, path: String) throws -> T {
-    let data: Data
-    do {
-      data = try Data(contentsOf: URL(fileURLWithPath: path))
-    } catch {
-      throw InputError(.io, file: path, "cannot read (\(error.localizedDescription))")
-    }
-    return try decode(type, data: data, file: path)
+  public static func decode<T: JSONFileFormat>(_ type: T.Type, path: String) throws -> T {
+    try JSONFile.read(type, path: path)
   }
 
   /// Decodes one result file's bytes; `file` names it in errors.
-  public static func decode<T: ReportFile>(_ type: T.Type, data: Data, file: String) throws -> T {
-    let what = "a JSON object written by \(T.producer) (format '\(T.formatName)', format_version \(T.formatVersion))"
-    if data.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
-      throw InputError(.empty, file: file, "the file is empty; expected \(what)")
-    }
-    let decoder = JSONDecoder()
-    let header: FormatHeader
-    do {
-      header = try decoder.decode(FormatHeader.self, from: data)
-    } catch {
-      throw inputError(error, file: file, expected: what)
-    }
-    if let format = header.format, format != T.formatName {
-      throw InputError(
-        .notAllowed, file: file, path: "format",
-        "format '\(format)' is not a \(T.producer) result; expected '\(T.formatName)'")
-    }
-    guard let version = header.formatVersion else {
-      throw InputError(.missing, file: file, path: "format_version", "missing; expected \(what)")
-    }
-    guard version == T.formatVersion else {
-      throw InputError(
-        .range, file: file, path: "format_version",
-        "unknown format_version \(version); this version of journey reads format_version \(T.formatVersion)")
-    }
-    do {
-      return try decoder.decode(T.self, from: data)
-    } catch {
-      throw inputError(error, file: file, expected: what)
-    }
-  }
-
-  /// Turns a `DecodingError` into an ``InputError`` with the JSON path and what was expected.
-  static func inputError(_ error: Error, file: String, expected: String) -> InputError {
-    guard let error = error as? DecodingError else {
-      return InputError(.syntax, file: file, "\(error.localizedDescription); expected \(expected)")
-    }
-    switch error {
-    case .dataCorrupted(let context):
-      if context.codingPath.isEmpty {
-        let detail = underlyingDetail(context)
-        return InputError(.syntax, file: file, "not valid JSON\(detail); expected \(expected)")
-      }
-      return InputError(.type, file: file, path: jsonPath(context.codingPath), context.debugDescription)
-    case .keyNotFound(let key, let context):
-      return InputError(
-        .missing, file: file, path: jsonPath(context.codingPath + [key]), "missing; expected \(expected)")
-    case .typeMismatch(let type, let context):
-      if context.codingPath.isEmpty {
-        return InputError(.type, file: file, "not a JSON object; expected \(expected)")
-      }
-      return InputError(.type, file: file, path: jsonPath(context.codingPath), "expected \(typeName(type))")
-    case .valueNotFound(let type, let context):
-      return InputError(.type, file: file, path: jsonPath(context.codingPath), "null; expected \(typeName(type))")
-    @unknown default:
-      return InputError(.syntax, file: file, "\(error); expected \(expected)")
-    }
-  }
-
-  private static func underlyingDetail(_ context: DecodingError.Context) -> String {
-    guard let underlying = context.underlyingError else { return "" }
-    let text = (underlying as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(underlying)"
-    return text.isEmpty ? "" : " (\(text))"
-  }
-
-  private static func typeName(_ type: Any.Type) -> String {
-    switch type {
-    case is Double.Type, is Int.Type, is UInt64.Type: return "a number"
-    case is String.Type: return "a string"
-    case is Bool.Type: return "true or false"
-    default:
-      let name = "\(type)"
-      if name.hasPrefix("Array") { return "a list" }
-      if name.hasPrefix("Dictionary") { return "an object" }
-      return "an object"
-    }
-  }
-
-  /// `plans[2].periods[5].conversions.p95` style.
-  static func jsonPath(_ path: [CodingKey]) -> String {
-    var s = ""
-    for key in path {
-      if let index = key.intValue {
-        s += "[\(index)]"
-      } else {
-        s += s.isEmpty ? key.stringValue : "." + key.stringValue
-      }
-    }
-    return s
-  }
-}
-
-/// A result file the report reads: its format name, version and the command that writes it.
-public protocol ReportFile: Decodable, Sendable {
-  static var formatName: String { get }
-  static var formatVersion: Int { get }
-  static var producer: String { get }
-}
-
-/// The identifying keys every result file starts with.
-struct FormatHeader: Decodable {
-  var format: String?
-  var formatVersion: Int?
-
-  enum CodingKeys: String, CodingKey {
-    case format
-    case formatVersion = "format_version"
+  public static func decode<T: JSONFileFormat>(_ type: T.Type, data: Data, file: String) throws -> T {
+    try JSONFile.decode(type, from: data, file: file)
   }
 }

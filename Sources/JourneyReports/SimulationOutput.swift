@@ -10,7 +10,7 @@ import JourneySimulation
 /// `spend_<channel>` and `exposure_<channel>`. `summary.json` holds the run's identity,
 /// totals, final counts, every period and the absorbing-chain analytics.
 public struct SimulationOutput {
-  public static let formatVersion = 1
+  public static let formatVersion = SummaryFile.formatVersion
   public let scenario: Scenario
   public let result: SimulationResult
   public let analytics: ChainAnalytics?
@@ -24,11 +24,13 @@ public struct SimulationOutput {
   /// Writes `periods.csv`, `summary.json` and (with analytics) `analytics.csv` into `directory`.
   public func write(to directory: String) throws {
     let dir = URL(fileURLWithPath: directory)
+    let summary = dir.appendingPathComponent("summary.json").path
+    let json = try summaryJSON(file: summary)
     try AtomicFile.write(periodsCSV(), to: dir.appendingPathComponent("periods.csv").path)
     if analytics != nil {
       try AtomicFile.write(analyticsCSV(), to: dir.appendingPathComponent("analytics.csv").path)
     }
-    try AtomicFile.write(summaryJSON(), to: dir.appendingPathComponent("summary.json").path)
+    try AtomicFile.write(json, to: summary)
   }
 
   public func periodsCSV() -> String {
@@ -60,53 +62,48 @@ public struct SimulationOutput {
     return lines.joined(separator: "\n") + "\n"
   }
 
-  /// The JSON summary (keys sorted, so equal results give equal bytes).
-  public func summaryJSON() throws -> Data {
+  /// `summary.json` as a ``SummaryFile``.
+  public func summaryFile() -> SummaryFile {
     let r = result
     func byName(_ names: [String], _ values: [Double]) -> [String: Double] {
       Dictionary(uniqueKeysWithValues: zip(names, values))
     }
-    var periods: [[String: Any]] = []
-    for t in 0..<r.horizon {
-      var p: [String: Any] = [
-        "period": t, "spend": r.totalSpend(at: t), "conversions": r.conversions[t], "revenue": r.revenue[t],
-        "counts": byName(r.phases, r.phaseCounts[t]), "entries": byName(r.phases, r.entries[t]),
-        "spend_by_channel": byName(r.channels, r.spend[t]), "exposure": byName(r.channels, r.exposure[t]),
-      ]
-      if let cpa = r.costPerAcquisition(at: t) { p["cpa"] = cpa }
-      periods.append(p)
+    let periods = (0..<r.horizon).map { t in
+      SummaryFile.Period(
+        period: t, spend: r.totalSpend(at: t), conversions: r.conversions[t], revenue: r.revenue[t],
+        cpa: r.costPerAcquisition(at: t), counts: byName(r.phases, r.phaseCounts[t]),
+        entries: byName(r.phases, r.entries[t]), spendByChannel: byName(r.channels, r.spend[t]),
+        exposure: byName(r.channels, r.exposure[t]))
     }
-    var totals: [String: Any] = [
-      "conversions": r.totalConversions, "revenue": r.totalRevenue, "spend": r.totalSpend,
-    ]
-    if r.totalConversions > 0 { totals["cpa"] = r.totalSpend / r.totalConversions }
-    if r.totalSpend > 0 { totals["roi"] = (r.totalRevenue - r.totalSpend) / r.totalSpend }
-    var root: [String: Any] = [
-      "format": "journeykit-simulation", "format_version": Self.formatVersion,
-      "scenario": r.scenario, "engine": r.engine.rawValue, "seed": r.seed, "horizon": r.horizon,
-      "period": scenario.period.rawValue, "population": scenario.population.size,
-      "phases": r.phases, "channels": r.channels, "totals": totals,
-      "final": byName(r.phases, r.finalCounts), "periods": periods,
-    ]
-    if let analytics {
-      root["analytics"] = [
-        "steady_exposure": byName(analytics.phases.isEmpty ? [] : r.channels, analytics.steadyExposure),
-        "segments": analytics.segments.map { s in
-          [
-            "segment": s.segment,
-            "phases": analytics.phases.indices.map { i -> [String: Any] in
-              var entry: [String: Any] = [
-                "phase": analytics.phases[i], "conversion_probability": s.conversionProbability[i],
-              ]
-              if let v = s.periodsToConversion[i] { entry["periods_to_conversion"] = v }
-              if let v = s.periodsToAbsorption[i] { entry["periods_to_absorption"] = v }
-              return entry
-            },
-          ] as [String: Any]
-        },
-      ] as [String: Any]
+    let totals = SummaryFile.Totals(
+      conversions: r.totalConversions, revenue: r.totalRevenue, spend: r.totalSpend,
+      cpa: r.totalConversions > 0 ? r.totalSpend / r.totalConversions : nil,
+      roi: r.totalSpend > 0 ? (r.totalRevenue - r.totalSpend) / r.totalSpend : nil)
+    let analytics = self.analytics.map { analytics in
+      SummaryFile.Analytics(
+        steadyExposure: byName(analytics.phases.isEmpty ? [] : r.channels, analytics.steadyExposure),
+        segments: analytics.segments.map { s in
+          SummaryFile.SegmentAnalytics(
+            segment: s.segment,
+            phases: analytics.phases.indices.map { i in
+              SummaryFile.PhaseAnalytics(
+                phase: analytics.phases[i], conversionProbability: s.conversionProbability[i],
+                periodsToConversion: s.periodsToConversion[i], periodsToAbsorption: s.periodsToAbsorption[i])
+            })
+        })
     }
-    return try JSONSerialization.data(withJSONObject: root, options: [.prettyPrinted, .sortedKeys]) + Data("\n".utf8)
+    return SummaryFile(
+      scenario: r.scenario, engine: r.engine.rawValue, seed: r.seed, horizon: r.horizon,
+      period: scenario.period.rawValue, population: Double(scenario.population.size), phases: r.phases,
+      channels: r.channels, totals: totals, final: byName(r.phases, r.finalCounts), periods: periods,
+      analytics: analytics)
+  }
+
+  /// The bytes of `summary.json` (see ``JSONFile``: equal results give equal bytes).
+  ///
+  /// - Throws: ``InputError`` naming the field when a figure is not finite.
+  public func summaryJSON(file: String = "summary.json") throws -> Data {
+    try JSONFile.encode(summaryFile(), file: file)
   }
 
   /// The summary people read: totals, final phase counts and the analytics.

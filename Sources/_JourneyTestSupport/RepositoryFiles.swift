@@ -1,4 +1,5 @@
 import Foundation
+import JourneyFormats
 import JourneyModel
 
 /// Paths of files shipped in the repository, found from this source file's location.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import JourneyEstimation
 import JourneyForecast
+import JourneyFormats
 import JourneyModel
 import JourneyReports
 import JourneySimulation

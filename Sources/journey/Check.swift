@@ -100,7 +100,7 @@ struct Check: ParsableCommand {
       } else {
         throw InputError(.syntax, file: target.reference, "cannot read this reference to update it (\(unreadable.map { "\($0)" } ?? "unknown problem")); name its scenario file instead: 'journey check SCENARIO --update'")
       }
-      let chosenEngine = engine ?? old.flatMap { Engine(rawValue: $0.engine) } ?? .individual
+      let chosenEngine = engine ?? old.flatMap { Engine(rawValue: $0.engine.rawValue) } ?? .individual
       let reference = try ReferenceRunner.make(
         scenarioPath: scenarioPath, referencePath: target.reference, engine: chosenEngine,
         seed: old?.seed, replicates: replicates ?? old?.replicates ?? ReferenceRunner.defaultReplicates,

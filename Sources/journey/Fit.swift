@@ -101,7 +101,7 @@ struct Fit: ParsableCommand {
     let request = FitRequest(source: source, model: model, spend: spend, holdout: holdout, ridge: ridge)
     let outcome = try TransitionFit.run(request, progress: { progress.update($0) })
     if journeys != nil { progress.update(size) }
-    let report = try outcome.fit.json()
+    let report = try outcome.fit.json(file: out + "/fit.json")
     try AtomicFile.write(outcome.scenario.yamlText(), to: out + "/model.yaml")
     try AtomicFile.write(report, to: out + "/fit.json")
     switch format {
@@ -120,7 +120,7 @@ struct Fit: ParsableCommand {
     text += "\n\n"
     var rows = [["kind", "origin", "target", "channel", "estimate", "se", "95% low", "95% high"]]
     for p in fit.parameters {
-      rows.append([p.kind, (p.segment.map { $0 + ": " } ?? "") + p.origin, p.target, p.channel ?? "", f(p.estimate), f(p.standardError), f(p.low), f(p.high)])
+      rows.append([p.kind.rawValue, (p.segment.map { $0 + ": " } ?? "") + p.origin, p.target, p.channel ?? "", f(p.estimate), f(p.standardError), f(p.low), f(p.high)])
     }
     for r in fit.reach {
       for p in r.parameters {
@@ -129,7 +129,7 @@ struct Fit: ParsableCommand {
     }
     text += NumberText.table(rows)
     if !fit.calibration.isEmpty {
-      text += "\ncalibration (\(fit.calibrationSet == "holdout" ? "hold-out" : "fit") transitions): predicted vs observed probability of leaving\n"
+      text += "\ncalibration (\(fit.calibrationSet == .holdout ? "hold-out" : "fit") transitions): predicted vs observed probability of leaving\n"
       var cal = [["origin", "bin", "transitions", "predicted", "observed"]]
       for c in fit.calibration {
         cal.append([(c.segment.map { $0 + ": " } ?? "") + c.origin, "\(c.bin)", "\(c.transitions)", f(c.predicted), f(c.observed)])

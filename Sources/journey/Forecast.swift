@@ -49,9 +49,9 @@ struct Forecast: ParsableCommand {
       spec, replicates: replicates, seed: seedOptions.seed, threads: threadOptions.threads,
       progress: progress.enabled ? { @Sendable n in if n % step == 0 || n == total { progress.update(n) } } : nil)
     let summary = forecast.summary()
-    let json = try forecast.json(summary: summary)
-    let csv = forecast.csv(summary: summary)
     let dir = URL(fileURLWithPath: directory)
+    let json = try forecast.json(summary: summary, file: dir.appendingPathComponent("forecast.json").path)
+    let csv = forecast.csv(summary: summary)
     try AtomicFile.write(json, to: dir.appendingPathComponent("forecast.json").path)
     try AtomicFile.write(csv, to: dir.appendingPathComponent("forecast.csv").path)
     switch output.format {

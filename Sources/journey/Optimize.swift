@@ -57,9 +57,10 @@ struct Optimize: ParsableCommand {
       threads: threadOptions.threads)
     let names = optimizer.channelNames
     let result = optimizer.run()
-    let json = try Self.json(spec, optimizer, result, names)
     let dir = URL(fileURLWithPath: directory)
-    try AtomicFile.write(json, to: dir.appendingPathComponent("optimize.json").path)
+    let path = dir.appendingPathComponent("optimize.json").path
+    let json = try JSONFile.encode(optimizer.file(result, budget: spec, channels: names), file: path)
+    try AtomicFile.write(json, to: path)
     switch output.format {
     case .json: print(String(decoding: json, as: UTF8.self), terminator: "")
     default: print(Self.table(spec, optimizer, result, names), terminator: "")
@@ -71,24 +72,6 @@ struct Optimize: ParsableCommand {
     guard x.isFinite else { return "-" }
     if abs(x) >= 1000 { return NumberText.grouped(x, decimals: 1) }
     return String(format: "%.4g", x)
-  }
-
-  static func json(_ spec: BudgetScenario, _ o: BudgetOptimizer, _ r: BudgetOptimizer.Result, _ names: [String]) throws
-    -> Data
-  {
-    var root: [String: Any] = [
-      "format": "journeykit-optimization", "format_version": 1, "scenario": spec.name, "model": spec.model.name,
-      "objective": o.objective.rawValue, "total": o.total, "per_period": o.perPeriod, "horizon": o.scenario.horizon,
-      "allocation": Dictionary(uniqueKeysWithValues: zip(names, r.allocation)),
-      "expected": r.expected, "baseline_expected": r.baselineExpected,
-      "marginal": Dictionary(uniqueKeysWithValues: zip(names, r.marginal)),
-      "bounds": Dictionary(uniqueKeysWithValues: zip(names, o.bounds.map { [$0.min, $0.max] })),
-      "response_curves": Dictionary(
-        uniqueKeysWithValues: zip(names, r.responseCurves.map { $0.map { ["spend": $0.spend, "value": $0.value] } })),
-      "converged": r.converged, "iterations": r.iterations,
-    ]
-    if o.perPeriod { root["allocation_by_period"] = Dictionary(uniqueKeysWithValues: zip(names, r.byPeriod)) }
-    return try JSONSerialization.data(withJSONObject: root, options: [.prettyPrinted, .sortedKeys]) + Data("\n".utf8)
   }
 
   static func table(_ spec: BudgetScenario, _ o: BudgetOptimizer, _ r: BudgetOptimizer.Result, _ names: [String])

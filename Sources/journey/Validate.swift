@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import JourneyFormats
 import JourneyModel
 
 /// `journey validate`: checks scenario files and reports every problem in each.

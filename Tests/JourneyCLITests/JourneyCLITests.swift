@@ -70,6 +70,23 @@ import _JourneyTestSupport
     #expect(!FileManager.default.fileExists(atPath: dir + "/out"))
   }
 
+  /// A spend of 1e308 would overflow the totals: it is refused where it is written, with
+  /// its line and YAML path, and nothing is written (the JSON encoder's own non-finite
+  /// check is tested in JourneyFormatsTests).
+  @Test func hugeSpendIsRefusedBeforeAnythingIsWritten() throws {
+    let dir = try CommandRunner.temporaryDirectory()
+    let text = try String(contentsOfFile: RepositoryFiles.path("scenarios/b2c.yaml"), encoding: .utf8)
+    #expect(text.contains("spend: { weekly: 20000,"))
+    try text.replacingOccurrences(of: "spend: { weekly: 20000,", with: "spend: { weekly: 1e308,")
+      .write(toFile: dir + "/huge.yaml", atomically: true, encoding: .utf8)
+    let r = try CommandRunner.run(["simulate", dir + "/huge.yaml", "--engine", "expected", "--out", dir + "/out"])
+    #expect(r.status == 2)
+    #expect(r.stderr.contains("\(dir)/huge.yaml:"), "\(r.stderr)")
+    #expect(r.stderr.contains("spend 1e308 is above the limit of 1e+15"), "\(r.stderr)")
+    #expect(!r.stderr.contains("NSCocoaErrorDomain"))
+    #expect(!FileManager.default.fileExists(atPath: dir + "/out"))
+  }
+
   @Test func missingFileAndBadFlagsExitTwo() throws {
     let missing = try CommandRunner.run(["simulate", "scenarios/does-not-exist.yaml"])
     #expect(missing.status == 2)
@@ -139,7 +156,7 @@ import _JourneyTestSupport
     #expect(FileManager.default.fileExists(atPath: out + "/model.yaml"))
     let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/fit.json")))
     let diagnostics = try #require((json as? [String: Any])?["diagnostics"] as? [String: Any])
-    #expect(diagnostics["calibrationSet"] as? String == "holdout")
+    #expect(diagnostics["calibration_set"] as? String == "holdout")
     #expect((diagnostics["calibration"] as? [Any])?.isEmpty == false)
     let simulate = try CommandRunner.run(["simulate", out + "/model.yaml", "--engine", "expected", "--out", out + "/sim"])
     #expect(simulate.status == 0, "\(simulate.stderr)")

@@ -1,5 +1,6 @@
 import Foundation
 import JourneyCheck
+import JourneyFormats
 import JourneyModel
 import JourneySimulation
 import Testing
@@ -113,7 +114,7 @@ struct CheckSandbox {
     try String(original.prefix(original.count / 2)).write(toFile: box.reference, atomically: true, encoding: .utf8)
     var r = try CommandRunner.run(["check", "results"], in: box.root)
     #expect(r.status == 2)
-    #expect(r.stderr.contains("reference.json: not valid JSON"))
+    #expect(r.stderr.contains(#/reference\.json:\d+:\d+: not valid JSON \(/#), "\(r.stderr)")
 
     let reference = try Reference.load(path: RepositoryFiles.path("results/b2b-funnel/reference.json"))
     var edited = reference
@@ -136,6 +137,25 @@ struct CheckSandbox {
     #expect(r.status == 2)
     #expect(r.stderr.contains("file-format version 0"))
     #expect(r.stderr.contains("not compared"))
+  }
+
+  /// Only `tolerance` may be edited: an added key, or a key given twice (Foundation would
+  /// silently keep one of the two), is an error naming the file and the key.
+  @Test func unknownAndDuplicateKeysAreRejected() throws {
+    let box = try CheckSandbox(scenario: "b2b.yaml", results: "b2b-funnel")
+    let original = try String(contentsOfFile: box.reference, encoding: .utf8)
+    #expect(original.contains("  \"seed\" : 7,\n"))
+    try original.replacingOccurrences(of: "  \"seed\" : 7,\n", with: "  \"seed\" : 7,\n  \"comment\" : \"tuned\",\n")
+      .write(toFile: box.reference, atomically: true, encoding: .utf8)
+    var r = try CommandRunner.run(["check", "results"], in: box.root)
+    #expect(r.status == 2)
+    #expect(r.stderr.contains(#/results/b2b-funnel/reference\.json:\d+:3: comment: unknown key 'comment'/#), "\(r.stderr)")
+
+    try original.replacingOccurrences(of: "  \"seed\" : 7,\n", with: "  \"seed\" : 7,\n  \"seed\" : 8,\n")
+      .write(toFile: box.reference, atomically: true, encoding: .utf8)
+    r = try CommandRunner.run(["check", "results"], in: box.root)
+    #expect(r.status == 2)
+    #expect(r.stderr.contains(#/results/b2b-funnel/reference\.json:\d+:3: seed: duplicate key 'seed' \(first at line \d+\)/#), "\(r.stderr)")
   }
 
   @Test func missingReferenceIsAClearError() throws {
@@ -162,7 +182,7 @@ struct CheckSandbox {
     let box = try CheckSandbox(scenario: "budget-b2c.yaml", results: "q1-budget-shift")
     try FileManager.default.copyItem(atPath: RepositoryFiles.path("scenarios/b2c.yaml"), toPath: box.root + "/scenarios/b2c.yaml")
     let reference = try Reference.load(path: box.reference)
-    #expect(reference.kind == "forecast")
+    #expect(reference.kind == .forecast)
     var reseeded = reference
     reseeded.seed = 99
     let noise = try Comparison(

@@ -1,5 +1,6 @@
 import Foundation
 import JourneyLinearAlgebra
+import JourneyFormats
 import JourneyModel
 import Testing
 
@@ -53,13 +54,13 @@ struct MultinomialLogitTests {
     }
     let summary = try JourneyLogReader.read(bytes: Array(text.utf8), file: "t.csv", vocabulary: .inferred)
     let fit = try TransitionFit.fit(summary, model: nil, file: "t.csv")
-    let pb = try #require(fit.parameters.first { $0.kind == "baseline" && $0.target == "b" })
+    let pb = try #require(fit.parameters.first { $0.kind == .baseline && $0.target == "b" })
     #expect(abs(pb.estimate - 10.0 / 55) < 1e-10)
     // Delta method for a multinomial proportion: SE = √(p(1−p)/n).
     let se: Double = try #require(pb.standardError)
     let expected: Double = (10.0 / 55 * 45 / 55 / 55).squareRoot()
     #expect(abs(se - expected) < 1e-10)
-    let bx = try #require(fit.parameters.first { $0.kind == "effect" && $0.target == "c" && $0.channel == "x" })
+    let bx = try #require(fit.parameters.first { $0.kind == .effect && $0.target == "c" && $0.channel == "x" })
     #expect(abs(bx.estimate - (log(10.0 / 20) - log(5.0 / 40))) < 1e-10)
     #expect(fit.parameterCount == 4)
     #expect(fit.warnings.contains { $0.contains("fewer than 30") } == false)

@@ -1,4 +1,5 @@
 import Foundation
+import JourneyFormats
 import JourneyModel
 import Testing
 import _JourneyTestSupport

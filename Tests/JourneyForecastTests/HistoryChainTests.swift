@@ -1,5 +1,6 @@
 import Foundation
 import JourneyForecast
+import JourneyFormats
 import JourneyModel
 import JourneySimulation
 import Testing
@@ -7,8 +8,13 @@ import _JourneyTestSupport
 
 @Suite struct HistoryStartTests {
   @Test func startContinuesFromASimulationSummaryOrAFitReport() throws {
-    let summary = #"{"format": "journeykit-simulation", "final": {"unaware": 700, "aware": 200, "loyal": 100, "lost": 0}}"#
-    let fit = #"{"origins": [], "history_end": {"period": 51, "counts": {"considering": 40, "service": 60}}}"#
+    let summary = #"{"format": "journeykit-simulation", "format_version": 1, "final": {"unaware": 700, "aware": 200, "loyal": 100, "lost": 0}}"#
+    let fit = String(decoding: try JSONFile.encode(FitFile(
+      phases: [], channels: [], parameters: [], origins: [], reach: [], segments: [],
+      diagnostics: .init(
+        logLikelihood: 0, parameters: 0, transitions: 0, aic: 0, bic: 0, ridge: 0, holdoutTransitions: 0,
+        holdoutLogLoss: nil, calibrationSet: .fit, calibration: []),
+      warnings: [], historyEnd: .init(period: 51, counts: ["considering": 40, "service": 60])), file: "fit.json"), as: UTF8.self)
     for (file, expected) in [("summary.json", [700, 200, 0, 0, 0, 100, 0]), ("fit.json", [0, 0, 40, 0, 60, 0, 0])] {
       let (_, result) = try loadBudget(
         "name: h\nmodel: b2c.yaml\nstart: { history: \(file) }\nplans: [ { name: base } ]\n",
@@ -30,8 +36,18 @@ import _JourneyTestSupport
     #expect(lines == [expected])
     let (_, unknown) = try errors(
       "name: h\nmodel: b2c.yaml\nstart: { history: s.json }\nplans: [ { name: base } ]\n",
-      extra: ["s.json": #"{"final": {"trial": 5}}"#])
+      extra: ["s.json": #"{"format": "journeykit-simulation", "format_version": 1, "final": {"trial": 5}}"#])
     #expect(unknown.count == 1 && unknown[0].contains("counts phase 'trial', which the model does not have"))
+    let (_, versioned) = try errors(
+      "name: h\nmodel: b2c.yaml\nstart: { history: s.json }\nplans: [ { name: base } ]\n",
+      extra: ["s.json": #"{"format": "journeykit-simulation", "format_version": 99, "final": {"aware": 5}}"#])
+    #expect(versioned.count == 1)
+    #expect(versioned.first?.contains("start.history: history file ") == true)
+    #expect(versioned.first?.contains("s.json: format_version: unknown format_version 99") == true, "\(versioned)")
+    let (_, foreign) = try errors(
+      "name: h\nmodel: b2c.yaml\nstart: { history: s.json }\nplans: [ { name: base } ]\n",
+      extra: ["s.json": #"{"final": {"aware": 5}}"#])
+    #expect(foreign.first?.contains("s.json: format: missing") == true, "\(foreign)")
   }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import JourneyFormats
 import Testing
 
 @testable import JourneyModel
@@ -283,7 +284,7 @@ private func bounded(_ errors: [InputError], below limit: Int = 400) -> Bool {
     let secret = (0..<50).map { "user\($0):x:\($0):\($0):secret-\($0):/home:/bin/sh" }.joined(separator: "\n")
     try secret.write(toFile: dir + "/passwd", atomically: true, encoding: .utf8)
     do {
-      _ = try BudgetScenario.parse(text: "name: b\nmodel: passwd\nplans: [ { name: base } ]\n", file: dir + "/budget.yaml")
+      _ = try BudgetScenario.parse(text: "name: b\nmodel: passwd\nplans: [ { name: base } ]\n", file: dir + "/budget.yaml", files: .disk)
       Issue.record("expected errors")
     } catch {
       let lines = error.errors.map(\.description)
@@ -398,7 +399,7 @@ private func bounded(_ errors: [InputError], below limit: Int = 400) -> Bool {
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     try FileManager.default.copyItem(atPath: Fixtures.scenarioPath("b2c.yaml"), toPath: dir + "/b2c.yaml")
     do {
-      _ = try BudgetScenario.parse(text: text, file: dir + "/budget.yaml")
+      _ = try BudgetScenario.parse(text: text, file: dir + "/budget.yaml", files: .disk)
       return (dir, [])
     } catch {
       return (dir, error.errors)
@@ -475,11 +476,11 @@ private func bounded(_ errors: [InputError], below limit: Int = 400) -> Bool {
     let dir = NSTemporaryDirectory() + "budget-history-\(UUID().uuidString)"
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     try FileManager.default.copyItem(atPath: Fixtures.scenarioPath("b2c.yaml"), toPath: dir + "/b2c.yaml")
-    try "{\"final\": {\"\(long)\": 5}}".write(toFile: dir + "/summary.json", atomically: true, encoding: .utf8)
+    try "{\"format\": \"journeykit-simulation\", \"format_version\": 1, \"final\": {\"\(long)\": 5}}".write(toFile: dir + "/summary.json", atomically: true, encoding: .utf8)
     do {
       _ = try BudgetScenario.parse(
         text: "name: b\nmodel: b2c.yaml\nstart: { history: summary.json }\nplans: [ { name: a } ]\n",
-        file: dir + "/budget.yaml")
+        file: dir + "/budget.yaml", files: .disk)
       Issue.record("expected an error")
     } catch {
       #expect(error.errors.count == 1)

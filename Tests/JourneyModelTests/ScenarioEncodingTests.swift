@@ -1,3 +1,4 @@
+import JourneyFormats
 import JourneyModel
 import Testing
 

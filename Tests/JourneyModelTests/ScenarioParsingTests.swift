@@ -1,4 +1,5 @@
 import Foundation
+import JourneyFormats
 import JourneyModel
 import JourneySimulation
 import Testing

@@ -75,7 +75,7 @@ import _JourneyTestSupport
     #expect(html.contains("id=\"uncertainty-note\""))
     #expect(html.contains("The scenario file has no fit covariance; intervals reflect Monte Carlo noise only."))
     let withUncertainty = try ReportFixtures.directory(["forecast.json"]) { _, text in
-      text.replacingOccurrences(of: "\"parameter_uncertainty\": false", with: "\"parameter_uncertainty\": true")
+      text.replacingOccurrences(of: "\"parameter_uncertainty\" : false", with: "\"parameter_uncertainty\" : true")
     }
     let other = HTMLReport(inputs: try ReportInputs.load(directory: withUncertainty)).render()
     #expect(!other.contains("id=\"uncertainty-note\""))

@@ -52,7 +52,7 @@ import _JourneyTestSupport
     let e = #expect(throws: InputError.self) { try ReportInputs.load(directory: dir) }
     #expect(
       e == InputError(
-        .notAllowed, file: file, path: "format",
+        .notAllowed, file: file, line: 2, path: "format",
         "format 'journeykit-optimization' is not a journey forecast result; expected 'journeykit-forecast'"))
   }
 
@@ -88,7 +88,7 @@ import _JourneyTestSupport
       as: "forecast.json", in: dir)
     let file = URL(fileURLWithPath: dir).appendingPathComponent("forecast.json").path
     let e = #expect(throws: InputError.self) { try ReportInputs.load(directory: dir) }
-    #expect(e == InputError(.type, file: file, path: "plans[0].totals.spend", "expected a number"))
+    #expect(e == InputError(.type, file: file, line: 1, column: 100, path: "plans[0].totals.spend", "expected a number"))
   }
 
   @Test func aPlanWithoutANameIsReported() throws {
@@ -153,6 +153,17 @@ import _JourneyTestSupport
     #expect(version.status == 2)
     #expect(version.stderr.contains("summary.json: format_version: unknown format_version 2"))
     #expect(!FileManager.default.fileExists(atPath: bad + "/report.html"))
+  }
+
+  @Test(arguments: ReportFixtures.names)
+  func aFileOfFormatVersion99ExitsTwoNamingIt(name: String) throws {
+    let dir = try ReportFixtures.directory([name]) { _, text in
+      text.replacingOccurrences(of: "\"format_version\" : 1", with: "\"format_version\" : 99")
+    }
+    let r = try CommandRunner.run(["report", dir])
+    #expect(r.status == 2)
+    #expect(r.stderr.contains("\(dir)/\(name): format_version: unknown format_version 99"), "\(r.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: dir + "/report.html"))
   }
 
   @Test func helpHasAnExample() throws {

@@ -1,0 +1,204 @@
+import Foundation
+
+/// `forecast.json`, written by `journey forecast` and read by `journey report`.
+public struct ForecastFile: JSONFileFormat, Equatable {
+  public static let formatName = "journeykit-forecast"
+  public static let formatVersion = 1
+  public static let producer = "journey forecast"
+
+  /// Mean and percentiles of a quantity across forecast replicates.
+  public struct Interval: Codable, Sendable, Equatable {
+    public var mean: Double?
+    public var p5: Double?
+    public var p50: Double?
+    public var p95: Double?
+
+    public init(mean: Double? = nil, p5: Double? = nil, p50: Double? = nil, p95: Double? = nil) {
+      self.mean = mean
+      self.p5 = p5
+      self.p50 = p50
+      self.p95 = p95
+    }
+
+    /// The central value: the median when present, else the mean.
+    public var center: Double? { p50 ?? mean }
+  }
+
+  /// Figures of one plan in one period (with `period`) or over the horizon.
+  public struct Period: Codable, Sendable, Equatable {
+    public var period: Int?
+    public var spend: Double?
+    public var conversions: Interval?
+    public var revenue: Interval?
+    /// Spend per mean conversion; absent without conversions.
+    public var cpa: Double?
+    /// `(mean revenue − spend) / spend`; absent without spend.
+    public var roi: Double?
+    /// Conversions against the baseline (the first plan), per replicate.
+    public var increment: Interval?
+
+    public init(
+      period: Int? = nil, spend: Double? = nil, conversions: Interval? = nil, revenue: Interval? = nil,
+      cpa: Double? = nil, roi: Double? = nil, increment: Interval? = nil
+    ) {
+      self.period = period
+      self.spend = spend
+      self.conversions = conversions
+      self.revenue = revenue
+      self.cpa = cpa
+      self.roi = roi
+      self.increment = increment
+    }
+  }
+
+  public typealias Totals = Period
+
+  public struct Plan: Codable, Sendable, Equatable {
+    public var name: String
+    public var periods: [Period]?
+    public var totals: Totals?
+    public var finalCounts: [String: Double]?
+    public var spendByChannel: [String: Double]?
+
+    enum CodingKeys: String, CodingKey {
+      case name, periods, totals
+      case finalCounts = "final_counts"
+      case spendByChannel = "spend_by_channel"
+    }
+
+    public init(
+      name: String, periods: [Period]? = nil, totals: Totals? = nil, finalCounts: [String: Double]? = nil,
+      spendByChannel: [String: Double]? = nil
+    ) {
+      self.name = name
+      self.periods = periods
+      self.totals = totals
+      self.finalCounts = finalCounts
+      self.spendByChannel = spendByChannel
+    }
+  }
+
+  public var format: String
+  public var formatVersion: Int
+  public var scenario: String?
+  public var model: String?
+  public var seed: UInt64?
+  public var replicates: Int?
+  public var horizon: Int?
+  public var period: String?
+  public var parameterUncertainty: Bool?
+  public var note: String?
+  public var phases: [String]?
+  public var channels: [String]?
+  public var plans: [Plan]?
+
+  enum CodingKeys: String, CodingKey {
+    case format, scenario, model, seed, replicates, horizon, period, note, phases, channels, plans
+    case formatVersion = "format_version"
+    case parameterUncertainty = "parameter_uncertainty"
+  }
+
+  public init(
+    scenario: String? = nil, model: String? = nil, seed: UInt64? = nil, replicates: Int? = nil, horizon: Int? = nil,
+    period: String? = nil, parameterUncertainty: Bool? = nil, note: String? = nil, phases: [String]? = nil,
+    channels: [String]? = nil, plans: [Plan]? = nil
+  ) {
+    format = Self.formatName
+    formatVersion = Self.formatVersion
+    self.scenario = scenario
+    self.model = model
+    self.seed = seed
+    self.replicates = replicates
+    self.horizon = horizon
+    self.period = period
+    self.parameterUncertainty = parameterUncertainty
+    self.note = note
+    self.phases = phases
+    self.channels = channels
+    self.plans = plans
+  }
+}
+
+/// `optimize.json`, written by `journey optimize` and read by `journey report`.
+public struct OptimizeFile: JSONFileFormat, Equatable {
+  public static let formatName = "journeykit-optimization"
+  public static let formatVersion = 1
+  public static let producer = "journey optimize"
+
+  public struct CurvePoint: Codable, Sendable, Equatable {
+    public var spend: Double
+    public var value: Double
+
+    public init(spend: Double, value: Double) {
+      self.spend = spend
+      self.value = value
+    }
+  }
+
+  public var format: String
+  public var formatVersion: Int
+  public var scenario: String?
+  public var model: String?
+  /// `conversions` or `value`.
+  public var objective: String?
+  public var total: Double?
+  public var perPeriod: Bool?
+  public var horizon: Int?
+  /// Channel totals over the horizon.
+  public var allocation: [String: Double]?
+  /// With `per_period`: each channel's spend per period.
+  public var allocationByPeriod: [String: [Double]]?
+  public var expected: Double?
+  public var baselineExpected: Double?
+  public var marginal: [String: Double]?
+  /// `[min, max]` per channel.
+  public var bounds: [String: [Double]]?
+  public var responseCurves: [String: [CurvePoint]]?
+  public var converged: Bool?
+  public var iterations: Int?
+
+  enum CodingKeys: String, CodingKey {
+    case format, scenario, model, objective, total, horizon, allocation, expected, marginal, bounds, converged, iterations
+    case formatVersion = "format_version"
+    case perPeriod = "per_period"
+    case allocationByPeriod = "allocation_by_period"
+    case baselineExpected = "baseline_expected"
+    case responseCurves = "response_curves"
+  }
+
+  public init(
+    scenario: String? = nil, model: String? = nil, objective: String? = nil, total: Double? = nil,
+    perPeriod: Bool? = nil, horizon: Int? = nil, allocation: [String: Double]? = nil,
+    allocationByPeriod: [String: [Double]]? = nil, expected: Double? = nil, baselineExpected: Double? = nil,
+    marginal: [String: Double]? = nil, bounds: [String: [Double]]? = nil,
+    responseCurves: [String: [CurvePoint]]? = nil, converged: Bool? = nil, iterations: Int? = nil
+  ) {
+    format = Self.formatName
+    formatVersion = Self.formatVersion
+    self.scenario = scenario
+    self.model = model
+    self.objective = objective
+    self.total = total
+    self.perPeriod = perPeriod
+    self.horizon = horizon
+    self.allocation = allocation
+    self.allocationByPeriod = allocationByPeriod
+    self.expected = expected
+    self.baselineExpected = baselineExpected
+    self.marginal = marginal
+    self.bounds = bounds
+    self.responseCurves = responseCurves
+    self.converged = converged
+    self.iterations = iterations
+  }
+
+  /// Every channel named anywhere in the file, sorted.
+  public var channelNames: [String] {
+    var names = Set<String>()
+    if let allocation { names.formUnion(allocation.keys) }
+    if let marginal { names.formUnion(marginal.keys) }
+    if let bounds { names.formUnion(bounds.keys) }
+    if let responseCurves { names.formUnion(responseCurves.keys) }
+    return names.sorted()
+  }
+}
