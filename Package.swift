@@ -27,8 +27,8 @@ let package = Package(
     .target(name: "JourneyLinearAlgebra", dependencies: ["COpenBLAS"]),
     .target(name: "JourneyModel", dependencies: [.product(name: "Yams", package: "Yams")]),
     .target(name: "JourneyFormats", dependencies: ["JourneyModel"]),
-    .target(name: "JourneyEstimation", dependencies: ["JourneyModel", "JourneyLinearAlgebra"]),
-    .target(name: "JourneySimulation", dependencies: ["JourneyModel", "JourneyLinearAlgebra"]),
+    .target(name: "JourneyEstimation", dependencies: ["JourneyModel", "JourneyFormats", "JourneyLinearAlgebra"]),
+    .target(name: "JourneySimulation", dependencies: ["JourneyModel", "JourneyFormats", "JourneyLinearAlgebra"]),
     .target(name: "JourneyReports", dependencies: ["JourneyModel", "JourneyFormats", "JourneySimulation"]),
     .target(
       name: "JourneyCheck", dependencies: ["JourneyModel", "JourneyFormats", "JourneySimulation", "JourneyForecast"]
