@@ -57,7 +57,8 @@ let package = Package(
       dependencies: ["JourneyEstimation", "JourneySimulation", "JourneyModel", "_JourneyTestSupport"],
       exclude: ["Data"]
     ),
-    .testTarget(name: "JourneyCLITests", dependencies: ["_JourneyTestSupport"]),
+    .testTarget(name: "JourneyFormatsTests", dependencies: ["JourneyFormats", "JourneyModel"]),
+    .testTarget(name: "JourneyCLITests", dependencies: ["JourneyFormats", "_JourneyTestSupport"]),
     .testTarget(name: "JourneyCheckTests", dependencies: ["JourneyCheck", "_JourneyTestSupport"]),
     .testTarget(
       name: "JourneyForecastTests",

@@ -44,6 +44,11 @@ struct Simulate: ParsableCommand {
   @Option(help: "What to print: table, csv (per period) or json (summary).")
   var format: OutputFormat = .table
 
+  @Flag(
+    inversion: .prefixedNo,
+    help: "Prefix CSV cells that spreadsheets would run as formulas (=, +, -, @) with ' (fit undoes it).")
+  var neutraliseFormulas = true
+
   func validate() throws {
     guard threads >= 1 else { throw ValidationError("Please give '--threads' of at least 1.") }
     if let population, population < 1 || population > 1_000_000_000_000 {
@@ -62,12 +67,13 @@ struct Simulate: ParsableCommand {
       spec.population.size = population
     }
     let progress = Progress(label: "simulating \(spec.period.rawValue)", total: spec.horizon)
-    let log = try journeys.map { try JourneyLogFile(path: $0) }
+    let log = try journeys.map { try JourneyLogFile(path: $0, neutraliseFormulas: neutraliseFormulas) }
     let result = try Simulator.run(
       spec, engine: engine, seed: seed, threads: threads, journeyLog: log, progress: progress.update)
     try log?.finish()
     let analytics = try? ChainAnalytics(scenario: spec)
-    let output = SimulationOutput(scenario: spec, result: result, analytics: analytics)
+    var output = SimulationOutput(scenario: spec, result: result, analytics: analytics)
+    output.neutraliseFormulas = neutraliseFormulas
     try output.write(to: out ?? "results/\(spec.name)")
     switch format {
     case .table: print(output.table(), terminator: "")
