@@ -48,6 +48,12 @@ struct Fit: ParsableCommand {
   @Option(help: "First day of period 0 for raw exports (YYYY-MM-DD; default: the earliest timestamp's period).")
   var start: String?
 
+  @Option(help: "First day of the raw exports' data window (YYYY-MM-DD); earlier events are ignored.")
+  var from: String?
+
+  @Option(help: "Last day of the raw exports' data window (YYYY-MM-DD); later events are ignored.")
+  var until: String?
+
   @Option(help: "Spend per period and channel (period,channel,spend), to fit reach curves and adstock.")
   var spend: String?
 
@@ -105,7 +111,8 @@ struct Fit: ParsableCommand {
     } else {
       let export = try RawExportReader.read(
         stages: stages ?? "", touchpoints: touchpoints ?? "", vocabulary: vocabulary, unit: period,
-        timeZone: TimeZone(identifier: timezone) ?? TimeZone(secondsFromGMT: 0)!, start: start, holdoutFraction: holdout)
+        timeZone: TimeZone(identifier: timezone) ?? TimeZone(secondsFromGMT: 0)!, start: start, holdoutFraction: holdout,
+        from: from, until: until)
       summary = export.summary
       readWarnings = export.warnings
       readWarnings.insert("raw exports bucketed into \(period.rawValue)s in \(timezone) from \(export.start) (period 0)", at: 0)

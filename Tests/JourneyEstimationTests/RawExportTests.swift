@@ -215,3 +215,15 @@ struct RawExportPlausibilityTests {
     #expect(export.summary.customers == 200)
   }
 }
+
+extension RawExportPlausibilityTests {
+  @Test func dataWindowLeavesOutEventsWithAWarning() throws {
+    let export = try RawExportReader.read(
+      stages: Array(stages(customers: 100, extra: "17,9999-12-31,b\n3,2023-01-02,a\n").utf8), stagesName: "s.csv",
+      touchpoints: Array("customer_id,timestamp,channel\n1,2024-02-10,x\n1,2030-01-01,x\n".utf8), touchpointsName: "t.csv",
+      vocabulary: vocabulary, unit: .week, from: "2024-01-01", until: "2024-12-31")
+    #expect(export.warnings.contains("2 stage events and 1 touchpoints outside --from 2024-01-01 --until 2024-12-31 were ignored"))
+    #expect(export.start == "2024-01-29")
+    #expect(export.summary.customers == 100)
+  }
+}
