@@ -28,7 +28,7 @@ let package = Package(
     .target(name: "JourneyModel", dependencies: [.product(name: "Yams", package: "Yams")]),
     .target(name: "JourneyFormats", dependencies: ["JourneyModel"]),
     .target(name: "JourneyEstimation", dependencies: ["JourneyModel", "JourneyFormats", "JourneyLinearAlgebra"]),
-    .target(name: "JourneySimulation", dependencies: ["JourneyModel", "JourneyLinearAlgebra"]),
+    .target(name: "JourneySimulation", dependencies: ["JourneyModel", "JourneyFormats", "JourneyLinearAlgebra"]),
     .target(name: "JourneyReports", dependencies: ["JourneyModel", "JourneyFormats", "JourneySimulation"]),
     .target(
       name: "JourneyCheck", dependencies: ["JourneyModel", "JourneyFormats", "JourneySimulation", "JourneyForecast"]
@@ -60,7 +60,7 @@ let package = Package(
       dependencies: ["JourneyEstimation", "JourneyFormats", "JourneySimulation", "JourneyModel", "_JourneyTestSupport"],
       exclude: ["Data"]
     ),
-    .testTarget(name: "JourneyCLITests", dependencies: ["_JourneyTestSupport"], exclude: ["Snapshots"]),
+    .testTarget(name: "JourneyCLITests", dependencies: ["JourneyFormats", "_JourneyTestSupport"], exclude: ["Snapshots"]),
     .testTarget(name: "JourneyCheckTests", dependencies: ["JourneyCheck", "JourneyFormats", "_JourneyTestSupport"]),
     .testTarget(
       name: "JourneyForecastTests",

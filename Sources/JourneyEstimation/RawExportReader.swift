@@ -1,4 +1,5 @@
 import Foundation
+import JourneyFormats
 import JourneyModel
 
 /// Raw exports bucketed into periods and counted like a journey log.
@@ -34,16 +35,43 @@ public struct RawExport: Sendable {
 /// `t`. Touchpoints of customers without stage events, and touchpoints before a
 /// customer's first period, are ignored with a warning.
 ///
-/// Files need not be sorted. Memory grows with the number of customers and events (every
-/// event is kept until the files are read), not with customers × periods.
+/// **Plausibility.** Before any period is counted, the timestamps are checked: an event
+/// more than ``plausibleMargin(_:)`` (at least a year) beyond the range of the central 98%
+/// of all events is an error naming its file, line and timestamp, with the number of such
+/// events; and the history may span at most ``maxSpan`` periods. So one mistyped date
+/// (9999-12-31) cannot turn a few thousand events into millions of carried-forward states.
+///
+/// Files need not be sorted. Each customer's states go straight into a
+/// ``TransitionAccumulator``, one customer at a time.
+///
+/// - Complexity: O(e log e) for e events, plus O(customers × periods spanned) accumulator
+///   calls; memory O(e + customers), never customers × periods.
 public enum RawExportReader {
   static let maxErrors = 20
+  /// The most periods the exports may span (about 11 years of days, 77 years of weeks).
+  public static let maxSpan = 4_000
+  /// Offending events listed one by one in a plausibility error.
+  static let listedOutliers = 5
 
   struct Event {
     var time: Int64
     var order: Int32
     var period: Int32
     var code: Int32
+    /// Index of the record in its file.
+    var record: Int32
+  }
+
+  /// How far an event may lie beyond the central 98% of all events: that range's own
+  /// length, and at least a year (366 days, 53 weeks or 12 months).
+  public static func plausibleMargin(bulk: Int, unit: PeriodUnit) -> Int {
+    let year: Int
+    switch unit {
+    case .day: year = 366
+    case .week: year = 53
+    case .month: year = 12
+    }
+    return Swift.max(bulk, year)
   }
 
   /// Reads both files.
@@ -56,35 +84,41 @@ public enum RawExportReader {
   ///   - timeZone: Zone of timestamps without an offset, and of the calendar periods.
   ///   - start: First day of period 0 (`YYYY-MM-DD`), or `nil` for the earliest timestamp's period.
   ///   - holdoutFraction: As for ``JourneyLogReader``.
-  /// - Throws: ``InputErrors`` naming file, line, column, the bad value and what was expected.
+  ///   - from: First day (`YYYY-MM-DD`, in `timeZone`) of the data window; earlier events
+  ///     are ignored, with a warning counting them.
+  ///   - until: Last day of the data window; later events are ignored alike.
+  /// - Throws: ``InputErrors`` naming file, line, column, the bad value and what was
+  ///   expected; implausible timestamps (see the type's discussion) before any state is made.
+  /// - Complexity: O(e log e) for e events plus O(customers × periods spanned).
   public static func read(
     stages: String, touchpoints: String, vocabulary: Vocabulary, unit: PeriodUnit = .week,
-    timeZone: TimeZone = TimeZone(identifier: "UTC")!, start: String? = nil, holdoutFraction: Double = 0
+    timeZone: TimeZone = TimeZone(identifier: "UTC")!, start: String? = nil, holdoutFraction: Double = 0,
+    from: String? = nil, until: String? = nil
   ) throws(InputErrors) -> RawExport {
-    let s = try CSVRecords(path: stages, what: "stage events", expected: "customer_id,timestamp,phase")
-    let t = try CSVRecords(path: touchpoints, what: "touchpoints", expected: "customer_id,timestamp,channel")
+    let s = try CSVReader.table(path: stages, file: stages, what: "stage events", expected: "customer_id,timestamp,phase")
+    let t = try CSVReader.table(path: touchpoints, file: touchpoints, what: "touchpoints", expected: "customer_id,timestamp,channel")
     return try convert(
       stages: s, touchpoints: t, vocabulary: vocabulary, unit: unit, timeZone: timeZone, start: start,
-      holdoutFraction: holdoutFraction)
+      holdoutFraction: holdoutFraction, from: from, until: until)
   }
 
   /// Reads exports held in memory (`stagesName`/`touchpointsName` name them in errors).
   public static func read(
     stages: [UInt8], stagesName: String, touchpoints: [UInt8], touchpointsName: String, vocabulary: Vocabulary,
     unit: PeriodUnit = .week, timeZone: TimeZone = TimeZone(identifier: "UTC")!, start: String? = nil,
-    holdoutFraction: Double = 0
+    holdoutFraction: Double = 0, from: String? = nil, until: String? = nil
   ) throws(InputErrors) -> RawExport {
-    let s = try CSVRecords(bytes: stages, file: stagesName, what: "stage events", expected: "customer_id,timestamp,phase")
-    let t = try CSVRecords(
+    let s = try CSVReader.table(bytes: stages, file: stagesName, what: "stage events", expected: "customer_id,timestamp,phase")
+    let t = try CSVReader.table(
       bytes: touchpoints, file: touchpointsName, what: "touchpoints", expected: "customer_id,timestamp,channel")
     return try convert(
       stages: s, touchpoints: t, vocabulary: vocabulary, unit: unit, timeZone: timeZone, start: start,
-      holdoutFraction: holdoutFraction)
+      holdoutFraction: holdoutFraction, from: from, until: until)
   }
 
   static func convert(
-    stages: CSVRecords, touchpoints: CSVRecords, vocabulary: Vocabulary, unit: PeriodUnit, timeZone: TimeZone,
-    start: String?, holdoutFraction: Double
+    stages: CSVTable, touchpoints: CSVTable, vocabulary: Vocabulary, unit: PeriodUnit, timeZone: TimeZone,
+    start: String?, holdoutFraction: Double, from: String? = nil, until: String? = nil
   ) throws(InputErrors) -> RawExport {
     var vocabulary = vocabulary
     let clock = ZoneClock(timeZone)
@@ -96,10 +130,21 @@ public enum RawExportReader {
     var startBucket: Int?
     if let start {
       guard let p = Timestamps.parse(start) else {
-        throw InputErrors([InputError(.type, file: "--start", "'\(start)' is not a date; expected YYYY-MM-DD")])
+        throw InputErrors([InputError(.type, file: "--start", "\(InputError.echo(start)) is not a date; expected YYYY-MM-DD")])
       }
       startBucket = Timestamps.bucket(localDay: Int(Timestamps.floorDiv(Int(p.wallSeconds), 86_400)), unit: unit)
     }
+    func day(_ text: String?, _ flag: String) throws(InputErrors) -> Int? {
+      guard let text else { return nil }
+      guard let p = Timestamps.parse(text), text.utf8.count == 10 else {
+        throw InputErrors([InputError(.type, file: flag, "\(InputError.echo(text)) is not a date; expected YYYY-MM-DD")])
+      }
+      return Int(Timestamps.floorDiv(Int(p.wallSeconds), 86_400))
+    }
+    let firstDay = try day(from, "--from") ?? Int.min
+    let lastDay = try day(until, "--until") ?? Int.max
+    var outsideStages = 0
+    var outsideTouchpoints = 0
     var ids: [String: Int] = [:]
     var events: [[Event]] = []
     var order: Int32 = 0
@@ -108,7 +153,7 @@ public enum RawExportReader {
 
     // Stage events.
     let sc = try stages.columns(["customer_id", "timestamp", "phase"], expected: "customer_id, timestamp and phase")
-    for (line, f) in stages.records {
+    for (record, (line, f)) in stages.records.enumerated() {
       guard f.count >= stages.header.count else {
         try fail(InputError(.missing, file: stages.file, line: line, "expected \(stages.header.count) fields as in the header, found \(f.count)"))
         continue
@@ -121,7 +166,7 @@ public enum RawExportReader {
       guard let ts = Timestamps.parse(f[sc[1]]) else {
         try fail(InputError(
           .type, file: stages.file, line: line, path: "timestamp",
-          "'\(f[sc[1]])' is not an ISO-8601 timestamp; expected e.g. 2024-03-05, 2024-03-05T14:30:00Z or 2024-03-05T14:30:00+01:00"))
+          "\(InputError.echo(f[sc[1]])) is not an ISO-8601 timestamp; expected e.g. 2024-03-05, 2024-03-05T14:30:00Z or 2024-03-05T14:30:00+01:00"))
         continue
       }
       let name = f[sc[2]]
@@ -137,12 +182,17 @@ public enum RawExportReader {
         } else {
           try fail(InputError(
             .unknownName, file: stages.file, line: line, path: "phase",
-            "unknown phase '\(name)'; expected one of: \(vocabulary.phases.joined(separator: ", "))"))
+            "unknown phase \(InputError.echo(name)); expected one of: \(vocabulary.phases.joined(separator: ", "))"))
           continue
         }
       }
       let utc = clock.utc(ts)
-      let bucket = Timestamps.bucket(localDay: clock.localDay(utc: utc), unit: unit)
+      let localDay = clock.localDay(utc: utc)
+      if localDay < firstDay || localDay > lastDay {
+        outsideStages += 1
+        continue
+      }
+      let bucket = Timestamps.bucket(localDay: localDay, unit: unit)
       minBucket = Swift.min(minBucket, bucket)
       maxBucket = Swift.max(maxBucket, bucket)
       let k: Int
@@ -153,16 +203,17 @@ public enum RawExportReader {
         ids[id] = k
         events.append([])
       }
-      events[k].append(Event(time: utc, order: order, period: Int32(truncatingIfNeeded: bucket), code: Int32(code)))
+      events[k].append(
+        Event(time: utc, order: order, period: Int32(truncatingIfNeeded: bucket), code: Int32(code), record: Int32(record)))
       order += 1
     }
 
     // Touchpoints.
-    var touches = [[(bucket: Int, channel: Int)]](repeating: [], count: events.count)
+    var touches = [[(bucket: Int, channel: Int, record: Int32)]](repeating: [], count: events.count)
     var orphanTouchpoints = 0
     var orphanCustomers = Set<String>()
     let tc = try touchpoints.columns(["customer_id", "timestamp", "channel"], expected: "customer_id, timestamp and channel")
-    for (line, f) in touchpoints.records {
+    for (record, (line, f)) in touchpoints.records.enumerated() {
       guard f.count >= touchpoints.header.count else {
         try fail(InputError(.missing, file: touchpoints.file, line: line, "expected \(touchpoints.header.count) fields as in the header, found \(f.count)"))
         continue
@@ -175,7 +226,7 @@ public enum RawExportReader {
       guard let ts = Timestamps.parse(f[tc[1]]) else {
         try fail(InputError(
           .type, file: touchpoints.file, line: line, path: "timestamp",
-          "'\(f[tc[1]])' is not an ISO-8601 timestamp; expected e.g. 2024-03-05, 2024-03-05T14:30:00Z or 2024-03-05T14:30:00+01:00"))
+          "\(InputError.echo(f[tc[1]])) is not an ISO-8601 timestamp; expected e.g. 2024-03-05, 2024-03-05T14:30:00Z or 2024-03-05T14:30:00+01:00"))
         continue
       }
       let name = f[tc[2]]
@@ -186,23 +237,28 @@ public enum RawExportReader {
           continue
         }
         if name.contains(";") {
-          try fail(InputError(.type, file: touchpoints.file, line: line, path: "channel", "channel '\(name)' contains ';'; expected a name without ';'"))
+          try fail(InputError(.type, file: touchpoints.file, line: line, path: "channel", "channel \(InputError.echo(name)) contains ';'; expected a name without ';'"))
           continue
         }
         if vocabulary.isInferred && vocabulary.channels.count < 64 {
           channel = vocabulary.channels.count
           vocabulary.channels.append(name)
         } else if vocabulary.isInferred {
-          try fail(InputError(.limit, file: touchpoints.file, line: line, path: "channel", "channel '\(name)' is the 65th; at most 64 channels can be fitted"))
+          try fail(InputError(.limit, file: touchpoints.file, line: line, path: "channel", "channel \(InputError.echo(name)) is the 65th; at most 64 channels can be fitted"))
           continue
         } else {
           try fail(InputError(
             .unknownName, file: touchpoints.file, line: line, path: "channel",
-            "unknown channel '\(name)'; expected one of: \(vocabulary.channels.joined(separator: ", "))"))
+            "unknown channel \(InputError.echo(name)); expected one of: \(vocabulary.channels.joined(separator: ", "))"))
           continue
         }
       }
-      let bucket = Timestamps.bucket(localDay: clock.localDay(utc: clock.utc(ts)), unit: unit)
+      let localDay = clock.localDay(utc: clock.utc(ts))
+      if localDay < firstDay || localDay > lastDay {
+        outsideTouchpoints += 1
+        continue
+      }
+      let bucket = Timestamps.bucket(localDay: localDay, unit: unit)
       guard let k = ids[id] else {
         orphanTouchpoints += 1
         orphanCustomers.insert(id)
@@ -210,32 +266,38 @@ public enum RawExportReader {
       }
       minBucket = Swift.min(minBucket, bucket)
       maxBucket = Swift.max(maxBucket, bucket)
-      touches[k].append((bucket, channel))
+      touches[k].append((bucket, channel, Int32(record)))
     }
     guard errors.isEmpty else { throw InputErrors(errors) }
 
     var warnings: [String] = []
+    if outsideStages + outsideTouchpoints > 0 {
+      warnings.append(
+        "\(outsideStages) stage events and \(outsideTouchpoints) touchpoints outside --from \(from ?? "-") --until \(until ?? "-") were ignored")
+    }
+    guard !events.isEmpty else {
+      throw InputErrors([InputError(.empty, file: stages.file, "no stage event lies between --from \(from ?? "-") and --until \(until ?? "-"); expected at least one")])
+    }
     if orphanTouchpoints > 0 {
-      let example = orphanCustomers.sorted().prefix(3).map { "'\($0)'" }.joined(separator: ", ")
+      let example = orphanCustomers.sorted().prefix(3).map { InputError.echo($0) }.joined(separator: ", ")
       warnings.append(
         "\(touchpoints.file): \(orphanTouchpoints) touchpoints of \(orphanCustomers.count) customers without stage events (e.g. \(example)) were ignored")
     }
+    try checkPlausibility(events: events, touches: touches, stages: stages, touchpoints: touchpoints, unit: unit)
     let origin = startBucket ?? minBucket
     let last = maxBucket - origin
     guard last >= 0 else {
       throw InputErrors([InputError(.range, file: stages.file, "every timestamp lies before --start \(start ?? ""); expected events from the start on")])
     }
-    guard last < JourneyLogReader.maxPeriods else {
+    guard last < maxSpan else {
       throw InputErrors([InputError(
-        .limit, file: stages.file, "the exports span \(last + 1) periods; at most \(JourneyLogReader.maxPeriods) are supported (choose a longer --period)")])
+        .limit, file: stages.file,
+        "the exports span \(last + 1) \(unit.rawValue)s from \(Timestamps.label(bucket: origin, unit: unit)) to \(Timestamps.label(bucket: maxBucket, unit: unit)); at most \(maxSpan) periods are supported (choose a longer --period or a later --start)")])
     }
 
-    // Feed the journey-log accumulator one customer at a time, in id order.
-    var parser = Parser(file: stages.file, vocabulary: Vocabulary(phases: vocabulary.phases, channels: vocabulary.channels), holdoutFraction: holdoutFraction)
-    var buffer = Array("customer_id,period,phase,channels\n".utf8)
-    _ = try buffer.withUnsafeMutableBufferPointer { b throws(InputErrors) in try parser.parse(b, final: false) }
-    let phaseText = vocabulary.phases.map { Array(csvField($0).utf8) }
-    let channelText = vocabulary.channels.map { Array($0.utf8) }
+    // Every customer's states, one customer at a time, in id order.
+    var accumulator = TransitionAccumulator(
+      vocabulary: Vocabulary(phases: vocabulary.phases, channels: vocabulary.channels), holdoutFraction: holdoutFraction)
     var skipped = 0
     var earlyTouchpoints = 0
     for id in ids.keys.sorted() {
@@ -253,47 +315,28 @@ public enum RawExportReader {
         j = e + 1
       }
       var patterns: [Int: UInt64] = [:]
-      for (bucket, channel) in touches[k] {
+      for (bucket, channel, _) in touches[k] {
         let t = bucket - origin
         if t < Swift.max(first, 0) { earlyTouchpoints += 1; continue }
         patterns[t, default: 0] |= 1 << UInt64(channel)
       }
-      buffer.removeAll(keepingCapacity: true)
-      let idText = Array(csvField(id).utf8)
-      var phase = ev[0].code
-      var next = 0
       let firstRow = Swift.max(first, 0)
       if firstRow > last { continue }
-      for t in first...last {
+      let customer = accumulator.customer(id: id)
+      // The phase at the start of `firstRow`: the first event's, or the last one before it.
+      var phase = ev[0].code
+      var next = 0
+      for t in firstRow...last {
         if t > first {
           while next < ev.count && Int(ev[next].period) - origin < t {
             phase = ev[next].code
             next += 1
           }
         }
-        if t < 0 { continue }
-        buffer.append(contentsOf: idText)
-        buffer.append(UInt8(ascii: ","))
-        buffer.append(contentsOf: Array(String(t).utf8))
-        buffer.append(UInt8(ascii: ","))
-        buffer.append(contentsOf: phaseText[Int(phase)])
-        buffer.append(UInt8(ascii: ","))
-        if var bits = patterns[t] {
-          var firstChannel = true
-          buffer.append(UInt8(ascii: "\""))
-          while bits != 0 {
-            if !firstChannel { buffer.append(UInt8(ascii: ";")) }
-            firstChannel = false
-            buffer.append(contentsOf: channelText[bits.trailingZeroBitCount].flatMap { $0 == UInt8(ascii: "\"") ? [$0, $0] : [$0] })
-            bits &= bits - 1
-          }
-          buffer.append(UInt8(ascii: "\""))
-        }
-        buffer.append(UInt8(ascii: "\n"))
+        _ = accumulator.observe(customer: customer, period: t, phase: Int(phase), pattern: patterns[t] ?? 0)
       }
-      _ = try buffer.withUnsafeMutableBufferPointer { b throws(InputErrors) in try parser.parse(b, final: false) }
     }
-    var summary = try parser.finish()
+    var summary = accumulator.finish()
     summary.vocabulary = vocabulary
     if skipped > 0 {
       warnings.append(
@@ -305,8 +348,57 @@ public enum RawExportReader {
     return RawExport(summary: summary, start: Timestamps.label(bucket: origin, unit: unit), unit: unit, warnings: warnings)
   }
 
-  static func csvField(_ s: String) -> String {
-    s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
-      ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+  /// Rejects events far outside the bulk of the data (see the type's discussion), before
+  /// any state is generated.
+  ///
+  /// - Throws: ``InputErrors``: the first offending events with file, line and timestamp,
+  ///   and how many events of each file lie outside.
+  /// - Complexity: O(e log e) for e events.
+  static func checkPlausibility(
+    events: [[Event]], touches: [[(bucket: Int, channel: Int, record: Int32)]], stages: CSVTable,
+    touchpoints: CSVTable, unit: PeriodUnit
+  ) throws(InputErrors) {
+    var buckets: [Int] = []
+    for e in events { for x in e { buckets.append(Int(x.period)) } }
+    for t in touches { for x in t { buckets.append(x.bucket) } }
+    guard buckets.count > 2 else { return }
+    buckets.sort()
+    let low = buckets[Int((Double(buckets.count - 1) * 0.01).rounded(.down))]
+    let high = buckets[Int((Double(buckets.count - 1) * 0.99).rounded(.up))]
+    let margin = plausibleMargin(bulk: high - low, unit: unit)
+    let lowest = low - margin
+    let highest = high + margin
+    guard buckets[0] < lowest || buckets[buckets.count - 1] > highest else { return }
+    // (file, record) of the offending events, in file order.
+    var outside: [(table: CSVTable, record: Int)] = []
+    var stageCount = 0
+    var touchCount = 0
+    for e in events {
+      for x in e where Int(x.period) < lowest || Int(x.period) > highest {
+        stageCount += 1
+        outside.append((stages, Int(x.record)))
+      }
+    }
+    for t in touches {
+      for x in t where x.bucket < lowest || x.bucket > highest {
+        touchCount += 1
+        outside.append((touchpoints, Int(x.record)))
+      }
+    }
+    outside.sort { ($0.table.file == stages.file ? 0 : 1, $0.record) < ($1.table.file == stages.file ? 0 : 1, $1.record) }
+    let label = { (b: Int) in Timestamps.label(bucket: b, unit: unit) }
+    let summary =
+      "98% of the events fall in the \(unit.rawValue)s from \(label(low)) to \(label(high)); expected every event between \(label(lowest)) and \(label(highest)) "
+      + "(\(stageCount) of \(events.reduce(0) { $0 + $1.count }) stage events and \(touchCount) of \(touches.reduce(0) { $0 + $1.count }) touchpoints lie outside; correct or remove them, or leave them out with --from/--until)"
+    var errors: [InputError] = []
+    for (table, record) in outside.prefix(listedOutliers) {
+      let (line, fields) = table.records[record]
+      let column = table.file == stages.file ? stages.header.firstIndex(of: "timestamp") : touchpoints.header.firstIndex(of: "timestamp")
+      let text = column.map { fields[$0] } ?? ""
+      errors.append(InputError(
+        .range, file: table.file, line: line, path: "timestamp",
+        "\(InputError.echo(text)) lies far outside the bulk of the data: " + summary))
+    }
+    throw InputErrors(errors)
   }
 }

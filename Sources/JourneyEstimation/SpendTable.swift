@@ -1,4 +1,5 @@
 import Foundation
+import JourneyFormats
 import JourneyModel
 
 /// Spend per channel and period, read from `period,channel,spend`.
@@ -27,18 +28,22 @@ public struct SpendTable: Sendable, Equatable {
   ///   - channels: Known channel names (`nil`: any name is accepted).
   ///   - organic: Channels that have no spend (organic in the model); a row for one is an error.
   /// - Throws: ``InputErrors``: missing column, non-numeric or negative spend, NaN/inf,
-  ///   unknown or organic channel, duplicate (period, channel), bad period.
+  ///   unknown or organic channel, duplicate (period, channel), bad period; the file goes
+  ///   through the shared ``JourneyFormats/CSVTokenizer``.
+  /// - Complexity: O(file size + channels × periods).
   public static func read(path: String, channels: [String]?, organic: [String] = []) throws(InputErrors) -> SpendTable {
-    try parse(CSVRecords(path: path, what: "spend file", expected: "period,channel,spend"), channels: channels, organic: organic)
+    try parse(
+      CSVReader.table(path: path, file: path, what: "spend file", expected: "period,channel,spend"), channels: channels,
+      organic: organic)
   }
 
   public static func read(bytes: [UInt8], file: String, channels: [String]?, organic: [String] = []) throws(InputErrors) -> SpendTable {
     try parse(
-      CSVRecords(bytes: bytes, file: file, what: "spend file", expected: "period,channel,spend"), channels: channels,
+      CSVReader.table(bytes: bytes, file: file, what: "spend file", expected: "period,channel,spend"), channels: channels,
       organic: organic)
   }
 
-  static func parse(_ csv: CSVRecords, channels known: [String]?, organic: [String]) throws(InputErrors) -> SpendTable {
+  static func parse(_ csv: CSVTable, channels known: [String]?, organic: [String]) throws(InputErrors) -> SpendTable {
     let col = try csv.columns(["period", "channel", "spend"], expected: "period, channel and spend")
     var errors: [InputError] = []
     var seen: [String: [Int: Int]] = [:]
@@ -50,18 +55,18 @@ public struct SpendTable: Sendable, Equatable {
         continue
       }
       guard let t = Int(f[col[0]]), t >= 0, t < JourneyLogReader.maxPeriods else {
-        errors.append(InputError(.type, file: csv.file, line: line, path: "period", "'\(f[col[0]])' is not a period; expected a whole number ≥ 0"))
+        errors.append(InputError(.type, file: csv.file, line: line, path: "period", "\(InputError.echo(f[col[0]])) is not a period; expected a whole number ≥ 0"))
         continue
       }
       let channel = f[col[1]]
       if organic.contains(channel) {
-        errors.append(InputError(.notAllowed, file: csv.file, line: line, path: "channel", "channel '\(channel)' is organic in the model; expected spend for paid channels only"))
+        errors.append(InputError(.notAllowed, file: csv.file, line: line, path: "channel", "channel \(InputError.echo(channel)) is organic in the model; expected spend for paid channels only"))
         continue
       }
       if let known, !known.contains(channel) {
         errors.append(InputError(
           .unknownName, file: csv.file, line: line, path: "channel",
-          "unknown channel '\(channel)'; expected one of: \(known.filter { !organic.contains($0) }.joined(separator: ", "))"))
+          "unknown channel \(InputError.echo(channel)); expected one of: \(known.filter { !organic.contains($0) }.joined(separator: ", "))"))
         continue
       }
       if channel.isEmpty {
@@ -69,11 +74,11 @@ public struct SpendTable: Sendable, Equatable {
         continue
       }
       guard let s = Double(f[col[2]]), s.isFinite else {
-        errors.append(InputError(.type, file: csv.file, line: line, path: "spend", "'\(f[col[2]])' is not a number; expected a finite spend ≥ 0"))
+        errors.append(InputError(.type, file: csv.file, line: line, path: "spend", "\(InputError.echo(f[col[2]])) is not a number; expected a finite spend ≥ 0"))
         continue
       }
       guard s >= 0 else {
-        errors.append(InputError(.range, file: csv.file, line: line, path: "spend", "negative spend \(f[col[2]]); expected a spend ≥ 0"))
+        errors.append(InputError(.range, file: csv.file, line: line, path: "spend", "negative spend \(f[col[2]].prefix(InputError.echoLimit)); expected a spend ≥ 0"))
         continue
       }
       if let previous = seen[channel]?[t] {

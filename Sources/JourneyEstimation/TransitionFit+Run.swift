@@ -10,8 +10,11 @@ public struct FitRequest: Sendable {
     case journeyLog(path: String)
     /// Raw exports of stage events and touchpoints, bucketed into `unit` periods in
     /// `timeZone` (an IANA name) from `start` (`YYYY-MM-DD`, default: the earliest
-    /// timestamp's period).
-    case rawExports(stages: String, touchpoints: String, unit: PeriodUnit, timeZone: String, start: String?)
+    /// timestamp's period); events before `from` or after `until` (`YYYY-MM-DD`, both
+    /// optional) are dropped with a warning.
+    case rawExports(
+      stages: String, touchpoints: String, unit: PeriodUnit, timeZone: String, start: String?,
+      from: String? = nil, until: String? = nil)
   }
 
   public var source: Source
@@ -76,7 +79,7 @@ extension TransitionFit {
       summary = try JourneyLogReader.read(
         path: path, vocabulary: vocabulary, holdoutFraction: request.holdout, progress: progress)
       source = path
-    case .rawExports(let stages, let touchpoints, let unit, let zoneName, let start):
+    case .rawExports(let stages, let touchpoints, let unit, let zoneName, let start, let from, let until):
       guard let zone = TimeZone(identifier: zoneName) else {
         throw InputError(
           .unknownName, file: "--timezone",
@@ -84,7 +87,7 @@ extension TransitionFit {
       }
       let export = try RawExportReader.read(
         stages: stages, touchpoints: touchpoints, vocabulary: vocabulary, unit: unit, timeZone: zone,
-        start: start, holdoutFraction: request.holdout)
+        start: start, holdoutFraction: request.holdout, from: from, until: until)
       summary = export.summary
       readWarnings = export.warnings
       readWarnings.insert(

@@ -4,8 +4,14 @@ import JourneySimulation
 /// The journey log of the individual engine, written to a file atomically.
 public final class JourneyLogFile: JourneyLogSink {
   private let writer: AtomicFileWriter
+  public let neutraliseFormulas: Bool
 
-  public init(path: String) throws { writer = try AtomicFileWriter(path: path) }
+  /// - Parameter neutraliseFormulas: Whether formula-like names get a leading `'`
+  ///   (see ``JourneyFormats/CSV``); readers of the journey log undo it.
+  public init(path: String, neutraliseFormulas: Bool = true) throws {
+    writer = try AtomicFileWriter(path: path)
+    self.neutraliseFormulas = neutraliseFormulas
+  }
 
   public func write(_ bytes: UnsafeRawBufferPointer) throws { try writer.write(bytes) }
 

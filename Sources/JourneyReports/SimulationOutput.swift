@@ -14,6 +14,8 @@ public struct SimulationOutput {
   public let scenario: Scenario
   public let result: SimulationResult
   public let analytics: ChainAnalytics?
+  /// Whether formula-like names in the CSV files get a leading `'` (see ``JourneyFormats/CSV``).
+  public var neutraliseFormulas = true
 
   public init(scenario: Scenario, result: SimulationResult, analytics: ChainAnalytics?) {
     self.scenario = scenario
@@ -33,33 +35,37 @@ public struct SimulationOutput {
     try AtomicFile.write(json, to: summary)
   }
 
+  /// `periods.csv`, written by the one CSV rule (``JourneyFormats/CSV``).
   public func periodsCSV() -> String {
     let r = result
     var header = ["period", "spend", "conversions", "revenue", "cpa"]
     header += r.phases.map { "n_\($0)" } + r.phases.map { "entries_\($0)" }
     header += r.channels.map { "spend_\($0)" } + r.channels.map { "exposure_\($0)" }
-    var lines = [header.joined(separator: ",")]
+    var rows: [[String]] = []
     for t in 0..<r.horizon {
       var row = [String(t), NumberText.exact(r.totalSpend(at: t)), NumberText.exact(r.conversions[t]),
                  NumberText.exact(r.revenue[t]), r.costPerAcquisition(at: t).map(NumberText.exact) ?? ""]
       row += r.phaseCounts[t].map(NumberText.exact) + r.entries[t].map(NumberText.exact)
       row += r.spend[t].map(NumberText.exact) + r.exposure[t].map(NumberText.exact)
-      lines.append(row.joined(separator: ","))
+      rows.append(row)
     }
-    return lines.joined(separator: "\n") + "\n"
+    return CSV.document(header: header, rows: rows, neutraliseFormulas: neutraliseFormulas)
   }
 
+  /// `analytics.csv`, written by the one CSV rule (``JourneyFormats/CSV``).
   public func analyticsCSV() -> String {
     guard let analytics else { return "" }
-    var lines = ["segment,phase,conversion_probability,periods_to_conversion,periods_to_absorption"]
+    var rows: [[String]] = []
     for s in analytics.segments {
       for (i, phase) in analytics.phases.enumerated() {
-        lines.append([s.segment, phase, NumberText.exact(s.conversionProbability[i]),
-                      s.periodsToConversion[i].map(NumberText.exact) ?? "",
-                      s.periodsToAbsorption[i].map(NumberText.exact) ?? ""].joined(separator: ","))
+        rows.append([s.segment, phase, NumberText.exact(s.conversionProbability[i]),
+                     s.periodsToConversion[i].map(NumberText.exact) ?? "",
+                     s.periodsToAbsorption[i].map(NumberText.exact) ?? ""])
       }
     }
-    return lines.joined(separator: "\n") + "\n"
+    return CSV.document(
+      header: ["segment", "phase", "conversion_probability", "periods_to_conversion", "periods_to_absorption"], rows: rows,
+      neutraliseFormulas: neutraliseFormulas)
   }
 
   /// `summary.json` as a ``SummaryFile``.

@@ -1,9 +1,17 @@
 import Dispatch
+import JourneyFormats
 import JourneyModel
 
-/// Receives the journey log, `customer_id,period,phase,channels`, in row order.
+/// Receives the journey log (``JourneyFormats/JourneyLogFormat``) in row order.
 public protocol JourneyLogSink: AnyObject {
   func write(_ bytes: UnsafeRawBufferPointer) throws
+  /// Whether formula-like names get a leading `'` (see ``JourneyFormats/CSV``); `true` unless
+  /// the sink says otherwise.
+  var neutraliseFormulas: Bool { get }
+}
+
+extension JourneyLogSink {
+  public var neutraliseFormulas: Bool { true }
 }
 
 /// The individual engine: every customer's phase, one random draw per customer-step from
@@ -91,10 +99,14 @@ enum IndividualEngine {
       scenario: scenario.name, engine: .individual, seed: seed,
       phases: scenario.phases.map(\.name), channels: scenario.channels.map(\.name))
     var exposureState = ExposureState(channels: scenario.channels)
-    let rowFormat = journeyLog.map { _ in LogFormat(scenario: scenario) }
-    if let journeyLog {
-      let header = "customer_id,period,phase,channels" + (segments.count > 1 ? ",segment" : "") + "\n"
-      try Array(header.utf8).withUnsafeBytes { try journeyLog.write($0) }
+    let rowFormat = try journeyLog.map { sink in
+      try JourneyLogFormat(
+        phases: scenario.phases.map(\.name), channels: scenario.channels.map(\.name),
+        segments: segments.count > 1 ? segments.map(\.name) : nil, neutraliseFormulas: sink.neutraliseFormulas,
+        file: scenario.name)
+    }
+    if let journeyLog, let rowFormat {
+      try Array(rowFormat.header.utf8).withUnsafeBytes { try journeyLog.write($0) }
     }
 
     for t in 0..<horizon {
@@ -188,7 +200,7 @@ enum IndividualEngine {
   /// exposure pattern and the other channels from the log stream.
   static func stepWithLog(
     _ lo: Int, _ hi: Int, period t: Int, n: Int, channels cCount: Int, tables: StepTables,
-    exposure p: [Double], format: LogFormat, phase: UnsafeMutablePointer<UInt8>,
+    exposure p: [Double], format: JourneyLogFormat, phase: UnsafeMutablePointer<UInt8>,
     segment: UnsafeMutablePointer<UInt8>, rng: inout SplitMix64, logRng: inout SplitMix64,
     tally: UnsafeMutablePointer<UInt64>, buffer: inout [UInt8]
   ) {
@@ -321,78 +333,6 @@ extension IndividualEngine {
       logBuffers.deinitialize(count: chunks)
       logBuffers.deallocate()
       step.deallocate()
-    }
-  }
-}
-
-/// Formats journey-log rows without going through `String`.
-struct LogFormat: Sendable {
-  let phaseNames: [[UInt8]]
-  let channelNames: [[UInt8]]
-  /// Segment names, written as a last column when the scenario has several segments.
-  let segmentNames: [[UInt8]]?
-
-  /// Whether the channel list needs CSV quotes (a channel name with a comma or quote).
-  let quoteChannels: Bool
-
-  init(scenario: Scenario) {
-    phaseNames = scenario.phases.map { LogFormat.field($0.name) }
-    channelNames = scenario.channels.map { Array($0.name.replacingOccurrences(of: "\"", with: "\"\"").utf8) }
-    quoteChannels = scenario.channels.contains { LogFormat.needsQuotes($0.name) }
-    segmentNames = scenario.segments.count > 1 ? scenario.segments.map { LogFormat.field($0.name) } : nil
-  }
-
-  static func needsQuotes(_ name: String) -> Bool {
-    name.contains { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }
-  }
-
-  /// A CSV field: quoted (with doubled quotes) when the name needs it.
-  static func field(_ name: String) -> [UInt8] {
-    guard needsQuotes(name) else { return Array(name.utf8) }
-    return Array(("\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"").utf8)
-  }
-
-  func appendRow(customer: Int, period: Int, phase: Int, channels: UInt64, segment: Int, to out: inout [UInt8]) {
-    appendInt(customer, &out)
-    out.append(UInt8(ascii: ","))
-    appendInt(period, &out)
-    out.append(UInt8(ascii: ","))
-    out.append(contentsOf: phaseNames[phase])
-    out.append(UInt8(ascii: ","))
-    if quoteChannels { out.append(UInt8(ascii: "\"")) }
-    var first = true
-    var mask = channels
-    while mask != 0 {
-      let c = mask.trailingZeroBitCount
-      if !first { out.append(UInt8(ascii: ";")) }
-      out.append(contentsOf: channelNames[c])
-      first = false
-      mask &= mask - 1
-    }
-    if quoteChannels { out.append(UInt8(ascii: "\"")) }
-    if let segmentNames {
-      out.append(UInt8(ascii: ","))
-      out.append(contentsOf: segmentNames[segment])
-    }
-    out.append(UInt8(ascii: "\n"))
-  }
-
-  private func appendInt(_ value: Int, _ out: inout [UInt8]) {
-    if value == 0 {
-      out.append(UInt8(ascii: "0"))
-      return
-    }
-    var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-      (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-    var count = 0
-    var v = value
-    withUnsafeMutableBytes(of: &digits) { buf in
-      while v > 0 {
-        buf[count] = UInt8(truncatingIfNeeded: 48 + v % 10)
-        v /= 10
-        count += 1
-      }
-      for d in stride(from: count - 1, through: 0, by: -1) { out.append(buf[d]) }
     }
   }
 }

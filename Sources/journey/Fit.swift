@@ -48,6 +48,12 @@ struct Fit: ParsableCommand {
   @Option(help: "First day of period 0 for raw exports (YYYY-MM-DD; default: the earliest timestamp's period).")
   var start: String?
 
+  @Option(help: "First day of the raw exports' data window (YYYY-MM-DD); earlier events are ignored.")
+  var from: String?
+
+  @Option(help: "Last day of the raw exports' data window (YYYY-MM-DD); later events are ignored.")
+  var until: String?
+
   @Option(help: "Spend per period and channel (period,channel,spend), to fit reach curves and adstock.")
   var spend: String?
 
@@ -90,7 +96,8 @@ struct Fit: ParsableCommand {
       source = .journeyLog(path: journeys)
     } else {
       source = .rawExports(
-        stages: stages ?? "", touchpoints: touchpoints ?? "", unit: period, timeZone: timezone, start: start)
+        stages: stages ?? "", touchpoints: touchpoints ?? "", unit: period, timeZone: timezone, start: start,
+        from: from, until: until)
     }
     // The file size only scales the progress display.
     var size = 0

@@ -39,6 +39,11 @@ struct Simulate: ParsableCommand {
   @Option(help: "Write the journey log to this CSV file (individual engine).")
   var journeys: String?
 
+  @Flag(
+    inversion: .prefixedNo,
+    help: "Prefix CSV cells that spreadsheets would run as formulas (=, +, -, @) with ' (fit undoes it).")
+  var neutraliseFormulas = true
+
   func validate() throws {
     if let population, population < 1 || population > Scenario.maxCustomers {
       throw ValidationError("Please give '--population' between 1 and 10^12.")
@@ -53,7 +58,7 @@ struct Simulate: ParsableCommand {
     if let population { spec = try spec.withPopulation(population) }
     let directory = try output.directory(name: spec.name, file: scenario)
     let progress = Progress(label: "simulating \(spec.period.rawValue)", total: spec.horizon)
-    let log = try journeys.map { try JourneyLogFile(path: $0) }
+    let log = try journeys.map { try JourneyLogFile(path: $0, neutraliseFormulas: neutraliseFormulas) }
     let result = try Simulator.run(
       spec, engine: engine, seed: seedOptions.seed, threads: threadOptions.threads, journeyLog: log,
       progress: progress.update)
@@ -65,7 +70,8 @@ struct Simulate: ParsableCommand {
       analytics = nil
       FileHandle.standardError.write(Data("warning: no analytics.csv: \(error)\n".utf8))
     }
-    let files = SimulationOutput(scenario: spec, result: result, analytics: analytics)
+    var files = SimulationOutput(scenario: spec, result: result, analytics: analytics)
+    files.neutraliseFormulas = neutraliseFormulas
     try files.write(to: directory)
     switch output.format {
     case .table: print(files.table(), terminator: "")

@@ -1,4 +1,6 @@
 import Foundation
+import JourneyFormats
+import JourneyModel
 import Testing
 import _JourneyTestSupport
 
@@ -299,5 +301,93 @@ import _JourneyTestSupport
     let r = try CommandRunner.run(["validate", path])
     #expect(r.status == 2)
     #expect(r.stderr.contains("\(path):3:13: the file is not valid UTF-8 text: byte 0xE9"))
+  }
+}
+
+@Suite struct CSVRoundTripTests {
+  /// Every field of a CSV file the tool wrote, through the shared tokenizer, with formula
+  /// guards undone.
+  func records(_ path: String) throws -> [[String]] {
+    var out: [[String]] = []
+    try CSVReader.forEachRecord(path: path) { (csv, b) throws(InputErrors) in
+      out.append(csv.texts(in: b).map(CSV.unneutralised))
+    }
+    return out
+  }
+
+  /// Phases, channels and segments named `a,b`, `x"y`, with a newline or like a formula
+  /// survive periods.csv, analytics.csv and the journey log, and the log fits.
+  @Test func oddNamesRoundTripThroughEveryCSV() throws {
+    let dir = try CommandRunner.temporaryDirectory()
+    try #"""
+      name: odd
+      period: week
+      horizon: 6
+      seed: 3
+      population: { size: 300, initial: { "a,b": 1.0 }, arrivals: 10 }
+      phases: ["a,b", "x\"y", "new\nline", "=sum", { name: "won", conversion: true, absorbing: true }]
+      transitions:
+        "a,b": { "x\"y": 0.3 }
+        "x\"y": { "new\nline": 0.3 }
+        "new\nline": { "=sum": 0.3 }
+        "=sum": { won: 0.3 }
+      channels:
+        "c,1": { spend: 100, adstock: 0, reach: { max: 0.5, half: 50, shape: 1 } }
+        "-tv\"": { spend: 100, adstock: 0, reach: { max: 0.4, half: 50, shape: 1 } }
+      effects:
+        "a,b->x\"y": { "c,1": 0.5 }
+      segments:
+        - { name: "s,1", share: 0.5 }
+        - { name: "@s\n2", share: 0.5 }
+      """#.write(toFile: dir + "/odd.yaml", atomically: true, encoding: .utf8)
+    let phases = ["a,b", "x\"y", "new\nline", "=sum", "won"]
+    let channels = ["c,1", "-tv\""]
+    let sim = try CommandRunner.run(["simulate", dir + "/odd.yaml", "--out", dir + "/sim", "--journeys", dir + "/journeys.csv"])
+    #expect(sim.status == 0, "\(sim.stderr)")
+
+    let periods = try records(dir + "/sim/periods.csv")
+    #expect(periods.count == 7)
+    #expect(periods[0] == ["period", "spend", "conversions", "revenue", "cpa"] + phases.map { "n_" + $0 }
+      + phases.map { "entries_" + $0 } + channels.map { "spend_" + $0 } + channels.map { "exposure_" + $0 })
+    #expect(periods.allSatisfy { $0.count == periods[0].count })
+
+    let analytics = try records(dir + "/sim/analytics.csv")
+    #expect(analytics[0] == ["segment", "phase", "conversion_probability", "periods_to_conversion", "periods_to_absorption"])
+    #expect(analytics.dropFirst().map { [$0[0], $0[1]] } == ["s,1", "@s\n2"].flatMap { s in phases.map { [s, $0] } })
+
+    let log = try records(dir + "/journeys.csv")
+    #expect(log[0] == JourneyLogFormat.columns + ["segment"])
+    #expect(Set(log.dropFirst().map { $0[2] }).isSubset(of: Set(phases)))
+    #expect(Set(log.dropFirst().flatMap { $0[3].split(separator: ";").map(String.init) }) == Set(channels))
+    #expect(Set(log.dropFirst().map { $0[4] }) == ["s,1", "@s\n2"])
+
+    let fit = try CommandRunner.run([
+      "fit", "--journeys", dir + "/journeys.csv", "--model", dir + "/odd.yaml", "--out", dir + "/fit",
+    ])
+    #expect(fit.status == 0, "\(fit.stderr)")
+    let inferred = try CommandRunner.run(["fit", "--journeys", dir + "/journeys.csv", "--out", dir + "/fit2"])
+    #expect(inferred.status == 0, "\(inferred.stderr)")
+    #expect(inferred.stdout.contains("channels (first seen): "))
+    #expect(phases.dropLast().allSatisfy { inferred.stdout.contains($0) })
+  }
+
+  /// One stage event dated 9999-12-31 is refused with exit 2 and a short message.
+  @Test func farFutureRawExportExitsTwo() throws {
+    let dir = try CommandRunner.temporaryDirectory()
+    var stages = "customer_id,timestamp,phase\n"
+    for c in 0..<500 { stages += "\(c),2024-01-0\(1 + c % 7),unaware\n\(c),2024-02-0\(1 + c % 7),aware\n" }
+    stages += "42,9999-12-31,aware\n"
+    try stages.write(toFile: dir + "/stage_events.csv", atomically: true, encoding: .utf8)
+    try "customer_id,timestamp,channel\n1,2024-01-08T12:00:00Z,search\n".write(
+      toFile: dir + "/touchpoints.csv", atomically: true, encoding: .utf8)
+    let r = try CommandRunner.run([
+      "fit", "--stages", dir + "/stage_events.csv", "--touchpoints", dir + "/touchpoints.csv", "--model",
+      "scenarios/word-of-mouth.yaml", "--out", dir + "/out",
+    ])
+    #expect(r.status == 2)
+    #expect(r.stderr.contains("\(dir)/stage_events.csv:1002: timestamp: '9999-12-31' lies far outside the bulk of the data"))
+    #expect(r.stderr.contains("1 of 1001 stage events"))
+    #expect(r.stderr.count < 1_000)
+    #expect(!FileManager.default.fileExists(atPath: dir + "/out/model.yaml"))
   }
 }

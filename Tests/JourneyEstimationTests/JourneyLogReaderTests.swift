@@ -131,3 +131,72 @@ struct JourneyLogReaderTests {
     #expect(e?.errors.map(\.line) == [2, 3, 4])
   }
 }
+
+struct CustomerMemoryTests {
+  let vocabulary = Vocabulary(phases: ["a", "b"], channels: ["x"])
+
+  /// Two customers with huge numeric ids: the table holds two customers, not a slot per id value.
+  @Test func hugeNumericIdsCostNoMoreThanSmallOnes() throws {
+    let huge = try JourneyLogReader.read(
+      bytes: Array("customer_id,period,phase,channels\n10000000,0,a,\n268435455,0,a,\n10000000,1,b,\n".utf8), file: "log.csv",
+      vocabulary: vocabulary)
+    let small = try JourneyLogReader.read(
+      bytes: Array("customer_id,period,phase,channels\n1,0,a,\n2,0,a,\n1,1,b,\n".utf8), file: "log.csv", vocabulary: vocabulary)
+    #expect(huge.customers == 2)
+    #expect(huge.training == small.training)
+    #expect(huge.customerTableBytes < 4_096)
+    #expect(huge.customerTableBytes <= small.customerTableBytes + 64)
+  }
+
+  /// Memory grows with the number of distinct customers: 20,000 customers with ids spread
+  /// over 2·10¹⁵ take well under 100 bytes each.
+  @Test func tableGrowsWithDistinctCustomers() throws {
+    var text = "customer_id,period,phase,channels\n"
+    for t in 0..<2 { for c in 0..<20_000 { text += "\(c * 100_000_000_007),\(t),\(t == 0 ? "a" : "b"),x\n" } }
+    let s = try JourneyLogReader.read(bytes: Array(text.utf8), file: "log.csv", vocabulary: vocabulary)
+    #expect(s.customers == 20_000)
+    #expect(s.training.transitions == 20_000)
+    #expect(s.customerTableBytes < 20_000 * 150)
+  }
+
+  @Test func accumulatorCountsStatesFromAnySource() {
+    var acc = TransitionAccumulator(vocabulary: vocabulary)
+    let k = acc.customer(id: "c-17")
+    #expect(acc.observe(customer: k, period: 4, phase: 0, pattern: 1) == .counted)
+    #expect(acc.observe(customer: k, period: 5, phase: 1, pattern: 0, line: 9) == .counted)
+    #expect(acc.observe(customer: k, period: 5, phase: 1, pattern: 0) == .repeatedPeriod(line: 9))
+    #expect(acc.observe(customer: k, period: 8, phase: 1, pattern: 0) == .notConsecutive(previous: 5, line: 9))
+    #expect(acc.customer(id: "c-17") == k)
+    #expect(acc.customerCount == 1)
+    let s = acc.finish()
+    #expect(s.training.counts == [.init(origin: 0, target: 1, pattern: 1): 1])
+    #expect(s.firstPeriod == 4)
+  }
+
+  @Test func formulaGuardsWrittenByTheSimulatorAreUndone() throws {
+    let v = Vocabulary(phases: ["=a", "b"], channels: ["-x", "y"])
+    let s = try JourneyLogReader.read(
+      bytes: Array("customer_id,period,phase,channels\n1,0,'=a,'-x;y\n1,1,b,\n".utf8), file: "log.csv", vocabulary: v)
+    #expect(s.training.counts == [.init(origin: 0, target: 1, pattern: 3): 1])
+    let inferred = try JourneyLogReader.read(
+      bytes: Array("customer_id,period,phase,channels\n1,0,'=a,'-x;y\n".utf8), file: "log.csv", vocabulary: .inferred)
+    #expect(inferred.vocabulary.phases == ["=a"])
+    #expect(inferred.vocabulary.channels == ["-x", "y"])
+  }
+
+  @Test func unterminatedQuoteAndOverlongFieldStopWithTheLine() {
+    func error(_ text: String) -> String? {
+      do {
+        _ = try JourneyLogReader.read(bytes: Array(text.utf8), file: "log.csv", vocabulary: vocabulary)
+        return nil
+      } catch {
+        return error.errors.last?.description
+      }
+    }
+    #expect(error("customer_id,period,phase,channels\n1,0,a,\n1,1,\"b,\n")
+      == "log.csv:3: unterminated quoted field; expected a closing '\"'")
+    let long = error("customer_id,period,phase,channels\n1,0,\(String(repeating: "z", count: 100_000)),\n") ?? ""
+    #expect(long.hasPrefix("log.csv:2: field 3: a field of 100000 bytes"))
+    #expect(long.count < 300)
+  }
+}

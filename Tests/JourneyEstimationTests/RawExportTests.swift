@@ -169,3 +169,62 @@ struct RawExportTests {
     #expect(a.holdoutLogLoss == b.holdoutLogLoss)
   }
 }
+
+struct RawExportPlausibilityTests {
+  let vocabulary = Vocabulary(phases: ["a", "b"], channels: ["x"])
+
+  func stages(customers: Int, extra: String = "") -> String {
+    var s = "customer_id,timestamp,phase\n"
+    for c in 0..<customers {
+      let day = 1 + c % 28
+      s += "\(c),2024-02-\(day < 10 ? "0" : "")\(day),a\n\(c),2024-03-\(day < 10 ? "0" : "")\(day),b\n"
+    }
+    return s + extra
+  }
+
+  func read(_ stages: String, unit: PeriodUnit = .week) throws -> RawExport {
+    try RawExportReader.read(
+      stages: Array(stages.utf8), stagesName: "stage_events.csv",
+      touchpoints: Array("customer_id,timestamp,channel\n1,2024-02-10,x\n".utf8), touchpointsName: "touchpoints.csv",
+      vocabulary: vocabulary, unit: unit)
+  }
+
+  /// One stage event dated 9999-12-31 among thousands is an error naming its line, not
+  /// millions of carried-forward states.
+  @Test func farFutureEventIsAnErrorNamingFileLineAndTimestamp() throws {
+    let e = #expect(throws: InputErrors.self) { _ = try read(stages(customers: 3_000, extra: "17,9999-12-31,b\n")) }
+    let first = try #require(e?.errors.first)
+    #expect(first.file == "stage_events.csv")
+    #expect(first.line == 6_002)
+    #expect(first.path == "timestamp")
+    #expect(first.message.hasPrefix("'9999-12-31' lies far outside the bulk of the data"))
+    #expect(first.message.contains("1 of 6001 stage events and 0 of 1 touchpoints lie outside"))
+    #expect(e?.errors.count == 1)
+  }
+
+  /// Too few events for a bulk: the span limit stops it before any state is generated.
+  @Test func spanLimitIsCheckedBeforeGeneratingStates() {
+    let e = #expect(throws: InputErrors.self) {
+      _ = try read("customer_id,timestamp,phase\n1,2024-01-01,a\n1,9999-12-31,b\n", unit: .day)
+    }
+    #expect(e?.errors.first?.kind == .limit)
+    #expect(e?.errors.first?.message.contains("at most \(RawExportReader.maxSpan) periods") == true)
+  }
+
+  @Test func eventsWithinAYearOfTheBulkAreFine() throws {
+    let export = try read(stages(customers: 200, extra: "5,2024-11-30,a\n"))
+    #expect(export.summary.customers == 200)
+  }
+}
+
+extension RawExportPlausibilityTests {
+  @Test func dataWindowLeavesOutEventsWithAWarning() throws {
+    let export = try RawExportReader.read(
+      stages: Array(stages(customers: 100, extra: "17,9999-12-31,b\n3,2023-01-02,a\n").utf8), stagesName: "s.csv",
+      touchpoints: Array("customer_id,timestamp,channel\n1,2024-02-10,x\n1,2030-01-01,x\n".utf8), touchpointsName: "t.csv",
+      vocabulary: vocabulary, unit: .week, from: "2024-01-01", until: "2024-12-31")
+    #expect(export.warnings.contains("2 stage events and 1 touchpoints outside --from 2024-01-01 --until 2024-12-31 were ignored"))
+    #expect(export.start == "2024-01-29")
+    #expect(export.summary.customers == 100)
+  }
+}

@@ -1,0 +1,406 @@
+import JourneyModel
+
+/// Turns customers' states, one customer and period at a time, into the counts a fit needs:
+/// the single accumulator every history source feeds (the journey-log reader, the raw
+/// exports).
+///
+/// A customer's state in period `t` is their phase at the start of `t` and the channels
+/// they met during `t` (a bit pattern over the vocabulary's channels). Two consecutive
+/// periods `t`, `t + 1` of one customer give one transition: origin phase and pattern of
+/// `t`, target phase of `t + 1`. Only each customer's previous state is kept.
+///
+/// ```swift
+/// var acc = TransitionAccumulator(vocabulary: vocabulary)
+/// let k = acc.customer(id: "c-17")
+/// _ = acc.observe(customer: k, period: 0, phase: 0, pattern: 0b01)
+/// _ = acc.observe(customer: k, period: 1, phase: 1, pattern: 0)
+/// let summary = acc.finish()          // one transition 0 → 1 with pattern 0b01
+/// ```
+///
+/// Customers are numbered densely in first-seen order through a hash table of their id
+/// bytes, so memory grows with the number of distinct customers whatever the ids look
+/// like (`customerTableBytes` reports it). Consecutive rows of the same customer, or of
+/// the next customer in first-seen order (a log written period by period), are found
+/// without hashing.
+///
+/// - Complexity: O(1) amortised per ``observe(customer:period:phase:pattern:segment:line:)``
+///   and per ``customer(id:)`` (O(length of the id)); memory O(customers + periods +
+///   distinct (origin, pattern, target) triples).
+public struct TransitionAccumulator {
+  /// What an observation did.
+  public enum Observation: Equatable, Sendable {
+    /// The customer's first state, or a transition from their previous one.
+    case counted
+    /// The customer already has this period (on `line`).
+    case repeatedPeriod(line: Int)
+    /// The period does not follow the customer's previous one, `previous` (on `line`).
+    case notConsecutive(previous: Int, line: Int)
+    /// The customer was in segment `previous` (on `line`).
+    case otherSegment(previous: Int, line: Int)
+  }
+
+  public private(set) var vocabulary: Vocabulary
+  public let holdoutFraction: Double
+  /// Whether states carry a segment (counts are then also kept per segment).
+  public let isSegmented: Bool
+  /// Segment names in first-seen order.
+  public private(set) var segments: [String] = []
+  /// States observed.
+  public private(set) var rows = 0
+
+  var customers = CustomerTable()
+  var training = TransitionCounts()
+  var holdout = TransitionCounts()
+  var segmentTraining: [TransitionCounts] = []
+  var segmentHoldout: [TransitionCounts] = []
+  var segmentCustomers: [Int] = []
+  /// Rows and exposures per period (index `period`); periods beyond ``periodLimit`` go to
+  /// ``farPeriods``.
+  var periodRows: [Int] = []
+  var periodExposed: [[Int]] = []
+  var farPeriods: [Int: (rows: Int, exposed: [Int])] = [:]
+  /// Periods a history may span.
+  public static let periodLimit = 1 << 20
+  var denseCounts: [Int]
+  var denseHoldout: [Int]
+  var denseStride: Int
+  var firstPeriod = Int.max
+  var lastPeriod = Int.min
+  var endPeriod = Int.min
+  var endCounts: [Int] = []
+  var channelRows: [Int]
+
+  /// An accumulator for states named by `vocabulary`.
+  ///
+  /// - Parameters:
+  ///   - vocabulary: Fixed names, or ``Vocabulary/inferred`` (then add names with
+  ///     ``addPhase(_:)`` and ``addChannel(_:)`` as they are met).
+  ///   - holdoutFraction: The share of customers (by ``JourneyLogReader/isHeldOut(_:fraction:)``
+  ///     of their id) whose transitions are held out.
+  ///   - segmented: Whether observations carry a segment.
+  public init(vocabulary: Vocabulary, holdoutFraction: Double = 0, segmented: Bool = false) {
+    self.vocabulary = vocabulary
+    self.holdoutFraction = holdoutFraction
+    isSegmented = segmented
+    channelRows = [Int](repeating: 0, count: vocabulary.channels.count)
+    let p = vocabulary.phases.count
+    let c = vocabulary.channels.count
+    // Dense counts when the vocabulary is fixed and small: index (origin·2^C + pattern)·P + target.
+    if !vocabulary.isInferred && vocabulary.seasonLength == 0 && !segmented && c <= 16 && p * p << c <= 1 << 24 {
+      denseStride = p
+      denseCounts = [Int](repeating: 0, count: p * p << c)
+      denseHoldout = holdoutFraction > 0 ? denseCounts : []
+    } else {
+      denseStride = 0
+      denseCounts = []
+      denseHoldout = []
+    }
+  }
+
+  /// Adds a phase to an inferred vocabulary; returns its index.
+  public mutating func addPhase(_ name: String) -> Int {
+    vocabulary.phases.append(name)
+    return vocabulary.phases.count - 1
+  }
+
+  /// Adds a channel to an inferred vocabulary; returns its index, or `nil` when 64
+  /// channels are already known (a pattern has 64 bits).
+  public mutating func addChannel(_ name: String) -> Int? {
+    guard vocabulary.channels.count < 64 else { return nil }
+    vocabulary.channels.append(name)
+    channelRows.append(0)
+    return vocabulary.channels.count - 1
+  }
+
+  /// Adds a segment; returns its index.
+  public mutating func addSegment(_ name: String) -> Int {
+    segments.append(name)
+    segmentTraining.append(TransitionCounts())
+    segmentHoldout.append(TransitionCounts())
+    segmentCustomers.append(0)
+    return segments.count - 1
+  }
+
+  /// The dense number of the customer with these id bytes (new ids get the next number).
+  ///
+  /// - Complexity: O(length of the id), amortised.
+  public mutating func customer(id: UnsafeBufferPointer<UInt8>) -> Int {
+    customers.find(id, holdoutFraction: holdoutFraction)
+  }
+
+  /// The dense number of the customer `id`.
+  public mutating func customer(id: String) -> Int {
+    var text = id
+    return text.withUTF8 { customers.find($0, holdoutFraction: holdoutFraction) }
+  }
+
+  /// Distinct customers so far.
+  public var customerCount: Int { customers.count }
+  /// Bytes held by the customer table.
+  public var customerTableBytes: Int { customers.storageBytes }
+
+  /// Records one customer's state in one period.
+  ///
+  /// - Parameters:
+  ///   - customer: The number from ``customer(id:)``.
+  ///   - period: The period (≥ 0); a customer's periods must increase by exactly 1.
+  ///   - phase: The phase at the start of the period (index into the vocabulary).
+  ///   - pattern: The channels met during the period (bit `c` for channel `c`).
+  ///   - segment: The customer's segment (index from ``addSegment(_:)``); ignored unless
+  ///     ``isSegmented``.
+  ///   - line: Where the state comes from, reported by later observations that clash.
+  /// - Returns: ``Observation/counted``, or why the state does not fit the customer's
+  ///   previous one (nothing is counted for it then).
+  public mutating func observe(
+    customer: Int, period: Int, phase: Int, pattern: UInt64, segment: Int = 0, line: Int = 0
+  ) -> Observation {
+    rows += 1
+    tally(period: period, pattern: pattern)
+    firstPeriod = Swift.min(firstPeriod, period)
+    lastPeriod = Swift.max(lastPeriod, period)
+    if period > endPeriod {
+      endPeriod = period
+      endCounts = [Int](repeating: 0, count: Swift.max(vocabulary.phases.count, phase + 1))
+    }
+    if period == endPeriod {
+      if phase >= endCounts.count { endCounts += [Int](repeating: 0, count: phase + 1 - endCounts.count) }
+      endCounts[phase] += 1
+    }
+    var s = customers.slots[customer]
+    defer { customers.slots[customer] = s }
+    if s.period < 0 {
+      s.segment = Int32(segment)
+      s.firstPeriod = period
+      s.firstPhase = Int32(phase)
+      if isSegmented { segmentCustomers[segment] += 1 }
+    } else if isSegmented && Int(s.segment) != segment {
+      return .otherSegment(previous: Int(s.segment), line: s.line)
+    } else if period != s.period + 1 {
+      return period == s.period ? .repeatedPeriod(line: s.line) : .notConsecutive(previous: s.period, line: s.line)
+    } else {
+      let origin = Int(s.phase)
+      if denseStride > 0 {
+        let index = ((origin << vocabulary.channels.count) + Int(s.pattern)) * denseStride + phase
+        if s.heldOut { denseHoldout[index] += 1 } else { denseCounts[index] += 1 }
+      } else {
+        var key = s.pattern
+        if vocabulary.seasonLength > 0 {
+          let season = ((s.period % vocabulary.seasonLength) + vocabulary.seasonLength) % vocabulary.seasonLength
+          key |= UInt64(season) << UInt64(TransitionCounts.seasonShift)
+        }
+        if s.heldOut {
+          holdout.add(origin: origin, pattern: key, target: phase)
+          if isSegmented { segmentHoldout[Int(s.segment)].add(origin: origin, pattern: key, target: phase) }
+        } else {
+          training.add(origin: origin, pattern: key, target: phase)
+          if isSegmented { segmentTraining[Int(s.segment)].add(origin: origin, pattern: key, target: phase) }
+        }
+      }
+    }
+    s.period = period
+    s.line = line
+    s.phase = Int32(phase)
+    s.pattern = pattern
+    return .counted
+  }
+
+  /// Counts the row towards its period's market and exposures, and each channel's rows.
+  mutating func tally(period: Int, pattern: UInt64) {
+    let c = vocabulary.channels.count
+    if period < Self.periodLimit {
+      if period >= periodRows.count {
+        periodRows.append(contentsOf: repeatElement(0, count: period + 1 - periodRows.count))
+        periodExposed.append(contentsOf: repeatElement([], count: period + 1 - periodExposed.count))
+      }
+      periodRows[period] += 1
+      if pattern != 0 {
+        if periodExposed[period].count < c {
+          periodExposed[period].append(contentsOf: repeatElement(0, count: c - periodExposed[period].count))
+        }
+        var bits = pattern
+        while bits != 0 {
+          let k = bits.trailingZeroBitCount
+          channelRows[k] += 1
+          periodExposed[period][k] += 1
+          bits &= bits - 1
+        }
+      }
+    } else {
+      var entry = farPeriods[period] ?? (0, [])
+      entry.rows += 1
+      if entry.exposed.count < c { entry.exposed.append(contentsOf: repeatElement(0, count: c - entry.exposed.count)) }
+      var bits = pattern
+      while bits != 0 {
+        let k = bits.trailingZeroBitCount
+        channelRows[k] += 1
+        entry.exposed[k] += 1
+        bits &= bits - 1
+      }
+      farPeriods[period] = entry
+    }
+  }
+
+  /// The summary of everything observed.
+  ///
+  /// - Complexity: O(customers + periods + phases² · 2^channels) with dense counts.
+  public func finish() -> JourneyLogSummary {
+    var training = training
+    var holdout = holdout
+    if denseStride > 0 {
+      let p = denseStride
+      let patterns = 1 << vocabulary.channels.count
+      for (table, isHoldout) in [(denseCounts, false), (denseHoldout, true)] where !table.isEmpty {
+        for origin in 0..<p {
+          for pattern in 0..<patterns {
+            let base = (origin * patterns + pattern) * p
+            for target in 0..<p where table[base + target] > 0 {
+              if isHoldout {
+                holdout.add(origin: origin, pattern: UInt64(pattern), target: target, count: table[base + target])
+              } else {
+                training.add(origin: origin, pattern: UInt64(pattern), target: target, count: table[base + target])
+              }
+            }
+          }
+        }
+      }
+    }
+    var initial = [Int](repeating: 0, count: vocabulary.phases.count)
+    var arrivals = initial
+    for s in customers.slots {
+      if s.firstPeriod == firstPeriod { initial[Int(s.firstPhase)] += 1 } else { arrivals[Int(s.firstPhase)] += 1 }
+    }
+    var summary = JourneyLogSummary(
+      vocabulary: vocabulary, training: training, holdout: holdout, rows: rows, customers: customers.count,
+      firstPeriod: firstPeriod, lastPeriod: lastPeriod, initialPhases: initial, arrivalPhases: arrivals,
+      channelRows: channelRows)
+    summary.customerTableBytes = customers.storageBytes
+    summary.exposure = exposureCounts()
+    summary.endCounts = endCounts + [Int](repeating: 0, count: Swift.max(0, vocabulary.phases.count - endCounts.count))
+    summary.segments = segments
+    summary.segmentTraining = segmentTraining
+    summary.segmentHoldout = segmentHoldout
+    summary.segmentCustomers = segmentCustomers
+    return summary
+  }
+
+  /// Market size and exposures for every period from the first to the last.
+  func exposureCounts() -> ExposureCounts {
+    let c = vocabulary.channels.count
+    var customers: [Int] = []
+    var exposed: [[Int]] = []
+    guard firstPeriod <= lastPeriod, lastPeriod - firstPeriod < Self.periodLimit else { return ExposureCounts() }
+    for t in firstPeriod...lastPeriod {
+      var rows = 0
+      var e = [Int](repeating: 0, count: c)
+      if t < periodRows.count {
+        rows = periodRows[t]
+        for (k, n) in periodExposed[t].enumerated() { e[k] = n }
+      } else if let far = farPeriods[t] {
+        rows = far.rows
+        for (k, n) in far.exposed.enumerated() { e[k] = n }
+      }
+      customers.append(rows)
+      exposed.append(e)
+    }
+    return ExposureCounts(firstPeriod: firstPeriod, customers: customers, exposed: exposed)
+  }
+}
+
+/// A customer's previous state.
+struct CustomerSlot {
+  var period: Int = -1
+  var line: Int = 0
+  var pattern: UInt64 = 0
+  var firstPeriod: Int = 0
+  var phase: Int32 = 0
+  var segment: Int32 = 0
+  var firstPhase: Int32 = 0
+  var heldOut = false
+}
+
+/// Customers by id: slots in first-seen order, the id bytes in one arena, and an
+/// open-addressing hash index over them. Sized by the number of distinct customers only.
+struct CustomerTable {
+  var slots: [CustomerSlot] = []
+  /// Every id's bytes, one after another; id `k` ends at `idEnds[k]`.
+  var idBytes: [UInt8] = []
+  var idEnds: [Int] = []
+  /// Slot numbers by hash, `-1` for empty; the capacity is a power of two at least twice
+  /// the number of customers.
+  var index = [Int32](repeating: -1, count: 16)
+  /// The slot found last, for runs of one customer or of consecutive customers.
+  var last = -1
+
+  var count: Int { slots.count }
+
+  var storageBytes: Int {
+    slots.capacity * MemoryLayout<CustomerSlot>.stride + idBytes.capacity + idEnds.capacity * MemoryLayout<Int>.stride
+      + index.capacity * MemoryLayout<Int32>.stride
+  }
+
+  @inline(__always)
+  func matches(_ k: Int, _ id: UnsafeBufferPointer<UInt8>) -> Bool {
+    let hi = idEnds[k]
+    let lo = k == 0 ? 0 : idEnds[k - 1]
+    guard hi - lo == id.count else { return false }
+    var i = 0
+    while i < id.count {
+      if idBytes[lo + i] != id[i] { return false }
+      i += 1
+    }
+    return true
+  }
+
+  static func hash<C: Collection<UInt8>>(_ id: C) -> Int {
+    var h: UInt64 = 0xcbf2_9ce4_8422_2325
+    for b in id { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+    h ^= h >> 29
+    return Int(truncatingIfNeeded: h)
+  }
+
+  /// The slot of `id`, added when new.
+  mutating func find(_ id: UnsafeBufferPointer<UInt8>, holdoutFraction: Double) -> Int {
+    if last >= 0 {
+      if matches(last, id) { return last }
+      if last + 1 < slots.count && matches(last + 1, id) {
+        last += 1
+        return last
+      }
+    }
+    let mask = index.count - 1
+    var h = Self.hash(id) & mask
+    while index[h] >= 0 {
+      let k = Int(index[h])
+      if matches(k, id) {
+        last = k
+        return k
+      }
+      h = (h + 1) & mask
+    }
+    let k = slots.count
+    index[h] = Int32(truncatingIfNeeded: k)
+    idBytes.append(contentsOf: id)
+    idEnds.append(idBytes.count)
+    var slot = CustomerSlot()
+    slot.heldOut = JourneyLogReader.isHeldOut(id, fraction: holdoutFraction)
+    slots.append(slot)
+    last = k
+    if 2 * slots.count > index.count { grow() }
+    return k
+  }
+
+  /// Doubles the hash index.
+  mutating func grow() {
+    var bigger = [Int32](repeating: -1, count: 2 * index.count)
+    let mask = bigger.count - 1
+    var lo = 0
+    for k in 0..<slots.count {
+      let hi = idEnds[k]
+      var h = Self.hash(idBytes[lo..<hi]) & mask
+      while bigger[h] >= 0 { h = (h + 1) & mask }
+      bigger[h] = Int32(truncatingIfNeeded: k)
+      lo = hi
+    }
+    index = bigger
+  }
+}

@@ -1,0 +1,177 @@
+import Foundation
+import JourneyModel
+
+/// Streams a CSV file, or bytes in memory, through one ``CSVTokenizer``.
+///
+/// Files are read in blocks of ``blockSize`` bytes; a record cut by a block boundary is
+/// moved to the front and completed by the next read, so memory stays at one block
+/// whatever the file size (a record is at most ``CSVTokenizer/Limits/recordBytes``, far
+/// below a block, so the block never grows).
+///
+/// ```swift
+/// try CSVReader.forEachRecord(path: "spend.csv") { (csv, buffer) throws(InputErrors) in
+///   print(csv.line, csv.texts(in: buffer))
+/// }
+/// ```
+///
+/// - Complexity: O(n) in the input's length; memory O(``blockSize``).
+public enum CSVReader {
+  /// Bytes read from a file at once.
+  public static let blockSize = 1 << 22
+
+  /// Calls `body` for every record of the file at `path`, with the tokenizer (positioned
+  /// on the record) and the buffer its field ranges index.
+  ///
+  /// - Parameters:
+  ///   - path: The file; errors name it as given.
+  ///   - what: What the file is, for the message when it cannot be opened
+  ///     (`"journey log"`).
+  ///   - limits: Field and record limits.
+  ///   - progress: Called with the number of bytes read so far after every block.
+  /// - Throws: ``InputErrors`` when the file cannot be read, from the tokenizer, or from `body`.
+  public static func forEachRecord(
+    path: String, what: String = "file", limits: CSVTokenizer.Limits = .standard,
+    progress: ((Int) -> Void)? = nil,
+    _ body: (CSVTokenizer, UnsafeMutableBufferPointer<UInt8>) throws(InputErrors) -> Void
+  ) throws(InputErrors) {
+    let fd = open(path, O_RDONLY)
+    guard fd >= 0 else {
+      throw InputErrors([InputError(.io, file: path, "cannot open the \(what): \(String(cString: strerror(errno)))")])
+    }
+    defer { close(fd) }
+    let tokenizer = CSVTokenizer(file: path, limits: limits)
+    let capacity = Swift.max(blockSize, 2 * limits.recordBytes)
+    let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: capacity)
+    defer { buffer.deallocate() }
+    var carry = 0
+    var delivered = 0
+    while true {
+      let got = Foundation.read(fd, buffer.baseAddress! + carry, capacity - carry)
+      if got < 0 {
+        throw InputErrors([InputError(.io, file: path, "cannot read the \(what): \(String(cString: strerror(errno)))")])
+      }
+      let end = carry + got
+      let final = got == 0
+      let view = UnsafeMutableBufferPointer(rebasing: buffer[0..<end])
+      let position = try run(tokenizer, view, final: final, body)
+      if final { break }
+      if position > 0 { memmove(buffer.baseAddress!, buffer.baseAddress! + position, end - position) }
+      carry = end - position
+      delivered += got
+      progress?(delivered)
+    }
+  }
+
+  /// Calls `body` for every record of `bytes`; `file` names them in errors.
+  ///
+  /// - Throws: ``InputErrors`` from the tokenizer or from `body`.
+  public static func forEachRecord(
+    bytes: [UInt8], file: String, limits: CSVTokenizer.Limits = .standard,
+    _ body: (CSVTokenizer, UnsafeMutableBufferPointer<UInt8>) throws(InputErrors) -> Void
+  ) throws(InputErrors) {
+    let tokenizer = CSVTokenizer(file: file, limits: limits)
+    var copy = bytes
+    try copy.withUnsafeMutableBufferPointer { (view: inout UnsafeMutableBufferPointer<UInt8>) throws(InputErrors) in
+      _ = try run(tokenizer, view, final: true, body)
+    }
+  }
+
+  /// Hands every complete record of `view` to `body`; returns where the rest starts.
+  static func run(
+    _ tokenizer: CSVTokenizer, _ view: UnsafeMutableBufferPointer<UInt8>, final: Bool,
+    _ body: (CSVTokenizer, UnsafeMutableBufferPointer<UInt8>) throws(InputErrors) -> Void
+  ) throws(InputErrors) -> Int {
+    var position = 0
+    while true {
+      let next: Int?
+      do {
+        next = try tokenizer.next(view, from: position, final: final)
+      } catch {
+        throw InputErrors([error])
+      }
+      guard let next else { return position }
+      try body(tokenizer, view)
+      position = next
+    }
+  }
+
+  /// Reads a whole (small) file into a header and records of text.
+  ///
+  /// - Parameters:
+  ///   - what: What the file is (`"spend file"`), for messages.
+  ///   - expected: The header the file should have (`"period,channel,spend"`).
+  /// - Throws: ``InputErrors``: unreadable, empty, header only, a malformed quote.
+  public static func table(
+    path: String? = nil, bytes: [UInt8]? = nil, file: String, what: String, expected: String,
+    limits: CSVTokenizer.Limits = .standard
+  ) throws(InputErrors) -> CSVTable {
+    var table = CSVTable(file: file)
+    var errors: [InputError] = []
+    let body = { (csv: CSVTokenizer, b: UnsafeMutableBufferPointer<UInt8>) throws(InputErrors) in
+      if csv.isMalformed {
+        errors.append(InputError(.syntax, file: file, line: csv.line, CSVTokenizer.malformedMessage))
+        if errors.count >= 20 { throw InputErrors(errors) }
+        return
+      }
+      if table.headerLine == 0 {
+        table.header = csv.texts(in: b)
+        table.headerLine = csv.line
+      } else {
+        table.records.append((csv.line, csv.texts(in: b)))
+      }
+    }
+    if let bytes {
+      try forEachRecord(bytes: bytes, file: file, limits: limits, body)
+    } else {
+      try forEachRecord(path: path ?? file, what: what, limits: limits, body)
+    }
+    guard errors.isEmpty else { throw InputErrors(errors) }
+    if table.headerLine == 0 {
+      throw InputErrors([InputError(.empty, file: file, "the \(what) is empty; expected a header row \(expected) and one row per record")])
+    }
+    if table.records.isEmpty {
+      throw InputErrors([InputError(.empty, file: file, line: table.headerLine, "the \(what) has a header but no rows; expected rows \(expected)")])
+    }
+    return table
+  }
+}
+
+/// A small CSV file as text: its header and its records with their line numbers.
+public struct CSVTable: Sendable {
+  public let file: String
+  public var header: [String] = []
+  /// The line of the header (0 when there is none).
+  public var headerLine = 0
+  /// (1-based line, fields) per record after the header.
+  public var records: [(line: Int, fields: [String])] = []
+
+  public init(file: String) { self.file = file }
+
+  /// The index of each of `names` in the header.
+  ///
+  /// - Parameter expected: How the message describes the header (`"period, channel and spend"`).
+  /// - Throws: `.missing` naming the first absent column and what the header holds.
+  public func columns(_ names: [String], expected: String) throws(InputErrors) -> [Int] {
+    try CSVTable.columns(names, in: header, file: file, line: headerLine, expected: expected)
+  }
+
+  /// The index of each of `names` in `header`, or an error naming the first missing one
+  /// and listing what the header holds.
+  public static func columns(
+    _ names: [String], in header: [String], file: String, line: Int, expected: String
+  ) throws(InputErrors) -> [Int] {
+    var found: [Int] = []
+    for name in names {
+      guard let k = header.firstIndex(of: name) else {
+        let shown = header.prefix(20).map { name in
+          name.utf8.count <= 40 && !name.unicodeScalars.contains { $0.value < 0x20 } ? name : InputError.echo(name)
+        }.joined(separator: ", ")
+        throw InputErrors([InputError(
+          .missing, file: file, line: line, path: name,
+          "missing column '\(name)'; expected a header with \(expected) (found: \(shown)\(header.count > 20 ? ", …" : ""))")])
+      }
+      found.append(k)
+    }
+    return found
+  }
+}
