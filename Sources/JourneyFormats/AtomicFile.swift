@@ -9,22 +9,9 @@ public enum AtomicFile {
   /// - Throws: ``OutputError`` naming the path when the directory cannot be created or
   ///   the file cannot be written or renamed.
   public static func write(_ data: Data, to path: String) throws {
-    let url = URL(fileURLWithPath: path)
-    let directory = url.deletingLastPathComponent()
-    do {
-      try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    } catch {
-      throw OutputError(path: directory.path, reason: "cannot create directory (\(error.localizedDescription))")
-    }
-    TemporaryFiles.removeStale(in: directory.path)
-    let temporary = temporaryPath(for: path)
-    let slot = TemporaryFiles.register(temporary)
-    defer { TemporaryFiles.unregister(slot) }
-    guard FileManager.default.createFile(atPath: temporary, contents: data) else {
-      unlink(temporary)
-      throw OutputError(path: path, reason: "cannot write (is the directory writable?)")
-    }
-    try commit(temporary, to: path)
+    let files = ResultSet()
+    try files.stage(data, to: path)
+    try files.commit()
   }
 
   public static func write(_ text: String, to path: String) throws {
@@ -59,8 +46,9 @@ public struct OutputError: JourneyError, Equatable, Sendable {
   public var description: String { "\(path): \(reason)" }
 }
 
-/// A buffered file written under a temporary name and renamed into place by ``finish()``;
-/// dropped without `finish()`, it removes its temporary file.
+/// A buffered file written under a temporary name and renamed into place by ``finish()``
+/// (or with a whole result set, ``ResultSet/stage(_:)-(AtomicFileWriter)``); dropped before,
+/// it removes its temporary file.
 public final class AtomicFileWriter {
   public let path: String
   private let temporary: String
@@ -101,19 +89,26 @@ public final class AtomicFileWriter {
 
   /// Flushes, closes and renames the file into place.
   public func finish() throws {
+    let files = ResultSet()
+    try files.stage(self)
+    try files.commit()
+  }
+
+  /// Flushes and closes the file and hands its temporary to `files`, which renames it
+  /// into place with the rest of the result set.
+  func close(into files: ResultSet) throws {
     guard let f = handle else { return }
     handle = nil
-    defer {
-      TemporaryFiles.unregister(slot)
-      slot = nil
-    }
     let flushed = fflush(f) == 0
     fclose(f)
     guard flushed else {
       unlink(temporary)
+      TemporaryFiles.unregister(slot)
+      slot = nil
       throw OutputError(path: path, reason: "write failed (\(String(cString: strerror(errno))))")
     }
-    try AtomicFile.commit(temporary, to: path)
+    files.adopt(temporary: temporary, slot: slot, path: path)
+    slot = nil
   }
 
   deinit {

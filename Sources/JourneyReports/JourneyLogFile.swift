@@ -16,4 +16,8 @@ public final class JourneyLogFile: JourneyLogSink {
   public func write(_ bytes: UnsafeRawBufferPointer) throws { try writer.write(bytes) }
 
   public func finish() throws { try writer.finish() }
+
+  /// Closes the log and adds it to a result set, to be renamed into place with the run's
+  /// other files.
+  public func stage(into files: ResultSet) throws { try files.stage(writer) }
 }

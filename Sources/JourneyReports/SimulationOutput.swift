@@ -23,16 +23,21 @@ public struct SimulationOutput {
     self.analytics = analytics
   }
 
-  /// Writes `periods.csv`, `summary.json` and (with analytics) `analytics.csv` into `directory`.
-  public func write(to directory: String) throws {
+  /// Writes `periods.csv`, `summary.json` and (with analytics) `analytics.csv` into
+  /// `directory`, and renames the journey log (when one was written) into place with them:
+  /// one result set, so an interrupted run never leaves a new log beside an old summary.
+  public func write(to directory: String, journeyLog: JourneyLogFile? = nil) throws {
     let dir = URL(fileURLWithPath: directory)
     let summary = dir.appendingPathComponent("summary.json").path
     let json = try summaryJSON(file: summary)
-    try AtomicFile.write(periodsCSV(), to: dir.appendingPathComponent("periods.csv").path)
+    let files = ResultSet()
+    try files.stage(periodsCSV(), to: dir.appendingPathComponent("periods.csv").path)
     if analytics != nil {
-      try AtomicFile.write(analyticsCSV(), to: dir.appendingPathComponent("analytics.csv").path)
+      try files.stage(analyticsCSV(), to: dir.appendingPathComponent("analytics.csv").path)
     }
-    try AtomicFile.write(json, to: summary)
+    try journeyLog?.stage(into: files)
+    try files.stage(json, to: summary)
+    try files.commit()
   }
 
   /// `periods.csv`, written by the one CSV rule (``JourneyFormats/CSV``).

@@ -109,8 +109,10 @@ struct Fit: ParsableCommand {
     let outcome = try TransitionFit.run(request, progress: { progress.update($0) })
     if journeys != nil { progress.update(size) }
     let report = try outcome.fit.json(file: out + "/fit.json")
-    try AtomicFile.write(outcome.scenario.yamlText(), to: out + "/model.yaml")
-    try AtomicFile.write(report, to: out + "/fit.json")
+    let files = ResultSet()
+    try files.stage(outcome.scenario.yamlText(), to: out + "/model.yaml")
+    try files.stage(report, to: out + "/fit.json")
+    try files.commit()
     switch format {
     case .json: print(String(decoding: report, as: UTF8.self))
     default: print(table(outcome.fit, outcome.summary), terminator: "")

@@ -52,8 +52,10 @@ struct Forecast: ParsableCommand {
     let dir = URL(fileURLWithPath: directory)
     let json = try forecast.json(summary: summary, file: dir.appendingPathComponent("forecast.json").path)
     let csv = forecast.csv(summary: summary)
-    try AtomicFile.write(json, to: dir.appendingPathComponent("forecast.json").path)
-    try AtomicFile.write(csv, to: dir.appendingPathComponent("forecast.csv").path)
+    let files = ResultSet()
+    try files.stage(csv, to: dir.appendingPathComponent("forecast.csv").path)
+    try files.stage(json, to: dir.appendingPathComponent("forecast.json").path)
+    try files.commit()
     switch output.format {
     case .table: print(Self.table(forecast, summary), terminator: "")
     case .csv: print(csv, terminator: "")

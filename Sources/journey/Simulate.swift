@@ -62,7 +62,6 @@ struct Simulate: ParsableCommand {
     let result = try Simulator.run(
       spec, engine: engine, seed: seedOptions.seed, threads: threadOptions.threads, journeyLog: log,
       progress: progress.update)
-    try log?.finish()
     let analytics: ChainAnalytics?
     do {
       analytics = try ChainAnalytics(scenario: spec)
@@ -72,7 +71,7 @@ struct Simulate: ParsableCommand {
     }
     var files = SimulationOutput(scenario: spec, result: result, analytics: analytics)
     files.neutraliseFormulas = neutraliseFormulas
-    try files.write(to: directory)
+    try files.write(to: directory, journeyLog: log)
     switch output.format {
     case .table: print(files.table(), terminator: "")
     case .csv: print(files.periodsCSV(), terminator: "")
