@@ -104,6 +104,8 @@ public struct JourneyLogSummary: Sendable {
   public var arrivalPhases: [Int]
   /// Customers per phase in the history's last period (where a forecast can continue).
   public var endCounts: [Int] = []
+  /// `[k][i]`: ``endCounts`` per segment (parallel to ``segments``; empty without segments).
+  public var endSegmentCounts: [[Int]] = []
   /// Rows in which each channel was met.
   public var channelRows: [Int]
   /// Customers in the market and customers exposed to each channel, per period.
@@ -280,6 +282,7 @@ struct Parser {
   var firstSeen: [(period: Int, phase: Int32)] = []
   var endPeriod = Int.min
   var endCounts: [Int] = []
+  var endSegmentCounts: [Int: [Int]] = [:]
   var channelRows: [Int] = []
   var fieldStart: [Int] = []
   var fieldEnd: [Int] = []
@@ -641,10 +644,17 @@ struct Parser {
     if period > endPeriod {
       endPeriod = period
       endCounts = [Int](repeating: 0, count: Swift.max(vocabulary.phases.count, phase + 1))
+      endSegmentCounts = [:]
     }
     if period == endPeriod {
       if phase >= endCounts.count { endCounts += [Int](repeating: 0, count: phase + 1 - endCounts.count) }
       endCounts[phase] += 1
+      if segmentColumn != nil {
+        var row = endSegmentCounts[segment] ?? []
+        if phase >= row.count { row += [Int](repeating: 0, count: phase + 1 - row.count) }
+        row[phase] += 1
+        endSegmentCounts[segment] = row
+      }
     }
     if s.period < 0 {
       s.heldOut = JourneyLogReader.isHeldOut(UnsafeBufferPointer(rebasing: b[idLo..<idHi]), fraction: holdoutFraction)
@@ -730,6 +740,10 @@ struct Parser {
     summary.exposure = exposureCounts()
     summary.endCounts = endCounts + [Int](repeating: 0, count: Swift.max(0, vocabulary.phases.count - endCounts.count))
     summary.segments = segmentNames
+    summary.endSegmentCounts = segmentNames.indices.map { k in
+      let row = endSegmentCounts[k] ?? []
+      return row + [Int](repeating: 0, count: Swift.max(0, vocabulary.phases.count - row.count))
+    }
     summary.segmentTraining = segmentTraining
     summary.segmentHoldout = segmentHoldout
     summary.segmentCustomers = segmentCustomers

@@ -121,7 +121,16 @@ extension TransitionFit {
     struct HistoryEnd: Codable {
       var period: Int
       var counts: [String: Int]
+      var forecastStart: Int?
+      var segments: [String: [String: Int]]?
+      var adstock: [String: Double]?
+      var adstockSource: String?
+      enum CodingKeys: String, CodingKey {
+        case period, counts, segments, adstock
+        case forecastStart = "forecast_start", adstockSource = "adstock_source"
+      }
     }
+    func byPhase(_ row: [Double]) -> [String: Int] { Dictionary(uniqueKeysWithValues: zip(phases, row.map { Int($0) })) }
     let report = Report(
       phases: phases, channels: channels, parameters: parameters, origins: origins, reach: reach,
       segments: segmentFits.map { SegmentShare(name: $0.name, share: $0.share, customers: $0.customers) },
@@ -130,7 +139,13 @@ extension TransitionFit {
         ridge: ridge, holdoutTransitions: holdoutTransitions, holdoutLogLoss: holdoutLogLoss,
         calibrationSet: calibrationSet, calibration: calibration),
       warnings: warnings,
-      historyEnd: historyEnd.map { HistoryEnd(period: $0.period, counts: Dictionary(uniqueKeysWithValues: zip(phases, $0.counts))) })
+      historyEnd: endState.map { e in
+        HistoryEnd(
+          period: e.period, counts: byPhase(e.phaseCounts), forecastStart: e.forecastStart,
+          segments: Dictionary(uniqueKeysWithValues: zip(e.segments, e.counts.map(byPhase))),
+          adstock: Dictionary(uniqueKeysWithValues: zip(channels, e.adstock)),
+          adstockSource: e.adstockSource.rawValue)
+      } ?? historyEnd.map { HistoryEnd(period: $0.period, counts: Dictionary(uniqueKeysWithValues: zip(phases, $0.counts))) })
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
     encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")

@@ -85,12 +85,16 @@ extension Forecast {
           }),
       ]
     }
-    let root: [String: Any] = [
+    var root: [String: Any] = [
       "format": "journeykit-forecast", "format_version": 1, "scenario": budget.name, "model": model.name,
+      "start_period": budget.startPeriod,
       "seed": NSNumber(value: seed), "replicates": replicates, "horizon": budget.horizon,
       "period": model.period.rawValue, "parameter_uncertainty": parameterUncertainty, "note": note,
       "phases": model.phases.map(\.name), "channels": model.channels.map(\.name), "plans": plans,
     ]
+    if let state = budget.startState {
+      root["start_state"] = state.jsonObject(phases: model.phases.map(\.name), channels: model.channels)
+    }
     return try JSONSerialization.data(withJSONObject: root, options: [.prettyPrinted, .sortedKeys]) + Data("\n".utf8)
   }
 

@@ -24,9 +24,11 @@ import Yams
 /// flights, total). Channels must be paid channels of the model. Plan names are unique.
 ///
 /// `start: { history: path }` continues from the end of a history: the path (relative to
-/// this file) is a `journey fit` report (`fit.json`, its `history_end` counts: customers per
-/// phase in the journey log's last period) or a `journey simulate` summary
-/// (`summary.json`, its `final` counts).
+/// this file) is a `journey fit` report or a `journey simulate` summary, whose
+/// `history_end` is a ``StartState`` (customers per segment and phase, the calendar period,
+/// the adstock carried over; see `docs/continuation.md`). The forecast's period 0 is the
+/// calendar period after the history; plans' flights stay 0-based in the horizon. A summary
+/// without `history_end` continues from its `final` counts at period `horizon`.
 extension BudgetScenario {
   public static let maxReplicates = 100_000
 
@@ -206,31 +208,26 @@ final class BudgetParser {
       reader.error(.syntax, at: node, path, "history file '\(file)' is not valid JSON; expected \(expected)")
       return nil
     }
-    let countsObject = (json["history_end"] as? [String: Any])?["counts"] ?? json["final"]
-    guard let table = countsObject as? [String: Any] else {
+    // `history_end` (fit.json, and summary.json from this version on) is a full start
+    // state; an older summary.json has only `final`, the state after its `horizon` periods.
+    let object: [String: Any]
+    if let end = json["history_end"] as? [String: Any] {
+      object = end
+    } else if let final = json["final"] {
+      object = ["period": (json["horizon"] as? NSNumber)?.intValue ?? 0, "counts": final]
+    } else {
       reader.error(.missing, at: node, path, "history file '\(file)' has neither history_end.counts nor final; expected \(expected)")
       return nil
     }
-    var counts = [Int](repeating: 0, count: model.phaseCount)
-    for (name, value) in table.sorted(by: { $0.key < $1.key }) {
-      guard let i = model.phaseIndex(named: name) else {
-        reader.error(
-          .unknownName, at: node, path,
-          "history file '\(file)' counts phase '\(name)', which the model does not have; expected phases of: \(model.phases.map(\.name).joined(separator: ", "))")
-        return nil
-      }
-      guard let number = value as? NSNumber, number.doubleValue >= 0, number.doubleValue.isFinite,
-            number.doubleValue <= Double(ScenarioParser.maxCustomers) else {
-        reader.error(.type, at: node, path, "history file '\(file)': count of '\(name)' is not a number ≥ 0")
-        return nil
-      }
-      counts[i] = Int(number.doubleValue.rounded())
-    }
-    guard counts.reduce(0, +) > 0 else {
-      reader.error(.range, at: node, path, "history file '\(file)' counts no customers; expected at least one")
+    // A fit's history_end without forecast_start stands at the last logged period.
+    let isFit = json["history_end"] != nil && json["final"] == nil
+    switch StartState.parse(object, model: model, defaultForecastStart: { isFit ? $0 + 1 : $0 }) {
+    case .success(let state): return .state(state)
+    case .failure(let e):
+      reader.error(
+        e.message.contains("does not have") ? .unknownName : .range, at: node, path, "history file '\(file)' \(e.message)")
       return nil
     }
-    return .counts(counts)
   }
 
   func parseStart(_ node: Node, _ path: String) -> BudgetScenario.Start? {

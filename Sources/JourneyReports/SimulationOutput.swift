@@ -88,6 +88,7 @@ public struct SimulationOutput {
       "phases": r.phases, "channels": r.channels, "totals": totals,
       "final": byName(r.phases, r.finalCounts), "periods": periods,
     ]
+    if !r.finalSegmentCounts.isEmpty { root["history_end"] = r.endState.jsonObject(phases: r.phases, channels: scenario.channels) }
     if let analytics {
       root["analytics"] = [
         "steady_exposure": byName(analytics.phases.isEmpty ? [] : r.channels, analytics.steadyExposure),

@@ -118,6 +118,7 @@ struct Fit: ParsableCommand {
     }
     if let spendTable { fit.fitReach(summary, spend: spendTable, model: template) }
     let scenario = fit.scenario(template: template, summary: summary)
+    fit.endState = fit.historyState(summary, model: scenario)
     let report = try fit.json()
     try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
     try AtomicFile.write(scenario.yamlText(), to: out + "/model.yaml")

@@ -112,7 +112,8 @@ struct Optimize: ParsableCommand {
         "bounds cannot sum to the total: the maximums sum to \(Self.plain(maxSum)), below the total \(Self.plain(total))")
     }
     let optimizer = BudgetOptimizer(
-      scenario: scenario, total: total, bounds: limits, objective: objective, perPeriod: perPeriod, threads: threads)
+      scenario: scenario, total: total, bounds: limits, objective: objective, perPeriod: perPeriod, threads: threads,
+      start: spec.startState)
     let result = optimizer.run()
     let json = try Self.json(spec, optimizer, result, names)
     let dir = URL(fileURLWithPath: out ?? "results/\(spec.name)")
