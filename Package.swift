@@ -62,7 +62,8 @@ let package = Package(
     .testTarget(
       name: "JourneyForecastTests",
       dependencies: [
-        "JourneyForecast", "JourneyModel", "JourneySimulation", "JourneyLinearAlgebra", "_JourneyTestSupport",
+        "JourneyForecast", "JourneyModel", "JourneySimulation", "JourneyLinearAlgebra", "JourneyEstimation",
+        "_JourneyTestSupport",
       ]
     ),
   ]
