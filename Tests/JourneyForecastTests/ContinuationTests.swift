@@ -103,7 +103,7 @@ final class LogBytes: JourneyLogSink {
   @Test func forecastsFromAFittedHistoryAreCalibrated() throws {
     let long = ProcessInfo.processInfo.environment["JOURNEY_LONG_TESTS"] == "1"
     let report = try Self.calibration(
-      replications: long ? 120 : 20, size: long ? 10_000 : 4_000, history: 37, horizon: 13, replicates: long ? 200 : 100)
+      replications: long ? 120 : 20, size: long ? 10_000 : 3_000, history: 37, horizon: 13, replicates: long ? 200 : 60)
     print(report.description)
     if long {
       #expect(report.totalCoverage >= 0.85 && report.totalCoverage <= 0.95, "\(report)")
@@ -123,6 +123,8 @@ final class LogBytes: JourneyLogSink {
     var relativeErrors: [Double] = []
     var weekCovered = 0
     var weeks = 0
+    /// Seconds spent simulating, fitting and forecasting.
+    var seconds = [0.0, 0, 0]
     var totalCoverage: Double { Double(covered) / Double(replications) }
     var weeklyCoverage: Double { Double(weekCovered) / Double(Swift.max(1, weeks)) }
     var meanZ: Double { z.reduce(0, +) / Double(Swift.max(1, z.count)) }
@@ -131,6 +133,7 @@ final class LogBytes: JourneyLogSink {
       String(
         format: "calibration: %d replications, 13-week total covered %d (%.1f%%), mean z %.3f, bias %.2f%%, weekly coverage %.1f%%",
         replications, covered, 100 * totalCoverage, meanZ, 100 * bias, 100 * weeklyCoverage)
+        + String(format: " (simulate %.1f s, fit %.1f s, forecast %.1f s)", seconds[0], seconds[1], seconds[2])
     }
   }
 
@@ -144,6 +147,13 @@ final class LogBytes: JourneyLogSink {
     var truth = try seasonalB2C(size: size)
     var result = Calibration(replications: replications)
     for r in 0..<replications {
+      let clock = ContinuousClock()
+      var mark = clock.now
+      func lap(_ k: Int) {
+        let d = clock.now - mark
+        result.seconds[k] += Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+        mark = clock.now
+      }
       truth.horizon = history
       let log = LogBytes()
       let past = try Simulator.run(truth, engine: .individual, seed: UInt64(1000 + r), threads: 2, journeyLog: log)
@@ -151,6 +161,7 @@ final class LogBytes: JourneyLogSink {
       future.horizon = horizon
       let realised = try Simulator.run(future, engine: .cohort, seed: UInt64(5000 + r), start: past.endState)
 
+      lap(0)
       let summary = try JourneyLogReader.read(bytes: log.bytes, file: "journeys.csv", vocabulary: Vocabulary(model: truth))
       var fit = try TransitionFit.fit(summary, model: truth, file: "journeys.csv")
       let fitted = fit.scenario(template: truth, summary: summary)
@@ -158,10 +169,12 @@ final class LogBytes: JourneyLogSink {
       fit.endState = state
       let json = String(decoding: try fit.json(), as: UTF8.self)
       let covariance = try ParameterCovariance.parse(text: json, file: "fit.json", model: fitted)
+      lap(1)
       let budget = BudgetScenario(
         name: "calibration", model: fitted, fit: covariance, horizon: horizon, start: .state(state),
         seed: UInt64(r), replicates: replicates, plans: [BudgetPlan(name: "base")])
       let forecast = try Forecast.run(budget, threads: 2)
+      lap(2)
       let draws = forecast.plans[0].conversions
       let totals = draws.map { $0.reduce(0, +) }
       let interval = Interval(totals)
