@@ -82,7 +82,11 @@ extension Forecast {
     return ForecastFile(
       scenario: budget.name, model: model.name, seed: seed, replicates: replicates, horizon: budget.horizon,
       period: model.period.rawValue, parameterUncertainty: parameterUncertainty, note: note,
-      phases: model.phases.map(\.name), channels: model.channels.map(\.name), plans: plans)
+      phases: model.phases.map(\.name), channels: model.channels.map(\.name), plans: plans,
+      startPeriod: budget.startPeriod,
+      startState: budget.startState.map {
+        StartStateFile($0, phases: model.phases.map(\.name), channels: model.channels)
+      })
   }
 
   /// The bytes of `forecast.json` (see ``JSONFile``).
