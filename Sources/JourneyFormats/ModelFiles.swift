@@ -149,7 +149,8 @@ public enum HistoryEnd {
     }
   }
 
-
+  /// Customers per phase name at the end of the history at `path` (the phase totals of
+  /// ``state(path:model:)``, without a model).
   public static func counts(path: String) -> Result<[String: Double], BudgetScenarioFiles.HistoryProblem> {
     guard FileKind(path) == .file, let data = FileManager.default.contents(atPath: path) else {
       return .failure(.unreadable)
@@ -171,7 +172,7 @@ public enum HistoryEnd {
     default:
       // A summary, or a file of another format: the summary's decoder names the problem.
       let summary = try JSONFile.decode(SummaryFile.self, from: data, file: file)
-      guard let final = summary.final else { return .failure(.noCounts) }
+      guard let final = summary.historyEnd?.counts ?? summary.final else { return .failure(.noCounts) }
       return .success(final)
     }
   }

@@ -244,7 +244,7 @@ final class BudgetParser {
   func historyStart(_ node: Node, _ path: String, model: Scenario) -> BudgetScenario.Start? {
     guard let relative = reader.name(node, path, what: "a fit report or simulation summary path") else { return nil }
     let file = BudgetScenario.resolve(relative, from: reader.file)
-    let expected = "a journey fit report (fit.json, with history_end) or a journey simulate summary (summary.json, with history_end or final)"
+    let expected = "a journey fit report (fit.json, with history_end) or a journey simulate summary (summary.json, with final)"
     switch files.history(file, model) {
     case .success(let state):
       return .state(state)

@@ -124,28 +124,24 @@ import _JourneyTestSupport
     #expect(model.population.size == 20_000)
     #expect(model.population.arrivals == 100)
     #expect(model.segments.map(\.name) == ["b2c", "b2b"])
-    let report = try #require(
-      try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/fit/fit.json"))) as? [String: Any])
-    let end = try #require(report["history_end"] as? [String: Any])
-    #expect(end["period"] as? Int == 51)
-    #expect(end["forecast_start"] as? Int == 52)
-    #expect(end["adstock_source"] as? String == "plan")
-    let counts = try #require(end["counts"] as? [String: Int])
-    let customers: Int = counts.values.reduce(0, +)
+    let report = try JSONFile.read(FitFile.self, path: dir + "/fit/fit.json")
+    let end = try #require(report.historyEnd)
+    #expect(end.period == 51)
+    #expect(end.forecastStart == 52)
+    #expect(end.adstockSource == "plan")
+    let customers: Int = end.counts.values.reduce(0, +)
     #expect(customers == 25_100)
-    let bySegment = try #require(end["segments"] as? [String: [String: Int]])
+    let bySegment = try #require(end.segments)
     #expect(Set(bySegment.keys) == ["b2c", "b2b"])
     #expect(bySegment.values.reduce(0) { $0 + $1.values.reduce(0, +) } == customers)
-    let adstock = try #require(end["adstock"] as? [String: Double])
+    let adstock = try #require(end.adstock)
     #expect(adstock["tv"].map { $0 > 0 } == true)
     // simulate's summary.json holds the state after its 52 periods in the same form.
-    let summary = try #require(
-      try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/history/summary.json")))
-        as? [String: Any])
-    let simEnd = try #require(summary["history_end"] as? [String: Any])
-    #expect(simEnd["period"] as? Int == 52 && simEnd["forecast_start"] as? Int == 52)
-    #expect(simEnd["adstock_source"] as? String == "spend")
-    #expect(Set((simEnd["segments"] as? [String: Any])?.keys.map { $0 } ?? []) == ["b2c", "b2b"])
+    let summary = try JSONFile.read(SummaryFile.self, path: dir + "/history/summary.json")
+    let simEnd = try #require(summary.historyEnd)
+    #expect(simEnd.period == 52 && simEnd.forecastStart == 52)
+    #expect(simEnd.adstockSource == "spend")
+    #expect(Set(simEnd.segments?.keys.map { $0 } ?? []) == ["b2c", "b2b"])
 
     try """
       name: chain
@@ -158,13 +154,12 @@ import _JourneyTestSupport
       """.write(toFile: dir + "/budget.yaml", atomically: true, encoding: .utf8)
     let forecast = try CommandRunner.run(["forecast", dir + "/budget.yaml", "--out", dir + "/forecast", "--format", "json"])
     #expect(forecast.status == 0, "\(forecast.stderr)")
-    let root = try #require(try JSONSerialization.jsonObject(with: Data(forecast.stdout.utf8)) as? [String: Any])
-    #expect(root["parameter_uncertainty"] as? Bool == true)
+    let root = try JSONFile.decode(ForecastFile.self, from: Data(forecast.stdout.utf8), file: "forecast.json")
+    #expect(root.parameterUncertainty == true)
     // The forecast's period 0 is the calendar period after the history.
-    #expect(root["start_period"] as? Int == 52)
-    #expect((root["start_state"] as? [String: Any])?["period"] as? Int == 51)
-    let plans = try #require(root["plans"] as? [[String: Any]])
-    #expect(plans.count == 2)
+    #expect(root.startPeriod == 52)
+    #expect(root.startState?.period == 51)
+    #expect(root.plans?.count == 2)
   }
 }
 
