@@ -24,6 +24,7 @@ let package = Package(
       dependencies: [
         "CLibFuzzer",
         .product(name: "JourneyModel", package: "JourneyKit"),
+        .product(name: "JourneyFormats", package: "JourneyKit"),
         .product(name: "JourneyEstimation", package: "JourneyKit"),
         .product(name: "JourneyReports", package: "JourneyKit"),
         .product(name: "JourneyCheck", package: "JourneyKit"),
@@ -36,6 +37,7 @@ let package = Package(
         dependencies: [
           "FuzzSupport",
           .product(name: "JourneyModel", package: "JourneyKit"),
+        .product(name: "JourneyFormats", package: "JourneyKit"),
           .product(name: "JourneyEstimation", package: "JourneyKit"),
           .product(name: "JourneyReports", package: "JourneyKit"),
           .product(name: "JourneyCheck", package: "JourneyKit"),

@@ -1,4 +1,5 @@
 import FuzzSupport
+import JourneyFormats
 import JourneyModel
 
 /// A budget file's `start: {history: path}` file (fit report or simulation summary JSON).
@@ -7,5 +8,5 @@ fuzzMain { input in
   _ = input.file("input.json")
   _ = try BudgetScenario.parse(
     text: "name: fuzz\nmodel: model.yaml\nstart: { history: input.json }\nplans: [ { name: base } ]\n",
-    file: Fixtures.path("budget.yaml"))
+    file: Fixtures.path("budget.yaml"), files: .disk)
 }
