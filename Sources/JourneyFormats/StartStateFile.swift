@@ -88,7 +88,7 @@ public struct StartStateFile: Codable, Sendable, Equatable {
   ///   `.unknownName`, bad numbers `.type`, an empty or inconsistent state `.range`).
   public func state(model: Scenario, defaultForecastStart: (Int) -> Int) -> Result<StartState, Problem> {
     guard period >= 0, period <= Self.maxPeriod else {
-      return .failure(Problem(.range, "period \(period) is not a period ≥ 0"))
+      return .failure(Problem(.range, "period \(period) is not between 0 and \(Self.maxPeriod)"))
     }
     let forecastStart = self.forecastStart ?? defaultForecastStart(period)
     guard forecastStart >= period, forecastStart - period <= 1 else {
