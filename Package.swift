@@ -67,6 +67,7 @@ let package = Package(
       name: "JourneyForecastTests",
       dependencies: [
         "JourneyForecast", "JourneyFormats", "JourneyModel", "JourneySimulation", "JourneyLinearAlgebra",
+        "JourneyEstimation",
         "_JourneyTestSupport",
       ]
     ),

@@ -20,6 +20,8 @@ public struct JourneyLogSummary: Sendable {
   public var arrivalPhases: [Int]
   /// Customers per phase in the history's last period (where a forecast can continue).
   public var endCounts: [Int] = []
+  /// `[k][i]`: ``endCounts`` per segment (parallel to ``segments``; empty without segments).
+  public var endSegmentCounts: [[Int]] = []
   /// Rows in which each channel was met.
   public var channelRows: [Int]
   /// Customers in the market and customers exposed to each channel, per period.

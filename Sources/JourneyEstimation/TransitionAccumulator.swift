@@ -68,6 +68,8 @@ public struct TransitionAccumulator {
   var lastPeriod = Int.min
   var endPeriod = Int.min
   var endCounts: [Int] = []
+  /// ``endCounts`` per segment (segmented logs only).
+  var endSegmentCounts: [Int: [Int]] = [:]
   var channelRows: [Int]
 
   /// An accumulator for states named by `vocabulary`.
@@ -161,10 +163,17 @@ public struct TransitionAccumulator {
     if period > endPeriod {
       endPeriod = period
       endCounts = [Int](repeating: 0, count: Swift.max(vocabulary.phases.count, phase + 1))
+      endSegmentCounts = [:]
     }
     if period == endPeriod {
       if phase >= endCounts.count { endCounts += [Int](repeating: 0, count: phase + 1 - endCounts.count) }
       endCounts[phase] += 1
+      if isSegmented {
+        var row = endSegmentCounts[segment] ?? []
+        if phase >= row.count { row += [Int](repeating: 0, count: phase + 1 - row.count) }
+        row[phase] += 1
+        endSegmentCounts[segment] = row
+      }
     }
     var s = customers.slots[customer]
     defer { customers.slots[customer] = s }
@@ -277,6 +286,10 @@ public struct TransitionAccumulator {
     summary.exposure = exposureCounts()
     summary.endCounts = endCounts + [Int](repeating: 0, count: Swift.max(0, vocabulary.phases.count - endCounts.count))
     summary.segments = segments
+    summary.endSegmentCounts = segments.indices.map { k in
+      let row = endSegmentCounts[k] ?? []
+      return row + [Int](repeating: 0, count: Swift.max(0, vocabulary.phases.count - row.count))
+    }
     summary.segmentTraining = segmentTraining
     summary.segmentHoldout = segmentHoldout
     summary.segmentCustomers = segmentCustomers

@@ -116,9 +116,21 @@ extension TransitionFit {
             observed: c.observed)
         }),
       warnings: warnings,
-      historyEnd: historyEnd.map {
-        FitFile.HistoryEnd(period: $0.period, counts: Dictionary(uniqueKeysWithValues: zip(phases, $0.counts)))
-      })
+      historyEnd: endState.map { e in
+        FitFile.HistoryEnd(
+          period: e.period, counts: Self.byPhase(phases, e.phaseCounts), forecastStart: e.forecastStart,
+          segments: Dictionary(uniqueKeysWithValues: zip(e.segments, e.counts.map { Self.byPhase(phases, $0) })),
+          adstock: Dictionary(uniqueKeysWithValues: zip(channels, e.adstock)),
+          adstockSource: e.adstockSource.rawValue)
+      }
+        ?? historyEnd.map {
+          FitFile.HistoryEnd(period: $0.period, counts: Dictionary(uniqueKeysWithValues: zip(phases, $0.counts)))
+        })
+  }
+
+  /// Whole customers per phase name.
+  static func byPhase(_ phases: [String], _ row: [Double]) -> [String: Int] {
+    Dictionary(uniqueKeysWithValues: zip(phases, row.map { Int($0.rounded()) }))
   }
 
   /// The bytes of `fit.json` (see ``JSONFile``).

@@ -102,6 +102,7 @@ extension TransitionFit {
       }
       if let spendTable { fit.fitReach(summary, spend: spendTable, model: template) }
       let scenario = fit.scenario(template: template, summary: summary)
+      fit.endState = fit.historyState(summary, model: scenario)
       return FitOutcome(fit: fit, summary: summary, scenario: scenario, template: template)
     }
   }

@@ -55,6 +55,9 @@ public struct TransitionFit: Sendable {
   /// The history's last period and its customers per phase, for forecasts that continue
   /// from it.
   public var historyEnd: (period: Int, counts: [Int])?
+  /// The full state at the history's end (``historyState(_:model:)``), written as
+  /// `history_end` with segments, adstock and `forecast_start`.
+  public var endState: StartState?
   /// The fitted values in the model's parameterisation.
   public var fitted: TransitionParameters
   /// The model's seasonal odds multipliers by season index, used as known offsets

@@ -28,7 +28,8 @@ extension BudgetOptimizer {
     }
     let limits = try Self.parseBounds(bounds, total: total, scenario: scenario)
     self.init(
-      scenario: scenario, total: total, bounds: limits, objective: objective, perPeriod: perPeriod, threads: threads)
+      scenario: scenario, total: total, bounds: limits, objective: objective, perPeriod: perPeriod, threads: threads,
+      start: budget.startState)
   }
 
   /// The names of the paid channels, in model order (the order of every per-channel array).

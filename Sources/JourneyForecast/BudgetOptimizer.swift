@@ -38,6 +38,11 @@ public struct BudgetOptimizer: Sendable {
   public var objective: Objective
   public var perPeriod: Bool
   public var threads: Int
+  /// The state the horizon starts from (at the horizon's first calendar period, after any
+  /// warm-up); `nil` for the model's own population from period 0.
+  public var start: StartState?
+  /// The calendar period of the horizon's period 0.
+  public var offset: Int { start?.period ?? 0 }
 
   /// `[c][t]`: each paid channel's share of its total per period.
   let shapes: [[Double]]
@@ -61,10 +66,25 @@ public struct BudgetOptimizer: Sendable {
   /// - Parameters:
   ///   - scenario: the model over the forecast horizon, with its own spend plans.
   ///   - bounds: per paid channel (model order); default `0...total`.
+  ///   - start: continue from a history's state (``Forecast/scenario(for:budget:)``'s
+  ///     scenario, in calendar periods, with ``StartState/warmUp`` + horizon periods): the
+  ///     warm-up runs once on the expected engine, then every evaluation starts from its
+  ///     mean state at calendar period `start.forecastStart`.
   public init(
     scenario: Scenario, total: Double, bounds: [(min: Double, max: Double)]? = nil, objective: Objective = .conversions,
-    perPeriod: Bool = false, threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    perPeriod: Bool = false, threads: Int = ProcessInfo.processInfo.activeProcessorCount, start: StartState? = nil
   ) {
+    var scenario = scenario
+    var warm = start
+    if let state = start, state.warmUp > 0 {
+      var w = scenario
+      w.horizon = state.warmUp
+      if let result = try? Simulator.run(w, engine: .expected, start: state) { warm = result.endState }
+      warm?.adstockSource = state.adstockSource
+      scenario.horizon = Swift.max(1, scenario.horizon - state.warmUp)
+    }
+    self.start = warm
+    let offset = warm?.period ?? 0
     self.scenario = scenario
     self.channels = scenario.channels.indices.filter { scenario.channels[$0].isPaid }
     self.total = total
@@ -74,7 +94,7 @@ public struct BudgetOptimizer: Sendable {
     self.threads = Swift.max(1, threads)
     let horizon = scenario.horizon
     shapes = channels.map { c in
-      let s = (0..<horizon).map { scenario.spend(at: $0)[c] }
+      let s = (0..<horizon).map { scenario.spend(at: offset + $0)[c] }
       let sum = s.reduce(0, +)
       return sum > 0 ? s.map { $0 / sum } : [Double](repeating: 1 / Double(horizon), count: horizon)
     }
@@ -97,10 +117,12 @@ public struct BudgetOptimizer: Sendable {
     for (k, c) in channels.enumerated() {
       if case .paid(_, let adstock, let reach) = s.channels[c].kind {
         s.channels[c].kind = .paid(
-          spend: SpendPlan(base: 0, perPeriod: spend[k].map { Swift.max(0, $0) }), adstock: adstock, reach: reach)
+          spend: SpendPlan(
+            base: 0, perPeriod: [Double](repeating: 0, count: offset) + spend[k].map { Swift.max(0, $0) }),
+          adstock: adstock, reach: reach)
       }
     }
-    guard let result = try? Simulator.run(s, engine: .expected) else { return -.infinity }
+    guard let result = try? Simulator.run(s, engine: .expected, start: start) else { return -.infinity }
     return objective == .conversions ? result.totalConversions : result.totalRevenue
   }
 
@@ -108,12 +130,12 @@ public struct BudgetOptimizer: Sendable {
 
   /// Total spend of the model's own plan over the horizon.
   public var baselineSpend: Double {
-    channels.reduce(0) { sum, c in sum + (0..<horizon).reduce(0) { $0 + scenario.spend(at: $1)[c] } }
+    channels.reduce(0) { sum, c in sum + (0..<horizon).reduce(0) { $0 + scenario.spend(at: offset + $1)[c] } }
   }
 
   /// The objective with the model's own plan.
   public func baseline() -> Double {
-    evaluate(spend: channels.map { c in (0..<horizon).map { scenario.spend(at: $0)[c] } })
+    evaluate(spend: channels.map { c in (0..<horizon).map { scenario.spend(at: offset + $0)[c] } })
   }
 
   /// Evaluates many points, in parallel, in order.
@@ -271,7 +293,7 @@ public struct BudgetOptimizer: Sendable {
     let n = variableCount
     let maxIter = maxIterations ?? (perPeriod ? 150 : 300)
     // Start: the model's plan shape scaled to the total, projected onto the bounds.
-    let own = channels.map { c in (0..<horizon).reduce(0) { $0 + scenario.spend(at: $1)[c] } }
+    let own = channels.map { c in (0..<horizon).reduce(0) { $0 + scenario.spend(at: offset + $1)[c] } }
     let ownTotal = own.reduce(0, +)
     var start: [Double] = []
     for (c, _) in channels.enumerated() {

@@ -67,14 +67,26 @@ public struct Forecast: Sendable {
   public var note: String {
     if let fit = budget.fit {
       let k = fit.origins.reduce(0) { $0 + $1.parameters.count }
-      return "parameter uncertainty: \(k) parameters of \(fit.origins.count) origin phases drawn from the fit's covariance (\(budget.fitPath ?? "fit")) in every replicate, plus Monte Carlo noise"
+      let curves = fit.reach.isEmpty ? "" : " and \(fit.reach.count) reach curves (m, K, σ, λ)"
+      return "parameter uncertainty: \(k) parameters of \(fit.origins.count) origin phases\(curves) drawn from the fit's covariance (\(budget.fitPath ?? "fit")) in every replicate, plus Monte Carlo noise"
     }
     return "parameter uncertainty: none (model has no covariance); intervals show Monte Carlo noise only"
   }
 
   /// The scenario a plan is simulated on: the plan's spend over the horizon, the
   /// budget's starting population.
+  ///
+  /// With a history start (``BudgetScenario/startState``) the scenario is in calendar
+  /// periods: it runs from the state's period for the warm-up (``StartState/warmUp``
+  /// periods on the model's own spend) plus the horizon, and the plan's spend fills
+  /// calendar periods `forecastStart ..< forecastStart + horizon`. Run it with
+  /// `Simulator.run(_, engine:, start: budget.startState)` and drop the warm-up periods.
   public static func scenario(for plan: BudgetPlan, budget: BudgetScenario) -> Scenario {
+    if let state = budget.startState {
+      var s = plan.apply(to: budget.model, horizon: budget.horizon, start: state.forecastStart)
+      s.horizon = state.warmUp + budget.horizon
+      return s
+    }
     var s = plan.apply(to: budget.model, horizon: budget.horizon)
     if case .counts(let counts) = budget.start {
       let total = counts.reduce(0, +)
@@ -112,23 +124,31 @@ public struct Forecast: Sendable {
       try ParameterSampler(fit, file: budget.fitPath ?? budget.file)
     }
     let scenarios = budget.plans.map { scenario(for: $0, budget: budget) }
+    let start = budget.startState
     let planCount = scenarios.count
     let store = Locked([ReplicateFigures?](repeating: nil, count: r * planCount))
     let done = Locked(0)
+    let warmUp = start?.warmUp ?? 0
     Parallel.strided(r, workers: threads) { index in
       let simSeed = replicateSeed(seed, index)
       var segments: [Segment]?
+      var reach: [[Double]] = []
       if let sampler {
         var rng = SplitMix64(seed: seed, stream: StreamID.forecastParameters(index))
         segments = sampler.segments(for: budget.model, theta: sampler.draw(using: &rng))
+        // After the origins' draw, so forecasts without reach curves draw as before.
+        reach = sampler.drawReach(using: &rng)
       }
       for (p, base) in scenarios.enumerated() {
         var s = base
         if let segments { s.segments = segments }
+        if let sampler, !reach.isEmpty { s.channels = sampler.channels(s.channels, reach: reach) }
         do {
-          let result = try Simulator.run(s, engine: .cohort, seed: simSeed)
+          let result = try Simulator.run(s, engine: .cohort, seed: simSeed, start: start)
+          // The warm-up periods are history, not forecast.
           let figures = ReplicateFigures(
-            conversions: result.conversions, revenue: result.revenue, finalCounts: result.finalCounts)
+            conversions: Array(result.conversions.dropFirst(warmUp)), revenue: Array(result.revenue.dropFirst(warmUp)),
+            finalCounts: result.finalCounts)
           store.withLock { $0[index * planCount + p] = figures }
         } catch {
           preconditionFailure("the cohort engine does not throw: \(error)")
@@ -149,7 +169,7 @@ public struct Forecast: Sendable {
       }
       plans.append(
         PlanReplicates(
-          name: plan.name, spend: plan.spend(model: budget.model, horizon: budget.horizon),
+          name: plan.name, spend: plan.spend(model: budget.model, horizon: budget.horizon, start: budget.startPeriod),
           conversions: results.map(\.conversions), revenue: results.map(\.revenue),
           finalCounts: results.map(\.finalCounts)))
     }

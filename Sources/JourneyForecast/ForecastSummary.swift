@@ -82,7 +82,11 @@ extension Forecast {
     return ForecastFile(
       scenario: budget.name, model: model.name, seed: seed, replicates: replicates, horizon: budget.horizon,
       period: model.period.rawValue, parameterUncertainty: parameterUncertainty, note: note,
-      phases: model.phases.map(\.name), channels: model.channels.map(\.name), plans: plans)
+      phases: model.phases.map(\.name), channels: model.channels.map(\.name), plans: plans,
+      startPeriod: budget.startPeriod,
+      startState: budget.startState.map {
+        StartStateFile($0, phases: model.phases.map(\.name), channels: model.channels)
+      })
   }
 
   /// The bytes of `forecast.json` (see ``JSONFile``).
@@ -92,33 +96,31 @@ extension Forecast {
     try JSONFile.encode(self.file(summary: summary), file: file)
   }
 
-  /// `forecast.csv`: one row per plan and period (0-based), then one `total` row per plan.
+  /// `forecast.csv`: one row per plan and period (0-based), then one `total` row per plan,
+  /// quoted and formula-neutralised by the shared ``JourneyFormats/CSV`` rule.
   public func csv(summary: [PlanSummary]? = nil) -> String {
     let summary = summary ?? self.summary()
-    var lines = [
-      "plan,period,spend,conversions_mean,conversions_p5,conversions_p50,conversions_p95,revenue_mean,cpa,roi,increment_mean,increment_p5,increment_p95"
+    let header = [
+      "plan", "period", "spend", "conversions_mean", "conversions_p5", "conversions_p50", "conversions_p95",
+      "revenue_mean", "cpa", "roi", "increment_mean", "increment_p5", "increment_p95",
     ]
-    func row(_ plan: String, _ period: String, _ f: ForecastFigures) -> String {
+    func row(_ plan: String, _ period: String, _ f: ForecastFigures) -> [String] {
       let cells = [
         f.spend, f.conversions.mean, f.conversions.p5, f.conversions.p50, f.conversions.p95, f.revenue.mean,
       ].map(Self.number) + [f.cpa.map(Self.number) ?? "", f.roi.map(Self.number) ?? ""]
         + [f.increment.mean, f.increment.p5, f.increment.p95].map(Self.number)
-      return ([Self.csvField(plan), period] + cells).joined(separator: ",")
+      return [plan, period] + cells
     }
+    var rows: [[String]] = []
     for plan in summary {
-      for (t, f) in plan.periods.enumerated() { lines.append(row(plan.name, String(t), f)) }
-      lines.append(row(plan.name, "total", plan.totals))
+      for (t, f) in plan.periods.enumerated() { rows.append(row(plan.name, String(t), f)) }
+      rows.append(row(plan.name, "total", plan.totals))
     }
-    return lines.joined(separator: "\n") + "\n"
+    return CSV.document(header: header, rows: rows)
   }
 
   static func number(_ x: Double) -> String {
     if x.isFinite && x == x.rounded() && abs(x) < 1e15 { return String(Int64(x)) }
     return "\(x)"
-  }
-
-  static func csvField(_ s: String) -> String {
-    s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" })
-      ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
   }
 }

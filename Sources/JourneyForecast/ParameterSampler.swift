@@ -38,6 +38,9 @@ public struct ParameterSampler: Sendable {
   public let covariance: ParameterCovariance
   /// Row-major lower Cholesky factor of each origin's covariance.
   let factors: [[Double]]
+  /// Row-major lower Cholesky factor of each reach curve's covariance; `nil` when it is
+  /// not positive definite (that curve stays at its estimate).
+  let reachFactors: [[Double]?]
 
   /// - Throws: ``InputErrors`` naming `file` when a covariance is not positive definite.
   public init(_ covariance: ParameterCovariance, file: String) throws(InputErrors) {
@@ -60,6 +63,40 @@ public struct ParameterSampler: Sendable {
     }
     guard errors.isEmpty else { throw InputErrors(errors) }
     self.factors = factors
+    reachFactors = covariance.reach.map { curve in
+      guard let l = try? Cholesky(Matrix(rows: 4, cols: 4, rowMajor: curve.covariance)).lower else { return nil }
+      var flat = [Double](repeating: 0, count: 16)
+      for i in 0..<4 { for j in 0...i { flat[i * 4 + j] = l[i, j] } }
+      return flat
+    }
+  }
+
+  /// One draw of every reach curve's `(logit m, log K, log σ, logit λ)`, `θ = θ̂ + L z`
+  /// (empty without reach curves, and then no random numbers are used).
+  public func drawReach(using rng: inout SplitMix64) -> [[Double]] {
+    var normal = BoxMuller()
+    return covariance.reach.enumerated().map { k, curve in
+      let z = (0..<4).map { _ in normal.next(using: &rng) }
+      guard let l = reachFactors[k] else { return curve.theta }
+      return (0..<4).map { i in
+        var x = curve.theta[i]
+        for j in 0...i { x += l[i * 4 + j] * z[j] }
+        return x
+      }
+    }
+  }
+
+  /// `channels` with each fitted paid channel's reach curve and adstock set to a draw of
+  /// ``drawReach(using:)`` (spend plans unchanged).
+  public func channels(_ channels: [Channel], reach draws: [[Double]]) -> [Channel] {
+    var out = channels
+    for (curve, theta) in zip(covariance.reach, draws) where curve.channel < out.count {
+      guard case .paid(let plan, _, _) = out[curve.channel].kind else { continue }
+      let v = ParameterCovariance.ReachCurve.natural(theta)
+      out[curve.channel].kind = .paid(
+        spend: plan, adstock: v.adstock, reach: HillReach(max: v.max, half: v.half, shape: v.shape))
+    }
+    return out
   }
 
   /// One draw of every origin's parameter vector.

@@ -200,13 +200,45 @@ public struct FitFile: JSONFileFormat, Equatable {
   }
 
   /// The journey log's last period and its customers per phase.
+  /// The state a forecast continues from (``StartStateFile``'s keys, whole counts): the
+  /// customers per phase (and per segment) at the start of the journey log's last period
+  /// `period`, the adstock carried into it, and `forecast_start` (`period + 1`, also when
+  /// absent: files written before the optional fields existed).
   public struct HistoryEnd: Codable, Sendable, Equatable {
     public var period: Int
     public var counts: [String: Int]
+    /// The first calendar period after the history.
+    public var forecastStart: Int?
+    /// Customers per segment and phase (a single `all` segment for an unsegmented log).
+    public var segments: [String: [String: Int]]?
+    /// Each paid channel's adstock carried into `period`.
+    public var adstock: [String: Double]?
+    /// `spend` (the spend file's) or `plan` (the model's spend plan).
+    public var adstockSource: String?
 
-    public init(period: Int, counts: [String: Int]) {
+    enum CodingKeys: String, CodingKey {
+      case period, counts, segments, adstock
+      case forecastStart = "forecast_start"
+      case adstockSource = "adstock_source"
+    }
+
+    public init(
+      period: Int, counts: [String: Int], forecastStart: Int? = nil, segments: [String: [String: Int]]? = nil,
+      adstock: [String: Double]? = nil, adstockSource: String? = nil
+    ) {
       self.period = period
       self.counts = counts
+      self.forecastStart = forecastStart
+      self.segments = segments
+      self.adstock = adstock
+      self.adstockSource = adstockSource
+    }
+
+    /// The same state as a ``StartStateFile``, `forecast_start` defaulting to `period + 1`.
+    public var startState: StartStateFile {
+      StartStateFile(
+        period: period, forecastStart: forecastStart ?? period + 1, counts: counts.mapValues(Double.init),
+        segments: segments?.mapValues { $0.mapValues(Double.init) }, adstock: adstock, adstockSource: adstockSource)
     }
   }
 

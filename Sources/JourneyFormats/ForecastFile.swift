@@ -91,17 +91,24 @@ public struct ForecastFile: JSONFileFormat, Equatable {
   public var phases: [String]?
   public var channels: [String]?
   public var plans: [Plan]?
+  /// The calendar period of forecast period 0: the first period after the history for a
+  /// forecast from a history (`start: { history: }`), else 0. Optional (older files: 0).
+  public var startPeriod: Int?
+  /// The history's state the forecast continued from; absent for other starts.
+  public var startState: StartStateFile?
 
   enum CodingKeys: String, CodingKey {
     case format, scenario, model, seed, replicates, horizon, period, note, phases, channels, plans
     case formatVersion = "format_version"
     case parameterUncertainty = "parameter_uncertainty"
+    case startPeriod = "start_period"
+    case startState = "start_state"
   }
 
   public init(
     scenario: String? = nil, model: String? = nil, seed: UInt64? = nil, replicates: Int? = nil, horizon: Int? = nil,
     period: String? = nil, parameterUncertainty: Bool? = nil, note: String? = nil, phases: [String]? = nil,
-    channels: [String]? = nil, plans: [Plan]? = nil
+    channels: [String]? = nil, plans: [Plan]? = nil, startPeriod: Int? = nil, startState: StartStateFile? = nil
   ) {
     format = Self.formatName
     formatVersion = Self.formatVersion
@@ -116,6 +123,8 @@ public struct ForecastFile: JSONFileFormat, Equatable {
     self.phases = phases
     self.channels = channels
     self.plans = plans
+    self.startPeriod = startPeriod
+    self.startState = startState
   }
 }
 

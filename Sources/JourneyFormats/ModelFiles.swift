@@ -85,7 +85,7 @@ extension BudgetScenarioFiles {
           return .failed(error)
         }
       },
-      history: { path in HistoryEnd.counts(path: path) })
+      history: { path, model in HistoryEnd.state(path: path, model: model) })
   }
 }
 
@@ -102,9 +102,55 @@ enum FileKind {
   }
 }
 
-/// The customers per phase at the end of a history: a `journey fit` report's
-/// `history_end.counts` or a `journey simulate` summary's `final`.
+/// The end of a history: a `journey fit` report's `history_end` or a `journey simulate`
+/// summary's `history_end` (in summaries written before it existed, `final` at period
+/// `horizon`).
 public enum HistoryEnd {
+  /// The state a forecast continues from, read from the file at `path` against `model`.
+  public static func state(path: String, model: Scenario) -> Result<StartState, BudgetScenarioFiles.HistoryProblem> {
+    guard FileKind(path) == .file, let data = FileManager.default.contents(atPath: path) else {
+      return .failure(.unreadable)
+    }
+    do {
+      return try state(data: data, file: path, model: model)
+    } catch {
+      return .failure(.invalid(error))
+    }
+  }
+
+  /// Decodes the file as the result its `format` names (``FitFile`` or ``SummaryFile``)
+  /// and reads its state against `model` (``StartStateFile/state(model:defaultForecastStart:)``):
+  /// a fit's state stands at the log's last period and its forecast starts at the next;
+  /// a summary's stands at, and its forecast starts at, the period after its run.
+  public static func state(
+    data: Data, file: String, model: Scenario
+  ) throws(InputError) -> Result<StartState, BudgetScenarioFiles.HistoryProblem> {
+    let stored: StartStateFile
+    let next: (Int) -> Int
+    switch JSONFile.header(of: data)?.format {
+    case FitFile.formatName:
+      let fit = try JSONFile.decode(FitFile.self, from: data, file: file)
+      guard let end = fit.historyEnd else { return .failure(.noCounts) }
+      stored = end.startState
+      next = { $0 + 1 }
+    default:
+      let summary = try JSONFile.decode(SummaryFile.self, from: data, file: file)
+      if let end = summary.historyEnd {
+        stored = end
+      } else if let final = summary.final {
+        stored = StartStateFile(period: summary.horizon ?? 0, counts: final)
+      } else {
+        return .failure(.noCounts)
+      }
+      next = { $0 }
+    }
+    return stored.state(model: model, defaultForecastStart: next).mapError {
+      .badState(kind: $0.kind, message: $0.message)
+    }
+  }
+
+  /// Customers per phase name at the end of the history at `path` (the phase totals of
+  /// ``state(path:model:)``, without a model).
   public static func counts(path: String) -> Result<[String: Double], BudgetScenarioFiles.HistoryProblem> {
     guard FileKind(path) == .file, let data = FileManager.default.contents(atPath: path) else {
       return .failure(.unreadable)
@@ -126,7 +172,7 @@ public enum HistoryEnd {
     default:
       // A summary, or a file of another format: the summary's decoder names the problem.
       let summary = try JSONFile.decode(SummaryFile.self, from: data, file: file)
-      guard let final = summary.final else { return .failure(.noCounts) }
+      guard let final = summary.historyEnd?.counts ?? summary.final else { return .failure(.noCounts) }
       return .success(final)
     }
   }

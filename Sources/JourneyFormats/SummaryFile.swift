@@ -1,7 +1,8 @@
 import Foundation
 
 /// `summary.json`, written by `journey simulate` and read by `journey report` and by a
-/// budget scenario's `start: { history: summary.json }` (its `final` counts).
+/// budget scenario's `start: { history: summary.json }` (its `history_end`, or in files
+/// written before it existed its `final` counts at period `horizon`).
 ///
 /// Fields are optional for readers (`journey report` draws what is there); `journey
 /// simulate` writes them all, CPA and ROI when defined, analytics when computed.
@@ -125,18 +126,24 @@ public struct SummaryFile: JSONFileFormat, Equatable {
   public var totals: Totals?
   /// Customers per phase after the last period.
   public var final: [String: Double]?
+  /// The state after the last period, where a forecast continues: customers per segment
+  /// and phase, the calendar period after the run (`forecast_start` equal to `period`) and
+  /// the adstock carried into it. Optional (older files have only ``final``).
+  public var historyEnd: StartStateFile?
   public var periods: [Period]?
   public var analytics: Analytics?
 
   enum CodingKeys: String, CodingKey {
     case format, scenario, engine, seed, horizon, period, population, phases, channels, totals, final, periods, analytics
     case formatVersion = "format_version"
+    case historyEnd = "history_end"
   }
 
   public init(
     scenario: String? = nil, engine: String? = nil, seed: UInt64? = nil, horizon: Int? = nil, period: String? = nil,
     population: Double? = nil, phases: [String]? = nil, channels: [String]? = nil, totals: Totals? = nil,
-    final: [String: Double]? = nil, periods: [Period]? = nil, analytics: Analytics? = nil
+    final: [String: Double]? = nil, historyEnd: StartStateFile? = nil, periods: [Period]? = nil,
+    analytics: Analytics? = nil
   ) {
     format = Self.formatName
     formatVersion = Self.formatVersion
@@ -150,6 +157,7 @@ public struct SummaryFile: JSONFileFormat, Equatable {
     self.channels = channels
     self.totals = totals
     self.final = final
+    self.historyEnd = historyEnd
     self.periods = periods
     self.analytics = analytics
   }

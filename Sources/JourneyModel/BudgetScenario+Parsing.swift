@@ -24,9 +24,11 @@ import Yams
 /// flights, total). Channels must be paid channels of the model. Plan names are unique.
 ///
 /// `start: { history: path }` continues from the end of a history: the path (relative to
-/// this file) is a `journey fit` report (`fit.json`, its `history_end` counts: customers per
-/// phase in the journey log's last period) or a `journey simulate` summary
-/// (`summary.json`, its `final` counts).
+/// this file) is a `journey fit` report or a `journey simulate` summary, whose
+/// `history_end` is a ``StartState`` (customers per segment and phase, the calendar period,
+/// the adstock carried over; see `docs/continuation.md`). The forecast's period 0 is the
+/// calendar period after the history; plans' flights stay 0-based in the horizon. A summary
+/// without `history_end` continues from its `final` counts at period `horizon`.
 extension BudgetScenario {
   /// Monte Carlo replicates: at most ``Limits/maxReplicates``.
   public static let maxReplicates = Limits.maxReplicates
@@ -103,19 +105,21 @@ public struct BudgetScenarioFiles {
     case invalid(InputError)
     /// It has neither `history_end` nor `final`.
     case noCounts
+    /// Its state does not fit the model (`message` says why, without the file name).
+    case badState(kind: InputError.Kind, message: String)
   }
 
   /// The scenario (or fitted model) at a path.
   public var model: (_ path: String) -> Opened<Scenario>
   /// The parameter covariance of the fit report at a path, checked against the model.
   public var fit: (_ path: String, _ model: Scenario) -> Opened<ParameterCovariance>
-  /// Customers per phase name at the end of the history at a path.
-  public var history: (_ path: String) -> Result<[String: Double], HistoryProblem>
+  /// The state at the end of the history at a path, read against the model.
+  public var history: (_ path: String, _ model: Scenario) -> Result<StartState, HistoryProblem>
 
   public init(
     model: @escaping (_ path: String) -> Opened<Scenario>,
     fit: @escaping (_ path: String, _ model: Scenario) -> Opened<ParameterCovariance>,
-    history: @escaping (_ path: String) -> Result<[String: Double], HistoryProblem>
+    history: @escaping (_ path: String, _ model: Scenario) -> Result<StartState, HistoryProblem>
   ) {
     self.model = model
     self.fit = fit
@@ -236,43 +240,24 @@ final class BudgetParser {
 
   // MARK: Start
 
-  /// Customers per phase at the end of a history file (`fit.json` or `summary.json`).
+  /// The state at the end of a history file (`fit.json` or `summary.json`).
   func historyStart(_ node: Node, _ path: String, model: Scenario) -> BudgetScenario.Start? {
     guard let relative = reader.name(node, path, what: "a fit report or simulation summary path") else { return nil }
     let file = BudgetScenario.resolve(relative, from: reader.file)
     let expected = "a journey fit report (fit.json, with history_end) or a journey simulate summary (summary.json, with final)"
-    let table: [String: Double]
-    switch files.history(file) {
-    case .success(let counts): table = counts
+    switch files.history(file, model) {
+    case .success(let state):
+      return .state(state)
     case .failure(.unreadable):
       reader.error(.io, at: node, path, "history file \(InputError.echo(file)) cannot be read; expected \(expected)")
-      return nil
     case .failure(.invalid(let error)):
       reader.error(error.kind, at: node, path, "history file \(error); expected \(expected)")
-      return nil
     case .failure(.noCounts):
       reader.error(.missing, at: node, path, "history file \(InputError.echo(file)) has neither history_end.counts nor final; expected \(expected)")
-      return nil
+    case .failure(.badState(let kind, let message)):
+      reader.error(kind, at: node, path, "history file \(InputError.echo(file)) \(message)")
     }
-    var counts = [Int](repeating: 0, count: model.phaseCount)
-    for (name, value) in table.sorted(by: { $0.key < $1.key }) {
-      guard let i = model.phaseIndex(named: name) else {
-        reader.error(
-          .unknownName, at: node, path,
-          "history file \(InputError.echo(file)) counts phase \(InputError.echo(name)), which the model does not have; expected phases of: \(NodeReader.names(model.phases.map(\.name)))")
-        return nil
-      }
-      guard value >= 0, value.isFinite, value <= Double(Limits.maxCustomers) else {
-        reader.error(.type, at: node, path, "history file \(InputError.echo(file)): count of \(InputError.echo(name)) is not a number ≥ 0")
-        return nil
-      }
-      counts[i] = Int(value.rounded())
-    }
-    guard counts.reduce(0, +) > 0 else {
-      reader.error(.range, at: node, path, "history file \(InputError.echo(file)) counts no customers; expected at least one")
-      return nil
-    }
-    return .counts(counts)
+    return nil
   }
 
   func parseStart(_ node: Node, _ path: String) -> BudgetScenario.Start? {

@@ -27,7 +27,20 @@ public struct BudgetScenario: Sendable, Equatable {
     case initial
     /// Customers per phase (model phase order).
     case counts([Int])
+    /// The end of a history (`start: {history: FILE}`): counts per segment and phase,
+    /// calendar period and adstock (see ``StartState``).
+    case state(StartState)
   }
+
+  /// The start state of a history start, `nil` for the model's population or plain counts.
+  public var startState: StartState? {
+    if case .state(let state) = start { return state }
+    return nil
+  }
+
+  /// The calendar period of forecast period 0: the first period after the history for a
+  /// history start, else 0.
+  public var startPeriod: Int { startState?.forecastStart ?? 0 }
 
   public init(
     name: String, file: String = "", modelPath: String = "", model: Scenario, fitPath: String? = nil,
@@ -95,11 +108,15 @@ public struct BudgetPlan: Sendable, Equatable {
   /// Spend per channel and period, `[c][t]`, of this plan over `horizon` periods
   /// (0 for organic channels).
   ///
+  /// Forecast period `t` takes the model's spend of calendar period `start + t`; the plan's
+  /// flights are 0-based in the forecast horizon (`from: 0` is the forecast's first period,
+  /// whatever its calendar period).
+  ///
   /// - Complexity: O(channels × horizon).
-  public func spend(model: Scenario, horizon: Int) -> [[Double]] {
+  public func spend(model: Scenario, horizon: Int, start: Int = 0) -> [[Double]] {
     var s: [[Double]] = model.channels.map { channel in
       guard case .paid(let plan, _, _) = channel.kind else { return [Double](repeating: 0, count: horizon) }
-      return (0..<horizon).map { plan.spend(at: $0) }
+      return (0..<horizon).map { plan.spend(at: start + $0) }
     }
     for (c, factor) in scale {
       for t in 0..<horizon { s[c][t] *= factor }
@@ -126,13 +143,18 @@ public struct BudgetPlan: Sendable, Equatable {
   }
 
   /// The model with this plan's spend, as explicit per-period plans, over `horizon` periods.
-  public func apply(to model: Scenario, horizon: Int) -> Scenario {
+  ///
+  /// With `start > 0` the plans stay in calendar periods: calendar periods before `start`
+  /// keep the model's own spend (a warm-up reads them), calendar period `start + t` gets the
+  /// plan's forecast period `t`; the scenario's horizon is still `horizon`.
+  public func apply(to model: Scenario, horizon: Int, start: Int = 0) -> Scenario {
     var out = model
     out.horizon = horizon
-    let s = spend(model: model, horizon: horizon)
+    let s = spend(model: model, horizon: horizon, start: start)
     for c in out.channels.indices {
-      if case .paid(_, let adstock, let reach) = out.channels[c].kind {
-        out.channels[c].kind = .paid(spend: SpendPlan(base: 0, perPeriod: s[c]), adstock: adstock, reach: reach)
+      if case .paid(let own, let adstock, let reach) = out.channels[c].kind {
+        let before = (0..<Swift.max(0, start)).map { own.spend(at: $0) }
+        out.channels[c].kind = .paid(spend: SpendPlan(base: 0, perPeriod: before + s[c]), adstock: adstock, reach: reach)
       }
     }
     return out
@@ -180,5 +202,10 @@ public struct ParameterCovariance: Sendable, Equatable {
   }
 
   public var origins: [Origin]
-  public init(origins: [Origin]) { self.origins = origins }
+  /// Fitted reach curves with their covariance (a fit with a spend file); drawn too.
+  public var reach: [ReachCurve] = []
+  public init(origins: [Origin], reach: [ReachCurve] = []) {
+    self.origins = origins
+    self.reach = reach
+  }
 }

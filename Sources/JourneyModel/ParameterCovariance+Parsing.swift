@@ -83,7 +83,10 @@ struct CovarianceParser {
       }
       origins.append(origin)
     }
-    return origins.count == items.count ? ParameterCovariance(origins: origins) : nil
+    guard origins.count == items.count else { return nil }
+    var result = ParameterCovariance(origins: origins)
+    result.reach = parseReach(top)
+    return result
   }
 
   func phase(_ node: Node, _ path: String) -> Int? {

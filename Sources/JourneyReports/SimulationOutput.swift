@@ -106,8 +106,10 @@ public struct SimulationOutput {
     return SummaryFile(
       scenario: r.scenario, engine: r.engine.rawValue, seed: r.seed, horizon: r.horizon,
       period: scenario.period.rawValue, population: Double(scenario.population.size), phases: r.phases,
-      channels: r.channels, totals: totals, final: byName(r.phases, r.finalCounts), periods: periods,
-      analytics: analytics)
+      channels: r.channels, totals: totals, final: byName(r.phases, r.finalCounts),
+      historyEnd: r.finalSegmentCounts.isEmpty
+        ? nil : StartStateFile(r.endState, phases: r.phases, channels: scenario.channels),
+      periods: periods, analytics: analytics)
   }
 
   /// The bytes of `summary.json` (see ``JSONFile``: equal results give equal bytes).

@@ -11,7 +11,7 @@ enum CohortEngine {
   /// - Complexity: O(T · S · n · (2^k · m + m)) for `T` periods, `S` segments, `n` phases,
   ///   `k` effect channels and `m` targets out of a phase (the averaged row, then one
   ///   binomial per target, each O(1) expected); independent of the population size.
-  static func run(_ scenario: Scenario, seed: UInt64) -> SimulationResult {
+  static func run(_ scenario: Scenario, seed: UInt64, start: StartState? = nil) -> SimulationResult {
     let n = scenario.phaseCount
     let segments = scenario.segments
     let sCount = segments.count
@@ -29,7 +29,12 @@ enum CohortEngine {
     // counts), each phase keeps exactly its count and only the split over segments is
     // random; otherwise the population is split over (segment, phase) cells at once.
     let phaseCounts = pop.initial.map { Double(pop.size) * $0 }
-    if phaseCounts.allSatisfy({ abs($0 - $0.rounded()) <= 1e-6 }) && sCount > 0 {
+    if let start {
+      // A start state fixes every (segment, phase) count.
+      for (s, row) in start.counts(for: scenario).enumerated() {
+        for i in 0..<n { counts[s * n + i] = Int(Swift.max(0, row[i]).rounded()) }
+      }
+    } else if phaseCounts.allSatisfy({ abs($0 - $0.rounded()) <= 1e-6 }) && sCount > 0 {
       let shares = segments.map(\.share)
       var bySegment = [Int](repeating: 0, count: sCount)
       for i in 0..<n where phaseCounts[i].rounded() > 0 {
@@ -41,7 +46,8 @@ enum CohortEngine {
       split(pop.size, initialCells, into: &counts, using: &rng)
     }
 
-    var exposureState = ExposureState(channels: scenario.channels)
+    let t0 = start?.period ?? 0
+    var exposureState = ExposureState(channels: scenario.channels, adstock: start?.adstock)
     var next = [Int](repeating: 0, count: sCount * n)
     var row: [Double] = []
     var targetCounts: [Int] = []
@@ -49,14 +55,14 @@ enum CohortEngine {
     var cachedMultiplier = Double.nan
     for t in 0..<scenario.horizon {
       let start = phaseTotals(counts, sCount, n)
-      let spend = scenario.spend(at: t)
+      let spend = scenario.spend(at: t0 + t)
       let p = exposureState.advance(spend: spend, phaseCounts: start)
       // The kernels' rows, targets and channels (all this engine reads; exposures enter
       // through `p` below) depend on the period only through the odds multiplier, so they
       // are rebuilt only when it changes.
-      let multiplier = scenario.oddsMultiplier(at: t)
+      let multiplier = scenario.oddsMultiplier(at: t0 + t)
       if cachedKernels == nil || multiplier != cachedMultiplier {
-        cachedKernels = PeriodKernels(scenario: scenario, exposure: p, period: t)
+        cachedKernels = PeriodKernels(scenario: scenario, exposure: p, period: t0 + t)
         cachedMultiplier = multiplier
       }
       guard let kernels = cachedKernels else { preconditionFailure("kernels are built above") }
@@ -100,6 +106,10 @@ enum CohortEngine {
       result.record(start: start, entries: entries, spend: spend, exposure: p, phases: scenario.phases)
     }
     result.phaseCounts.append(phaseTotals(counts, sCount, n))
+    result.startPeriod = t0
+    result.segments = segments.map(\.name)
+    result.finalSegmentCounts = (0..<sCount).map { s in (0..<n).map { Double(counts[s * n + $0]) } }
+    result.finalAdstock = exposureState.adstock
     return result
   }
 

@@ -8,22 +8,25 @@ enum ExpectedEngine {
   /// - Complexity: O(T · S · n · (2^k · m + n)) for `T` periods, `S` segments, `n` phases,
   ///   `k` effect channels and `m` targets out of a phase (the mean matrix, then one
   ///   matrix–vector product per segment); independent of the population size.
-  static func run(_ scenario: Scenario, seed: UInt64) -> SimulationResult {
+  static func run(_ scenario: Scenario, seed: UInt64, start: StartState? = nil) -> SimulationResult {
     let n = scenario.phaseCount
     let segments = scenario.segments
     let pop = scenario.population
     var result = SimulationResult(
       scenario: scenario.name, engine: .expected, seed: seed,
       phases: scenario.phases.map(\.name), channels: scenario.channels.map(\.name))
-    var x: [[Double]] = segments.map { segment in
-      (0..<n).map { Double(pop.size) * segment.share * pop.initial[$0] }
-    }
-    var exposureState = ExposureState(channels: scenario.channels)
+    var x: [[Double]] =
+      start?.counts(for: scenario)
+      ?? segments.map { segment in
+        (0..<n).map { Double(pop.size) * segment.share * pop.initial[$0] }
+      }
+    let t0 = start?.period ?? 0
+    var exposureState = ExposureState(channels: scenario.channels, adstock: start?.adstock)
     for t in 0..<scenario.horizon {
       let counts = sumRows(x, n)
-      let spend = scenario.spend(at: t)
+      let spend = scenario.spend(at: t0 + t)
       let p = exposureState.advance(spend: spend, phaseCounts: counts)
-      let kernels = PeriodKernels(scenario: scenario, exposure: p, period: t)
+      let kernels = PeriodKernels(scenario: scenario, exposure: p, period: t0 + t)
       var entries = [Double](repeating: 0, count: n)
       for s in segments.indices {
         let pbar = meanTransitionMatrix(kernels, segment: s, n: n)
@@ -37,6 +40,10 @@ enum ExpectedEngine {
       result.record(start: counts, entries: entries, spend: spend, exposure: p, phases: scenario.phases)
     }
     result.phaseCounts.append(sumRows(x, n))
+    result.startPeriod = t0
+    result.segments = segments.map(\.name)
+    result.finalSegmentCounts = x
+    result.finalAdstock = exposureState.adstock
     return result
   }
 

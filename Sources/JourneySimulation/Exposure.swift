@@ -10,9 +10,13 @@ struct ExposureState {
   let channels: [Channel]
   private(set) var adstock: [Double]
 
-  init(channels: [Channel]) {
+  /// - Parameter adstock: adstock carried into the first period (default 0 everywhere).
+  init(channels: [Channel], adstock initial: [Double]? = nil) {
     self.channels = channels
     adstock = [Double](repeating: 0, count: channels.count)
+    if let initial {
+      for c in channels.indices where c < initial.count && channels[c].isPaid { adstock[c] = initial[c] }
+    }
   }
 
   /// Advances adstock to period `t` with `spend` and returns every channel's probability.

@@ -34,12 +34,27 @@ enum IndividualEngine {
   ///   phase; memory O(N + A·T) bytes.
   static func run(
     _ scenario: Scenario, seed: UInt64, threads: Int, journeyLog: JourneyLogSink?,
-    progress: ((Int) -> Void)?
+    progress: ((Int) -> Void)?, start startState: StartState? = nil
   ) throws -> SimulationResult {
     let n = scenario.phaseCount
     let cCount = scenario.channelCount
     let segments = scenario.segments
-    let pop = scenario.population
+    var population = scenario.population
+    // With a start state, customers are laid out cell by cell: `startCells[k]` is the
+    // first customer after cell `k` (segment `k / n`, phase `k % n`).
+    let startCells: [Int]? = startState.map { state in
+      var acc = 0
+      return state.counts(for: scenario).flatMap { row in
+        row.map { v -> Int in
+          acc += Int(Swift.max(0, v).rounded())
+          return acc
+        }
+      }
+    }
+    if let startCells { population.size = startCells.last ?? 0 }
+    let pop = population
+    guard pop.size <= maxCustomers else { throw SimulationError.tooManyCustomers(limit: maxCustomers) }
+    let t0 = startState?.period ?? 0
     let horizon = scenario.horizon
     let (capacity, overflow) = pop.arrivals.multipliedReportingOverflow(by: horizon)
     guard !overflow, capacity <= maxCustomers - pop.size else {
@@ -59,6 +74,20 @@ enum IndividualEngine {
     let shareCDF = cumulative(segments.map(\.share))
     let initialCDF = cumulative(pop.initial)
     let arrivalCDF = cumulative(pop.arrivalPhases)
+
+    /// Places the start state's customers `[lo, hi)` of chunk `k` in their cells, counting them.
+    @Sendable func placeStart(_ k: Int, _ lo: Int, _ hi: Int, _ cells: [Int]) {
+      let counts = storage.tally + k * tallyBlock
+      guard lo < hi else { return }
+      var cell = 0
+      for customer in lo..<hi {
+        while cells[cell] <= customer { cell += 1 }
+        let i = cell % n
+        storage.segment[customer] = UInt8(truncatingIfNeeded: cell / n)
+        storage.phase[customer] = UInt8(truncatingIfNeeded: i)
+        counts[2 * i] &+= 1
+      }
+    }
 
     /// Draws segment and phase for the customers `[lo, hi)` of chunk `k`, counting them.
     @Sendable func place(_ k: Int, _ lo: Int, _ hi: Int, _ phaseCDF: [Double]) {
@@ -91,14 +120,18 @@ enum IndividualEngine {
     storage.clearTallies()
     Parallel.strided(chunkCount, workers: workers) { k in
       let lo = k * chunkSize
-      place(k, lo, Swift.min(lo + chunkSize, pop.size), initialCDF)
+      if let startCells {
+        placeStart(k, lo, Swift.min(lo + chunkSize, pop.size), startCells)
+      } else {
+        place(k, lo, Swift.min(lo + chunkSize, pop.size), initialCDF)
+      }
     }
     var start = gather().counts
 
     var result = SimulationResult(
       scenario: scenario.name, engine: .individual, seed: seed,
       phases: scenario.phases.map(\.name), channels: scenario.channels.map(\.name))
-    var exposureState = ExposureState(channels: scenario.channels)
+    var exposureState = ExposureState(channels: scenario.channels, adstock: startState?.adstock)
     let rowFormat = try journeyLog.map { sink in
       try JourneyLogFormat(
         phases: scenario.phases.map(\.name), channels: scenario.channels.map(\.name),
@@ -111,9 +144,9 @@ enum IndividualEngine {
 
     for t in 0..<horizon {
       let active = pop.size + t * pop.arrivals
-      let spend = scenario.spend(at: t)
+      let spend = scenario.spend(at: t0 + t)
       let p = exposureState.advance(spend: spend, phaseCounts: start)
-      let kernels = PeriodKernels(scenario: scenario, exposure: p, period: t)
+      let kernels = PeriodKernels(scenario: scenario, exposure: p, period: t0 + t)
       storage.clearTallies()
       storage.install(AliasTables(kernels: kernels))
       let arrivalsLo = active
@@ -125,7 +158,7 @@ enum IndividualEngine {
         if lo < hi {
           if let rowFormat {
             stepWithLog(
-              lo, hi, period: t, n: n, channels: cCount, tables: storage.step, exposure: p, format: rowFormat,
+              lo, hi, period: t0 + t, n: n, channels: cCount, tables: storage.step, exposure: p, format: rowFormat,
               phase: storage.phase, segment: storage.segment, rng: &storage.rngs[2 * k],
               logRng: &storage.rngs[2 * k + 1], tally: storage.tally + k * tallyBlock,
               buffer: &storage.logBuffers[k])
@@ -151,6 +184,14 @@ enum IndividualEngine {
       progress?(t + 1)
     }
     result.phaseCounts.append(start)
+    result.startPeriod = t0
+    result.segments = segments.map(\.name)
+    var bySegment = [[Double]](repeating: [Double](repeating: 0, count: n), count: segments.count)
+    for customer in 0..<(pop.size + horizon * pop.arrivals) {
+      bySegment[Int(storage.segment[customer])][Int(storage.phase[customer])] += 1
+    }
+    result.finalSegmentCounts = bySegment
+    result.finalAdstock = exposureState.adstock
     return result
   }
 
@@ -362,6 +403,10 @@ public enum Simulator {
   ///   - threads: worker threads for the individual engine (results do not depend on it).
   ///   - journeyLog: receives the journey log (individual engine only).
   ///   - progress: called with the number of periods done.
+  ///   - start: continue from this state: its (segment, phase) counts replace the
+  ///     population's initial customers, and period `t` of the run is calendar period
+  ///     `start.period + t` for spend, flights, pulsing, seasonality and the journey log,
+  ///     with the state's adstock carried into the first period.
   /// - Throws: ``SimulationError`` when the engine cannot run the scenario, and any error of
   ///   the journey-log sink.
   /// - Complexity: per period, individual: O(customers) draws; cohort: O(S · n · 2^k · n)
@@ -369,17 +414,17 @@ public enum Simulator {
   ///   population; expected: the same plus one O(n²) product per segment.
   public static func run(
     _ scenario: Scenario, engine: Engine, seed: UInt64? = nil, threads: Int = 1,
-    journeyLog: JourneyLogSink? = nil, progress: ((Int) -> Void)? = nil
+    journeyLog: JourneyLogSink? = nil, progress: ((Int) -> Void)? = nil, start: StartState? = nil
   ) throws -> SimulationResult {
     let seed = seed ?? scenario.seed
     switch engine {
     case .individual:
       return try IndividualEngine.run(
-        scenario, seed: seed, threads: threads, journeyLog: journeyLog, progress: progress)
+        scenario, seed: seed, threads: threads, journeyLog: journeyLog, progress: progress, start: start)
     case .cohort:
-      return CohortEngine.run(scenario, seed: seed)
+      return CohortEngine.run(scenario, seed: seed, start: start)
     case .expected:
-      return ExpectedEngine.run(scenario, seed: seed)
+      return ExpectedEngine.run(scenario, seed: seed, start: start)
     }
   }
 }

@@ -34,6 +34,14 @@ public struct SimulationResult: Sendable, Equatable {
   public var spend: [[Double]]
   /// `[t][c]`: probability that a customer meets channel `c` in period `t`.
   public var exposure: [[Double]]
+  /// The calendar period of row 0 (the start state's period; 0 from the scenario's start).
+  public var startPeriod = 0
+  /// Segment names, parallel to ``finalSegmentCounts``.
+  public var segments: [String] = []
+  /// `[s][i]`: customers of segment `s` in phase `i` after the horizon.
+  public var finalSegmentCounts: [[Double]] = []
+  /// `[c]`: adstock after the horizon's last period (0 for organic channels).
+  public var finalAdstock: [Double] = []
 
   public init(
     scenario: String, engine: Engine, seed: UInt64, phases: [String], channels: [String]
@@ -70,6 +78,14 @@ public struct SimulationResult: Sendable, Equatable {
   public var totalRevenue: Double { revenue.reduce(0, +) }
   public var totalSpend: Double { spend.reduce(0) { $0 + $1.reduce(0, +) } }
   public var finalCounts: [Double] { phaseCounts.last ?? [] }
+
+  /// The state after the horizon: it stands at calendar period `startPeriod + horizon`,
+  /// the period a continuation starts with.
+  public var endState: StartState {
+    StartState(
+      period: startPeriod + horizon, segments: segments, counts: finalSegmentCounts, adstock: finalAdstock,
+      adstockSource: .spend)
+  }
 
   mutating func record(
     start counts: [Double], entries e: [Double], spend s: [Double], exposure p: [Double],

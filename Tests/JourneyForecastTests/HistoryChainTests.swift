@@ -15,14 +15,26 @@ import _JourneyTestSupport
         logLikelihood: 0, parameters: 0, transitions: 0, aic: 0, bic: 0, ridge: 0, holdoutTransitions: 0,
         holdoutLogLoss: nil, calibrationSet: .fit, calibration: []),
       warnings: [], historyEnd: .init(period: 51, counts: ["considering": 40, "service": 60])), file: "fit.json"), as: UTF8.self)
-    for (file, expected) in [("summary.json", [700, 200, 0, 0, 0, 100, 0]), ("fit.json", [0, 0, 40, 0, 60, 0, 0])] {
+    // An older summary (only `final`, no horizon) stands at period 0; an older fit's
+    // history_end at its last logged period, so the forecast starts one period later.
+    for (file, expected, period, forecastStart) in [
+      ("summary.json", [700.0, 200, 0, 0, 0, 100, 0], 0, 0), ("fit.json", [0.0, 0, 40, 0, 60, 0, 0], 51, 52),
+    ] {
       let (_, result) = try loadBudget(
         "name: h\nmodel: b2c.yaml\nstart: { history: \(file) }\nplans: [ { name: base } ]\n",
         extra: ["summary.json": summary, "fit.json": fit])
       let budget = try result.get()
-      #expect(budget.start == .counts(expected))
+      let state = try #require(budget.startState)
+      #expect(state.phaseCounts == expected)
+      #expect(state.period == period && state.forecastStart == forecastStart && budget.startPeriod == forecastStart)
+      // Without adstock in the file, the model's plan gives it.
+      #expect(state.adstockSource == .plan)
+      #expect(state.adstock == StartState.planAdstock(budget.model, through: period))
+      // A pooled state is split over the model's segments by their shares.
+      let split = state.counts(for: budget.model)
+      #expect(abs(split[1][5] - 0.2 * expected[5]) < 1e-9)
       let s = Forecast.scenario(for: budget.plans[0], budget: budget)
-      #expect(s.population.size == expected.reduce(0, +))
+      #expect(s.horizon == budget.horizon + forecastStart - period)
     }
   }
 
@@ -112,13 +124,24 @@ import _JourneyTestSupport
     #expect(model.population.size == 20_000)
     #expect(model.population.arrivals == 100)
     #expect(model.segments.map(\.name) == ["b2c", "b2b"])
-    let report = try #require(
-      try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/fit/fit.json"))) as? [String: Any])
-    let end = try #require(report["history_end"] as? [String: Any])
-    #expect(end["period"] as? Int == 51)
-    let counts = try #require(end["counts"] as? [String: Int])
-    let customers: Int = counts.values.reduce(0, +)
+    let report = try JSONFile.read(FitFile.self, path: dir + "/fit/fit.json")
+    let end = try #require(report.historyEnd)
+    #expect(end.period == 51)
+    #expect(end.forecastStart == 52)
+    #expect(end.adstockSource == "plan")
+    let customers: Int = end.counts.values.reduce(0, +)
     #expect(customers == 25_100)
+    let bySegment = try #require(end.segments)
+    #expect(Set(bySegment.keys) == ["b2c", "b2b"])
+    #expect(bySegment.values.reduce(0) { $0 + $1.values.reduce(0, +) } == customers)
+    let adstock = try #require(end.adstock)
+    #expect(adstock["tv"].map { $0 > 0 } == true)
+    // simulate's summary.json holds the state after its 52 periods in the same form.
+    let summary = try JSONFile.read(SummaryFile.self, path: dir + "/history/summary.json")
+    let simEnd = try #require(summary.historyEnd)
+    #expect(simEnd.period == 52 && simEnd.forecastStart == 52)
+    #expect(simEnd.adstockSource == "spend")
+    #expect(Set(simEnd.segments?.keys.map { $0 } ?? []) == ["b2c", "b2b"])
 
     try """
       name: chain
@@ -131,10 +154,12 @@ import _JourneyTestSupport
       """.write(toFile: dir + "/budget.yaml", atomically: true, encoding: .utf8)
     let forecast = try CommandRunner.run(["forecast", dir + "/budget.yaml", "--out", dir + "/forecast", "--format", "json"])
     #expect(forecast.status == 0, "\(forecast.stderr)")
-    let root = try #require(try JSONSerialization.jsonObject(with: Data(forecast.stdout.utf8)) as? [String: Any])
-    #expect(root["parameter_uncertainty"] as? Bool == true)
-    let plans = try #require(root["plans"] as? [[String: Any]])
-    #expect(plans.count == 2)
+    let root = try JSONFile.decode(ForecastFile.self, from: Data(forecast.stdout.utf8), file: "forecast.json")
+    #expect(root.parameterUncertainty == true)
+    // The forecast's period 0 is the calendar period after the history.
+    #expect(root.startPeriod == 52)
+    #expect(root.startState?.period == 51)
+    #expect(root.plans?.count == 2)
   }
 }
 

@@ -222,6 +222,37 @@ enum Samples {
     }
     #expect(e?.path == "format")
   }
+
+  @Test func startStatesRoundTripAndOlderFilesStillRead() throws {
+    let model = try Scenario.load(path: RepositoryFiles.path("scenarios/b2c.yaml"))
+    var rows = model.segments.map { _ in [Double](repeating: 0, count: model.phaseCount) }
+    rows[0][1] = 30
+    rows[rows.count - 1][2] = 12
+    var adstock = [Double](repeating: 0, count: model.channelCount)
+    let paid = try #require(model.channels.firstIndex { $0.isPaid })
+    adstock[paid] = 1234.5
+    let state = StartState(period: 52, segments: model.segments.map(\.name), counts: rows, adstock: adstock)
+    var summary = Samples.summary
+    summary.historyEnd = StartStateFile(state, phases: model.phases.map(\.name), channels: model.channels)
+    let data = try JSONFile.encode(summary, file: "summary.json")
+    #expect(try HistoryEnd.state(data: data, file: "summary.json", model: model).get() == state)
+    #expect(try JSONFile.decode(SummaryFile.self, from: data, file: "summary.json") == summary)
+    // A fit report without the optional fields: one pooled segment, the plan's adstock,
+    // the forecast one period after the last logged one.
+    let fit = try HistoryEnd.state(data: JSONFile.encode(Samples.fit, file: "fit.json"), file: "fit.json", model: model).get()
+    #expect(fit.period == 51 && fit.forecastStart == 52 && fit.segments == ["all"])
+    #expect(fit.adstockSource == .plan && fit.adstock == StartState.planAdstock(model, through: 51))
+    #expect(fit.phaseCounts.reduce(0, +) == 100)
+    // A phase the model does not have is named.
+    var bad = Samples.summary
+    bad.historyEnd = StartStateFile(period: 3, counts: ["trial": 5])
+    let problem = try HistoryEnd.state(data: JSONFile.encode(bad, file: "s.json"), file: "s.json", model: model)
+    guard case .failure(.badState(let kind, let message)) = problem else {
+      Issue.record("expected a bad state, got \(problem)")
+      return
+    }
+    #expect(kind == .unknownName && message.contains("counts phase 'trial'"))
+  }
 }
 
 /// The report fixtures are written as `JSONFile` writes them (re-record with
