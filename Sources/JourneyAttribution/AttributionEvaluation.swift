@@ -5,20 +5,14 @@ import JourneySimulation
 
 /// Path-based attribution checked against the truth the simulator knows.
 ///
-/// Simulates the scenario's journeys on the individual engine (journey log kept in
-/// memory), builds each customer's path until their first conversion, runs first touch,
+/// Simulates the scenario's journeys on the individual engine (paths collected from the
+/// journey log as it is written), builds each customer's path until their first conversion, runs first touch,
 /// last touch, linear and the Markov chains of the requested orders, and sets each
 /// method's share of the attributed conversions beside the true share: the channel's
 /// Shapley share of the expected engine's increment `v(C) − v(∅)`.
 public enum AttributionEvaluation {
-  /// The most journey-log rows (customers × periods) kept in memory.
-  public static let maxRows = 40_000_000
-
-  /// A journey-log sink that keeps the bytes.
-  final class MemoryLog: JourneyLogSink {
-    var bytes: [UInt8] = []
-    func write(_ chunk: UnsafeRawBufferPointer) throws { bytes.append(contentsOf: chunk) }
-  }
+  /// The most journey-log rows (customers × periods) simulated.
+  public static let maxRows = 200_000_000
 
   public struct Outcome: Sendable {
     public var evaluation: AttributionFile.Evaluation
@@ -46,11 +40,9 @@ public enum AttributionEvaluation {
         .limit, file: file,
         "\(customers) customers over \(scenario.horizon) periods exceed the evaluation's limit of \(maxRows) journey-log rows; use --customers")
     }
-    let log = MemoryLog()
-    _ = try Simulator.run(scenario, engine: .individual, seed: seed, threads: threads, journeyLog: log)
-    let journeys = try log.bytes.withUnsafeBufferPointer { b throws(InputError) in
-      try JourneyPaths.parse(b, file: "(simulated journey log)", scenario: scenario)
-    }
+    let collector = JourneyPathCollector(scenario: scenario)
+    _ = try Simulator.run(scenario, engine: .individual, seed: seed, threads: threads, journeyLog: collector)
+    let journeys = collector.finish()
     let table = journeys.table.aggregated()
     var methods = ["first_touch", "last_touch", "linear"]
     var attributed: [[Double]] = []

@@ -37,19 +37,11 @@ public struct JourneyPaths: Sendable {
     for (c, ch) in scenario.channels.enumerated() { channelIndex[Substring(ch.name)] = c }
     let isConversion = scenario.phases.map(\.isConversion)
 
-    struct Customer {
-      var phase: Int
-      var period: Int
-      var path: [UInt8]
-      var done: Bool
-    }
     var ids: [Substring: Int] = [:]
-    var customers: [Customer] = []
-    var table = PathTable(channels: scenario.channels.map(\.name))
-    var untouchedConversions = 0
+    var paths = PathAccumulator(scenario: scenario)
     var headerSeen = false
     var columns = (customer: 0, period: 1, phase: 2, channels: 3)
-    func appendChannels(_ customer: inout Customer, _ r: CSVRecord, _ column: Int) throws(InputError) {
+    func appendChannels(_ k: Int, _ r: CSVRecord, _ column: Int) throws(InputError) {
       let text = r.fields[column]
       guard !text.isEmpty else { return }
       for name in text.split(separator: ";") {
@@ -58,8 +50,7 @@ public struct JourneyPaths: Sendable {
             .unknownName, file: file, line: r.line, column: r.columns[column], path: "channels",
             "unknown channel \(InputError.echo(name)); expected one of: \(scenario.channels.map(\.name).joined(separator: ", "))")
         }
-        guard customer.path.count < PathTable.maxPathLength else { return }
-        customer.path.append(UInt8(c))
+        paths.touch(k, UInt8(c))
       }
     }
     try forEachCSVRecord(bytes, file: file) { (r: CSVRecord) throws(InputError) in
@@ -96,47 +87,92 @@ public struct JourneyPaths: Sendable {
       if let known = ids[idText] {
         k = known
       } else {
-        guard customers.count < maxCustomers else {
+        guard paths.customers < maxCustomers else {
           throw InputError(.limit, file: file, line: r.line, "more than \(maxCustomers) customers; the limit is \(maxCustomers)")
         }
-        k = customers.count
+        k = paths.addCustomer(phase: phase, period: period)
         ids[idText] = k
-        customers.append(Customer(phase: phase, period: period, path: [], done: false))
-        try appendChannels(&customers[k], r, columns.channels)
+        try appendChannels(k, r, columns.channels)
         return
       }
-      guard period > customers[k].period else {
+      guard period > paths.period[k] else {
         throw InputError(
           .notAllowed, file: file, line: r.line, column: r.columns[columns.period], path: "period",
-          "period \(period) of customer \(InputError.echo(idText)) does not follow period \(customers[k].period); expected increasing periods")
+          "period \(period) of customer \(InputError.echo(idText)) does not follow period \(paths.period[k]); expected increasing periods")
       }
-      if customers[k].done { return }
-      if isConversion[phase] && customers[k].phase != phase {
-        customers[k].done = true
-        if customers[k].path.isEmpty {
-          untouchedConversions += 1
-        } else {
-          table.appendUnchecked(customers[k].path[...], conversions: 1, nulls: 0, value: scenario.phases[phase].value)
-        }
-        customers[k].path = []
-        return
-      }
-      customers[k].phase = phase
-      customers[k].period = period
-      try appendChannels(&customers[k], r, columns.channels)
+      guard paths.observe(k, period: period, phase: phase) else { return }
+      try appendChannels(k, r, columns.channels)
     }
     guard headerSeen else {
       throw InputError(.empty, file: file, "the journey log is empty; expected the header customer_id,period,phase,channels")
     }
+    return paths.finish()
+  }
+}
+
+/// Each customer's path until their first conversion, fed period by period.
+struct PathAccumulator {
+  let isConversion: [Bool]
+  let values: [Double]
+  var phase: [Int32] = []
+  var period: [Int32] = []
+  var paths: [[UInt8]] = []
+  var done: [Bool] = []
+  var table: PathTable
+  var untouchedConversions = 0
+
+  init(scenario: Scenario) {
+    isConversion = scenario.phases.map(\.isConversion)
+    values = scenario.phases.map(\.value)
+    table = PathTable(channels: scenario.channels.map(\.name))
+  }
+
+  var customers: Int { phase.count }
+
+  /// A customer's first row; returns their index.
+  mutating func addCustomer(phase p: Int, period t: Int) -> Int {
+    phase.append(Int32(p))
+    period.append(Int32(clamping: t))
+    paths.append([])
+    done.append(false)
+    return phase.count - 1
+  }
+
+  /// A later row of customer `k`; returns whether its channels still count.
+  mutating func observe(_ k: Int, period t: Int, phase p: Int) -> Bool {
+    period[k] = Int32(clamping: t)
+    if done[k] { return false }
+    if isConversion[p] && Int(phase[k]) != p {
+      done[k] = true
+      if paths[k].isEmpty {
+        untouchedConversions += 1
+      } else {
+        table.appendUnchecked(paths[k][...], conversions: 1, nulls: 0, value: values[p])
+      }
+      paths[k] = []
+      return false
+    }
+    phase[k] = Int32(p)
+    return true
+  }
+
+  mutating func touch(_ k: Int, _ channel: UInt8) {
+    guard paths[k].count < PathTable.maxPathLength else { return }
+    paths[k].append(channel)
+  }
+
+  /// Paths of customers who never converted count one null each.
+  mutating func finish() -> JourneyPaths {
     var untouchedNulls = 0
-    for customer in customers where !customer.done {
-      if customer.path.isEmpty {
+    for k in 0..<customers where !done[k] {
+      if paths[k].isEmpty {
         untouchedNulls += 1
       } else {
-        table.appendUnchecked(customer.path[...], conversions: 0, nulls: 1, value: 0)
+        table.appendUnchecked(paths[k][...], conversions: 0, nulls: 1, value: 0)
       }
     }
+    paths = []
     return JourneyPaths(
-      table: table, customers: customers.count, untouchedConversions: untouchedConversions, untouchedNulls: untouchedNulls)
+      table: table, customers: customers, untouchedConversions: untouchedConversions, untouchedNulls: untouchedNulls)
   }
 }
