@@ -126,46 +126,84 @@ public enum PathAttribution {
       return s
     }
 
-    var touches: [UInt8] = []
-    touches.reserveCapacity(64)
-    for p in 0..<table.count {
-      let c = table.conversions[p]
-      let n = table.nulls[p]
-      let v = table.values[p]
-      let w = c + n
-      result.conversions += c
-      result.nulls += n
-      result.value += v
-      guard w > 0 else { continue }
-      touches.removeAll(keepingCapacity: true)
-      var previous = -1
-      for step in table.path(p) {
-        if options.collapseRepeats && Int(step) == previous { continue }
-        touches.append(step)
-        previous = Int(step)
-      }
-      let first = Int(touches[0])
-      let last = Int(touches[touches.count - 1])
-      result.firstTouch[first] += c
-      result.firstTouchValue[first] += v
-      result.lastTouch[last] += c
-      result.lastTouchValue[last] += v
-      let share = 1 / Double(touches.count)
-      for t in touches {
-        result.linear[Int(t)] += c * share
-        result.linearValue[Int(t)] += v * share
-      }
-      if k == 1 {
-        var from = 0
-        for t in touches {
-          let to = Int(t) + 1
-          dense[from * width + to] += w
-          from = to
+    if k == 1 {
+      // The hot loop: one pass over the touches, edges into a dense table.
+      table.steps.withUnsafeBufferPointer { steps in
+        table.offsets.withUnsafeBufferPointer { offsets in
+          dense.withUnsafeMutableBufferPointer { counts in
+            let collapse = options.collapseRepeats
+            for p in 0..<table.count {
+              let c = table.conversions[p]
+              let n = table.nulls[p]
+              let v = table.values[p]
+              let w = c + n
+              result.conversions += c
+              result.nulls += n
+              result.value += v
+              guard w > 0 else { continue }
+              let lo = offsets[p]
+              let hi = offsets[p + 1]
+              var from = 0
+              var length = 0
+              for i in lo..<hi {
+                let to = Int(steps[i]) &+ 1
+                if collapse && to == from { continue }
+                counts[from &* width &+ to] += w
+                from = to
+                length &+= 1
+              }
+              toConv[from] += c
+              toValue[from] += v
+              toNull[from] += n
+              guard c > 0 || v > 0 else { continue }
+              let first = Int(steps[lo])
+              result.firstTouch[first] += c
+              result.firstTouchValue[first] += v
+              result.lastTouch[from - 1] += c
+              result.lastTouchValue[from - 1] += v
+              let share = 1 / Double(length)
+              var previous = -1
+              for i in lo..<hi {
+                let t = Int(steps[i])
+                if collapse && t == previous { continue }
+                result.linear[t] += c * share
+                result.linearValue[t] += v * share
+                previous = t
+              }
+            }
+          }
         }
-        toConv[from] += c
-        toValue[from] += v
-        toNull[from] += n
-      } else {
+      }
+    } else {
+      var touches: [UInt8] = []
+      touches.reserveCapacity(64)
+      for p in 0..<table.count {
+        let c = table.conversions[p]
+        let n = table.nulls[p]
+        let v = table.values[p]
+        let w = c + n
+        result.conversions += c
+        result.nulls += n
+        result.value += v
+        guard w > 0 else { continue }
+        touches.removeAll(keepingCapacity: true)
+        var previous = -1
+        for step in table.path(p) {
+          if options.collapseRepeats && Int(step) == previous { continue }
+          touches.append(step)
+          previous = Int(step)
+        }
+        let first = Int(touches[0])
+        let last = Int(touches[touches.count - 1])
+        result.firstTouch[first] += c
+        result.firstTouchValue[first] += v
+        result.lastTouch[last] += c
+        result.lastTouchValue[last] += v
+        let share = 1 / Double(touches.count)
+        for t in touches {
+          result.linear[Int(t)] += c * share
+          result.linearValue[Int(t)] += v * share
+        }
         var from = 0
         var key: UInt64 = 0
         for t in touches {
