@@ -127,53 +127,84 @@ public enum PathAttribution {
     }
 
     if k == 1 {
-      // The hot loop: one pass over the touches, edges into a dense table.
+      // The hot loop: one pass over the touches, edges into a dense table; the
+      // heuristics only for paths with conversions or value.
+      var conversions = 0.0
+      var nulls = 0.0
+      var value = 0.0
+      var firstTouch = result.firstTouch
+      var lastTouch = result.lastTouch
+      var linear = result.linear
+      var firstValue = result.firstTouchValue
+      var lastValue = result.lastTouchValue
+      var linearValue = result.linearValue
+      let collapse = options.collapseRepeats
       table.steps.withUnsafeBufferPointer { steps in
         table.offsets.withUnsafeBufferPointer { offsets in
-          dense.withUnsafeMutableBufferPointer { counts in
-            let collapse = options.collapseRepeats
-            for p in 0..<table.count {
-              let c = table.conversions[p]
-              let n = table.nulls[p]
-              let v = table.values[p]
-              let w = c + n
-              result.conversions += c
-              result.nulls += n
-              result.value += v
-              guard w > 0 else { continue }
-              let lo = offsets[p]
-              let hi = offsets[p + 1]
-              var from = 0
-              var length = 0
-              for i in lo..<hi {
-                let to = Int(steps[i]) &+ 1
-                if collapse && to == from { continue }
-                counts[from &* width &+ to] += w
-                from = to
-                length &+= 1
-              }
-              toConv[from] += c
-              toValue[from] += v
-              toNull[from] += n
-              guard c > 0 || v > 0 else { continue }
-              let first = Int(steps[lo])
-              result.firstTouch[first] += c
-              result.firstTouchValue[first] += v
-              result.lastTouch[from - 1] += c
-              result.lastTouchValue[from - 1] += v
-              let share = 1 / Double(length)
-              var previous = -1
-              for i in lo..<hi {
-                let t = Int(steps[i])
-                if collapse && t == previous { continue }
-                result.linear[t] += c * share
-                result.linearValue[t] += v * share
-                previous = t
+          table.conversions.withUnsafeBufferPointer { conv in
+            table.nulls.withUnsafeBufferPointer { null in
+              table.values.withUnsafeBufferPointer { values in
+                dense.withUnsafeMutableBufferPointer { counts in
+                  toConv.withUnsafeMutableBufferPointer { toConv in
+                    toValue.withUnsafeMutableBufferPointer { toValue in
+                      toNull.withUnsafeMutableBufferPointer { toNull in
+                        for p in 0..<conv.count {
+                          let c = conv[p]
+                          let n = null[p]
+                          let v = values[p]
+                          let w = c + n
+                          conversions += c
+                          nulls += n
+                          value += v
+                          guard w > 0 else { continue }
+                          let lo = offsets[p]
+                          let hi = offsets[p &+ 1]
+                          var from = 0
+                          var length = 0
+                          for i in lo..<hi {
+                            let to = Int(steps[i]) &+ 1
+                            if collapse && to == from { continue }
+                            counts[from &* width &+ to] += w
+                            from = to
+                            length &+= 1
+                          }
+                          toConv[from] += c
+                          toValue[from] += v
+                          toNull[from] += n
+                          guard c > 0 || v > 0 else { continue }
+                          let first = Int(steps[lo])
+                          firstTouch[first] += c
+                          firstValue[first] += v
+                          lastTouch[from &- 1] += c
+                          lastValue[from &- 1] += v
+                          let share = 1 / Double(length)
+                          var previous = -1
+                          for i in lo..<hi {
+                            let t = Int(steps[i])
+                            if collapse && t == previous { continue }
+                            linear[t] += c * share
+                            linearValue[t] += v * share
+                            previous = t
+                          }
+                        }
+                      }
+                    }
+                  }
+                }
               }
             }
           }
         }
       }
+      result.conversions = conversions
+      result.nulls = nulls
+      result.value = value
+      result.firstTouch = firstTouch
+      result.lastTouch = lastTouch
+      result.linear = linear
+      result.firstTouchValue = firstValue
+      result.lastTouchValue = lastValue
+      result.linearValue = linearValue
     } else {
       var touches: [UInt8] = []
       touches.reserveCapacity(64)

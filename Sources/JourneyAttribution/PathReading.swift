@@ -143,8 +143,7 @@ extension PathTable {
     _ bytes: UnsafeBufferPointer<UInt8>, file: String, columns: PathColumns = PathColumns(), vocabulary: [String]? = nil
   ) throws(InputError) -> PathTable {
     var table = PathTable(channels: vocabulary ?? [])
-    var index: [Substring: Int] = [:]
-    for (k, name) in table.channels.enumerated() { index[Substring(name)] = k }
+    var nameBytes = table.channels.map { Array($0.utf8) }
     var header: [String]? = nil
     var headerLine = 1
     var col = (path: 0, conv: 0, null: -1, value: -1)
@@ -176,7 +175,10 @@ extension PathTable {
       }
       func number(_ k: Int) throws(InputError) -> Double {
         guard k >= 0 else { return 0 }
-        let text = record.fields[k].trimmingCharacters(in: .whitespaces)
+        var text = record.fields[k]
+        if text.first?.isWhitespace == true || text.last?.isWhitespace == true {
+          text = text.trimmingCharacters(in: .whitespaces)
+        }
         guard let x = Double(text), x.isFinite, x >= 0 else {
           throw InputError(
             .range, file: file, line: record.line, column: record.columns[k], path: names[k],
@@ -189,34 +191,43 @@ extension PathTable {
       let value = try number(col.value)
       buffer.removeAll(keepingCapacity: true)
       let text = record.fields[col.path]
-      for part in text.split(separator: ">", omittingEmptySubsequences: false) {
-        let name = part.trimmingCharacters(in: .whitespaces)
-        guard !name.isEmpty else {
+      let utf8 = Array(text.utf8)
+      var start = 0
+      while start <= utf8.count {
+        var end = start
+        while end < utf8.count && utf8[end] != UInt8(ascii: ">") { end += 1 }
+        var lo = start
+        var hi = end
+        while lo < hi && (utf8[lo] == 32 || utf8[lo] == 9) { lo += 1 }
+        while hi > lo && (utf8[hi - 1] == 32 || utf8[hi - 1] == 9) { hi -= 1 }
+        guard lo < hi else {
           throw InputError(
             .syntax, file: file, line: record.line, column: record.columns[col.path], path: names[col.path],
             "malformed path \(InputError.echo(text)); expected channel names separated by ' > '")
         }
-        if let k = index[Substring(name)] {
+        let name = utf8[lo..<hi]
+        if let k = nameBytes.firstIndex(where: { $0.count == name.count && $0.elementsEqual(name) }) {
           buffer.append(UInt8(k))
         } else if vocabulary != nil {
           throw InputError(
             .unknownName, file: file, line: record.line, column: record.columns[col.path], path: names[col.path],
-            "unknown channel \(InputError.echo(name)); expected one of: \(table.channels.joined(separator: ", "))")
+            "unknown channel \(InputError.echo(String(decoding: name, as: UTF8.self))); expected one of: \(table.channels.joined(separator: ", "))")
         } else {
           guard table.channels.count < maxChannels else {
             throw InputError(
               .limit, file: file, line: record.line, column: record.columns[col.path], path: names[col.path],
               "more than \(maxChannels) distinct channels; the limit is \(maxChannels)")
           }
-          index[Substring(name)] = table.channels.count
           buffer.append(UInt8(table.channels.count))
-          table.channels.append(name)
+          nameBytes.append(Array(name))
+          table.channels.append(String(decoding: name, as: UTF8.self))
         }
         guard buffer.count <= maxPathLength else {
           throw InputError(
             .limit, file: file, line: record.line, column: record.columns[col.path], path: names[col.path],
             "a path of more than \(maxPathLength) touches; the limit is \(maxPathLength)")
         }
+        start = end + 1
       }
       table.appendUnchecked(buffer[...], conversions: conv, nulls: null, value: value)
     }

@@ -14,9 +14,18 @@ extension Bench {
     _ = try Simulator.run(paths, engine: .individual, threads: threads, journeyLog: collector)
     let table = collector.finish().table
     let unique = table.aggregated().count
-    let label = "\(table.count) paths, \(unique) unique"
+    let label = "\(table.count) paths, \(unique) unique, \(table.steps.count) touches"
     let memory = try timed { _ = try PathAttribution.run(table) }
     line("markov1_ms_1e6_paths", memory * 1_000, "ms/attribution(\(label), from memory)")
+    // The same over an 8-period window: shorter paths, many repeated.
+    var short = paths
+    short.horizon = 8
+    let shortCollector = JourneyPathCollector(scenario: short)
+    _ = try Simulator.run(short, engine: .individual, threads: threads, journeyLog: shortCollector)
+    let shortTable = shortCollector.finish().table
+    let shortLabel = "\(shortTable.count) paths, \(shortTable.aggregated().count) unique, \(shortTable.steps.count) touches"
+    let shortTime = try timed { _ = try PathAttribution.run(shortTable) }
+    line("markov1_ms_paths_8_periods", shortTime * 1_000, "ms/attribution(\(shortLabel), from memory)")
     let csv = NSTemporaryDirectory() + "/journey-bench-paths-\(getpid()).csv"
     defer { try? FileManager.default.removeItem(atPath: csv) }
     var text = "path,total_conversions,total_null,total_conversion_value\n"
