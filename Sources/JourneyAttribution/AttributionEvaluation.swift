@@ -38,10 +38,12 @@ public enum AttributionEvaluation {
     guard !rows.overflow, rows.partialValue <= maxRows else {
       throw InputError(
         .limit, file: file,
-        "\(customers) customers over \(scenario.horizon) periods exceed the evaluation's limit of \(maxRows) journey-log rows; use --customers")
+        "\(customers) customers over \(scenario.horizon) periods exceed the evaluation's limit of \(maxRows) journey-log rows; use --customers"
+      )
     }
     let collector = JourneyPathCollector(scenario: scenario)
-    _ = try Simulator.run(scenario, engine: .individual, seed: seed, threads: threads, journeyLog: collector)
+    _ = try Simulator.run(
+      scenario, engine: .individual, seed: seed, threads: threads, journeyLog: collector)
     let journeys = collector.finish()
     let table = journeys.table.aggregated()
     var methods = ["first_touch", "last_touch", "linear"]
@@ -59,7 +61,9 @@ public enum AttributionEvaluation {
     guard let paths = first else { preconditionFailure("at least one order") }
     var opts = options
     opts.threads = threads
-    if scenario.channelCount > ChannelContribution.exactLimit && opts.permutations == nil { opts.permutations = 1_000 }
+    if scenario.channelCount > ChannelContribution.exactLimit && opts.permutations == nil {
+      opts.permutations = 1_000
+    }
     let model = ChannelContribution.run(scenario, options: opts)
     let shapleyTotal = model.channels.reduce(0) { $0 + $1.shapleyConversions }
     func shares(_ x: [Double]) -> [Double] {
@@ -78,7 +82,8 @@ public enum AttributionEvaluation {
       channels.reduce(0) { $0 + abs($1.errors[k]) } / Double(Swift.max(1, channels.count))
     }
     let evaluation = AttributionFile.Evaluation(
-      customers: journeys.customers, journeys: Int(table.totalConversions + table.totalNulls), methods: methods,
+      customers: journeys.customers, journeys: Int(table.totalConversions + table.totalNulls),
+      methods: methods,
       channels: channels, meanAbsoluteError: mae)
     return Outcome(evaluation: evaluation, model: model, paths: paths, journeys: journeys)
   }

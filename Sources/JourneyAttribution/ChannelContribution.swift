@@ -38,7 +38,10 @@ public enum ChannelContribution {
     public var marginalStep = 0.01
     public var draws = 200
     public var threads = ProcessInfo.processInfo.activeProcessorCount
-    public init(permutations: Int? = nil, seed: UInt64 = 1, marginalStep: Double = 0.01, draws: Int = 200, threads: Int? = nil) {
+    public init(
+      permutations: Int? = nil, seed: UInt64 = 1, marginalStep: Double = 0.01, draws: Int = 200,
+      threads: Int? = nil
+    ) {
       self.permutations = permutations
       self.seed = seed
       self.marginalStep = marginalStep
@@ -112,7 +115,8 @@ public enum ChannelContribution {
   }
 
   static func figures(
-    _ scenario: Scenario, masks: [UInt64], permutations: [[Int]]?, step h: Double, spend: [Double], threads: Int
+    _ scenario: Scenario, masks: [UInt64], permutations: [[Int]]?, step h: Double, spend: [Double],
+    threads: Int
   ) -> Figures {
     let n = scenario.channelCount
     let full: UInt64 = (1 << UInt64(n)) - 1
@@ -163,14 +167,17 @@ public enum ChannelContribution {
       f.shapley = sum.map { ($0.0 / m, $0.1 / m) }
       f.shapleySE = (0..<n).map { c in
         guard m > 1 else { return (Double.nan, Double.nan) }
-        func se(_ s: Double, _ q: Double) -> Double { (Swift.max(0, (q - s * s / m) / (m - 1)) / m).squareRoot() }
+        func se(_ s: Double, _ q: Double) -> Double {
+          (Swift.max(0, (q - s * s / m) / (m - 1)) / m).squareRoot()
+        }
         return (se(sum[c].0, sumSq[c].0), se(sum[c].1, sumSq[c].1))
       }
     } else {
       // Weights |S|!(n−|S|−1)!/n! by subset size.
       var weight = [Double](repeating: 0, count: n)
       for s in 0..<n {
-        weight[s] = Foundation.exp(lgamma(Double(s + 1)) + lgamma(Double(n - s)) - lgamma(Double(n + 1)))
+        weight[s] = Foundation.exp(
+          lgamma(Double(s + 1)) + lgamma(Double(n - s)) - lgamma(Double(n + 1)))
       }
       f.shapley = .init(repeating: (0, 0), count: n)
       for mask in 0...full {
@@ -199,7 +206,8 @@ public enum ChannelContribution {
     var s = scenario
     guard case .paid(_, let adstock, let reach) = s.channels[c].kind else { return s }
     let perPeriod = (0..<scenario.horizon).map { scenario.spend(at: $0)[c] * factor }
-    s.channels[c].kind = .paid(spend: SpendPlan(base: 0, perPeriod: perPeriod), adstock: adstock, reach: reach)
+    s.channels[c].kind = .paid(
+      spend: SpendPlan(base: 0, perPeriod: perPeriod), adstock: adstock, reach: reach)
     return s
   }
 
@@ -209,19 +217,25 @@ public enum ChannelContribution {
   ///   - sampler: the fit's parameter distribution; `nil` gives no intervals.
   /// - Precondition: `scenario.channelCount ≤ maxChannels`, and `≤ exactLimit` unless
   ///   `options.permutations` is set.
-  public static func run(_ scenario: Scenario, sampler: ParameterSampler? = nil, options: Options = Options())
+  public static func run(
+    _ scenario: Scenario, sampler: ParameterSampler? = nil, options: Options = Options()
+  )
     -> AttributionFile.ModelContribution
   {
     let n = scenario.channelCount
     precondition(n <= maxChannels, "at most \(maxChannels) channels")
-    precondition(options.permutations != nil || n <= exactLimit, "exact Shapley values for at most \(exactLimit) channels")
+    precondition(
+      options.permutations != nil || n <= exactLimit,
+      "exact Shapley values for at most \(exactLimit) channels")
     let spend = spendTotals(scenario)
     let (masks, permutations) = plan(channels: n, options: options)
     let f = figures(
       scenario, masks: masks, permutations: permutations, step: options.marginalStep, spend: spend,
       threads: options.threads)
-    var channels: [AttributionFile.ModelChannel] = scenario.channels.enumerated().map { c, channel in
-      var out = AttributionFile.ModelChannel(name: channel.name, kind: channel.isPaid ? "paid" : "organic", spend: spend[c])
+    var channels: [AttributionFile.ModelChannel] = scenario.channels.enumerated().map {
+      c, channel in
+      var out = AttributionFile.ModelChannel(
+        name: channel.name, kind: channel.isPaid ? "paid" : "organic", spend: spend[c])
       out.incrementalConversions = f.incremental[c].0
       out.incrementalRevenue = f.incremental[c].1
       out.shapleyConversions = f.shapley[c].0
@@ -243,7 +257,8 @@ public enum ChannelContribution {
     if let sampler, options.draws > 0 {
       draws = options.draws
       let k = sampler.covariance.origins.reduce(0) { $0 + $1.parameters.count }
-      uncertainty = "\(k) parameters of \(sampler.covariance.origins.count) origin phases drawn \(draws) times from the fit's covariance"
+      uncertainty =
+        "\(k) parameters of \(sampler.covariance.origins.count) origin phases drawn \(draws) times from the fit's covariance"
       var drawn: [Figures] = []
       drawn.reserveCapacity(draws)
       for d in 0..<draws {
@@ -251,11 +266,14 @@ public enum ChannelContribution {
         var s = scenario
         s.segments = sampler.segments(for: scenario, theta: sampler.draw(using: &rng))
         drawn.append(
-          figures(s, masks: masks, permutations: permutations, step: options.marginalStep, spend: spend, threads: options.threads))
+          figures(
+            s, masks: masks, permutations: permutations, step: options.marginalStep, spend: spend,
+            threads: options.threads))
       }
       func range(_ x: [Double]) -> AttributionFile.Range {
         let sorted = x.sorted()
-        return AttributionFile.Range(lower: Interval.quantile(sorted, 0.025), upper: Interval.quantile(sorted, 0.975))
+        return AttributionFile.Range(
+          lower: Interval.quantile(sorted, 0.025), upper: Interval.quantile(sorted, 0.975))
       }
       for c in 0..<n {
         let roas = spend[c] > 0 ? range(drawn.map { $0.shapley[c].1 / spend[c] }) : nil
@@ -269,9 +287,11 @@ public enum ChannelContribution {
       }
     }
     return AttributionFile.ModelContribution(
-      scenario: scenario.name, horizon: scenario.horizon, shapleyMode: permutations == nil ? "exact" : "sampled",
+      scenario: scenario.name, horizon: scenario.horizon,
+      shapleyMode: permutations == nil ? "exact" : "sampled",
       permutations: permutations?.count, seed: options.seed, marginalStep: options.marginalStep,
-      uncertainty: uncertainty, draws: draws, conversions: f.all.0, revenue: f.all.1, baseConversions: f.none.0,
+      uncertainty: uncertainty, draws: draws, conversions: f.all.0, revenue: f.all.1,
+      baseConversions: f.none.0,
       baseRevenue: f.none.1, channels: channels)
   }
 }

@@ -14,7 +14,8 @@ public final class JourneyPathCollector: JourneyLogSink {
   private var headerSkipped = false
 
   public init(scenario: Scenario) {
-    precondition(scenario.channelCount <= PathTable.maxChannels, "at most \(PathTable.maxChannels) channels")
+    precondition(
+      scenario.channelCount <= PathTable.maxChannels, "at most \(PathTable.maxChannels) channels")
     accumulator = PathAccumulator(scenario: scenario)
     phaseNames = scenario.phases.map { Array($0.name.utf8) }
     channelNames = scenario.channels.map { Array($0.name.utf8) }
@@ -24,7 +25,10 @@ public final class JourneyPathCollector: JourneyLogSink {
     let b = bytes.bindMemory(to: UInt8.self)
     var i = 0
     let n = b.count
-    let comma = UInt8(ascii: ","), lf = UInt8(ascii: "\n"), quote = UInt8(ascii: "\""), semicolon = UInt8(ascii: ";")
+    let comma = UInt8(ascii: ",")
+    let lf = UInt8(ascii: "\n")
+    let quote = UInt8(ascii: "\"")
+    let semicolon = UInt8(ascii: ";")
     if !headerSkipped {
       headerSkipped = true
       while i < n && b[i] != lf { i += 1 }

@@ -21,15 +21,21 @@ public struct JourneyPaths: Sendable {
   /// Reads a journey log file with a scenario's phases and channels as vocabulary.
   public static func read(path: String, scenario: Scenario) throws(InputError) -> JourneyPaths {
     let bytes = try readInput(path, what: "journey log")
-    return try bytes.withUnsafeBufferPointer { b throws(InputError) in try parse(b, file: path, scenario: scenario) }
+    return try bytes.withUnsafeBufferPointer { b throws(InputError) in
+      try parse(b, file: path, scenario: scenario)
+    }
   }
 
   /// ``read(path:scenario:)`` on bytes in memory.
-  public static func parse(_ bytes: UnsafeBufferPointer<UInt8>, file: String, scenario: Scenario) throws(InputError)
+  public static func parse(_ bytes: UnsafeBufferPointer<UInt8>, file: String, scenario: Scenario)
+    throws(InputError)
     -> JourneyPaths
   {
     guard scenario.channelCount <= PathTable.maxChannels else {
-      throw InputError(.limit, file: file, "the scenario has \(scenario.channelCount) channels; paths hold at most \(PathTable.maxChannels)")
+      throw InputError(
+        .limit, file: file,
+        "the scenario has \(scenario.channelCount) channels; paths hold at most \(PathTable.maxChannels)"
+      )
     }
     var phaseIndex: [Substring: Int] = [:]
     for (i, p) in scenario.phases.enumerated() { phaseIndex[Substring(p.name)] = i }
@@ -48,7 +54,8 @@ public struct JourneyPaths: Sendable {
         guard let c = channelIndex[name] else {
           throw InputError(
             .unknownName, file: file, line: r.line, column: r.columns[column], path: "channels",
-            "unknown channel \(InputError.echo(name)); expected one of: \(scenario.channels.map(\.name).joined(separator: ", "))")
+            "unknown channel \(InputError.echo(name)); expected one of: \(scenario.channels.map(\.name).joined(separator: ", "))"
+          )
         }
         paths.touch(k, UInt8(c))
       }
@@ -65,12 +72,16 @@ public struct JourneyPaths: Sendable {
           }
           return k
         }
-        columns = (try find("customer_id"), try find("period"), try find("phase"), try find("channels"))
+        columns = (
+          try find("customer_id"), try find("period"), try find("phase"), try find("channels")
+        )
         return
       }
       let needed = Swift.max(columns.customer, columns.period, columns.phase, columns.channels) + 1
       guard r.fields.count >= needed else {
-        throw InputError(.syntax, file: file, line: r.line, "\(r.fields.count) fields; expected at least \(needed)")
+        throw InputError(
+          .syntax, file: file, line: r.line, "\(r.fields.count) fields; expected at least \(needed)"
+        )
       }
       let idText = Substring(r.fields[columns.customer])
       guard let period = Int(r.fields[columns.period]), period >= 0 else {
@@ -81,14 +92,17 @@ public struct JourneyPaths: Sendable {
       guard let phase = phaseIndex[Substring(r.fields[columns.phase])] else {
         throw InputError(
           .unknownName, file: file, line: r.line, column: r.columns[columns.phase], path: "phase",
-          "unknown phase \(InputError.echo(r.fields[columns.phase])); expected one of: \(scenario.phases.map(\.name).joined(separator: ", "))")
+          "unknown phase \(InputError.echo(r.fields[columns.phase])); expected one of: \(scenario.phases.map(\.name).joined(separator: ", "))"
+        )
       }
       let k: Int
       if let known = ids[idText] {
         k = known
       } else {
         guard paths.customers < maxCustomers else {
-          throw InputError(.limit, file: file, line: r.line, "more than \(maxCustomers) customers; the limit is \(maxCustomers)")
+          throw InputError(
+            .limit, file: file, line: r.line,
+            "more than \(maxCustomers) customers; the limit is \(maxCustomers)")
         }
         k = paths.addCustomer(phase: phase, period: period)
         ids[idText] = k
@@ -98,13 +112,16 @@ public struct JourneyPaths: Sendable {
       guard period > paths.period[k] else {
         throw InputError(
           .notAllowed, file: file, line: r.line, column: r.columns[columns.period], path: "period",
-          "period \(period) of customer \(InputError.echo(idText)) does not follow period \(paths.period[k]); expected increasing periods")
+          "period \(period) of customer \(InputError.echo(idText)) does not follow period \(paths.period[k]); expected increasing periods"
+        )
       }
       guard paths.observe(k, period: period, phase: phase) else { return }
       try appendChannels(k, r, columns.channels)
     }
     guard headerSeen else {
-      throw InputError(.empty, file: file, "the journey log is empty; expected the header customer_id,period,phase,channels")
+      throw InputError(
+        .empty, file: file,
+        "the journey log is empty; expected the header customer_id,period,phase,channels")
     }
     return paths.finish()
   }
@@ -173,6 +190,7 @@ struct PathAccumulator {
     }
     paths = []
     return JourneyPaths(
-      table: table, customers: customers, untouchedConversions: untouchedConversions, untouchedNulls: untouchedNulls)
+      table: table, customers: customers, untouchedConversions: untouchedConversions,
+      untouchedNulls: untouchedNulls)
   }
 }

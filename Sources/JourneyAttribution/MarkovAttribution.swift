@@ -46,7 +46,8 @@ public enum PathAttribution {
     public var edges: [(from: Int, to: Int, weight: Double)]
 
     public static func == (a: Chain, b: Chain) -> Bool {
-      a.states == b.states && a.edges.map(\.from) == b.edges.map(\.from) && a.edges.map(\.to) == b.edges.map(\.to)
+      a.states == b.states && a.edges.map(\.from) == b.edges.map(\.from)
+        && a.edges.map(\.to) == b.edges.map(\.to)
         && a.edges.map(\.weight) == b.edges.map(\.weight)
     }
   }
@@ -80,14 +81,16 @@ public enum PathAttribution {
   ///   ``maxStates`` states.
   /// - Complexity: O(total touches) to aggregate, plus one dense LU solve of the states
   ///   per channel.
-  public static func run(_ table: PathTable, options: Options = Options(), file: String = "paths") throws(InputError)
+  public static func run(_ table: PathTable, options: Options = Options(), file: String = "paths")
+    throws(InputError)
     -> Result
   {
     precondition(options.order >= 1 && options.order <= maxOrder, "order 1...\(maxOrder)")
     let m = table.channels.count
     let k = options.order
     var result = Result(
-      channels: table.channels, order: k, collapseRepeats: options.collapseRepeats, conversions: 0, nulls: 0, value: 0,
+      channels: table.channels, order: k, collapseRepeats: options.collapseRepeats, conversions: 0,
+      nulls: 0, value: 0,
       firstTouch: .init(repeating: 0, count: m), lastTouch: .init(repeating: 0, count: m),
       linear: .init(repeating: 0, count: m), firstTouchValue: .init(repeating: 0, count: m),
       lastTouchValue: .init(repeating: 0, count: m), linearValue: .init(repeating: 0, count: m),
@@ -115,7 +118,8 @@ public enum PathAttribution {
       guard stateKeys.count < maxStates else {
         throw InputError(
           .limit, file: file,
-          "the order-\(k) chain has more than \(maxStates) states; the limit is \(maxStates) (use a lower --order)")
+          "the order-\(k) chain has more than \(maxStates) states; the limit is \(maxStates) (use a lower --order)"
+        )
       }
       let s = stateKeys.count
       keyIndex[key] = s
@@ -268,7 +272,9 @@ public enum PathAttribution {
     var edges: [(from: Int, to: Int, weight: Double)] = []
     if k == 1 {
       for from in 0..<s {
-        for to in 1..<s where dense[from * width + to] > 0 { edges.append((from, to, dense[from * width + to])) }
+        for to in 1..<s where dense[from * width + to] > 0 {
+          edges.append((from, to, dense[from * width + to]))
+        }
       }
     } else {
       for (key, weight) in sparse { edges.append((Int(key >> 32), Int(key & 0xFFFF_FFFF), weight)) }
@@ -308,7 +314,8 @@ public enum PathAttribution {
         system[position[e.from] * t + position[e.to]] -= e.weight / outgoing[e.from]
       }
       do {
-        let x = try Matrix(rows: t, cols: t, rowMajor: system).solve(Matrix(rows: t, cols: 2, rowMajor: rhs))
+        let x = try Matrix(rows: t, cols: t, rowMajor: system).solve(
+          Matrix(rows: t, cols: 2, rowMajor: rhs))
         return (x[0, 0], x[0, 1])
       } catch {
         throw InputError(.notAllowed, file: file, "the path chain cannot be solved (\(error))")
@@ -349,7 +356,8 @@ public enum PathAttribution {
     for e in result.chain.edges { outgoing[e.from] += e.weight }
     var out = "from,to,weight,probability\n"
     for e in result.chain.edges {
-      out += "\(name(e.from)),\(name(e.to)),\(format(e.weight)),\(format(e.weight / outgoing[e.from]))\n"
+      out +=
+        "\(name(e.from)),\(name(e.to)),\(format(e.weight)),\(format(e.weight / outgoing[e.from]))\n"
     }
     return out
   }

@@ -14,8 +14,10 @@ extension PathAttribution {
     public var markovValue: [(lower: Double, upper: Double)]
 
     public static func == (a: Self, b: Self) -> Bool {
-      a.replicates == b.replicates && a.seed == b.seed && a.markov.map(\.lower) == b.markov.map(\.lower)
-        && a.markov.map(\.upper) == b.markov.map(\.upper) && a.markovValue.map(\.lower) == b.markovValue.map(\.lower)
+      a.replicates == b.replicates && a.seed == b.seed
+        && a.markov.map(\.lower) == b.markov.map(\.lower)
+        && a.markov.map(\.upper) == b.markov.map(\.upper)
+        && a.markovValue.map(\.lower) == b.markovValue.map(\.lower)
         && a.markovValue.map(\.upper) == b.markovValue.map(\.upper)
     }
   }
@@ -43,7 +45,9 @@ extension PathAttribution {
     let n = Int(total.rounded())
     let scale = n > 0 ? total / Double(n) : 0
     let probabilities = cells.map { total > 0 ? $0 / total : 0 }
-    let valuePerConversion = (0..<rows).map { table.conversions[$0] > 0 ? table.values[$0] / table.conversions[$0] : 0 }
+    let valuePerConversion = (0..<rows).map {
+      table.conversions[$0] > 0 ? table.values[$0] / table.conversions[$0] : 0
+    }
     let m = table.channels.count
     final class Store: @unchecked Sendable {
       var markov: [[Double]]
@@ -74,7 +78,9 @@ extension PathAttribution {
           value[p] = conv[p] * valuePerConversion[p]
         }
         do {
-          let result = try run(table.reweighted(conversions: conv, nulls: null, values: value), options: options, file: file)
+          let result = try run(
+            table.reweighted(conversions: conv, nulls: null, values: value), options: options,
+            file: file)
           store.lock.lock()
           store.markov[r] = result.markov
           store.value[r] = result.markovValue

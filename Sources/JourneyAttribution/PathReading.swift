@@ -26,7 +26,10 @@ func forEachCSVRecord(
   // Skip a UTF-8 byte-order mark.
   if n >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF { i = 3 }
   var lineStart = i
-  let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ","), lf = UInt8(ascii: "\n"), cr = UInt8(ascii: "\r")
+  let quote = UInt8(ascii: "\"")
+  let comma = UInt8(ascii: ",")
+  let lf = UInt8(ascii: "\n")
+  let cr = UInt8(ascii: "\r")
   while i < n {
     let recordLine = line
     var fields: [String] = []
@@ -59,7 +62,9 @@ func forEachCSVRecord(
           i += 1
         }
         guard closed else {
-          throw InputError(.syntax, file: file, line: recordLine, column: column, "unterminated quoted field; expected a closing '\"'")
+          throw InputError(
+            .syntax, file: file, line: recordLine, column: column,
+            "unterminated quoted field; expected a closing '\"'")
         }
         fields.append(String(decoding: field, as: UTF8.self))
         if i < n && bytes[i] == cr { i += 1 }
@@ -76,7 +81,8 @@ func forEachCSVRecord(
         while i < n && bytes[i] != comma && bytes[i] != lf { i += 1 }
         var end = i
         if end > start && bytes[end - 1] == cr { end -= 1 }
-        fields.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self))
+        fields.append(
+          String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self))
         if i >= n || bytes[i] == lf { endOfRecord = true }
         i += 1
       }
@@ -96,13 +102,15 @@ func readInput(_ path: String, what: String, limit: Int = 1 << 33) throws(InputE
     let size = (attributes[.size] as? NSNumber)?.intValue
   else { throw InputError(.io, file: path, "cannot read the \(what)") }
   guard size <= limit else {
-    throw InputError(.limit, file: path, "the \(what) has \(size) bytes; the limit is \(limit) bytes")
+    throw InputError(
+      .limit, file: path, "the \(what) has \(size) bytes; the limit is \(limit) bytes")
   }
   guard let data = FileManager.default.contents(atPath: path) else {
     throw InputError(.io, file: path, "cannot read the \(what)")
   }
   guard !data.isEmpty else {
-    throw InputError(.empty, file: path, "the \(what) is empty; expected a header row and one row per record")
+    throw InputError(
+      .empty, file: path, "the \(what) is empty; expected a header row and one row per record")
   }
   return [UInt8](data)
 }
@@ -140,7 +148,8 @@ extension PathTable {
 
   /// ``readPaths(path:columns:vocabulary:)`` on bytes in memory.
   public static func parsePaths(
-    _ bytes: UnsafeBufferPointer<UInt8>, file: String, columns: PathColumns = PathColumns(), vocabulary: [String]? = nil
+    _ bytes: UnsafeBufferPointer<UInt8>, file: String, columns: PathColumns = PathColumns(),
+    vocabulary: [String]? = nil
   ) throws(InputError) -> PathTable {
     var table = PathTable(channels: vocabulary ?? [])
     var nameBytes = table.channels.map { Array($0.utf8) }
@@ -158,7 +167,8 @@ extension PathTable {
           guard !required else {
             throw InputError(
               .missing, file: file, line: record.line, path: name,
-              "missing column \(InputError.echo(name)); the header has \(names.map { InputError.echo($0) }.joined(separator: ", "))")
+              "missing column \(InputError.echo(name)); the header has \(names.map { InputError.echo($0) }.joined(separator: ", "))"
+            )
           }
           return -1
         }
@@ -202,20 +212,25 @@ extension PathTable {
         while hi > lo && (utf8[hi - 1] == 32 || utf8[hi - 1] == 9) { hi -= 1 }
         guard lo < hi else {
           throw InputError(
-            .syntax, file: file, line: record.line, column: record.columns[col.path], path: names[col.path],
+            .syntax, file: file, line: record.line, column: record.columns[col.path],
+            path: names[col.path],
             "malformed path \(InputError.echo(text)); expected channel names separated by ' > '")
         }
         let name = utf8[lo..<hi]
-        if let k = nameBytes.firstIndex(where: { $0.count == name.count && $0.elementsEqual(name) }) {
+        if let k = nameBytes.firstIndex(where: { $0.count == name.count && $0.elementsEqual(name) })
+        {
           buffer.append(UInt8(k))
         } else if vocabulary != nil {
           throw InputError(
-            .unknownName, file: file, line: record.line, column: record.columns[col.path], path: names[col.path],
-            "unknown channel \(InputError.echo(String(decoding: name, as: UTF8.self))); expected one of: \(table.channels.joined(separator: ", "))")
+            .unknownName, file: file, line: record.line, column: record.columns[col.path],
+            path: names[col.path],
+            "unknown channel \(InputError.echo(String(decoding: name, as: UTF8.self))); expected one of: \(table.channels.joined(separator: ", "))"
+          )
         } else {
           guard table.channels.count < maxChannels else {
             throw InputError(
-              .limit, file: file, line: record.line, column: record.columns[col.path], path: names[col.path],
+              .limit, file: file, line: record.line, column: record.columns[col.path],
+              path: names[col.path],
               "more than \(maxChannels) distinct channels; the limit is \(maxChannels)")
           }
           buffer.append(UInt8(table.channels.count))
@@ -224,7 +239,8 @@ extension PathTable {
         }
         guard buffer.count <= maxPathLength else {
           throw InputError(
-            .limit, file: file, line: record.line, column: record.columns[col.path], path: names[col.path],
+            .limit, file: file, line: record.line, column: record.columns[col.path],
+            path: names[col.path],
             "a path of more than \(maxPathLength) touches; the limit is \(maxPathLength)")
         }
         start = end + 1
@@ -232,10 +248,15 @@ extension PathTable {
       table.appendUnchecked(buffer[...], conversions: conv, nulls: null, value: value)
     }
     guard header != nil else {
-      throw InputError(.empty, file: file, "the path file is empty; expected a header row with '\(columns.path)' and '\(columns.conversions)'")
+      throw InputError(
+        .empty, file: file,
+        "the path file is empty; expected a header row with '\(columns.path)' and '\(columns.conversions)'"
+      )
     }
     guard table.count > 0 else {
-      throw InputError(.empty, file: file, line: headerLine, "the path file has a header but no rows; expected one row per path")
+      throw InputError(
+        .empty, file: file, line: headerLine,
+        "the path file has a header but no rows; expected one row per path")
     }
     return table
   }

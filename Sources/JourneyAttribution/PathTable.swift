@@ -36,7 +36,9 @@ public struct PathTable: Sendable, Equatable {
   ///
   /// - Precondition: every index is below `channels.count`, the path is not empty, the
   ///   counts and value are finite and non-negative.
-  public mutating func append(_ path: some Sequence<Int>, conversions c: Double, nulls n: Double, value v: Double = 0) {
+  public mutating func append(
+    _ path: some Sequence<Int>, conversions c: Double, nulls n: Double, value v: Double = 0
+  ) {
     let start = steps.count
     for channel in path {
       precondition(channel >= 0 && channel < channels.count, "channel index out of range")
@@ -50,7 +52,9 @@ public struct PathTable: Sendable, Equatable {
   }
 
   /// Adds a row given as bytes (channel indices), without checks; for readers.
-  mutating func appendUnchecked(_ path: ArraySlice<UInt8>, conversions c: Double, nulls n: Double, value v: Double) {
+  mutating func appendUnchecked(
+    _ path: ArraySlice<UInt8>, conversions c: Double, nulls n: Double, value v: Double
+  ) {
     steps.append(contentsOf: path)
     offsets.append(steps.count)
     conversions.append(c)

@@ -24,7 +24,10 @@ public struct AttributionFile: Codable, Sendable, Equatable {
   public var paths: PathAttribution?
   public var evaluation: Evaluation?
 
-  public init(source: String, model: ModelContribution? = nil, paths: PathAttribution? = nil, evaluation: Evaluation? = nil) {
+  public init(
+    source: String, model: ModelContribution? = nil, paths: PathAttribution? = nil,
+    evaluation: Evaluation? = nil
+  ) {
     format = Self.formatName
     formatVersion = Self.currentVersion
     self.source = source
@@ -67,8 +70,10 @@ public struct AttributionFile: Codable, Sendable, Equatable {
     public var channels: [ModelChannel]
 
     public init(
-      scenario: String, horizon: Int, shapleyMode: String, permutations: Int?, seed: UInt64, marginalStep: Double,
-      uncertainty: String, draws: Int, conversions: Double, revenue: Double, baseConversions: Double,
+      scenario: String, horizon: Int, shapleyMode: String, permutations: Int?, seed: UInt64,
+      marginalStep: Double,
+      uncertainty: String, draws: Int, conversions: Double, revenue: Double,
+      baseConversions: Double,
       baseRevenue: Double, channels: [ModelChannel]
     ) {
       self.scenario = scenario
@@ -132,7 +137,8 @@ public struct AttributionFile: Codable, Sendable, Equatable {
     public var roas: Range?
     public var marginalRoas: Range?
     public init(
-      incrementalConversions: Range, incrementalRevenue: Range, shapleyConversions: Range, shapleyRevenue: Range,
+      incrementalConversions: Range, incrementalRevenue: Range, shapleyConversions: Range,
+      shapleyRevenue: Range,
       roas: Range?, marginalRoas: Range?
     ) {
       self.incrementalConversions = incrementalConversions
@@ -164,7 +170,8 @@ public struct AttributionFile: Codable, Sendable, Equatable {
     public var seed: UInt64
     public var channels: [PathChannel]
     public init(
-      paths: Int, conversions: Double, nulls: Double, value: Double, collapsedRepeats: Bool, order: Int, states: Int,
+      paths: Int, conversions: Double, nulls: Double, value: Double, collapsedRepeats: Bool,
+      order: Int, states: Int,
       conversionProbability: Double, bootstrap: Int, seed: UInt64, channels: [PathChannel]
     ) {
       self.paths = paths
@@ -220,7 +227,10 @@ public struct AttributionFile: Codable, Sendable, Equatable {
     public var channels: [EvaluationChannel]
     /// Mean absolute share error per method, in ``methods`` order.
     public var meanAbsoluteError: [Double]
-    public init(customers: Int, journeys: Int, methods: [String], channels: [EvaluationChannel], meanAbsoluteError: [Double]) {
+    public init(
+      customers: Int, journeys: Int, methods: [String], channels: [EvaluationChannel],
+      meanAbsoluteError: [Double]
+    ) {
       self.customers = customers
       self.journeys = journeys
       self.methods = methods
@@ -240,7 +250,8 @@ public struct AttributionFile: Codable, Sendable, Equatable {
     /// share − true share per method.
     public var errors: [Double]
     public init(
-      name: String, trueShare: Double, incrementalConversions: Double, shapleyConversions: Double, shares: [Double],
+      name: String, trueShare: Double, incrementalConversions: Double, shapleyConversions: Double,
+      shares: [Double],
       errors: [Double]
     ) {
       self.name = name
@@ -282,12 +293,14 @@ public struct AttributionFile: Codable, Sendable, Equatable {
     guard header.formatVersion == currentVersion else {
       throw InputError(
         .notAllowed, file: file, path: "format_version",
-        "format_version \(header.formatVersion.map(String.init) ?? "missing"); expected \(currentVersion)")
+        "format_version \(header.formatVersion.map(String.init) ?? "missing"); expected \(currentVersion)"
+      )
     }
     do {
       return try decoder.decode(AttributionFile.self, from: data)
     } catch {
-      throw InputError(.syntax, file: file, "cannot decode (\(error)); expected an attribution file")
+      throw InputError(
+        .syntax, file: file, "cannot decode (\(error)); expected an attribution file")
     }
   }
 }

@@ -8,7 +8,8 @@ import JourneyModel
 /// `journey attribute`: what each channel is worth.
 struct Attribute: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Attribute conversions to channels: model-based contribution, path-based Markov attribution.",
+    abstract:
+      "Attribute conversions to channels: model-based contribution, path-based Markov attribution.",
     discussion: """
       Three modes:
         MODEL            incremental (switch-off) and Shapley contribution per channel on the \
@@ -30,7 +31,9 @@ struct Attribute: ParsableCommand {
       """
   )
 
-  @Argument(help: "Model or budget scenario (model mode, --evaluate), or the vocabulary of --paths/--journeys.")
+  @Argument(
+    help:
+      "Model or budget scenario (model mode, --evaluate), or the vocabulary of --paths/--journeys.")
   var input: String?
 
   @Option(help: "Fit report with the parameter covariance (intervals in model mode).")
@@ -57,7 +60,9 @@ struct Attribute: ParsableCommand {
   @Option(help: "Markov chain order, 1 to \(PathAttribution.maxOrder).")
   var order: Int = 1
 
-  @Flag(help: "Keep consecutive repeats of a channel (default: collapse them, as ChannelAttribution does).")
+  @Flag(
+    help:
+      "Keep consecutive repeats of a channel (default: collapse them, as ChannelAttribution does).")
   var keepRepeats = false
 
   @Option(help: "Bootstrap replicates for the Markov intervals (0: none).")
@@ -78,10 +83,14 @@ struct Attribute: ParsableCommand {
   @Option(help: "Write the Markov chain's transitions as CSV to this file.")
   var transitions: String?
 
-  @Flag(help: "Simulate the scenario's journeys and compare every path-based method with the model's truth.")
+  @Flag(
+    help:
+      "Simulate the scenario's journeys and compare every path-based method with the model's truth."
+  )
   var evaluate = false
 
-  @Option(help: "Customers at the start for --evaluate (arrivals scaled alike; default: the scenario's).")
+  @Option(
+    help: "Customers at the start for --evaluate (arrivals scaled alike; default: the scenario's).")
   var customers: Int?
 
   @Option(help: "Random seed (permutations, parameter draws, bootstrap, simulation).")
@@ -97,24 +106,38 @@ struct Attribute: ParsableCommand {
   var format: OutputFormat = .table
 
   func validate() throws {
-    if paths != nil && journeys != nil { throw ValidationError("Please give either '--paths' or '--journeys', not both.") }
+    if paths != nil && journeys != nil {
+      throw ValidationError("Please give either '--paths' or '--journeys', not both.")
+    }
     if journeys != nil && input == nil {
-      throw ValidationError("Please give the scenario whose phases and channels the journey log uses, e.g. 'journey attribute scenarios/b2c.yaml --journeys log.csv'.")
+      throw ValidationError(
+        "Please give the scenario whose phases and channels the journey log uses, e.g. 'journey attribute scenarios/b2c.yaml --journeys log.csv'."
+      )
     }
     if paths == nil && journeys == nil && input == nil {
       throw ValidationError("Please give a model or budget file, or '--paths FILE'.")
     }
-    if evaluate && (paths != nil || journeys != nil) { throw ValidationError("'--evaluate' simulates its own journeys; drop '--paths'/'--journeys'.") }
+    if evaluate && (paths != nil || journeys != nil) {
+      throw ValidationError("'--evaluate' simulates its own journeys; drop '--paths'/'--journeys'.")
+    }
     guard (1...PathAttribution.maxOrder).contains(order) else {
       throw ValidationError("Please give '--order' between 1 and \(PathAttribution.maxOrder).")
     }
     if let horizon, horizon < 1 { throw ValidationError("Please give '--horizon' of at least 1.") }
-    if let sample, sample < 2 || sample > 1_000_000 { throw ValidationError("Please give '--sample' between 2 and 1000000.") }
-    guard draws >= 0 && draws <= 100_000 else { throw ValidationError("Please give '--draws' between 0 and 100000.") }
-    guard bootstrap >= 0 && bootstrap <= 100_000 else { throw ValidationError("Please give '--bootstrap' between 0 and 100000.") }
+    if let sample, sample < 2 || sample > 1_000_000 {
+      throw ValidationError("Please give '--sample' between 2 and 1000000.")
+    }
+    guard draws >= 0 && draws <= 100_000 else {
+      throw ValidationError("Please give '--draws' between 0 and 100000.")
+    }
+    guard bootstrap >= 0 && bootstrap <= 100_000 else {
+      throw ValidationError("Please give '--bootstrap' between 0 and 100000.")
+    }
     guard step > 0 && step < 1 else { throw ValidationError("Please give '--step' in (0, 1).") }
     guard threads >= 1 else { throw ValidationError("Please give '--threads' of at least 1.") }
-    if let customers, customers < 1 { throw ValidationError("Please give '--customers' of at least 1.") }
+    if let customers, customers < 1 {
+      throw ValidationError("Please give '--customers' of at least 1.")
+    }
   }
 
   func run() throws {
@@ -153,12 +176,15 @@ struct Attribute: ParsableCommand {
   func checkChannels(_ model: Scenario, file: String) throws {
     let n = model.channelCount
     if n > ChannelContribution.maxChannels {
-      throw InputError(.limit, file: file, path: "channels", "\(n) channels; attribution handles at most \(ChannelContribution.maxChannels)")
+      throw InputError(
+        .limit, file: file, path: "channels",
+        "\(n) channels; attribution handles at most \(ChannelContribution.maxChannels)")
     }
     if sample == nil && n > ChannelContribution.exactLimit {
       throw InputError(
         .limit, file: file, path: "channels",
-        "\(n) channels: exact Shapley values need 2^\(n) runs; the limit is \(ChannelContribution.exactLimit) channels (use --sample N for N random permutations)")
+        "\(n) channels: exact Shapley values need 2^\(n) runs; the limit is \(ChannelContribution.exactLimit) channels (use --sample N for N random permutations)"
+      )
     }
   }
 
@@ -166,7 +192,8 @@ struct Attribute: ParsableCommand {
     guard let input else { return }
     let (model, sampler) = try loadModel(input)
     try checkChannels(model, file: input)
-    let options = ChannelContribution.Options(permutations: sample, seed: seed, marginalStep: step, draws: draws, threads: threads)
+    let options = ChannelContribution.Options(
+      permutations: sample, seed: seed, marginalStep: step, draws: draws, threads: threads)
     let contribution = ChannelContribution.run(model, sampler: sampler, options: options)
     let file = AttributionFile(source: input, model: contribution)
     try write(file, name: model.name)
@@ -188,7 +215,8 @@ struct Attribute: ParsableCommand {
       let built = try JourneyPaths.read(path: journeys, scenario: scenario)
       table = built.table
       source = journeys
-      note = "\(built.customers) customers; \(built.untouchedConversions) converted and \(built.untouchedNulls) did not without meeting a channel (no path)\n"
+      note =
+        "\(built.customers) customers; \(built.untouchedConversions) converted and \(built.untouchedNulls) did not without meeting a channel (no path)\n"
     } else if let paths {
       var columns = PathColumns()
       columns.path = pathColumn
@@ -206,9 +234,13 @@ struct Attribute: ParsableCommand {
     let result = try PathAttribution.run(aggregated, options: options, file: source)
     let intervals =
       bootstrap > 0
-      ? try PathAttribution.bootstrap(aggregated, options: options, replicates: bootstrap, seed: seed, threads: threads, file: source)
+      ? try PathAttribution.bootstrap(
+        aggregated, options: options, replicates: bootstrap, seed: seed, threads: threads,
+        file: source)
       : nil
-    if let transitions { try AtomicFile.write(PathAttribution.transitionsCSV(result), to: transitions) }
+    if let transitions {
+      try AtomicFile.write(PathAttribution.transitionsCSV(result), to: transitions)
+    }
     let part = Self.pathPart(result, rows: aggregated.count, intervals: intervals, seed: seed)
     let file = AttributionFile(source: source, paths: part)
     let name = URL(fileURLWithPath: source).deletingPathExtension().lastPathComponent
@@ -221,7 +253,8 @@ struct Attribute: ParsableCommand {
   }
 
   static func pathPart(
-    _ r: PathAttribution.Result, rows: Int, intervals: PathAttribution.BootstrapIntervals?, seed: UInt64
+    _ r: PathAttribution.Result, rows: Int, intervals: PathAttribution.BootstrapIntervals?,
+    seed: UInt64
   ) -> AttributionFile.PathAttribution {
     let channels = r.channels.enumerated().map { c, name in
       var ch = AttributionFile.PathChannel(name: name)
@@ -236,13 +269,16 @@ struct Attribute: ParsableCommand {
       ch.removalEffect = r.removalEffects[c]
       ch.removalEffectValue = r.removalEffectsValue[c]
       if let intervals {
-        ch.markovInterval = .init(lower: intervals.markov[c].lower, upper: intervals.markov[c].upper)
-        ch.markovValueInterval = .init(lower: intervals.markovValue[c].lower, upper: intervals.markovValue[c].upper)
+        ch.markovInterval = .init(
+          lower: intervals.markov[c].lower, upper: intervals.markov[c].upper)
+        ch.markovValueInterval = .init(
+          lower: intervals.markovValue[c].lower, upper: intervals.markovValue[c].upper)
       }
       return ch
     }
     return AttributionFile.PathAttribution(
-      paths: rows, conversions: r.conversions, nulls: r.nulls, value: r.value, collapsedRepeats: r.collapseRepeats,
+      paths: rows, conversions: r.conversions, nulls: r.nulls, value: r.value,
+      collapsedRepeats: r.collapseRepeats,
       order: r.order, states: r.chain.states.count, conversionProbability: r.conversionProbability,
       bootstrap: intervals?.replicates ?? 0, seed: seed, channels: channels)
   }
@@ -258,11 +294,15 @@ struct Attribute: ParsableCommand {
       scenario.population.arrivals = Int((Double(scenario.population.arrivals) * factor).rounded())
       scenario.population.size = customers
     }
-    let options = ChannelContribution.Options(permutations: sample, seed: seed, marginalStep: step, draws: 0, threads: threads)
+    let options = ChannelContribution.Options(
+      permutations: sample, seed: seed, marginalStep: step, draws: 0, threads: threads)
     let outcome = try AttributionEvaluation.run(
-      scenario, orders: Array(Set([1, 2, order])).sorted(), seed: seed, threads: threads, options: options, file: input)
-    let part = Self.pathPart(outcome.paths, rows: outcome.journeys.table.count, intervals: nil, seed: seed)
-    let file = AttributionFile(source: input, model: outcome.model, paths: part, evaluation: outcome.evaluation)
+      scenario, orders: Array(Set([1, 2, order])).sorted(), seed: seed, threads: threads,
+      options: options, file: input)
+    let part = Self.pathPart(
+      outcome.paths, rows: outcome.journeys.table.count, intervals: nil, seed: seed)
+    let file = AttributionFile(
+      source: input, model: outcome.model, paths: part, evaluation: outcome.evaluation)
     try write(file, name: scenario.name)
     switch format {
     case .table: print(Self.evaluationTable(outcome.evaluation), terminator: "")
@@ -275,25 +315,37 @@ struct Attribute: ParsableCommand {
 
   func write(_ file: AttributionFile, name: String) throws {
     let dir = URL(fileURLWithPath: out ?? "results/\(name)-attribution")
-    try AtomicFile.write(try file.encoded(), to: dir.appendingPathComponent("attribution.json").path)
+    try AtomicFile.write(
+      try file.encoded(), to: dir.appendingPathComponent("attribution.json").path)
   }
 
-  static func g(_ x: Double?, _ d: Int = 0) -> String { x.map { NumberText.grouped($0, decimals: d) } ?? "-" }
-  static func r(_ x: AttributionFile.Range?, _ d: Int = 0) -> String { x.map { "[\(g($0.lower, d)), \(g($0.upper, d))]" } ?? "none" }
+  static func g(_ x: Double?, _ d: Int = 0) -> String {
+    x.map { NumberText.grouped($0, decimals: d) } ?? "-"
+  }
+  static func r(_ x: AttributionFile.Range?, _ d: Int = 0) -> String {
+    x.map { "[\(g($0.lower, d)), \(g($0.upper, d))]" } ?? "none"
+  }
   static func n(_ x: Double?) -> String { x.map { NumberText.exact($0) } ?? "" }
 
   static func modelTable(_ m: AttributionFile.ModelContribution) -> String {
     var s = "\(m.scenario): \(m.horizon) periods on the expected engine; Shapley \(m.shapleyMode)"
     if let p = m.permutations { s += " (\(p) permutations, seed \(m.seed))" }
-    s += "\nconversions \(g(m.conversions)) with every channel on, \(g(m.baseConversions)) with none; "
+    s +=
+      "\nconversions \(g(m.conversions)) with every channel on, \(g(m.baseConversions)) with none; "
     s += "revenue \(g(m.revenue)) vs \(g(m.baseRevenue))\n"
     s += "intervals (95%): \(m.uncertainty)\n\n"
-    var rows = [["channel", "kind", "spend", "incremental", "shapley", "interval", "revenue", "ROAS", "CPA", "mROAS", "mCPA"]]
+    var rows = [
+      [
+        "channel", "kind", "spend", "incremental", "shapley", "interval", "revenue", "ROAS", "CPA",
+        "mROAS", "mCPA",
+      ]
+    ]
     for c in m.channels {
       var shapley = g(c.shapleyConversions)
       if let se = c.shapleyConversionsSe { shapley += " ±\(g(se, 1))" }
       rows.append([
-        c.name, c.kind, g(c.spend), g(c.incrementalConversions), shapley, r(c.intervals?.shapleyConversions),
+        c.name, c.kind, g(c.spend), g(c.incrementalConversions), shapley,
+        r(c.intervals?.shapleyConversions),
         g(c.shapleyRevenue), g(c.roas, 3), g(c.cpa, 2), g(c.marginalRoas, 3), g(c.marginalCpa, 2),
       ])
     }
@@ -301,12 +353,16 @@ struct Attribute: ParsableCommand {
   }
 
   static func modelCSV(_ m: AttributionFile.ModelContribution) -> String {
-    var s = "channel,kind,spend,incremental_conversions,incremental_revenue,shapley_conversions,shapley_conversions_se,shapley_revenue,roas,cpa,marginal_roas,marginal_cpa,shapley_conversions_lower,shapley_conversions_upper,roas_lower,roas_upper\n"
+    var s =
+      "channel,kind,spend,incremental_conversions,incremental_revenue,shapley_conversions,shapley_conversions_se,shapley_revenue,roas,cpa,marginal_roas,marginal_cpa,shapley_conversions_lower,shapley_conversions_upper,roas_lower,roas_upper\n"
     for c in m.channels {
       let fields = [
-        c.name, c.kind, n(c.spend), n(c.incrementalConversions), n(c.incrementalRevenue), n(c.shapleyConversions),
-        n(c.shapleyConversionsSe), n(c.shapleyRevenue), n(c.roas), n(c.cpa), n(c.marginalRoas), n(c.marginalCpa),
-        n(c.intervals?.shapleyConversions.lower), n(c.intervals?.shapleyConversions.upper), n(c.intervals?.roas?.lower),
+        c.name, c.kind, n(c.spend), n(c.incrementalConversions), n(c.incrementalRevenue),
+        n(c.shapleyConversions),
+        n(c.shapleyConversionsSe), n(c.shapleyRevenue), n(c.roas), n(c.cpa), n(c.marginalRoas),
+        n(c.marginalCpa),
+        n(c.intervals?.shapleyConversions.lower), n(c.intervals?.shapleyConversions.upper),
+        n(c.intervals?.roas?.lower),
         n(c.intervals?.roas?.upper),
       ]
       s += fields.joined(separator: ",") + "\n"
@@ -315,14 +371,25 @@ struct Attribute: ParsableCommand {
   }
 
   static func pathTable(_ p: AttributionFile.PathAttribution) -> String {
-    var s = "\(g(Double(p.paths))) distinct paths, \(g(p.conversions)) conversions, \(g(p.nulls)) nulls, value \(g(p.value))\n"
-    s += "Markov order \(p.order) (\(p.states) states, repeats \(p.collapsedRepeats ? "collapsed" : "kept")), "
+    var s =
+      "\(g(Double(p.paths))) distinct paths, \(g(p.conversions)) conversions, \(g(p.nulls)) nulls, value \(g(p.value))\n"
+    s +=
+      "Markov order \(p.order) (\(p.states) states, repeats \(p.collapsedRepeats ? "collapsed" : "kept")), "
     s += "P(conversion) = \(String(format: "%.6f", p.conversionProbability)); "
-    s += p.bootstrap > 0 ? "95% bootstrap intervals over \(p.bootstrap) replicates (seed \(p.seed))\n\n" : "intervals: none\n\n"
-    var rows = [["channel", "first touch", "last touch", "linear", "removal effect", "markov", "interval", "markov value"]]
+    s +=
+      p.bootstrap > 0
+      ? "95% bootstrap intervals over \(p.bootstrap) replicates (seed \(p.seed))\n\n"
+      : "intervals: none\n\n"
+    var rows = [
+      [
+        "channel", "first touch", "last touch", "linear", "removal effect", "markov", "interval",
+        "markov value",
+      ]
+    ]
     for c in p.channels {
       rows.append([
-        c.name, g(c.firstTouch, 1), g(c.lastTouch, 1), g(c.linear, 1), String(format: "%.4f", c.removalEffect),
+        c.name, g(c.firstTouch, 1), g(c.lastTouch, 1), g(c.linear, 1),
+        String(format: "%.4f", c.removalEffect),
         g(c.markov, 1), r(c.markovInterval, 1), g(c.markovValue, 1),
       ])
     }
@@ -330,11 +397,14 @@ struct Attribute: ParsableCommand {
   }
 
   static func pathCSV(_ p: AttributionFile.PathAttribution) -> String {
-    var s = "channel,first_touch,last_touch,linear,removal_effect,markov,markov_lower,markov_upper,first_touch_value,last_touch_value,linear_value,removal_effect_value,markov_value\n"
+    var s =
+      "channel,first_touch,last_touch,linear,removal_effect,markov,markov_lower,markov_upper,first_touch_value,last_touch_value,linear_value,removal_effect_value,markov_value\n"
     for c in p.channels {
       let fields = [
-        c.name, n(c.firstTouch), n(c.lastTouch), n(c.linear), n(c.removalEffect), n(c.markov), n(c.markovInterval?.lower),
-        n(c.markovInterval?.upper), n(c.firstTouchValue), n(c.lastTouchValue), n(c.linearValue), n(c.removalEffectValue),
+        c.name, n(c.firstTouch), n(c.lastTouch), n(c.linear), n(c.removalEffect), n(c.markov),
+        n(c.markovInterval?.lower),
+        n(c.markovInterval?.upper), n(c.firstTouchValue), n(c.lastTouchValue), n(c.linearValue),
+        n(c.removalEffectValue),
         n(c.markovValue),
       ]
       s += fields.joined(separator: ",") + "\n"
@@ -343,15 +413,19 @@ struct Attribute: ParsableCommand {
   }
 
   static func evaluationTable(_ e: AttributionFile.Evaluation) -> String {
-    var s = "\(g(Double(e.customers))) simulated customers, \(g(Double(e.journeys))) paths with a touch; "
-    s += "share of attributed conversions per method against the true Shapley share (error in points)\n\n"
+    var s =
+      "\(g(Double(e.customers))) simulated customers, \(g(Double(e.journeys))) paths with a touch; "
+    s +=
+      "share of attributed conversions per method against the true Shapley share (error in points)\n\n"
     var rows = [["channel", "true share"] + e.methods]
     func pct(_ x: Double) -> String { String(format: "%.1f%%", 100 * x) }
     func pts(_ x: Double) -> String { String(format: "%+.1f", 100 * x) }
     for c in e.channels {
-      rows.append([c.name, pct(c.trueShare)] + zip(c.shares, c.errors).map { "\(pct($0)) (\(pts($1)))" })
+      rows.append(
+        [c.name, pct(c.trueShare)] + zip(c.shares, c.errors).map { "\(pct($0)) (\(pts($1)))" })
     }
-    rows.append(["mean abs error", ""] + e.meanAbsoluteError.map { String(format: "%.1f pts", 100 * $0) })
+    rows.append(
+      ["mean abs error", ""] + e.meanAbsoluteError.map { String(format: "%.1f pts", 100 * $0) })
     return s + NumberText.table(rows)
   }
 

@@ -23,9 +23,11 @@ extension Bench {
     let shortCollector = JourneyPathCollector(scenario: short)
     _ = try Simulator.run(short, engine: .individual, threads: threads, journeyLog: shortCollector)
     let shortTable = shortCollector.finish().table
-    let shortLabel = "\(shortTable.count) paths, \(shortTable.aggregated().count) unique, \(shortTable.steps.count) touches"
+    let shortLabel =
+      "\(shortTable.count) paths, \(shortTable.aggregated().count) unique, \(shortTable.steps.count) touches"
     let shortTime = try timed { _ = try PathAttribution.run(shortTable) }
-    line("markov1_ms_paths_8_periods", shortTime * 1_000, "ms/attribution(\(shortLabel), from memory)")
+    line(
+      "markov1_ms_paths_8_periods", shortTime * 1_000, "ms/attribution(\(shortLabel), from memory)")
     let csv = NSTemporaryDirectory() + "/journey-bench-paths-\(getpid()).csv"
     defer { try? FileManager.default.removeItem(atPath: csv) }
     var text = "path,total_conversions,total_null,total_conversion_value\n"
@@ -41,6 +43,8 @@ extension Bench {
     let shapley = try timed(runs: Swift.min(`repeat`, 3)) {
       _ = ChannelContribution.run(spec, options: .init(draws: 0, threads: threads))
     }
-    line("shapley_ms_6_channels", shapley * 1_000, "ms/attribution(2^6 expected-engine runs + marginals)")
+    line(
+      "shapley_ms_6_channels", shapley * 1_000,
+      "ms/attribution(2^6 expected-engine runs + marginals)")
   }
 }

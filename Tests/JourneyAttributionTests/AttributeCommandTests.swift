@@ -13,7 +13,9 @@ func temporaryFile(_ name: String, _ text: String) throws -> String {
 @Suite struct AttributeCommandTests {
   @Test func modelModeWritesAttributionJSON() throws {
     let out = try CommandRunner.temporaryDirectory()
-    let r = try CommandRunner.run(["attribute", "scenarios/word-of-mouth.yaml", "--out", out, "--horizon", "20"])
+    let r = try CommandRunner.run([
+      "attribute", "scenarios/word-of-mouth.yaml", "--out", out, "--horizon", "20",
+    ])
     #expect(r.status == 0, "\(r.stderr)")
     #expect(r.stdout.contains("Shapley exact"))
     #expect(r.stdout.contains("intervals (95%): none"))
@@ -36,7 +38,8 @@ func temporaryFile(_ name: String, _ text: String) throws -> String {
       "path,total_conversions,total_null,total_conversion_value\na,1,1,10\na > b,1,0,30\nb,0,2,0\n")
     let out = try CommandRunner.temporaryDirectory()
     let r = try CommandRunner.run([
-      "attribute", "--paths", paths, "--out", out, "--format", "csv", "--bootstrap", "20", "--transitions", out + "/t.csv",
+      "attribute", "--paths", paths, "--out", out, "--format", "csv", "--bootstrap", "20",
+      "--transitions", out + "/t.csv",
     ])
     #expect(r.status == 0, "\(r.stderr)")
     #expect(r.stdout.hasPrefix("channel,first_touch,last_touch,linear,removal_effect,markov,"))
@@ -44,7 +47,8 @@ func temporaryFile(_ name: String, _ text: String) throws -> String {
     #expect(r.stdout.contains("a,2,1,1.5,0.666666666666666"))
     let t = try String(contentsOfFile: out + "/t.csv", encoding: .utf8)
     #expect(t.contains("(start),a,3,0.6"))
-    let file = try AttributionFile.decode(Data(contentsOf: URL(fileURLWithPath: out + "/attribution.json")), file: "a")
+    let file = try AttributionFile.decode(
+      Data(contentsOf: URL(fileURLWithPath: out + "/attribution.json")), file: "a")
     #expect(file.paths?.bootstrap == 20)
     #expect(file.paths?.channels.map(\.name) == ["a", "b"])
   }
@@ -58,15 +62,21 @@ func temporaryFile(_ name: String, _ text: String) throws -> String {
   func badPathFilesExitWithCode2(text: String, expected: String) throws {
     let paths = try temporaryFile("paths.csv", text)
     let out = try CommandRunner.temporaryDirectory()
-    let r = try CommandRunner.run(["attribute", "scenarios/b2c.yaml", "--paths", paths, "--out", out])
+    let r = try CommandRunner.run([
+      "attribute", "scenarios/b2c.yaml", "--paths", paths, "--out", out,
+    ])
     #expect(r.status == 2)
     #expect(r.stderr.contains(paths + expected), "\(r.stderr)")
     #expect(!FileManager.default.fileExists(atPath: out + "/attribution.json"))
   }
 
   @Test func badJourneyLogExitsWithCode2() throws {
-    let log = try temporaryFile("log.csv", "customer_id,period,phase,channels\n1,0,unaware,search\n1,1,aware,radio\n")
-    let r = try CommandRunner.run(["attribute", "scenarios/b2c.yaml", "--journeys", log, "--out", try CommandRunner.temporaryDirectory()])
+    let log = try temporaryFile(
+      "log.csv", "customer_id,period,phase,channels\n1,0,unaware,search\n1,1,aware,radio\n")
+    let r = try CommandRunner.run([
+      "attribute", "scenarios/b2c.yaml", "--journeys", log, "--out",
+      try CommandRunner.temporaryDirectory(),
+    ])
     #expect(r.status == 2)
     #expect(r.stderr.contains(log + ":3:11: channels: unknown channel 'radio'"), "\(r.stderr)")
   }
@@ -83,13 +93,20 @@ func temporaryFile(_ name: String, _ text: String) throws -> String {
       channels:
 
       """
-    for c in 0..<13 { text += "  c\(c): { spend: { weekly: 100 }, adstock: 0.1, reach: { max: 0.2, half: 100, shape: 1.0 } }\n" }
+    for c in 0..<13 {
+      text +=
+        "  c\(c): { spend: { weekly: 100 }, adstock: 0.1, reach: { max: 0.2, half: 100, shape: 1.0 } }\n"
+    }
     let model = try temporaryFile("wide.yaml", text)
     let out = try CommandRunner.temporaryDirectory()
     let r = try CommandRunner.run(["attribute", model, "--out", out])
     #expect(r.status == 2)
-    #expect(r.stderr.contains(model + ": channels: 13 channels: exact Shapley values need 2^13 runs"), "\(r.stderr)")
-    let sampled = try CommandRunner.run(["attribute", model, "--out", out, "--sample", "20", "--format", "json"])
+    #expect(
+      r.stderr.contains(model + ": channels: 13 channels: exact Shapley values need 2^13 runs"),
+      "\(r.stderr)")
+    let sampled = try CommandRunner.run([
+      "attribute", model, "--out", out, "--sample", "20", "--format", "json",
+    ])
     #expect(sampled.status == 0, "\(sampled.stderr)")
     #expect(sampled.stdout.contains("\"shapley_mode\" : \"sampled\""))
   }
@@ -97,14 +114,18 @@ func temporaryFile(_ name: String, _ text: String) throws -> String {
   @Test func evaluateSetsPathMethodsBesideTheTruth() throws {
     let out = try CommandRunner.temporaryDirectory()
     let r = try CommandRunner.run([
-      "attribute", "scenarios/word-of-mouth.yaml", "--evaluate", "--customers", "3000", "--horizon", "26", "--out", out,
+      "attribute", "scenarios/word-of-mouth.yaml", "--evaluate", "--customers", "3000", "--horizon",
+      "26", "--out", out,
     ])
     #expect(r.status == 0, "\(r.stderr)")
     #expect(r.stdout.contains("true share"))
-    let file = try AttributionFile.decode(Data(contentsOf: URL(fileURLWithPath: out + "/attribution.json")), file: "a")
+    let file = try AttributionFile.decode(
+      Data(contentsOf: URL(fileURLWithPath: out + "/attribution.json")), file: "a")
     let e = try #require(file.evaluation)
     #expect(e.methods == ["first_touch", "last_touch", "linear", "markov_1", "markov_2"])
     #expect(abs(e.channels.reduce(0) { $0 + $1.trueShare } - 1) < 1e-9)
-    for k in e.methods.indices { #expect(abs(e.channels.reduce(0) { $0 + $1.shares[k] } - 1) < 1e-9) }
+    for k in e.methods.indices {
+      #expect(abs(e.channels.reduce(0) { $0 + $1.shares[k] } - 1) < 1e-9)
+    }
   }
 }

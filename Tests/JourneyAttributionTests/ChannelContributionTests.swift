@@ -104,7 +104,8 @@ func tinyScenario(organic: Bool = true, size: Int = 10_000, horizon: Int = 20) t
     let m = ChannelContribution.run(s, options: .init(marginalStep: 0.01, threads: 1))
     let search = m.channels[0]
     // A smaller step agrees to the order of h².
-    let fine = ChannelContribution.run(s, options: .init(marginalStep: 0.001, threads: 1)).channels[0]
+    let fine = ChannelContribution.run(s, options: .init(marginalStep: 0.001, threads: 1)).channels[
+      0]
     let roas = try #require(search.marginalRoas)
     #expect(abs(roas - (fine.marginalRoas ?? 0)) < 1e-3 * abs(roas))
     #expect(search.spend == 20_000)
@@ -121,14 +122,18 @@ func tinyScenario(organic: Bool = true, size: Int = 10_000, horizon: Int = 20) t
       let off = ChannelContribution.restricted(s, on: (1 << 3 - 1) & ~(1 << UInt64(c)))
       var d: [Double] = []
       for r in 0..<replicates {
-        let on = try Simulator.run(s, engine: .individual, seed: 100 + UInt64(r), threads: 2).totalConversions
-        let without = try Simulator.run(off, engine: .individual, seed: 200 + UInt64(r), threads: 2).totalConversions
+        let on = try Simulator.run(s, engine: .individual, seed: 100 + UInt64(r), threads: 2)
+          .totalConversions
+        let without = try Simulator.run(off, engine: .individual, seed: 200 + UInt64(r), threads: 2)
+          .totalConversions
         d.append(on - without)
       }
       let mean = d.reduce(0, +) / Double(replicates)
       let variance = d.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(replicates - 1)
       let se = (variance / Double(replicates)).squareRoot()
-      #expect(abs(mean - channel.incrementalConversions) <= 4 * se, "channel \(channel.name): \(mean) vs \(channel.incrementalConversions) ± \(se)")
+      #expect(
+        abs(mean - channel.incrementalConversions) <= 4 * se,
+        "channel \(channel.name): \(mean) vs \(channel.incrementalConversions) ± \(se)")
     }
   }
 }

@@ -11,7 +11,9 @@ final class MemoryLog: JourneyLogSink {
 
 func parseLog(_ text: String, scenario: Scenario) throws(InputError) -> JourneyPaths {
   let bytes = Array(text.utf8)
-  return try bytes.withUnsafeBufferPointer { b throws(InputError) in try JourneyPaths.parse(b, file: "log.csv", scenario: scenario) }
+  return try bytes.withUnsafeBufferPointer { b throws(InputError) in
+    try JourneyPaths.parse(b, file: "log.csv", scenario: scenario)
+  }
 }
 
 @Suite struct JourneyPathsTests {
@@ -61,7 +63,9 @@ func parseLog(_ text: String, scenario: Scenario) throws(InputError) -> JourneyP
 
   @Test func periodsMustIncrease() {
     #expect(throws: InputError.self) {
-      _ = try parseLog("customer_id,period,phase,channels\n1,1,unaware,\n1,1,aware,\n", scenario: try tinyScenario())
+      _ = try parseLog(
+        "customer_id,period,phase,channels\n1,1,unaware,\n1,1,aware,\n",
+        scenario: try tinyScenario())
     }
   }
 }

@@ -22,7 +22,8 @@ func powerIterationConversion(
   var weights: [String: [String: Double]] = [:]
   for (path, c, n, _) in rows where c + n > 0 {
     var touches: [String] = []
-    for name in path.split(separator: ">").map({ $0.trimmingCharacters(in: .whitespaces) }) where touches.last != name {
+    for name in path.split(separator: ">").map({ $0.trimmingCharacters(in: .whitespaces) })
+    where touches.last != name {
       touches.append(name)
     }
     var from = "(start)"
@@ -94,7 +95,8 @@ func powerIterationConversion(
     #expect(abs(r.removalEffects[0] - 1) < 1e-9)
     #expect(abs(r.removalEffects[1] - 0.5) < 1e-9)
     // Keeping repeats adds self-loops: a→a 1, so from a: a 1/3, b 1/3, conv 1/3.
-    let kept = try PathAttribution.run(table(["a", "b"], rows), options: .init(collapseRepeats: false))
+    let kept = try PathAttribution.run(
+      table(["a", "b"], rows), options: .init(collapseRepeats: false))
     #expect(kept.chain.edges.contains { $0.from == 1 && $0.to == 1 && $0.weight == 1 })
     #expect(kept.linear[0] == 0.75)  // a a b a: three of four touches
   }
@@ -102,7 +104,8 @@ func powerIterationConversion(
   static let example: [(String, Double, Double, Double)] = [
     ("search", 12, 30, 960), ("tv > search", 20, 25, 1600), ("tv > display > search", 9, 14, 700),
     ("display", 1, 40, 80), ("email > search > email", 15, 10, 1250), ("tv > email", 6, 20, 500),
-    ("display > tv > display", 2, 18, 150), ("search > search > email", 11, 9, 900), ("tv", 3, 60, 240),
+    ("display > tv > display", 2, 18, 150), ("search > search > email", 11, 9, 900),
+    ("tv", 3, 60, 240),
     ("email > display > email > search", 4, 3, 320),
   ]
 
@@ -146,7 +149,8 @@ func powerIterationConversion(
   }
 
   @Test func transitionsCSVListsEveryEdge() throws {
-    let r = try PathAttribution.run(table(["a", "b"], [("a", 1, 1, 0), ("a > b", 1, 0, 0), ("b", 0, 2, 0)]))
+    let r = try PathAttribution.run(
+      table(["a", "b"], [("a", 1, 1, 0), ("a > b", 1, 0, 0), ("b", 0, 2, 0)]))
     let csv = PathAttribution.transitionsCSV(r)
     #expect(csv.hasPrefix("from,to,weight,probability\n(start),a,3,0.6\n"))
     #expect(csv.contains("b,(null),2,"))
