@@ -13,6 +13,7 @@ let package = Package(
     .library(name: "JourneyReports", targets: ["JourneyReports"]),
     .library(name: "JourneyEstimation", targets: ["JourneyEstimation"]),
     .library(name: "JourneyForecast", targets: ["JourneyForecast"]),
+    .library(name: "JourneyAttribution", targets: ["JourneyAttribution"]),
     .library(name: "JourneyCheck", targets: ["JourneyCheck"]),
   ],
   dependencies: [
