@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 import JourneyForecast
 import JourneyFormats
@@ -121,23 +120,15 @@ public enum ChannelContribution {
     let n = scenario.channelCount
     let full: UInt64 = (1 << UInt64(n)) - 1
     // Subset values, in parallel; each run is exact, so the order does not matter.
-    final class Values: @unchecked Sendable {
-      var v: [(Double, Double)]
-      init(_ n: Int) { v = .init(repeating: (0, 0), count: n) }
+    let store = Locked([(Double, Double)](repeating: (0, 0), count: masks.count))
+    Parallel.strided(masks.count, workers: threads) { i in
+      let r = value(restricted(scenario, on: masks[i]))
+      store.withLock { $0[i] = r }
     }
-    let store = Values(masks.count)
-    let workers = Swift.max(1, Swift.min(threads, masks.count))
-    DispatchQueue.concurrentPerform(iterations: workers) { w in
-      var i = w
-      while i < masks.count {
-        let r = value(restricted(scenario, on: masks[i]))
-        store.v[i] = r
-        i += workers
-      }
-    }
+    let values = store.withLock { $0 }
     var v: [UInt64: (Double, Double)] = [:]
     v.reserveCapacity(masks.count)
-    for (i, mask) in masks.enumerated() { v[mask] = store.v[i] }
+    for (i, mask) in masks.enumerated() { v[mask] = values[i] }
     func at(_ mask: UInt64) -> (Double, Double) { v[mask] ?? (0, 0) }
     var f = Figures()
     f.all = at(full)

@@ -39,7 +39,7 @@ public struct JourneyPaths: Sendable {
       )
     }
     let phaseNames = scenario.phases.map { Array($0.name.utf8) }
-    let channelNames = scenario.channels.map { Array($0.name.utf8) }
+    let channelIndex = ChannelIndex(scenario.channels.map(\.name))
     var ids: [[UInt8]: Int] = [:]
     var lastID: [UInt8] = []
     var lastK = -1
@@ -58,7 +58,7 @@ public struct JourneyPaths: Sendable {
         while a < z && (b[a] == 32 || b[a] == 9) { a += 1 }
         while z > a && (b[z - 1] == 32 || b[z - 1] == 9) { z -= 1 }
         if a < z {
-          guard let c = channelNames.firstIndex(where: { PathFields.equals($0, b, a, z) }) else {
+          guard let c = channelIndex.find(b, a, z) else {
             throw InputError(
               .unknownName, file: file, line: csv.line, column: PathFields.column(csv, column, b), path: "channels",
               "unknown channel \(InputError.echo(PathFields.text(b, a, z))); expected one of: \(scenario.channels.map(\.name).joined(separator: ", "))"

@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 import JourneyForecast
 import JourneyModel
@@ -49,57 +48,47 @@ extension PathAttribution {
       table.conversions[$0] > 0 ? table.values[$0] / table.conversions[$0] : 0
     }
     let m = table.channels.count
-    final class Store: @unchecked Sendable {
+    struct Store {
       var markov: [[Double]]
       var value: [[Double]]
       var error: InputError?
-      let lock = NSLock()
-      init(_ r: Int) {
-        markov = .init(repeating: [], count: r)
-        value = .init(repeating: [], count: r)
+    }
+    let store = Locked(
+      Store(markov: .init(repeating: [], count: replicates), value: .init(repeating: [], count: replicates)))
+    Parallel.strided(replicates, workers: threads) { r in
+      var rng = SplitMix64(seed: seed, stream: StreamID.attributionBootstrap(r))
+      var counts = [Int](repeating: 0, count: 2 * rows)
+      probabilities.withUnsafeBufferPointer { p in
+        counts.withUnsafeMutableBufferPointer { c in multinomial(n, p, into: c, using: &rng) }
+      }
+      var conv = [Double](repeating: 0, count: rows)
+      var null = conv
+      var value = conv
+      for p in 0..<rows {
+        conv[p] = Double(counts[2 * p]) * scale
+        null[p] = Double(counts[2 * p + 1]) * scale
+        value[p] = conv[p] * valuePerConversion[p]
+      }
+      do {
+        let result = try run(
+          table.reweighted(conversions: conv, nulls: null, values: value), options: options, file: file)
+        store.withLock {
+          $0.markov[r] = result.markov
+          $0.value[r] = result.markovValue
+        }
+      } catch {
+        let failure = error as? InputError ?? InputError(.notAllowed, file: file, "\(error)")
+        store.withLock { $0.error = $0.error ?? failure }
       }
     }
-    let store = Store(replicates)
-    let workers = Swift.max(1, Swift.min(threads, replicates))
-    DispatchQueue.concurrentPerform(iterations: workers) { w in
-      var r = w
-      while r < replicates {
-        var rng = SplitMix64(seed: seed, stream: StreamID.attributionBootstrap(r))
-        var counts = [Int](repeating: 0, count: 2 * rows)
-        probabilities.withUnsafeBufferPointer { p in
-          counts.withUnsafeMutableBufferPointer { c in multinomial(n, p, into: c, using: &rng) }
-        }
-        var conv = [Double](repeating: 0, count: rows)
-        var null = conv
-        var value = conv
-        for p in 0..<rows {
-          conv[p] = Double(counts[2 * p]) * scale
-          null[p] = Double(counts[2 * p + 1]) * scale
-          value[p] = conv[p] * valuePerConversion[p]
-        }
-        do {
-          let result = try run(
-            table.reweighted(conversions: conv, nulls: null, values: value), options: options,
-            file: file)
-          store.lock.lock()
-          store.markov[r] = result.markov
-          store.value[r] = result.markovValue
-          store.lock.unlock()
-        } catch {
-          store.lock.lock()
-          store.error = error as? InputError ?? InputError(.notAllowed, file: file, "\(error)")
-          store.lock.unlock()
-        }
-        r += workers
-      }
-    }
-    if let error = store.error { throw error }
+    let done = store.withLock { $0 }
+    if let error = done.error { throw error }
     func interval(_ x: [[Double]], _ c: Int) -> (lower: Double, upper: Double) {
       let sorted = x.map { $0[c] }.sorted()
       return (Interval.quantile(sorted, 0.025), Interval.quantile(sorted, 0.975))
     }
     return BootstrapIntervals(
-      replicates: replicates, seed: seed, markov: (0..<m).map { interval(store.markov, $0) },
-      markovValue: (0..<m).map { interval(store.value, $0) })
+      replicates: replicates, seed: seed, markov: (0..<m).map { interval(done.markov, $0) },
+      markovValue: (0..<m).map { interval(done.value, $0) })
   }
 }

@@ -90,6 +90,64 @@ enum PathFields {
   }
 }
 
+/// Channel names found by their bytes: a small open-addressing hash table, so a touch
+/// costs one hash and (usually) one comparison whatever the number of channels.
+struct ChannelIndex {
+  /// The names' bytes one after another; name `k` is `bytes[starts[k]..<starts[k + 1]]`.
+  private var bytes: [UInt8] = []
+  private var starts: [Int] = [0]
+  private var slots = [Int32](repeating: -1, count: 1024)
+
+  init(_ names: [String]) {
+    for name in names where find(Array(name.utf8)) == nil { insert(Array(name.utf8)) }
+  }
+
+  var count: Int { starts.count - 1 }
+
+  static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+    var h: UInt64 = 0xcbf2_9ce4_8422_2325
+    for c in bytes { h = (h ^ UInt64(c)) &* 0x100_0000_01b3 }
+    return Int(truncatingIfNeeded: (h ^ (h >> 29)) & 1023)
+  }
+
+  /// The index of the name `b[lo..<hi]`, or `nil`.
+  func find(_ b: UnsafeMutableBufferPointer<UInt8>, _ lo: Int, _ hi: Int) -> Int? {
+    var slot = Self.hash(UnsafeBufferPointer(rebasing: b[lo..<hi]))
+    return bytes.withUnsafeBufferPointer { names in
+      starts.withUnsafeBufferPointer { starts in
+        slots.withUnsafeBufferPointer { slots in
+          while true {
+            let k = Int(slots[slot])
+            if k < 0 { return nil }
+            let s = starts[k]
+            if starts[k + 1] - s == hi - lo {
+              var i = 0
+              while i < hi - lo && names[s + i] == b[lo + i] { i += 1 }
+              if i == hi - lo { return k }
+            }
+            slot = (slot + 1) & 1023
+          }
+        }
+      }
+    }
+  }
+
+  func find(_ name: [UInt8]) -> Int? {
+    var copy = name
+    return copy.withUnsafeMutableBufferPointer { b in find(b, 0, b.count) }
+  }
+
+  /// Adds a name that ``find(_:)`` does not know; at most 250 names (the table stays at
+  /// most a quarter full).
+  mutating func insert(_ name: [UInt8]) {
+    var slot = name.withUnsafeBufferPointer { Self.hash($0) }
+    while slots[slot] >= 0 { slot = (slot + 1) & 1023 }
+    slots[slot] = Int32(count)
+    bytes.append(contentsOf: name)
+    starts.append(bytes.count)
+  }
+}
+
 /// Column names of a path file in ChannelAttribution's layout.
 public struct PathColumns: Sendable, Equatable {
   public var path = "path"
@@ -130,7 +188,7 @@ extension PathTable {
     path: String?, bytes: [UInt8]?, file: String, columns: PathColumns, vocabulary: [String]?
   ) throws(InputError) -> PathTable {
     var table = PathTable(channels: vocabulary ?? [])
-    var nameBytes = table.channels.map { Array($0.utf8) }
+    var index = ChannelIndex(table.channels)
     var header: [String]? = nil
     var headerLine = 1
     var col = (path: 0, conv: 0, null: -1, value: -1)
@@ -178,6 +236,7 @@ extension PathTable {
       let value = try number(col.value)
       buffer.removeAll(keepingCapacity: true)
       let (first, last) = PathFields.range(csv, col.path, b)
+      var known = index
       var start = first
       while start <= last {
         var end = start
@@ -192,7 +251,7 @@ extension PathTable {
             path: names[col.path],
             "malformed path \(InputError.echo(PathFields.text(b, first, last))); expected channel names separated by ' > '")
         }
-        if let k = nameBytes.firstIndex(where: { PathFields.equals($0, b, lo, hi) }) {
+        if let k = known.find(b, lo, hi) {
           buffer.append(UInt8(k))
         } else if vocabulary != nil {
           throw InputError(
@@ -208,7 +267,8 @@ extension PathTable {
               "more than \(maxChannels) distinct channels; the limit is \(maxChannels)")
           }
           buffer.append(UInt8(table.channels.count))
-          nameBytes.append(Array(UnsafeBufferPointer(rebasing: b[lo..<hi])))
+          index.insert(Array(UnsafeBufferPointer(rebasing: b[lo..<hi])))
+          known = index
           table.channels.append(PathFields.text(b, lo, hi))
         }
         guard buffer.count <= maxPathLength else {
