@@ -13,6 +13,7 @@ let package = Package(
     .library(name: "JourneyReports", targets: ["JourneyReports"]),
     .library(name: "JourneyEstimation", targets: ["JourneyEstimation"]),
     .library(name: "JourneyForecast", targets: ["JourneyForecast"]),
+    .library(name: "JourneyAttribution", targets: ["JourneyAttribution"]),
     .library(name: "JourneyCheck", targets: ["JourneyCheck"]),
   ],
   dependencies: [
@@ -37,11 +38,15 @@ let package = Package(
     .target(
       name: "JourneyForecast", dependencies: ["JourneyModel", "JourneyFormats", "JourneySimulation", "JourneyLinearAlgebra"]
     ),
+    .target(
+      name: "JourneyAttribution",
+      dependencies: ["JourneyModel", "JourneyFormats", "JourneySimulation", "JourneyLinearAlgebra", "JourneyForecast"]
+    ),
     .executableTarget(
       name: "journey",
       dependencies: [
         "JourneyModel", "JourneyFormats", "JourneySimulation", "JourneyLinearAlgebra", "JourneyReports",
-        "JourneyCheck", "JourneyEstimation", "JourneyForecast",
+        "JourneyCheck", "JourneyEstimation", "JourneyForecast", "JourneyAttribution",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -62,6 +67,10 @@ let package = Package(
       exclude: ["Data"]
     ),
     .testTarget(name: "JourneyCLITests", dependencies: ["JourneyFormats", "_JourneyTestSupport"], exclude: ["Snapshots"]),
+    .testTarget(
+      name: "JourneyAttributionTests",
+      dependencies: ["JourneyAttribution", "JourneyModel", "JourneyFormats", "JourneySimulation", "_JourneyTestSupport"]
+    ),
     .testTarget(name: "JourneyCheckTests", dependencies: ["JourneyCheck", "JourneyFormats", "_JourneyTestSupport"]),
     .testTarget(
       name: "JourneyForecastTests",

@@ -9,7 +9,7 @@ import PackageDescription
 /// One executable per reader: `fuzz-<name>`, source in `Sources/fuzz-<name>/`.
 let readers = [
   "scenario", "budget", "budget-history", "covariance",
-  "journey-log", "journey-log-inferred", "raw-export", "spend",
+  "journey-log", "journey-log-inferred", "raw-export", "spend", "paths",
   "report-summary", "report-forecast", "report-optimize", "reference",
 ]
 
@@ -41,6 +41,7 @@ let package = Package(
           .product(name: "JourneyEstimation", package: "JourneyKit"),
           .product(name: "JourneyReports", package: "JourneyKit"),
           .product(name: "JourneyCheck", package: "JourneyKit"),
+          .product(name: "JourneyAttribution", package: "JourneyKit"),
         ]
       )
     }

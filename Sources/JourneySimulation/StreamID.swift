@@ -17,6 +17,9 @@
 /// | forecast, replicate `r`'s cohort seed | `2r` | `r < 2^31` |
 /// | forecast, replicate `r`'s parameter draw | `2r + 1` | `r < 2^31` |
 /// | reference, replicate `r`'s seed | `0x5EED_0000 + r` | `r < 2^24` |
+/// | attribution, Shapley permutation `p` | `p` | `p < 2^40` |
+/// | attribution, parameter draw `d` | `2^40 + d` | `d < 2^40` |
+/// | attribution, bootstrap replicate `r` | `r` | `r < 2^40` |
 ///
 /// The forecast and reference indices derive the seeds of further runs (whose own streams
 /// use the same table with the derived seed). The values are part of the results: changing
@@ -54,4 +57,16 @@ public enum StreamID {
   /// The stream whose first number is the seed of reference replicate `r`.
   @inlinable
   public static func referenceReplicate(_ r: Int) -> UInt64 { 0x5EED_0000 + UInt64(r) }
+
+  /// The attribution's Shapley permutation `p` (with `--sample`).
+  @inlinable
+  public static func attributionPermutation(_ p: Int) -> UInt64 { UInt64(p) }
+
+  /// The attribution's parameter draw `d` (intervals with a fit).
+  @inlinable
+  public static func attributionParameters(_ d: Int) -> UInt64 { 1 << 40 | UInt64(d) }
+
+  /// The attribution's bootstrap replicate `r` of the path table.
+  @inlinable
+  public static func attributionBootstrap(_ r: Int) -> UInt64 { UInt64(r) }
 }

@@ -97,6 +97,7 @@ struct Bench: ParsableCommand {
     let optimizer = BudgetOptimizer(scenario: six, total: 5_000_000, threads: threads)
     let optimize = try timed(runs: Swift.min(`repeat`, 3)) { _ = optimizer.run() }
     line("optimize_s_6_channels", optimize, "s/optimisation(6 channels, 52 periods)")
+    try attributionFigures(spec)
   }
 
   /// Best wall time over `repeat` runs of `inner` calls, per call.

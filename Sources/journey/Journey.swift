@@ -17,6 +17,7 @@ struct Journey: ParsableCommand {
       """,
     subcommands: [
       Simulate.self, Fit.self, Forecast.self, Optimize.self, Check.self, Report.self, Validate.self, Bench.self,
+      Attribute.self,
     ]
   )
 

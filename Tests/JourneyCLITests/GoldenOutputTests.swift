@@ -116,6 +116,29 @@ import _JourneyTestSupport
     try assertFile("optimize.json", in: out, prefix: "optimize-budget-b2c")
   }
 
+  // MARK: attribute
+
+  /// Path-based attribution of the shipped example paths, with a small bootstrap.
+  static let attributePaths = [
+    "attribute", "--paths", "scenarios/history/example-paths.csv", "--bootstrap", "20", "--seed", "7",
+  ]
+
+  @Test(arguments: ["table", "csv"])
+  func attributePathsOutput(format: String) throws {
+    let out = try CommandRunner.temporaryDirectory()
+    let stdout = try run(Self.attributePaths + ["--out", out, "--format", format])
+    assertSnapshot(normalised(stdout, out: out), named: "attribute-paths", as: format == "table" ? "txt" : format)
+    try assertFile("attribution.json", in: out, prefix: "attribute-paths")
+  }
+
+  /// Model-based contribution (exact Shapley over the six channels) over 12 periods.
+  @Test func attributeModelOutput() throws {
+    let out = try CommandRunner.temporaryDirectory()
+    let stdout = try run(["attribute", "scenarios/b2c.yaml", "--horizon", "12", "--out", out])
+    assertSnapshot(normalised(stdout, out: out), named: "attribute-model-b2c", as: "txt")
+    try assertFile("attribution.json", in: out, prefix: "attribute-model-b2c")
+  }
+
   // MARK: check
 
   /// Formats of `journey check`, keyed by snapshot extension.

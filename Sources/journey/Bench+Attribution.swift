@@ -1,0 +1,50 @@
+import Foundation
+import JourneyAttribution
+import JourneyModel
+import JourneySimulation
+
+extension Bench {
+  /// Attribution figures: exact order-1 Markov attribution of the paths of 1,000,000
+  /// simulated customers of the benchmark scenario (from memory, and end to end from a
+  /// ChannelAttribution-style CSV), and exact Shapley values over its 6 channels.
+  func attributionFigures(_ spec: Scenario) throws {
+    var paths = spec
+    paths.population.size = 1_000_000
+    let collector = JourneyPathCollector(scenario: paths)
+    _ = try Simulator.run(paths, engine: .individual, threads: threadOptions.threads, journeyLog: collector)
+    let table = collector.finish().table
+    let unique = table.aggregated().count
+    let label = "\(table.count) paths, \(unique) unique, \(table.steps.count) touches"
+    let memory = try timed { _ = try PathAttribution.run(table) }
+    line("markov1_ms_1e6_paths", memory * 1_000, "ms/attribution(\(label), from memory)")
+    // The same over an 8-period window: shorter paths, many repeated.
+    var short = paths
+    short.horizon = 8
+    let shortCollector = JourneyPathCollector(scenario: short)
+    _ = try Simulator.run(short, engine: .individual, threads: threadOptions.threads, journeyLog: shortCollector)
+    let shortTable = shortCollector.finish().table
+    let shortLabel =
+      "\(shortTable.count) paths, \(shortTable.aggregated().count) unique, \(shortTable.steps.count) touches"
+    let shortTime = try timed { _ = try PathAttribution.run(shortTable) }
+    line(
+      "markov1_ms_paths_8_periods", shortTime * 1_000, "ms/attribution(\(shortLabel), from memory)")
+    let csv = NSTemporaryDirectory() + "/journey-bench-paths-\(getpid()).csv"
+    defer { try? FileManager.default.removeItem(atPath: csv) }
+    var text = "path,total_conversions,total_null,total_conversion_value\n"
+    for p in 0..<table.count {
+      text += table.path(p).map { table.channels[Int($0)] }.joined(separator: " > ")
+      text += ",\(Int(table.conversions[p])),\(Int(table.nulls[p])),\(Int(table.values[p]))\n"
+    }
+    try text.write(toFile: csv, atomically: false, encoding: .utf8)
+    let endToEnd = try timed(runs: Swift.min(`repeat`, 3)) {
+      _ = try PathAttribution.run(PathTable.readPaths(path: csv).aggregated())
+    }
+    line("markov1_csv_s_1e6_paths", endToEnd, "s/attribution(read CSV, aggregate, solve; \(label))")
+    let shapley = try timed(runs: Swift.min(`repeat`, 3)) {
+      _ = ChannelContribution.run(spec, options: .init(draws: 0, threads: threadOptions.threads))
+    }
+    line(
+      "shapley_ms_6_channels", shapley * 1_000,
+      "ms/attribution(2^6 expected-engine runs + marginals)")
+  }
+}
