@@ -57,18 +57,22 @@ public final class CSVTokenizer {
   public let file: String
   public let limits: Limits
   /// 1-based line on which the current record starts.
-  public private(set) var line = 0
+  // The record state below is touched once or more per record; `@exclusivity(unchecked)`
+  // drops the runtime exclusivity bookkeeping that a class's stored `var` otherwise costs
+  // on every access (measured: a quarter of `journey fit`'s time on a 10.4M-row log). The
+  // tokenizer is used by one reader at a time and never reentered, so the static rule holds.
+  @exclusivity(unchecked) public private(set) var line = 0
   /// Fields of the current record.
-  public private(set) var fieldCount = 0
+  @exclusivity(unchecked) public private(set) var fieldCount = 0
   /// Whether the current record has text after a closing quote.
-  public private(set) var isMalformed = false
+  @exclusivity(unchecked) public private(set) var isMalformed = false
   /// The line on which the next record starts.
-  public private(set) var nextLine = 1
+  @exclusivity(unchecked) public private(set) var nextLine = 1
 
   @usableFromInline let starts: UnsafeMutablePointer<Int>
   @usableFromInline let ends: UnsafeMutablePointer<Int>
-  private var escaped: [Int] = []
-  private var atStart = true
+  @exclusivity(unchecked) private var escaped: [Int] = []
+  @exclusivity(unchecked) private var atStart = true
 
   public init(file: String, limits: Limits = .standard) {
     self.file = file

@@ -25,8 +25,9 @@ public struct JourneyLogFormat: Sendable {
   public static let columns = ["customer_id", "period", "phase", "channels"]
   /// The optional segment column.
   public static let segmentColumn = "segment"
-  /// The separator of the channel list.
-  public static let channelSeparator = UInt8(ascii: ";")
+  /// The separator of the channel list, `;` (inlinable: readers test every byte of the
+  /// channel column against it).
+  @inlinable public static var channelSeparator: UInt8 { 0x3B }
 
   /// The header line (with LF).
   public static func header(segmented: Bool) -> String {
