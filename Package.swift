@@ -15,6 +15,7 @@ let package = Package(
     .library(name: "JourneyForecast", targets: ["JourneyForecast"]),
     .library(name: "JourneyAttribution", targets: ["JourneyAttribution"]),
     .library(name: "JourneyCheck", targets: ["JourneyCheck"]),
+    .library(name: "JourneyPostgres", targets: ["JourneyPostgres"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -26,7 +27,13 @@ let package = Package(
       pkgConfig: "openblas",
       providers: [.apt(["libopenblas-dev"])]
     ),
+    .systemLibrary(
+      name: "CLibPQ",
+      pkgConfig: "libpq",
+      providers: [.apt(["libpq-dev"])]
+    ),
     .target(name: "JourneyLinearAlgebra", dependencies: ["COpenBLAS"]),
+    .target(name: "JourneyPostgres", dependencies: ["CLibPQ", "JourneyModel", "JourneyFormats"]),
     .target(name: "JourneyModel", dependencies: [.product(name: "Yams", package: "Yams")]),
     .target(name: "JourneyFormats", dependencies: ["JourneyModel"]),
     .target(name: "JourneyEstimation", dependencies: ["JourneyModel", "JourneyFormats", "JourneyLinearAlgebra"]),
@@ -46,7 +53,7 @@ let package = Package(
       name: "journey",
       dependencies: [
         "JourneyModel", "JourneyFormats", "JourneySimulation", "JourneyLinearAlgebra", "JourneyReports",
-        "JourneyCheck", "JourneyEstimation", "JourneyForecast", "JourneyAttribution",
+        "JourneyCheck", "JourneyEstimation", "JourneyForecast", "JourneyAttribution", "JourneyPostgres",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -70,6 +77,10 @@ let package = Package(
     .testTarget(
       name: "JourneyAttributionTests",
       dependencies: ["JourneyAttribution", "JourneyModel", "JourneyFormats", "JourneySimulation", "_JourneyTestSupport"]
+    ),
+    .testTarget(
+      name: "JourneyPostgresTests",
+      dependencies: ["JourneyPostgres", "JourneyEstimation", "JourneyFormats", "JourneyModel", "JourneySimulation", "_JourneyTestSupport"]
     ),
     .testTarget(name: "JourneyCheckTests", dependencies: ["JourneyCheck", "JourneyFormats", "_JourneyTestSupport"]),
     .testTarget(

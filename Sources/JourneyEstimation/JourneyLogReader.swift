@@ -65,16 +65,10 @@ public enum JourneyLogReader {
     return try rows.finish()
   }
 
-  /// Whether a customer id falls in the hold-out share: FNV-1a of its bytes, then a
-  /// SplitMix64 finaliser, compared with `fraction · 2⁶⁴`.
+  /// Whether a customer id falls in the hold-out share (``HoldoutSplit``: the first 32
+  /// bits of the id's MD5 digest below `fraction · 2³²`, the split SQL engines make too).
   public static func isHeldOut<C: Collection<UInt8>>(_ id: C, fraction: Double) -> Bool {
-    guard fraction > 0 else { return false }
-    var h: UInt64 = 0xcbf2_9ce4_8422_2325
-    for b in id { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-    h = (h ^ (h >> 30)) &* 0xbf58_476d_1ce4_e5b9
-    h = (h ^ (h >> 27)) &* 0x94d0_49bb_1331_11eb
-    h ^= h >> 31
-    return Double(h) / 18_446_744_073_709_551_616.0 < fraction
+    HoldoutSplit.isHeldOut(id, fraction: fraction)
   }
 }
 

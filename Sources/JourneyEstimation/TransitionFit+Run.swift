@@ -1,4 +1,5 @@
 import Foundation
+import JourneyFormats
 import JourneyLinearAlgebra
 import JourneyModel
 
@@ -15,6 +16,11 @@ public struct FitRequest: Sendable {
     case rawExports(
       stages: String, touchpoints: String, unit: PeriodUnit, timeZone: String, start: String?,
       from: String? = nil, until: String? = nil)
+    /// A counts file (``CountsFile``): the sufficient statistics of a history, aggregated
+    /// by `journey fit --write-counts` or by the SQL of ``CountsQuery`` where the data lives.
+    case counts(path: String)
+    /// Counts already read (from a database), named `name` in messages.
+    case countsRows(CountsFile)
   }
 
   public var source: Source
@@ -48,6 +54,16 @@ public struct FitOutcome: Sendable {
 }
 
 extension TransitionFit {
+  /// The summary of counts; `holdout` must be 0, as counts carry their hold-out split.
+  static func summary(counts: CountsFile, vocabulary: Vocabulary, holdout: Double) throws -> JourneyLogSummary {
+    guard holdout == 0 else {
+      throw InputError(
+        .notAllowed, file: counts.file,
+        "--holdout \(holdout) with counts: the hold-out split is made when the counts are aggregated; expected the hold-out given to --write-counts or journey sql instead")
+    }
+    return try JourneyLogSummary(counts: counts, vocabulary: vocabulary)
+  }
+
   /// Reads a request's files and fits transitions, channel effects and (with spend) reach
   /// curves: the whole of `journey fit` but writing the files.
   ///
@@ -71,7 +87,7 @@ extension TransitionFit {
     let spendTable = try request.spend.map {
       try SpendTable.read(path: $0, channels: template.map { $0.channels.map(\.name) }, organic: organic)
     }
-    let summary: JourneyLogSummary
+    var summary: JourneyLogSummary
     var readWarnings: [String] = []
     let source: String
     switch request.source {
@@ -93,7 +109,14 @@ extension TransitionFit {
       readWarnings.insert(
         "raw exports bucketed into \(unit.rawValue)s in \(zoneName) from \(export.start) (period 0)", at: 0)
       source = stages
+    case .counts(let path):
+      summary = try Self.summary(counts: CountsFile.read(path: path), vocabulary: vocabulary, holdout: request.holdout)
+      source = path
+    case .countsRows(let counts):
+      summary = try Self.summary(counts: counts, vocabulary: vocabulary, holdout: 0)
+      source = counts.file
     }
+    if let names = template?.segments.map(\.name) { summary = summary.orderingSegments(like: names) }
     return try BLAS.serially {
       var fit = try TransitionFit.fit(summary, model: template, ridge: request.ridge, file: source)
       fit.warnings = readWarnings + fit.warnings

@@ -3,6 +3,7 @@ import Foundation
 import JourneyEstimation
 import JourneyFormats
 import JourneyModel
+import JourneyPostgres
 import JourneyReports
 
 struct Fit: ParsableCommand {
@@ -23,15 +24,41 @@ struct Fit: ParsableCommand {
       from the observed exposure rates. A 'segment' column in the journey log gives one fit \
       per segment.
 
+      Large histories are aggregated where they live: --postgres URL with --table or \
+      --query sends the aggregation to PostgreSQL and fits from the counts it returns; \
+      'journey sql' prints the same aggregation for BigQuery, Spark or DuckDB, and --counts \
+      fits from the counts such a query exports. --write-counts saves a history's counts \
+      for refitting in milliseconds.
+
       Examples:
         journey fit --journeys results/b2c/journeys.csv --model scenarios/b2c.yaml
         journey fit --journeys export.csv --holdout 0.2 --ridge 0.1 --format json
         journey fit --stages stage_events.csv --touchpoints touchpoints.csv --period week --spend spend.csv
+        journey fit --postgres postgresql://analyst@db/crm --table journeys --model scenarios/b2c.yaml
+        journey fit --counts counts.csv --model scenarios/b2c.yaml
       """
   )
 
   @Option(help: "The journey log (CSV with header customer_id,period,phase,channels[,segment]).")
   var journeys: String?
+
+  @Option(help: "Counts of a history (kind,segment,period,phase,channels,target,holdout,count), as 'journey sql' or --write-counts make them.")
+  var counts: String?
+
+  @Option(help: "A PostgreSQL URL or key=value settings (PG* environment variables fill in the rest; '' for them alone); use with --table or --query.")
+  var postgres: String?
+
+  @Option(help: "The PostgreSQL table or view holding the journey log (schema.table allowed).")
+  var table: String?
+
+  @Option(help: "A PostgreSQL query returning the journey log's columns.")
+  var query: String?
+
+  @Option(help: "Column names of the database's journey log: customer=…,period=…,phase=…,channels=…[,segment=…].")
+  var columns: String?
+
+  @Option(help: "Also write the history's counts to this CSV file, to refit with --counts.")
+  var writeCounts: String?
 
   @Option(help: "Raw export of stage events (customer_id,timestamp,phase); use with --touchpoints.")
   var stages: String?
@@ -60,7 +87,7 @@ struct Fit: ParsableCommand {
   @Option(help: "A scenario whose phases, channels, allowed transitions and effect channels define the model.")
   var model: String?
 
-  @Option(help: "Share of customers held out (by a hash of their id) to score the fit.")
+  @Option(help: "Share of customers held out (by the MD5 digest of their id, the split SQL engines make too) to score the fit.")
   var holdout: Double = 0
 
   @Option(help: "Ridge penalty λ on the squared effects (not on the baselines).")
@@ -73,12 +100,24 @@ struct Fit: ParsableCommand {
   var format: OutputFormat = .table
 
   func validate() throws {
-    if journeys == nil {
+    let sources = [journeys != nil, stages != nil || touchpoints != nil, counts != nil, postgres != nil].filter { $0 }.count
+    guard sources == 1 else {
+      throw ValidationError(
+        sources == 0
+          ? "Please give '--journeys FILE', both '--stages FILE' and '--touchpoints FILE', '--counts FILE', or '--postgres URL' with '--table' or '--query'."
+          : "Please give one history: '--journeys', '--stages'/'--touchpoints', '--counts' or '--postgres'.")
+    }
+    if stages != nil || touchpoints != nil {
       guard stages != nil && touchpoints != nil else {
-        throw ValidationError("Please give '--journeys FILE', or both '--stages FILE' and '--touchpoints FILE'.")
+        throw ValidationError("Please give both '--stages FILE' and '--touchpoints FILE'.")
       }
-    } else if stages != nil || touchpoints != nil {
-      throw ValidationError("Please give either '--journeys' or '--stages'/'--touchpoints', not both.")
+    }
+    if postgres != nil {
+      guard (table != nil) != (query != nil) else {
+        throw ValidationError("Please give '--postgres' with either '--table NAME' or '--query SQL'.")
+      }
+    } else if table != nil || query != nil || columns != nil {
+      throw ValidationError("'--table', '--query' and '--columns' go with '--postgres'.")
     }
     guard TimeZone(identifier: timezone) != nil else {
       throw ValidationError("Unknown '--timezone' \(timezone); please give an IANA name such as UTC or Europe/Berlin.")
@@ -92,8 +131,19 @@ struct Fit: ParsableCommand {
 
   func run() throws {
     let source: FitRequest.Source
+    var holdout = holdout
     if let journeys {
       source = .journeyLog(path: journeys)
+    } else if let counts {
+      source = .counts(path: counts)
+    } else if let postgres {
+      let seasonLength = try model.map { Vocabulary(model: try Scenario.load(path: $0)).seasonLength } ?? 0
+      let rows = try PostgresCounts.fetch(
+        connection: postgres, source: table.map { .table($0) } ?? .query(query ?? ""),
+        columns: try columns.map { try CountsQuery.Columns.parse($0) } ?? CountsQuery.Columns(),
+        seasonLength: seasonLength, holdoutThreshold: holdout > 0 ? HoldoutSplit.thresholdHex(holdout) : nil)
+      source = .countsRows(rows)
+      holdout = 0
     } else {
       source = .rawExports(
         stages: stages ?? "", touchpoints: touchpoints ?? "", unit: period, timeZone: timezone, start: start,
@@ -112,6 +162,9 @@ struct Fit: ParsableCommand {
     let files = ResultSet()
     try files.stage(outcome.scenario.yamlText(), to: out + "/model.yaml")
     try files.stage(report, to: out + "/fit.json")
+    if let writeCounts {
+      try files.stage(CountsFile(summary: outcome.summary, file: writeCounts).csv(), to: writeCounts)
+    }
     try files.commit()
     switch format {
     case .json: print(String(decoding: report, as: UTF8.self))
