@@ -9,7 +9,7 @@ import PackageDescription
 /// One executable per reader: `fuzz-<name>`, source in `Sources/fuzz-<name>/`.
 let readers = [
   "scenario", "budget", "budget-history", "covariance",
-  "journey-log", "journey-log-inferred", "raw-export", "spend", "paths",
+  "journey-log", "journey-log-inferred", "raw-export", "spend", "paths", "counts",
   "report-summary", "report-forecast", "report-optimize", "reference",
 ]
 

@@ -25,12 +25,13 @@ extension JourneyLogSummary {
     if lengths.count > 1 && Set(lengths.map(\.count)).count > 1 {
       fail(lengths[1], .duplicate, "count", "a second season length \(lengths[1].count); expected one season_length row")
     }
-    if seasonLength != vocabulary.seasonLength && !(vocabulary.isInferred && seasonLength == 0) {
+    if !vocabulary.isInferred && seasonLength != vocabulary.seasonLength {
       fail(
         lengths.first, .notAllowed, "season_length",
         "the counts were aggregated with a season length of \(seasonLength) but the model's seasonality has \(vocabulary.seasonLength) periods; expected the same (aggregate again with --season-length \(vocabulary.seasonLength))")
     }
-    if vocabulary.isInferred { vocabulary.seasonLength = seasonLength }
+    // Without a model there is no seasonality to key by: seasons are merged.
+    let keyedBySeason = !vocabulary.isInferred && seasonLength > 0
     // Declared names fix the order of an inferred vocabulary.
     if vocabulary.isInferred {
       for r in counts.rows.filter({ $0.kind == .phase }).sorted(by: { $0.count < $1.count }) where !vocabulary.phases.contains(r.phase) {
@@ -106,7 +107,7 @@ extension JourneyLogSummary {
       case .seasonLength, .phase, .channel, .gap: continue
       case .transition:
         guard let o = phase(r.phase, r, "phase"), let t = phase(r.target, r, "target"), var key = pattern(r.channels, r) else { continue }
-        if seasonLength > 0 {
+        if keyedBySeason {
           guard let s = r.period, s >= 0, s < seasonLength else {
             fail(r, .range, "period", "season \(r.period.map(String.init) ?? "(empty)") of a transition; expected 0 to \(seasonLength - 1)")
             continue

@@ -84,13 +84,13 @@ public struct CountsFile: Sendable, Equatable {
   /// The CSV text (RFC 4180 quoting; names are not formula-neutralised, so that they read
   /// back as written).
   public func csv() -> String {
-    var out = CSV.line(Self.header) + "\n"
+    var out = CSV.line(Self.header)
     for r in rows {
       out += CSV.line(
         [
           r.kind.rawValue, r.segment, r.period.map(String.init) ?? "", r.phase, r.channels, r.target,
           r.kind == .transition ? (r.holdout ? "1" : "0") : "", String(r.count), r.example,
-        ], neutraliseFormulas: false) + "\n"
+        ], neutraliseFormulas: false)
     }
     return out
   }
