@@ -191,11 +191,16 @@ enum Samples {
     let e = #expect(throws: InputError.self) { try JSONFile.decode(ReferenceFile.self, from: Data(extra.utf8), file: "ref.json") }
     #expect(e?.kind == .notAllowed && e?.path == "note")
     #expect(e?.message.hasPrefix("unknown key 'note'") == true)
-    // Nested keys too; the editable tolerance keeps its per-metric overrides.
+    // Nested keys too (the exact figures come first in the file); the editable tolerance
+    // keeps its per-metric overrides.
     let nested = text.replacingOccurrences(of: "\"sd\" : 0,", with: "\"sd\" : 0,\n \"weight\" : 1,")
     #expect(nested != text)
     let f = #expect(throws: InputError.self) { try JSONFile.decode(ReferenceFile.self, from: Data(nested.utf8), file: "ref.json") }
-    #expect(f?.path == "metrics[1].weight")
+    #expect(f?.path == "exact[0].weight")
+    let inMetrics = text.replacingOccurrences(of: "\"plan\" : \"a\",", with: "\"plan\" : \"a\",\n \"weight\" : 1,")
+    #expect(inMetrics != text)
+    let g = #expect(throws: InputError.self) { try JSONFile.decode(ReferenceFile.self, from: Data(inMetrics.utf8), file: "ref.json") }
+    #expect(g?.path == "metrics[1].weight")
     let override = text.replacingOccurrences(
       of: "\"k\" : 5,", with: "\"k\" : 5,\n \"metrics\" : {\"conversions\" : {\"relative\" : 0.01}},")
     #expect(override != text)
