@@ -8,12 +8,22 @@ public enum Timestamps {
   public struct Parsed: Equatable, Sendable {
     public var wallSeconds: Int64
     public var offset: Int?
+    public init(wallSeconds: Int64, offset: Int?) {
+      self.wallSeconds = wallSeconds
+      self.offset = offset
+    }
   }
 
   /// Parses `YYYY-MM-DD`, optionally followed by `T` or a space and `HH:MM[:SS[.fff]]`,
-  /// optionally followed by `Z`, `±HH`, `±HH:MM` or `±HHMM`. `nil` when malformed or out of range.
+  /// optionally followed by `Z`, `±HH`, `±HH:MM`, `±HHMM` or ` UTC` (BigQuery's
+  /// `2024-03-05 14:30:00.123456 UTC`). `nil` when malformed or out of range.
   public static func parse(_ text: String) -> Parsed? {
-    let b = Array(text.utf8)
+    var text = text
+    return text.withUTF8 { parse(bytes: $0) }
+  }
+
+  /// ``parse(_:)`` on UTF-8 bytes.
+  public static func parse(bytes b: UnsafeBufferPointer<UInt8>) -> Parsed? {
     var i = 0
     func digits(_ count: Int) -> Int? {
       guard i + count <= b.count else { return nil }
@@ -50,6 +60,12 @@ public enum Timestamps {
         }
       }
       seconds = h * 3600 + m * 60 + s
+      if b.count - i == 4 && b[i] == 32 && b[i + 1] == UInt8(ascii: "U") && b[i + 2] == UInt8(ascii: "T")
+        && b[i + 3] == UInt8(ascii: "C")
+      {
+        i += 4
+        offset = 0
+      }
       if i < b.count {
         if b[i] == UInt8(ascii: "Z") || b[i] == UInt8(ascii: "z") {
           i += 1
@@ -72,7 +88,8 @@ public enum Timestamps {
     return Parsed(wallSeconds: Int64(daysFromCivil(y, mo, d)) * 86_400 + Int64(seconds), offset: offset)
   }
 
-  static func daysIn(year y: Int, month m: Int) -> Int {
+  /// Days in a month of the proleptic Gregorian calendar.
+  public static func daysIn(year y: Int, month m: Int) -> Int {
     switch m {
     case 2: return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 ? 29 : 28
     case 4, 6, 9, 11: return 30
@@ -128,15 +145,16 @@ public enum Timestamps {
     return String(format: "%04d-%02d-%02d", c.year, c.month, c.day)
   }
 
-  static func floorDiv(_ a: Int, _ b: Int) -> Int { a >= 0 ? a / b : -((-a + b - 1) / b) }
+  /// `⌊a / b⌋` for `b > 0`.
+  public static func floorDiv(_ a: Int, _ b: Int) -> Int { a >= 0 ? a / b : -((-a + b - 1) / b) }
 }
 
 /// Maps instants to local wall-clock time in a time zone, caching fixed offsets.
-struct ZoneClock {
+public struct ZoneClock: Sendable {
   let zone: TimeZone
   let fixedOffset: Int?
 
-  init(_ zone: TimeZone) {
+  public init(_ zone: TimeZone) {
     self.zone = zone
     // A zone without daylight saving in the years of interest keeps one offset.
     let probe = [0.0, 1.6e9, 1.7e9, 1.8e9].map { zone.secondsFromGMT(for: Date(timeIntervalSince1970: $0)) }
@@ -145,7 +163,7 @@ struct ZoneClock {
   }
 
   /// UTC seconds of a parsed timestamp (wall time in `zone` when it has no offset).
-  func utc(_ p: Timestamps.Parsed) -> Int64 {
+  public func utc(_ p: Timestamps.Parsed) -> Int64 {
     if let o = p.offset { return p.wallSeconds - Int64(o) }
     if let f = fixedOffset { return p.wallSeconds - Int64(f) }
     let guess = p.wallSeconds - Int64(zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(p.wallSeconds))))
@@ -153,7 +171,7 @@ struct ZoneClock {
   }
 
   /// The local day number (days since 1970-01-01 on the zone's calendar) of a UTC instant.
-  func localDay(utc: Int64) -> Int {
+  public func localDay(utc: Int64) -> Int {
     let offset = fixedOffset ?? zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(utc)))
     return Int(Timestamps.floorDiv(Int(utc) + offset, 86_400))
   }
