@@ -9,7 +9,7 @@ import PackageDescription
 /// One executable per reader: `fuzz-<name>`, source in `Sources/fuzz-<name>/`.
 let readers = [
   "scenario", "budget", "budget-history", "covariance",
-  "journey-log", "journey-log-inferred", "raw-export", "spend", "paths",
+  "journey-log", "journey-log-inferred", "raw-export", "events", "spend", "paths",
   "report-summary", "report-forecast", "report-optimize", "reference",
 ]
 
@@ -28,6 +28,7 @@ let package = Package(
         .product(name: "JourneyEstimation", package: "JourneyKit"),
         .product(name: "JourneyReports", package: "JourneyKit"),
         .product(name: "JourneyCheck", package: "JourneyKit"),
+        .product(name: "JourneyImport", package: "JourneyKit"),
       ]
     )
   ]
@@ -42,6 +43,7 @@ let package = Package(
           .product(name: "JourneyReports", package: "JourneyKit"),
           .product(name: "JourneyCheck", package: "JourneyKit"),
           .product(name: "JourneyAttribution", package: "JourneyKit"),
+          .product(name: "JourneyImport", package: "JourneyKit"),
         ]
       )
     }

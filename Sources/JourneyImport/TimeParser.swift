@@ -134,6 +134,7 @@ public struct TimeParser: Sendable, Equatable {
       guard i > s else { return false }
       groups += 1
       if groups < 3 {
+        guard i - s <= 2 else { return false }
         guard i < b.count, [UInt8(ascii: "/"), UInt8(ascii: "."), UInt8(ascii: "-")].contains(b[i]) else { return false }
         i += 1
       } else {
