@@ -35,7 +35,7 @@ public struct EventLocation: Sendable, Equatable {
 /// ``ImportSettings/ignoreUnmapped``); timestamps without an offset are wall time in the
 /// settings' zone; events outside `from`…`until` are counted and left out.
 ///
-/// **Memory.** 24 bytes per stage event and 8 per touchpoint (twice that while
+/// **Memory.** 28 bytes per stage event and 12 per touchpoint (twice that while
 /// ``finish()`` groups them by customer), the distinct customer ids and names; nothing
 /// per period. Events are grouped by customer with a counting sort and each customer's
 /// stage events sorted by time.
