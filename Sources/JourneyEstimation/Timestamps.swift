@@ -36,8 +36,8 @@ public enum Timestamps {
       i += count
       return v
     }
-    func expect(_ c: Character) -> Bool {
-      guard i < b.count, b[i] == c.asciiValue else { return false }
+    func expect(_ c: Unicode.Scalar) -> Bool {
+      guard i < b.count, b[i] == UInt8(truncatingIfNeeded: c.value) else { return false }
       i += 1
       return true
     }

@@ -324,4 +324,30 @@ struct EventImportErrorTests {
     #expect(model.phases.filter(\.isConversion).map(\.name) == ["purchased"])
     #expect(r.stdout.contains("warning: no --spend"))
   }
+
+  @Test func modelImportBlockNamesTheColumns() throws {
+    let text = """
+      name: m
+      horizon: 4
+      population: {size: 10}
+      phases: [lead, won]
+      transitions: {lead: {won: 0.2}}
+      import: {customer: Deal, time: When, stage: Status}
+      """
+    let model = try Scenario.parse(text: text, file: "m.yaml")
+    #expect(model.importColumns == ["customer": "Deal", "time": "When", "stage": "Status"])
+    let bad = #expect(throws: (any Error).self) { try Scenario.parse(text: text.replacingOccurrences(of: "Status}", with: "Status, segment: s}"), file: "m.yaml") }
+    #expect("\(bad.map { "\($0)" } ?? "")".contains("import.segment"))
+    let dir = try CommandRunner.temporaryDirectory()
+    try text.write(toFile: dir + "/m.yaml", atomically: true, encoding: .utf8)
+    try "Deal\tWhen\tStatus\nd1\t1704103200000\tlead\nd1\t1704967200000\twon\n".write(
+      toFile: dir + "/h.tsv", atomically: true, encoding: .utf8)
+    let r = try CommandRunner.run([
+      "import", "crm", dir + "/h.tsv", "--columns", "customer=Deal", "--model", dir + "/m.yaml", "--time-unit", "ms",
+      "-o", dir + "/j.csv", "--until", "2024-01-21",
+    ])
+    #expect(r.status == 0, "\(r.stderr)")
+    let log = try String(contentsOfFile: dir + "/j.csv", encoding: .utf8)
+    #expect(log == "customer_id,period,phase,channels\nd1,0,lead,\nd1,1,lead,\nd1,2,won,\n")
+  }
 }
