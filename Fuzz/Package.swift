@@ -28,7 +28,6 @@ let package = Package(
         .product(name: "JourneyEstimation", package: "JourneyKit"),
         .product(name: "JourneyReports", package: "JourneyKit"),
         .product(name: "JourneyCheck", package: "JourneyKit"),
-        .product(name: "JourneyImport", package: "JourneyKit"),
       ]
     )
   ]
