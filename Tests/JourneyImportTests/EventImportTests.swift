@@ -312,6 +312,15 @@ struct EventImportErrorTests {
     #expect(FileManager.default.fileExists(atPath: dir + "/j.csv"))
     let crm = try CommandRunner.run(["import", "crm", dir + "/e.csv", "-o", dir + "/k.csv"])
     #expect(crm.status != 0 && crm.stderr.contains("--preset"))
+    // Mapping errors: a stage no rule covers, a column that is not there.
+    let unmapped = try CommandRunner.run([
+      "import", "events", dir + "/e.csv", "-o", dir + "/j.csv", "--time-unit", "s", "--map-stage", "lead=aware",
+    ])
+    #expect(unmapped.status == 2)
+    #expect(unmapped.stderr.contains("e.csv:3: stage: 1 stage names in 1 rows are not mapped to a phase: 'won' (1 rows)"), "\(unmapped.stderr)")
+    let column = try CommandRunner.run(["import", "events", dir + "/e.csv", "--columns", "customer=user_id", "-o", dir + "/j.csv"])
+    #expect(column.status == 2)
+    #expect(column.stderr.contains("e.csv:1: missing the customer column (user_id)"), "\(column.stderr)")
   }
 
   @Test func fitFromEventsWithoutAModel() throws {
