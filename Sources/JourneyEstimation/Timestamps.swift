@@ -24,65 +24,53 @@ public enum Timestamps {
 
   /// ``parse(_:)`` on UTF-8 bytes.
   public static func parse(bytes b: UnsafeBufferPointer<UInt8>) -> Parsed? {
-    var i = 0
-    func digits(_ count: Int) -> Int? {
-      guard i + count <= b.count else { return nil }
-      var v = 0
-      for k in i..<(i + count) {
-        let d = Int(b[k]) - 48
-        guard d >= 0 && d <= 9 else { return nil }
-        v = v * 10 + d
-      }
-      i += count
-      return v
-    }
-    func expect(_ c: Unicode.Scalar) -> Bool {
-      guard i < b.count, b[i] == UInt8(truncatingIfNeeded: c.value) else { return false }
-      i += 1
-      return true
-    }
-    guard let y = digits(4), expect("-"), let mo = digits(2), expect("-"), let d = digits(2) else { return nil }
+    // A cursor with mutating methods, not closures capturing the index: no dynamic
+    // exclusivity checks in a loop that runs once per row of an import.
+    var c = ByteCursor(b: b)
+    guard let y = c.digits(4), c.expect(UInt8(ascii: "-")), let mo = c.digits(2), c.expect(UInt8(ascii: "-")),
+      let d = c.digits(2)
+    else { return nil }
     guard (1...12).contains(mo), d >= 1, d <= daysIn(year: y, month: mo) else { return nil }
     var seconds = 0
     var offset: Int?
-    if i < b.count {
-      guard b[i] == UInt8(ascii: "T") || b[i] == UInt8(ascii: " ") || b[i] == UInt8(ascii: "t") else { return nil }
-      i += 1
-      guard let h = digits(2), expect(":"), let m = digits(2), h <= 23, m <= 59 else { return nil }
+    if c.i < b.count {
+      guard b[c.i] == UInt8(ascii: "T") || b[c.i] == UInt8(ascii: " ") || b[c.i] == UInt8(ascii: "t") else { return nil }
+      c.i += 1
+      guard let h = c.digits(2), c.expect(UInt8(ascii: ":")), let m = c.digits(2), h <= 23, m <= 59 else { return nil }
       var s = 0
-      if expect(":") {
-        guard let sec = digits(2), sec <= 60 else { return nil }
+      if c.expect(UInt8(ascii: ":")) {
+        guard let sec = c.digits(2), sec <= 60 else { return nil }
         s = sec
-        if expect(".") || expect(",") {
-          let start = i
-          while i < b.count && b[i] >= 48 && b[i] <= 57 { i += 1 }
-          guard i > start else { return nil }
+        if c.expect(UInt8(ascii: ".")) || c.expect(UInt8(ascii: ",")) {
+          let start = c.i
+          while c.i < b.count && b[c.i] >= 48 && b[c.i] <= 57 { c.i += 1 }
+          guard c.i > start else { return nil }
         }
       }
       seconds = h * 3600 + m * 60 + s
-      if b.count - i == 4 && b[i] == 32 && b[i + 1] == UInt8(ascii: "U") && b[i + 2] == UInt8(ascii: "T")
-        && b[i + 3] == UInt8(ascii: "C")
+      if b.count - c.i == 4 && b[c.i] == 32 && b[c.i + 1] == UInt8(ascii: "U") && b[c.i + 2] == UInt8(ascii: "T")
+        && b[c.i + 3] == UInt8(ascii: "C")
       {
-        i += 4
+        c.i += 4
         offset = 0
       }
-      if i < b.count {
-        if b[i] == UInt8(ascii: "Z") || b[i] == UInt8(ascii: "z") {
-          i += 1
+      if c.i < b.count {
+        if b[c.i] == UInt8(ascii: "Z") || b[c.i] == UInt8(ascii: "z") {
+          c.i += 1
           offset = 0
-        } else if b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") {
-          let sign = b[i] == UInt8(ascii: "-") ? -1 : 1
-          i += 1
-          guard let oh = digits(2), oh <= 18 else { return nil }
+        } else if b[c.i] == UInt8(ascii: "+") || b[c.i] == UInt8(ascii: "-") {
+          let sign = b[c.i] == UInt8(ascii: "-") ? -1 : 1
+          c.i += 1
+          guard let oh = c.digits(2), oh <= 18 else { return nil }
           var om = 0
-          if i < b.count {
-            _ = expect(":")
-            guard let mm = digits(2), mm <= 59 else { return nil }
+          if c.i < b.count {
+            _ = c.expect(UInt8(ascii: ":"))
+            guard let mm = c.digits(2), mm <= 59 else { return nil }
             om = mm
           }
           offset = sign * (oh * 3600 + om * 60)
         }
-        guard i == b.count else { return nil }
+        guard c.i == b.count else { return nil }
       }
     }
     return Parsed(wallSeconds: Int64(daysFromCivil(y, mo, d)) * 86_400 + Int64(seconds), offset: offset)
@@ -147,6 +135,32 @@ public enum Timestamps {
 
   /// `⌊a / b⌋` for `b > 0`.
   public static func floorDiv(_ a: Int, _ b: Int) -> Int { a >= 0 ? a / b : -((-a + b - 1) / b) }
+}
+
+/// A position in bytes being parsed.
+struct ByteCursor {
+  let b: UnsafeBufferPointer<UInt8>
+  var i = 0
+
+  /// `count` decimal digits as a number, or `nil` (the position unchanged).
+  mutating func digits(_ count: Int) -> Int? {
+    guard i + count <= b.count else { return nil }
+    var v = 0
+    for k in i..<(i + count) {
+      let d = Int(b[k]) - 48
+      guard d >= 0 && d <= 9 else { return nil }
+      v = v * 10 + d
+    }
+    i += count
+    return v
+  }
+
+  /// Whether the next byte is `c` (then skipped).
+  mutating func expect(_ c: UInt8) -> Bool {
+    guard i < b.count, b[i] == c else { return false }
+    i += 1
+    return true
+  }
 }
 
 /// Maps instants to local wall-clock time in a time zone, caching fixed offsets.
