@@ -67,7 +67,7 @@ public struct ImportReport: Sendable {
   /// The report as text: counts, events per phase and channel, skipped rows, periods.
   public var text: String {
     var s = "read \(rows) rows from \(files.count == 1 ? files[0] : "\(files.count) files"): \(customers) customers, \(stageEvents) stage events, \(touchpoints) touchpoints\n"
-    s += "periods: \(periods) \(unit.rawValue)s from \(firstPeriod) to \(lastPeriod) (period 0 starts \(firstPeriod))\n"
+    s += "periods: \(periods) \(unit.rawValue)s, period 0 starting \(firstPeriod), the last \(lastPeriod)\n"
     var rows = [["phase", "events", "revenue"]]
     for (i, name) in phases.enumerated() {
       let r = i < revenue.count && revenue[i].count > 0 ? NumberText.grouped(revenue[i].sum) : ""
