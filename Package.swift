@@ -15,6 +15,7 @@ let package = Package(
     .library(name: "JourneyForecast", targets: ["JourneyForecast"]),
     .library(name: "JourneyAttribution", targets: ["JourneyAttribution"]),
     .library(name: "JourneyCheck", targets: ["JourneyCheck"]),
+    .library(name: "JourneyImport", targets: ["JourneyImport"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -26,10 +27,12 @@ let package = Package(
       pkgConfig: "openblas",
       providers: [.apt(["libopenblas-dev"])]
     ),
+    .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
     .target(name: "JourneyLinearAlgebra", dependencies: ["COpenBLAS"]),
     .target(name: "JourneyModel", dependencies: [.product(name: "Yams", package: "Yams")]),
-    .target(name: "JourneyFormats", dependencies: ["JourneyModel"]),
+    .target(name: "JourneyFormats", dependencies: ["JourneyModel", "CZlib"]),
     .target(name: "JourneyEstimation", dependencies: ["JourneyModel", "JourneyFormats", "JourneyLinearAlgebra"]),
+    .target(name: "JourneyImport", dependencies: ["JourneyModel", "JourneyFormats", "JourneyEstimation"]),
     .target(name: "JourneySimulation", dependencies: ["JourneyModel", "JourneyFormats", "JourneyLinearAlgebra"]),
     .target(name: "JourneyReports", dependencies: ["JourneyModel", "JourneyFormats", "JourneySimulation"]),
     .target(
@@ -46,7 +49,7 @@ let package = Package(
       name: "journey",
       dependencies: [
         "JourneyModel", "JourneyFormats", "JourneySimulation", "JourneyLinearAlgebra", "JourneyReports",
-        "JourneyCheck", "JourneyEstimation", "JourneyForecast", "JourneyAttribution",
+        "JourneyCheck", "JourneyEstimation", "JourneyForecast", "JourneyAttribution", "JourneyImport",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -65,6 +68,12 @@ let package = Package(
       name: "JourneyEstimationTests",
       dependencies: ["JourneyEstimation", "JourneyFormats", "JourneySimulation", "JourneyModel", "_JourneyTestSupport"],
       exclude: ["Data"]
+    ),
+    .testTarget(
+      name: "JourneyImportTests",
+      dependencies: [
+        "JourneyImport", "JourneyEstimation", "JourneyFormats", "JourneySimulation", "JourneyModel", "_JourneyTestSupport",
+      ]
     ),
     .testTarget(name: "JourneyCLITests", dependencies: ["JourneyFormats", "_JourneyTestSupport"], exclude: ["Snapshots"]),
     .testTarget(

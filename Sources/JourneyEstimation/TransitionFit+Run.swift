@@ -5,7 +5,7 @@ import JourneyModel
 /// Where a fit's history comes from and how it is fitted: everything `journey fit` reads.
 public struct FitRequest: Sendable {
   /// The history.
-  public enum Source: Sendable, Equatable {
+  public enum Source: Sendable {
     /// A journey log (`customer_id,period,phase,channels[,segment]`).
     case journeyLog(path: String)
     /// Raw exports of stage events and touchpoints, bucketed into `unit` periods in
@@ -15,6 +15,8 @@ public struct FitRequest: Sendable {
     case rawExports(
       stages: String, touchpoints: String, unit: PeriodUnit, timeZone: String, start: String?,
       from: String? = nil, until: String? = nil)
+    /// Any other reader of histories (event tables, CRM stage histories, …).
+    case reader(any HistorySource)
   }
 
   public var source: Source
@@ -34,6 +36,24 @@ public struct FitRequest: Sendable {
     self.holdout = holdout
     self.ridge = ridge
   }
+}
+
+/// A reader that turns a source of histories into the counts a fit needs: the hook by
+/// which sources outside this module (event tables, CRM stage histories) feed `journey fit`
+/// without an intermediate file.
+public protocol HistorySource: Sendable {
+  /// The source's name in errors (its first file).
+  var name: String { get }
+  /// Reads the history against `vocabulary` (the model's names, or ``Vocabulary/inferred``).
+  ///
+  /// - Parameters:
+  ///   - model: The `--model` scenario, if any (its allowed transitions may be checked).
+  ///   - holdout: The share of customers held out, for ``TransitionAccumulator``.
+  /// - Returns: The counts and warnings for the fit's report.
+  /// - Throws: ``InputError`` or ``InputErrors`` naming file, line and bad value.
+  func read(vocabulary: Vocabulary, model: Scenario?, holdout: Double) throws -> (
+    summary: JourneyLogSummary, warnings: [String]
+  )
 }
 
 /// A finished fit with what it was fitted from.
@@ -93,6 +113,9 @@ extension TransitionFit {
       readWarnings.insert(
         "raw exports bucketed into \(unit.rawValue)s in \(zoneName) from \(export.start) (period 0)", at: 0)
       source = stages
+    case .reader(let reader):
+      (summary, readWarnings) = try reader.read(vocabulary: vocabulary, model: template, holdout: request.holdout)
+      source = reader.name
     }
     return try BLAS.serially {
       var fit = try TransitionFit.fit(summary, model: template, ridge: request.ridge, file: source)

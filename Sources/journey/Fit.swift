@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import JourneyEstimation
 import JourneyFormats
+import JourneyImport
 import JourneyModel
 import JourneyReports
 
@@ -21,17 +22,29 @@ struct Fit: ParsableCommand {
       A period's phase is the one in effect when it starts. With --spend \
       (period,channel,spend) the reach curve and adstock of every paid channel are fitted \
       from the observed exposure rates. A 'segment' column in the journey log gives one fit \
-      per segment.
+      per segment. --events reads event tables or CRM stage histories with the options of \
+      'journey import' (docs/importing.md), without a journey log in between.
 
       Examples:
         journey fit --journeys results/b2c/journeys.csv --model scenarios/b2c.yaml
         journey fit --journeys export.csv --holdout 0.2 --ridge 0.1 --format json
         journey fit --stages stage_events.csv --touchpoints touchpoints.csv --period week --spend spend.csv
+        journey fit --events events.csv.gz --period week --conversion purchased
       """
   )
 
   @Option(help: "The journey log (CSV with header customer_id,period,phase,channels[,segment]).")
   var journeys: String?
+
+  @Option(
+    parsing: .upToNextOption,
+    help: "Event tables or CRM stage histories (as for 'journey import'), read straight into the fit.")
+  var events: [String] = []
+
+  @OptionGroup(title: "Event tables (--events)") var importOptions: ImportOptions
+
+  @Option(help: "A conversion phase of the fitted model when there is no --model (repeatable; default: inferred from the names).")
+  var conversion: [String] = []
 
   @Option(help: "Raw export of stage events (customer_id,timestamp,phase); use with --touchpoints.")
   var stages: String?
@@ -73,12 +86,17 @@ struct Fit: ParsableCommand {
   var format: OutputFormat = .table
 
   func validate() throws {
-    if journeys == nil {
+    let sources = [journeys != nil, stages != nil || touchpoints != nil, !events.isEmpty].filter { $0 }.count
+    if sources > 1 {
+      throw ValidationError("Please give one of '--journeys', '--stages'/'--touchpoints' or '--events'.")
+    }
+    if journeys == nil && events.isEmpty {
       guard stages != nil && touchpoints != nil else {
-        throw ValidationError("Please give '--journeys FILE', or both '--stages FILE' and '--touchpoints FILE'.")
+        throw ValidationError("Please give '--journeys FILE', '--events FILE…', or both '--stages FILE' and '--touchpoints FILE'.")
       }
-    } else if stages != nil || touchpoints != nil {
-      throw ValidationError("Please give either '--journeys' or '--stages'/'--touchpoints', not both.")
+    }
+    if !conversion.isEmpty && model != nil {
+      throw ValidationError("'--conversion' names the conversion phases when there is no '--model'; the model's phases say it otherwise.")
     }
     guard TimeZone(identifier: timezone) != nil else {
       throw ValidationError("Unknown '--timezone' \(timezone); please give an IANA name such as UTC or Europe/Berlin.")
@@ -92,8 +110,15 @@ struct Fit: ParsableCommand {
 
   func run() throws {
     let source: FitRequest.Source
+    var eventSource: EventHistorySource?
     if let journeys {
       source = .journeyLog(path: journeys)
+    } else if !events.isEmpty {
+      let template = try model.map { try Scenario.load(path: $0) }
+      let settings = try importOptions.settings(
+        model: template, unit: period, timeZone: timezone, start: start, from: from, until: until)
+      eventSource = EventHistorySource(paths: events, settings: settings)
+      source = .reader(eventSource!)
     } else {
       source = .rawExports(
         stages: stages ?? "", touchpoints: touchpoints ?? "", unit: period, timeZone: timezone, start: start,
@@ -106,8 +131,15 @@ struct Fit: ParsableCommand {
     }
     let progress = Progress(label: "reading bytes", total: size)
     let request = FitRequest(source: source, model: model, spend: spend, holdout: holdout, ridge: ridge)
-    let outcome = try TransitionFit.run(request, progress: { progress.update($0) })
+    var outcome = try TransitionFit.run(request, progress: { progress.update($0) })
     if journeys != nil { progress.update(size) }
+    if let eventSource, let report = eventSource.lastReport {
+      FileHandle.standardError.write(Data(report.text.utf8))
+      if model == nil {
+        outcome.fit.warnings += try EventImport.complete(
+          &outcome.scenario, report: report, settings: eventSource.settings, conversion: conversion, hasSpend: spend != nil)
+      }
+    }
     let report = try outcome.fit.json(file: out + "/fit.json")
     let files = ResultSet()
     try files.stage(outcome.scenario.yamlText(), to: out + "/model.yaml")
