@@ -16,6 +16,7 @@ let package = Package(
     .library(name: "JourneyAttribution", targets: ["JourneyAttribution"]),
     .library(name: "JourneyCheck", targets: ["JourneyCheck"]),
     .library(name: "JourneyPostgres", targets: ["JourneyPostgres"]),
+    .library(name: "JourneyImport", targets: ["JourneyImport"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -32,11 +33,13 @@ let package = Package(
       pkgConfig: "libpq",
       providers: [.apt(["libpq-dev"])]
     ),
+    .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
     .target(name: "JourneyLinearAlgebra", dependencies: ["COpenBLAS"]),
     .target(name: "JourneyPostgres", dependencies: ["CLibPQ", "JourneyModel", "JourneyFormats"]),
     .target(name: "JourneyModel", dependencies: [.product(name: "Yams", package: "Yams")]),
-    .target(name: "JourneyFormats", dependencies: ["JourneyModel"]),
+    .target(name: "JourneyFormats", dependencies: ["JourneyModel", "CZlib"]),
     .target(name: "JourneyEstimation", dependencies: ["JourneyModel", "JourneyFormats", "JourneyLinearAlgebra"]),
+    .target(name: "JourneyImport", dependencies: ["JourneyModel", "JourneyFormats", "JourneyEstimation"]),
     .target(name: "JourneySimulation", dependencies: ["JourneyModel", "JourneyFormats", "JourneyLinearAlgebra"]),
     .target(name: "JourneyReports", dependencies: ["JourneyModel", "JourneyFormats", "JourneySimulation"]),
     .target(
@@ -53,7 +56,7 @@ let package = Package(
       name: "journey",
       dependencies: [
         "JourneyModel", "JourneyFormats", "JourneySimulation", "JourneyLinearAlgebra", "JourneyReports",
-        "JourneyCheck", "JourneyEstimation", "JourneyForecast", "JourneyAttribution", "JourneyPostgres",
+        "JourneyCheck", "JourneyEstimation", "JourneyForecast", "JourneyAttribution", "JourneyImport", "JourneyPostgres",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -72,6 +75,12 @@ let package = Package(
       name: "JourneyEstimationTests",
       dependencies: ["JourneyEstimation", "JourneyFormats", "JourneySimulation", "JourneyModel", "_JourneyTestSupport"],
       exclude: ["Data"]
+    ),
+    .testTarget(
+      name: "JourneyImportTests",
+      dependencies: [
+        "JourneyImport", "JourneyEstimation", "JourneyFormats", "JourneySimulation", "JourneyModel", "_JourneyTestSupport",
+      ]
     ),
     .testTarget(name: "JourneyCLITests", dependencies: ["JourneyFormats", "_JourneyTestSupport"], exclude: ["Snapshots"]),
     .testTarget(

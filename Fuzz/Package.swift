@@ -9,7 +9,7 @@ import PackageDescription
 /// One executable per reader: `fuzz-<name>`, source in `Sources/fuzz-<name>/`.
 let readers = [
   "scenario", "budget", "budget-history", "covariance",
-  "journey-log", "journey-log-inferred", "raw-export", "spend", "paths", "counts",
+  "journey-log", "journey-log-inferred", "raw-export", "events", "spend", "paths", "counts",
   "report-summary", "report-forecast", "report-optimize", "reference",
 ]
 
@@ -42,6 +42,7 @@ let package = Package(
           .product(name: "JourneyReports", package: "JourneyKit"),
           .product(name: "JourneyCheck", package: "JourneyKit"),
           .product(name: "JourneyAttribution", package: "JourneyKit"),
+          .product(name: "JourneyImport", package: "JourneyKit"),
         ]
       )
     }

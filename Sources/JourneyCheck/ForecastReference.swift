@@ -1,6 +1,7 @@
 import Foundation
 import JourneyForecast
 import JourneyModel
+import JourneySimulation
 
 /// The figures of a budget forecast that a reference guards, with the Monte Carlo standard
 /// deviation of each, estimated from the forecast's own replicates.
@@ -36,6 +37,31 @@ enum ForecastReference {
       let increments = zip(totals, baseTotals).map { $0 - $1 }
       m.append(.init(plan: plan.name, metric: "increment", value: summary.totals.increment.mean,
                      sd: sd(increments) / r.squareRoot()))
+    }
+    return m
+  }
+
+  /// The exact counterparts: every plan run once by the expected engine at the point
+  /// parameters (no parameter draw, no Monte Carlo noise). Per plan: conversions per
+  /// period and in total, revenue, spend and the increment against the first plan.
+  static func exactMetrics(of budget: BudgetScenario) throws -> [Reference.Metric] {
+    let warmUp = budget.startState?.warmUp ?? 0
+    var m: [Reference.Metric] = []
+    var baseTotal: Double?
+    for plan in budget.plans {
+      let scenario = Forecast.scenario(for: plan, budget: budget)
+      let result = try Simulator.run(scenario, engine: .expected, start: budget.startState)
+      let conversions = Array(result.conversions.dropFirst(warmUp))
+      for (t, value) in conversions.enumerated() {
+        m.append(.init(plan: plan.name, metric: "conversions", period: t, value: value))
+      }
+      let total = conversions.reduce(0, +)
+      m.append(.init(plan: plan.name, metric: "conversions", value: total))
+      m.append(.init(plan: plan.name, metric: "revenue", value: result.revenue.dropFirst(warmUp).reduce(0, +)))
+      let spend = plan.spend(model: budget.model, horizon: budget.horizon, start: budget.startPeriod)
+      m.append(.init(plan: plan.name, metric: "spend", value: spend.reduce(0) { $0 + $1.reduce(0, +) }))
+      m.append(.init(plan: plan.name, metric: "increment", value: total - (baseTotal ?? total)))
+      if baseTotal == nil { baseTotal = total }
     }
     return m
   }

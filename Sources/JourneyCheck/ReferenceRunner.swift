@@ -37,17 +37,70 @@ public enum ReferenceRunner {
       .appendingPathComponent(reference.source).standardizedFileURL.path
   }
 
-  /// Re-runs a reference's scenario with its engine and seed.
-  public static func rerun(_ reference: Reference, at referencePath: String, threads: Int) throws -> [Reference.Metric] {
+  /// The figures a re-run gives, in the reference's order.
+  public struct Figures: Sendable, Equatable {
+    /// Of the reference's engine and seed (``Reference/metrics``).
+    public var metrics: [Reference.Metric]
+    /// Of the expected engine (``Reference/exact``).
+    public var exact: [Reference.Metric]
+
+    public init(metrics: [Reference.Metric], exact: [Reference.Metric] = []) {
+      self.metrics = metrics
+      self.exact = exact
+    }
+  }
+
+  /// The expected engine's figures of a scenario: deterministic, whatever the seed and
+  /// thread count. Empty when the reference's engine is the expected engine itself.
+  public static func exactMetrics(of scenario: Scenario, engine: Engine) throws -> [Reference.Metric] {
+    engine == .expected ? [] : metrics(of: try Simulator.run(scenario, engine: .expected))
+  }
+
+  /// Re-runs a reference's scenario with its engine and seed, and with the expected engine.
+  ///
+  /// - Throws: ``InputError`` when the scenario (``Reference/source``) is missing or invalid.
+  public static func rerun(_ reference: Reference, at referencePath: String, threads: Int) throws -> Figures {
     switch reference.kind {
     case .forecast:
       let budget = try BudgetScenario.load(path: scenarioPath(of: reference, at: referencePath))
       let forecast = try Forecast.run(budget, replicates: reference.replicates, seed: reference.seed, threads: threads)
-      return ForecastReference.metrics(of: forecast)
+      return Figures(metrics: ForecastReference.metrics(of: forecast), exact: try ForecastReference.exactMetrics(of: budget))
     case .simulate:
       let scenario = try Scenario.load(path: scenarioPath(of: reference, at: referencePath))
       let result = try Simulator.run(scenario, engine: engine(reference.engine), seed: reference.seed, threads: threads)
-      return metrics(of: result)
+      return Figures(metrics: metrics(of: result), exact: try exactMetrics(of: scenario, engine: engine(reference.engine)))
+    }
+  }
+
+  /// Checks one reference: re-runs it and compares. Whatever goes wrong with this
+  /// reference (no reference file, an unreadable one, a missing or invalid scenario file,
+  /// figures that no longer line up) fails this reference only, with the reason in
+  /// ``Comparison/problem``, so that the others are still checked.
+  ///
+  /// - Parameters:
+  ///   - referencePath: The reference file.
+  ///   - scenarioPath: The scenario or budget file named on the command line, if any (for
+  ///     messages; the re-run uses the reference's ``Reference/source``).
+  public static func check(referencePath: String, scenarioPath: String? = nil, threads: Int) -> Comparison {
+    let folderName = URL(fileURLWithPath: referencePath).deletingLastPathComponent().lastPathComponent
+    guard FileManager.default.fileExists(atPath: referencePath) else {
+      let message = InputError(
+        .missing, file: referencePath,
+        "no reference yet: run `journey check \(scenarioPath ?? "FILE") --update`\(scenarioPath == nil ? " with its scenario or budget file" : "")"
+      ).description
+      return Comparison(scenario: folderName, referencePath: referencePath, problem: message)
+    }
+    let reference: Reference
+    do {
+      reference = try Reference.load(path: referencePath)
+    } catch {
+      return Comparison(scenario: folderName, referencePath: referencePath, problem: "\(error)")
+    }
+    do {
+      let now = try rerun(reference, at: referencePath, threads: threads)
+      return try Comparison(reference: reference, referencePath: referencePath, now: now)
+    } catch {
+      return Comparison(scenario: reference.scenario, referencePath: referencePath, problem: "\(error)")
     }
   }
 
@@ -71,6 +124,7 @@ public enum ReferenceRunner {
   ///
   /// The figures are one run with `seed`; each figure's standard deviation comes from
   /// `replicates` further runs with seeds derived from it (none for the expected engine).
+  /// The exact figures are one run of the expected engine.
   public static func make(
     scenarioPath: String, referencePath: String, engine: Engine, seed: UInt64?, replicates: Int,
     threads: Int, tolerance: Reference.Tolerance
@@ -84,7 +138,8 @@ public enum ReferenceRunner {
       let forecast = try Forecast.run(budget, seed: seed, threads: threads)
       var reference = Reference(
         kind: .forecast, source: source, scenario: budget.name, engine: .cohort, seed: seed, replicates: forecast.replicates,
-        tolerance: tolerance, metrics: ForecastReference.metrics(of: forecast), checksum: "")
+        tolerance: tolerance, metrics: ForecastReference.metrics(of: forecast),
+        exact: try ForecastReference.exactMetrics(of: budget), checksum: "")
       reference.checksum = reference.computedChecksum()
       return reference
     }
@@ -120,7 +175,7 @@ public enum ReferenceRunner {
     }
     var reference = Reference(
       kind: .simulate, source: source, scenario: scenario.name, engine: Self.engine(engine), seed: seed, replicates: runs,
-      tolerance: tolerance, metrics: values, checksum: "")
+      tolerance: tolerance, metrics: values, exact: try exactMetrics(of: scenario, engine: engine), checksum: "")
     reference.checksum = reference.computedChecksum()
     return reference
   }
@@ -131,47 +186,5 @@ public enum ReferenceRunner {
     var common = 0
     while common < a.count && common < b.count && a[common] == b[common] { common += 1 }
     return (Array(repeating: "..", count: a.count - common) + b[common...]).joined(separator: "/")
-  }
-}
-
-/// The outcome of comparing fresh figures with a reference.
-public struct Comparison: Sendable {
-  public struct Row: Sendable, Equatable {
-    public var metric: Reference.Metric
-    public var now: Double
-    public var tolerance: Double
-    /// `|now − reference| / (√2 · sd)`, `nil` for deterministic figures.
-    public var standardErrors: Double?
-    public var passed: Bool
-  }
-
-  public var scenario: String
-  public var referencePath: String
-  public var rows: [Row]
-
-  public var failures: [Row] { rows.filter { !$0.passed } }
-  public var passed: Bool { failures.isEmpty }
-
-  /// - Throws: ``InputError`` when the figures do not line up with the reference's
-  ///   (a different scenario structure: phases or horizon changed).
-  public init(reference: Reference, referencePath: String, now: [Reference.Metric]) throws {
-    scenario = reference.scenario
-    self.referencePath = referencePath
-    guard now.count == reference.metrics.count,
-          zip(now, reference.metrics).allSatisfy({ $0.label == $1.label }) else {
-      let new = Set(now.map(\.label))
-      let old = Set(reference.metrics.map(\.label))
-      let added = new.subtracting(old).sorted().prefix(5)
-      let removed = old.subtracting(new).sorted().prefix(5)
-      throw InputError(.notAllowed, file: referencePath,
-        "the scenario now reports other figures than the reference (new: \(added.joined(separator: ", ")); gone: \(removed.joined(separator: ", "))); review and regenerate with 'journey check --update'")
-    }
-    rows = zip(reference.metrics, now).map { ref, cur in
-      let bound = reference.tolerance.bound(for: ref)
-      let diff = Swift.abs(cur.value - ref.value)
-      let z: Double? = ref.sd > 0 ? diff / (2.0.squareRoot() * ref.sd) : nil
-      return Row(metric: ref, now: cur.value, tolerance: bound, standardErrors: z,
-                 passed: diff <= bound && cur.value.isFinite == ref.value.isFinite)
-    }
   }
 }

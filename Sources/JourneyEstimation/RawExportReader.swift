@@ -41,7 +41,8 @@ public struct RawExport: Sendable {
 /// events; and the history may span at most ``maxSpan`` periods. So one mistyped date
 /// (9999-12-31) cannot turn a few thousand events into millions of carried-forward states.
 ///
-/// Files need not be sorted. Each customer's states go straight into a
+/// Files need not be sorted. Each customer's states come from a ``PeriodTimeline`` (the
+/// period logic every timed source shares) and go straight into a
 /// ``TransitionAccumulator``, one customer at a time.
 ///
 /// - Complexity: O(e log e) for e events, plus O(customers × periods spanned) accumulator
@@ -298,44 +299,23 @@ public enum RawExportReader {
     // Every customer's states, one customer at a time, in id order.
     var accumulator = TransitionAccumulator(
       vocabulary: Vocabulary(phases: vocabulary.phases, channels: vocabulary.channels), holdoutFraction: holdoutFraction)
-    var skipped = 0
-    var earlyTouchpoints = 0
+    var timeline = PeriodTimeline(origin: origin, last: last)
+    var sorted: [PeriodTimeline.Stage] = []
     for id in ids.keys.sorted() {
       let k = ids[id]!
-      var ev = events[k]
-      ev.sort { ($0.time, $0.order) < ($1.time, $1.order) }
-      let first = Int(ev[0].period) - origin
-      // Events superseded within their period.
-      var j = 0
-      while j < ev.count {
-        var e = j
-        while e + 1 < ev.count && ev[e + 1].period == ev[j].period { e += 1 }
-        let inPeriod = e - j + 1
-        skipped += Swift.max(0, inPeriod - (Int(ev[j].period) - origin == first ? 2 : 1))
-        j = e + 1
-      }
-      var patterns: [Int: UInt64] = [:]
-      for (bucket, channel, _) in touches[k] {
-        let t = bucket - origin
-        if t < Swift.max(first, 0) { earlyTouchpoints += 1; continue }
-        patterns[t, default: 0] |= 1 << UInt64(channel)
-      }
-      let firstRow = Swift.max(first, 0)
-      if firstRow > last { continue }
-      let customer = accumulator.customer(id: id)
-      // The phase at the start of `firstRow`: the first event's, or the last one before it.
-      var phase = ev[0].code
-      var next = 0
-      for t in firstRow...last {
-        if t > first {
-          while next < ev.count && Int(ev[next].period) - origin < t {
-            phase = ev[next].code
-            next += 1
-          }
+      sorted = events[k].map { PeriodTimeline.Stage(time: $0.time, order: $0.order, bucket: $0.period, phase: $0.code) }
+      sorted.sort { ($0.time, $0.order) < ($1.time, $1.order) }
+      var customer = -1
+      sorted.withUnsafeBufferPointer { stages in
+        timeline.emit(stages: stages, touches: touches[k].lazy.map { (Int32(truncatingIfNeeded: $0.bucket), Int32($0.channel)) }) {
+          t, phase, pattern in
+          if customer < 0 { customer = accumulator.customer(id: id) }
+          _ = accumulator.observe(customer: customer, period: t, phase: phase, pattern: pattern)
         }
-        _ = accumulator.observe(customer: customer, period: t, phase: Int(phase), pattern: patterns[t] ?? 0)
       }
     }
+    let skipped = timeline.supersededEvents
+    let earlyTouchpoints = timeline.earlyTouchpoints
     var summary = accumulator.finish()
     summary.vocabulary = vocabulary
     if skipped > 0 {

@@ -6,7 +6,7 @@ import JourneyModel
 /// Where a fit's history comes from and how it is fitted: everything `journey fit` reads.
 public struct FitRequest: Sendable {
   /// The history.
-  public enum Source: Sendable, Equatable {
+  public enum Source: Sendable {
     /// A journey log (`customer_id,period,phase,channels[,segment]`).
     case journeyLog(path: String)
     /// Raw exports of stage events and touchpoints, bucketed into `unit` periods in
@@ -21,6 +21,8 @@ public struct FitRequest: Sendable {
     case counts(path: String)
     /// Counts already read (from a database), named `name` in messages.
     case countsRows(CountsFile)
+    /// Any other reader of histories (event tables, CRM stage histories, …).
+    case reader(any HistorySource)
   }
 
   public var source: Source
@@ -40,6 +42,24 @@ public struct FitRequest: Sendable {
     self.holdout = holdout
     self.ridge = ridge
   }
+}
+
+/// A reader that turns a source of histories into the counts a fit needs: the hook by
+/// which sources outside this module (event tables, CRM stage histories) feed `journey fit`
+/// without an intermediate file.
+public protocol HistorySource: Sendable {
+  /// The source's name in errors (its first file).
+  var name: String { get }
+  /// Reads the history against `vocabulary` (the model's names, or ``Vocabulary/inferred``).
+  ///
+  /// - Parameters:
+  ///   - model: The `--model` scenario, if any (its allowed transitions may be checked).
+  ///   - holdout: The share of customers held out, for ``TransitionAccumulator``.
+  /// - Returns: The counts and warnings for the fit's report.
+  /// - Throws: ``InputError`` or ``InputErrors`` naming file, line and bad value.
+  func read(vocabulary: Vocabulary, model: Scenario?, holdout: Double) throws -> (
+    summary: JourneyLogSummary, warnings: [String]
+  )
 }
 
 /// A finished fit with what it was fitted from.
@@ -115,6 +135,9 @@ extension TransitionFit {
     case .countsRows(let counts):
       summary = try Self.summary(counts: counts, vocabulary: vocabulary, holdout: 0)
       source = counts.file
+    case .reader(let reader):
+      (summary, readWarnings) = try reader.read(vocabulary: vocabulary, model: template, holdout: request.holdout)
+      source = reader.name
     }
     if let names = template?.segments.map(\.name) { summary = summary.orderingSegments(like: names) }
     return try BLAS.serially {

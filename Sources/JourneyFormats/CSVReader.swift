@@ -62,6 +62,78 @@ public enum CSVReader {
     }
   }
 
+  /// Calls `body` for every record of a ``TableInput`` (a file, standard input or bytes,
+  /// gzip-compressed or not).
+  ///
+  /// - Parameters:
+  ///   - separator: The field separator, or `nil` to detect it from the first line (see
+  ///     ``detectSeparator(_:)``).
+  ///   - detected: Called once with the separator used, before the first record.
+  /// - Throws: ``InputErrors`` when the input cannot be read or inflated, from the
+  ///   tokenizer, or from `body`.
+  /// - Complexity: O(n) in the input's (decoded) length; memory O(``blockSize``).
+  public static func forEachRecord(
+    input: TableInput, what: String = "file", separator: UInt8? = nil, limits: CSVTokenizer.Limits = .standard,
+    detected: ((UInt8) -> Void)? = nil,
+    _ body: (CSVTokenizer, UnsafeMutableBufferPointer<UInt8>) throws(InputErrors) -> Void
+  ) throws(InputErrors) {
+    let capacity = Swift.max(blockSize, 2 * limits.recordBytes)
+    let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: capacity)
+    defer { buffer.deallocate() }
+    var tokenizer: CSVTokenizer?
+    var carry = 0
+    while true {
+      // Fill the block (inflated reads may come in pieces).
+      var end = carry
+      var final = false
+      while end < capacity {
+        let got = try input.read(into: buffer.baseAddress! + end, count: capacity - end, what: what)
+        if got == 0 {
+          final = true
+          break
+        }
+        end += got
+      }
+      let view = UnsafeMutableBufferPointer(rebasing: buffer[0..<end])
+      if tokenizer == nil {
+        let chosen = separator ?? detectSeparator(UnsafeBufferPointer(view))
+        detected?(chosen)
+        tokenizer = CSVTokenizer(file: input.name, limits: limits, separator: chosen)
+      }
+      let position = try run(tokenizer!, view, final: final, body)
+      if final { break }
+      if position > 0 { memmove(buffer.baseAddress!, buffer.baseAddress! + position, end - position) }
+      carry = end - position
+    }
+  }
+
+  /// The separator of a delimited table, from its first line (after a byte order mark):
+  /// whichever of tab, `;` and `,` occurs most often outside quotes; `,` on a tie or when
+  /// none occurs.
+  ///
+  /// - Complexity: O(length of the first line).
+  public static func detectSeparator(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt8 {
+    var i = 0
+    if bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF { i = 3 }
+    var commas = 0
+    var tabs = 0
+    var semicolons = 0
+    var quoted = false
+    while i < bytes.count {
+      let c = bytes[i]
+      if c == CSV.quote {
+        quoted.toggle()
+      } else if !quoted {
+        if c == 10 { break }
+        if c == CSV.separator { commas += 1 } else if c == 9 { tabs += 1 } else if c == 59 { semicolons += 1 }
+      }
+      i += 1
+    }
+    if tabs > commas && tabs >= semicolons { return 9 }
+    if semicolons > commas && semicolons > tabs { return 59 }
+    return CSV.separator
+  }
+
   /// Calls `body` for every record of `bytes`; `file` names them in errors.
   ///
   /// - Throws: ``InputErrors`` from the tokenizer or from `body`.

@@ -56,6 +56,10 @@ public final class CSVTokenizer {
   /// The file named in error messages.
   public let file: String
   public let limits: Limits
+  /// The field separator: `,` (``CSV/separator``), or `\t` / `;` for tab- and
+  /// semicolon-separated tables (see ``CSVReader/detectSeparator(_:)``). With `\t` as the
+  /// separator, only spaces are trimmed around unquoted fields.
+  public let separator: UInt8
   /// 1-based line on which the current record starts.
   // The record state below is touched once or more per record; `@exclusivity(unchecked)`
   // drops the runtime exclusivity bookkeeping that a class's stored `var` otherwise costs
@@ -74,9 +78,10 @@ public final class CSVTokenizer {
   @exclusivity(unchecked) private var escaped: [Int] = []
   @exclusivity(unchecked) private var atStart = true
 
-  public init(file: String, limits: Limits = .standard) {
+  public init(file: String, limits: Limits = .standard, separator: UInt8 = CSV.separator) {
     self.file = file
     self.limits = limits
+    self.separator = separator
     starts = .allocate(capacity: limits.fields)
     ends = .allocate(capacity: limits.fields)
   }
@@ -120,6 +125,9 @@ public final class CSVTokenizer {
   public func next(_ b: UnsafeMutableBufferPointer<UInt8>, from position: Int, final: Bool) throws(InputError) -> Int? {
     let n = b.count
     var pos = position
+    let separator = self.separator
+    // Trimmed around fields besides spaces: tabs, unless they separate the fields.
+    let blank: UInt8 = separator == 9 ? 32 : 9
     if atStart {
       if n - pos < 3 && !final && n - pos > 0 && b[pos] == 0xEF { return nil }
       if n - pos >= 3 && b[pos] == 0xEF && b[pos + 1] == 0xBB && b[pos + 2] == 0xBF { pos += 3 }
@@ -134,7 +142,7 @@ public final class CSVTokenizer {
       escaped.removeAll(keepingCapacity: true)
       var complete = false
       fields: while true {
-        while i < n && (b[i] == 32 || b[i] == 9) { i += 1 }
+        while i < n && (b[i] == 32 || b[i] == blank) { i += 1 }
         var fs: Int
         var fe: Int
         if i < n && b[i] == CSV.quote {
@@ -161,20 +169,20 @@ public final class CSVTokenizer {
           fe = i
           i += 1
           if doubled { escaped.append(count) }
-          while i < n && (b[i] == 32 || b[i] == 9) { i += 1 }
+          while i < n && (b[i] == 32 || b[i] == blank) { i += 1 }
           if i < n && b[i] == 13 && (i + 1 == n || b[i + 1] == 10) { i += 1 }
-          if i < n && b[i] != CSV.separator && b[i] != 10 {
+          if i < n && b[i] != separator && b[i] != 10 {
             malformed = true
-            while i < n && b[i] != CSV.separator && b[i] != 10 { i += 1 }
+            while i < n && b[i] != separator && b[i] != 10 { i += 1 }
           }
           if i == n && !final { return try incomplete(n - pos, line) }
         } else {
           fs = i
-          while i < n && b[i] != CSV.separator && b[i] != 10 { i += 1 }
+          while i < n && b[i] != separator && b[i] != 10 { i += 1 }
           if i == n && !final { return try incomplete(n - pos, line) }
           fe = i
           if fe > fs && b[fe - 1] == 13 && (i == n || b[i] == 10) { fe -= 1 }
-          while fe > fs && (b[fe - 1] == 32 || b[fe - 1] == 9) { fe -= 1 }
+          while fe > fs && (b[fe - 1] == 32 || b[fe - 1] == blank) { fe -= 1 }
         }
         if fe - fs > limits.fieldBytes {
           throw InputError(
@@ -187,7 +195,7 @@ public final class CSVTokenizer {
         starts[count] = fs
         ends[count] = fe
         count += 1
-        if i < n && b[i] == CSV.separator {
+        if i < n && b[i] == separator {
           i += 1
           continue fields
         }

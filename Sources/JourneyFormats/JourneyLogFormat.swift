@@ -97,6 +97,24 @@ public struct JourneyLogFormat: Sendable {
   @inlinable
   public func appendRow(customer: Int, period: Int, phase: Int, channels: UInt64, segment: Int, to out: inout [UInt8]) {
     Self.appendInt(customer, &out)
+    appendState(period: period, phase: phase, channels: channels, segment: segment, to: &out)
+  }
+
+  /// Appends one row of a customer whose id is any text, given as its CSV field
+  /// (``CSV/fieldBytes(_:neutraliseFormulas:)``, computed once per customer).
+  ///
+  /// - Complexity: O(length of the row).
+  @inlinable
+  public func appendRow(
+    customerField: [UInt8], period: Int, phase: Int, channels: UInt64, segment: Int, to out: inout [UInt8]
+  ) {
+    out.append(contentsOf: customerField)
+    appendState(period: period, phase: phase, channels: channels, segment: segment, to: &out)
+  }
+
+  /// The row after its customer id: period, phase, channels (and segment), and the line end.
+  @inlinable
+  func appendState(period: Int, phase: Int, channels: UInt64, segment: Int, to out: inout [UInt8]) {
     out.append(CSV.separator)
     Self.appendInt(period, &out)
     out.append(CSV.separator)

@@ -121,8 +121,10 @@ extension Scenario {
 final class ScenarioParser {
   static let topKeys = [
     "name", "period", "horizon", "seed", "population", "phases", "transitions", "channels", "effects",
-    "segments", "seasonality",
+    "segments", "seasonality", "import",
   ]
+  /// Keys of the `import:` block: the column of each role in event tables.
+  static let importKeys = ["customer", "time", "stage", "channel", "revenue"]
   static let maxPhases = Limits.maxPhases
   static let maxChannels = Limits.maxChannels
   static let maxRelevantChannels = Limits.maxRelevantChannels
@@ -186,9 +188,21 @@ final class ScenarioParser {
       return nil
     }
     if top.contains("seasonality") && seasonality == nil { return nil }
-    return Scenario(
+    var importColumns: [String: String] = [:]
+    if let node = top["import"] {
+      guard let block = reader.fields(node, top.path("import"), known: Self.importKeys, expected: "a mapping of column names")
+      else { return nil }
+      for key in Self.importKeys {
+        guard let value = block[key] else { continue }
+        guard let column = reader.name(value, block.path(key), what: "a column name") else { return nil }
+        importColumns[key] = column
+      }
+    }
+    var scenario = Scenario(
       name: name, period: period, horizon: horizon, seed: seed, population: population, phases: phases,
       channels: channels, segments: segments, seasonality: seasonality)
+    scenario.importColumns = importColumns
+    return scenario
   }
 
   // MARK: Names

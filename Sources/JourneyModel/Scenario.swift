@@ -16,6 +16,10 @@ public struct Scenario: Sendable, Equatable {
   /// Optional multipliers on the baseline odds of leaving any phase, applied cyclically
   /// (period `t` uses `seasonality[t % count]`).
   public var seasonality: [Double]?
+  /// The `import:` block: the column of each role (`customer`, `time`, `stage`, `channel`,
+  /// `revenue`) in the event tables `journey import` and `journey fit --events` read with
+  /// this model. Not written back by the encoder.
+  public var importColumns: [String: String] = [:]
 
   public struct Population: Sendable, Equatable {
     /// Customers in the market at period 0.

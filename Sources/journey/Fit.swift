@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import JourneyEstimation
 import JourneyFormats
+import JourneyImport
 import JourneyModel
 import JourneyPostgres
 import JourneyReports
@@ -22,7 +23,8 @@ struct Fit: ParsableCommand {
       A period's phase is the one in effect when it starts. With --spend \
       (period,channel,spend) the reach curve and adstock of every paid channel are fitted \
       from the observed exposure rates. A 'segment' column in the journey log gives one fit \
-      per segment.
+      per segment. --events reads event tables or CRM stage histories with the options of \
+      'journey import' (docs/importing.md), without a journey log in between.
 
       Large histories are aggregated where they live: --postgres URL with --table or \
       --query sends the aggregation to PostgreSQL and fits from the counts it returns; \
@@ -36,6 +38,7 @@ struct Fit: ParsableCommand {
         journey fit --stages stage_events.csv --touchpoints touchpoints.csv --period week --spend spend.csv
         journey fit --postgres postgresql://analyst@db/crm --table journeys --model scenarios/b2c.yaml
         journey fit --counts counts.csv --model scenarios/b2c.yaml
+        journey fit --events events.csv.gz --period week --conversion purchased
       """
   )
 
@@ -54,11 +57,18 @@ struct Fit: ParsableCommand {
   @Option(help: "A PostgreSQL query returning the journey log's columns.")
   var query: String?
 
-  @Option(help: "Column names of the database's journey log: customer=…,period=…,phase=…,channels=…[,segment=…].")
-  var columns: String?
-
   @Option(help: "Also write the history's counts to this CSV file, to refit with --counts.")
   var writeCounts: String?
+
+  @Option(
+    parsing: .upToNextOption,
+    help: "Event tables or CRM stage histories (as for 'journey import'), read straight into the fit.")
+  var events: [String] = []
+
+  @OptionGroup(title: "Event tables (--events)") var importOptions: ImportOptions
+
+  @Option(help: "A conversion phase of the fitted model when there is no --model (repeatable; default: inferred from the names).")
+  var conversion: [String] = []
 
   @Option(help: "Raw export of stage events (customer_id,timestamp,phase); use with --touchpoints.")
   var stages: String?
@@ -100,12 +110,13 @@ struct Fit: ParsableCommand {
   var format: OutputFormat = .table
 
   func validate() throws {
-    let sources = [journeys != nil, stages != nil || touchpoints != nil, counts != nil, postgres != nil].filter { $0 }.count
+    let sources = [journeys != nil, stages != nil || touchpoints != nil, !events.isEmpty, counts != nil, postgres != nil]
+      .filter { $0 }.count
     guard sources == 1 else {
       throw ValidationError(
         sources == 0
-          ? "Please give '--journeys FILE', both '--stages FILE' and '--touchpoints FILE', '--counts FILE', or '--postgres URL' with '--table' or '--query'."
-          : "Please give one history: '--journeys', '--stages'/'--touchpoints', '--counts' or '--postgres'.")
+          ? "Please give '--journeys FILE', '--events FILE…', both '--stages FILE' and '--touchpoints FILE', '--counts FILE', or '--postgres URL' with '--table' or '--query'."
+          : "Please give one history: '--journeys', '--events', '--stages'/'--touchpoints', '--counts' or '--postgres'.")
     }
     if stages != nil || touchpoints != nil {
       guard stages != nil && touchpoints != nil else {
@@ -116,8 +127,11 @@ struct Fit: ParsableCommand {
       guard (table != nil) != (query != nil) else {
         throw ValidationError("Please give '--postgres' with either '--table NAME' or '--query SQL'.")
       }
-    } else if table != nil || query != nil || columns != nil {
-      throw ValidationError("'--table', '--query' and '--columns' go with '--postgres'.")
+    } else if table != nil || query != nil {
+      throw ValidationError("'--table' and '--query' go with '--postgres'.")
+    }
+    if !conversion.isEmpty && model != nil {
+      throw ValidationError("'--conversion' names the conversion phases when there is no '--model'; the model's phases say it otherwise.")
     }
     guard TimeZone(identifier: timezone) != nil else {
       throw ValidationError("Unknown '--timezone' \(timezone); please give an IANA name such as UTC or Europe/Berlin.")
@@ -132,6 +146,7 @@ struct Fit: ParsableCommand {
   func run() throws {
     let source: FitRequest.Source
     var holdout = holdout
+    var eventSource: EventHistorySource?
     if let journeys {
       source = .journeyLog(path: journeys)
     } else if let counts {
@@ -140,10 +155,16 @@ struct Fit: ParsableCommand {
       let seasonLength = try model.map { Vocabulary(model: try Scenario.load(path: $0)).seasonLength } ?? 0
       let rows = try PostgresCounts.fetch(
         connection: postgres, source: table.map { .table($0) } ?? .query(query ?? ""),
-        columns: try columns.map { try CountsQuery.Columns.parse($0) } ?? CountsQuery.Columns(),
+        columns: try importOptions.columns.map { try CountsQuery.Columns.parse($0) } ?? CountsQuery.Columns(),
         seasonLength: seasonLength, holdoutThreshold: holdout > 0 ? HoldoutSplit.thresholdHex(holdout) : nil)
       source = .countsRows(rows)
       holdout = 0
+    } else if !events.isEmpty {
+      let template = try model.map { try Scenario.load(path: $0) }
+      let settings = try importOptions.settings(
+        model: template, unit: period, timeZone: timezone, start: start, from: from, until: until)
+      eventSource = EventHistorySource(paths: events, settings: settings)
+      source = .reader(eventSource!)
     } else {
       source = .rawExports(
         stages: stages ?? "", touchpoints: touchpoints ?? "", unit: period, timeZone: timezone, start: start,
@@ -156,8 +177,15 @@ struct Fit: ParsableCommand {
     }
     let progress = Progress(label: "reading bytes", total: size)
     let request = FitRequest(source: source, model: model, spend: spend, holdout: holdout, ridge: ridge)
-    let outcome = try TransitionFit.run(request, progress: { progress.update($0) })
+    var outcome = try TransitionFit.run(request, progress: { progress.update($0) })
     if journeys != nil { progress.update(size) }
+    if let eventSource, let report = eventSource.lastReport {
+      FileHandle.standardError.write(Data(report.text.utf8))
+      if model == nil {
+        outcome.fit.warnings += try EventImport.complete(
+          &outcome.scenario, report: report, settings: eventSource.settings, conversion: conversion, hasSpend: spend != nil)
+      }
+    }
     let report = try outcome.fit.json(file: out + "/fit.json")
     let files = ResultSet()
     try files.stage(outcome.scenario.yamlText(), to: out + "/model.yaml")

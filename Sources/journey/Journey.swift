@@ -16,7 +16,8 @@ struct Journey: ParsableCommand {
       the line or YAML path, the bad value and what was expected).
       """,
     subcommands: [
-      Simulate.self, Fit.self, Forecast.self, Optimize.self, Check.self, Report.self, Validate.self, Sql.self, Bench.self,
+      Simulate.self, Fit.self, Import.self, Forecast.self, Optimize.self, Check.self, Report.self, Validate.self, Sql.self,
+      Bench.self,
       Attribute.self,
     ]
   )

@@ -153,7 +153,8 @@ import _JourneyTestSupport
   }
 
   /// The shipped word-of-mouth reference against its scenario with one transition moved
-  /// (considering → purchased 0.06 → 0.07): exit 1 and the figures that moved.
+  /// (considering → purchased 0.06 → 0.07): exit 1 and the figures that moved, 7 of the
+  /// cohort engine's and 110 of the expected engine's exact figures.
   @Test func checkReportsMovedFigures() throws {
     let dir = try CommandRunner.temporaryDirectory()
     let fm = FileManager.default
@@ -170,7 +171,7 @@ import _JourneyTestSupport
     for (format, ext) in Self.checkFormats {
       let r = try CommandRunner.run(["check", "--format", format], in: dir)
       #expect(r.status == 1, "\(r.stderr)")
-      #expect(r.stderr == "check failed: 7 figures moved beyond tolerance\n", "\(r.stderr)")
+      #expect(r.stderr == "check failed: 117 figures moved beyond tolerance\n", "\(r.stderr)")
       assertSnapshot(normalised(r.stdout, out: dir), named: "check-moved", as: ext)
     }
   }

@@ -57,8 +57,11 @@ struct CheckSandbox {
     let scenario = try RepositoryFiles.scenario("b2c.yaml")
 
     let otherSeed = try Simulator.run(scenario, engine: .individual, seed: 4_242, threads: 2)
-    let noise = try Comparison(reference: reference, referencePath: path, now: ReferenceRunner.metrics(of: otherSeed))
-    #expect(noise.passed, "seed change flagged: \(noise.failures.map(\.metric.label))")
+    let exact = try ReferenceRunner.exactMetrics(of: scenario, engine: .individual)
+    let noise = try Comparison(
+      reference: reference, referencePath: path,
+      now: .init(metrics: ReferenceRunner.metrics(of: otherSeed), exact: exact))
+    #expect(noise.passed, "seed change flagged: \(noise.failures.map(\.label))")
 
     var changed = scenario
     for s in changed.segments.indices {
@@ -73,9 +76,11 @@ struct CheckSandbox {
     let shift = after / before - 1
     #expect(shift > 0.02 && shift < 0.04, "the edit moves conversions by \(shift)")
     let moved = try Simulator.run(changed, engine: .individual, seed: reference.seed, threads: 2)
-    let drift = try Comparison(reference: reference, referencePath: path, now: ReferenceRunner.metrics(of: moved))
+    let drift = try Comparison(
+      reference: reference, referencePath: path,
+      now: .init(metrics: ReferenceRunner.metrics(of: moved), exact: ReferenceRunner.exactMetrics(of: changed, engine: .individual)))
     #expect(!drift.passed)
-    #expect(drift.failures.contains { $0.metric.metric == "conversions" && $0.metric.period == nil })
+    #expect(drift.failures.contains { $0.label == "expected/conversions[total]" })
   }
 
   @Test func changedScenarioFailsWithATableNamingScenarioAndMetric() throws {
@@ -131,7 +136,7 @@ struct CheckSandbox {
     r = try CommandRunner.run(["check", "results"], in: box.root)
     #expect(r.status == 0, "\(r.stderr)")
 
-    try original.replacingOccurrences(of: "\"format_version\" : 1", with: "\"format_version\" : 0")
+    try original.replacingOccurrences(of: "\"format_version\" : 2", with: "\"format_version\" : 0")
       .write(toFile: box.reference, atomically: true, encoding: .utf8)
     r = try CommandRunner.run(["check", "results"], in: box.root)
     #expect(r.status == 2)
@@ -163,9 +168,173 @@ struct CheckSandbox {
     #expect(r.status == 2)
     #expect(r.stderr.contains("/nonexistent/reference.json"))
   }
+
+  /// Without any reference (no results folder, or one without reference.json) the message
+  /// says how to make one.
+  @Test func noReferencesSaysHowToMakeOne() throws {
+    let dir = try CommandRunner.temporaryDirectory()
+    var r = try CommandRunner.run(["check"], in: dir)
+    #expect(r.status == 2)
+    #expect(r.stderr == "error: results: no references yet: run `journey check FILE --update` with a scenario or budget file\n", "\(r.stderr)")
+    try FileManager.default.createDirectory(atPath: dir + "/results/b2c", withIntermediateDirectories: true)
+    r = try CommandRunner.run(["check", "results"], in: dir)
+    #expect(r.status == 2)
+    #expect(r.stderr.contains("no references yet: run `journey check FILE --update`"), "\(r.stderr)")
+  }
+
+  /// A missing scenario file fails its own reference; the others are still checked and
+  /// printed, and the exit code is 2 (bad input).
+  @Test(arguments: ["table", "json", "junit"])
+  func missingSourceFailsThatReferenceOnly(format: String) throws {
+    let box = try CheckSandbox(scenario: "b2b.yaml", results: "b2b-funnel")
+    let other = try CheckSandbox(scenario: "word-of-mouth.yaml", results: "word-of-mouth")
+    try FileManager.default.createDirectory(atPath: box.root + "/results/word-of-mouth", withIntermediateDirectories: true)
+    try FileManager.default.copyItem(atPath: other.reference, toPath: box.root + "/results/word-of-mouth/reference.json")
+    try FileManager.default.copyItem(atPath: other.scenario, toPath: box.root + "/scenarios/word-of-mouth.yaml")
+    try FileManager.default.removeItem(atPath: box.scenario)
+    let r = try CommandRunner.run(["check", "--format", format], in: box.root)
+    #expect(r.status == 2, "\(r.stdout)\(r.stderr)")
+    #expect(r.stderr.contains("scenarios/b2b.yaml"), "\(r.stderr)")
+    #expect(r.stderr.hasSuffix("error: 1 reference not compared\n"), "\(r.stderr)")
+    switch format {
+    case "table":
+      #expect(r.stdout.contains("FAIL b2b-funnel (results/b2b-funnel/reference.json): not compared: "), "\(r.stdout)")
+      #expect(r.stdout.contains("PASS word-of-mouth (results/word-of-mouth/reference.json): 230 figures"), "\(r.stdout)")
+    case "json":
+      let file = try JSONFile.decode(CheckResultFile.self, from: Data(r.stdout.utf8), file: "stdout")
+      #expect(!file.passed)
+      #expect(file.results.map(\.passed) == [false, true])
+      #expect(file.results[0].error?.contains("scenarios/b2b.yaml") == true)
+      #expect(file.results[1].figures == 230)
+    default:
+      #expect(r.stdout.contains("<error message=\"not compared: "))
+      #expect(r.stdout.contains("<testsuite name=\"word-of-mouth\" tests=\"230\" failures=\"0\">"))
+    }
+  }
+
+  /// A reference of file-format version 1 (no exact figures) is not compared, but
+  /// `--update` reads its settings, regenerates it and reports that nothing moved.
+  @Test func versionOneReferenceIsRegenerated() throws {
+    let box = try CheckSandbox(scenario: "b2b.yaml", results: "b2b-funnel")
+    var old = try Reference.load(path: box.reference)
+    old.formatVersion = 1
+    old.exact = []
+    old.checksum = old.computedChecksum()
+    var json = try #require(JSONSerialization.jsonObject(with: old.jsonData()) as? [String: Any])
+    json["exact"] = nil
+    var tolerance = try #require(json["tolerance"] as? [String: Any])
+    tolerance["exact"] = nil
+    json["tolerance"] = tolerance
+    try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys]).write(to: URL(fileURLWithPath: box.reference))
+    #expect(try Reference.loadForUpdate(path: box.reference).metrics == old.metrics)
+
+    var r = try CommandRunner.run(["check"], in: box.root)
+    #expect(r.status == 2)
+    #expect(r.stderr.contains("file-format version 1; this journey reads version 2 only (version 2 adds the expected engine's exact figures"), "\(r.stderr)")
+
+    r = try CommandRunner.run(["check", "--update", "--threads", "2"], in: box.root)
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stdout.contains("updated results/b2b-funnel/reference.json (from file-format version 1): 0 of 84 figures moved beyond tolerance"), "\(r.stdout)")
+    #expect(r.stdout.contains("smallest change of total conversions detected: 0.0001% through the expected engine's exact figures"), "\(r.stdout)")
+    r = try CommandRunner.run(["check"], in: box.root)
+    #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+  }
+}
+
+/// The gate on a small individual-engine scenario (5,000 customers, as teams use for
+/// quick models): its Monte Carlo tolerance is wide (several percent), so the expected
+/// engine's exact figures are what catch a 3% change; a seed or thread-count change passes.
+@Suite struct SmallScenarioGateTests {
+  /// The B2C webshop with 5,000 customers and no arrivals, and its reference.
+  static func sandbox() throws -> CheckSandbox {
+    let box = try CheckSandbox(scenario: "b2c.yaml", results: "b2c-webshop")
+    try box.edit(box.scenario, replacing: "name: b2c-webshop", with: "name: small-shop")
+    try box.edit(box.scenario, replacing: "size: 1000000", with: "size: 5000")
+    try box.edit(box.scenario, replacing: "arrivals: 5000", with: "arrivals: 0")
+    try FileManager.default.removeItem(atPath: box.root + "/results/b2c-webshop")
+    let r = try CommandRunner.run(["check", "scenarios/b2c.yaml", "--update", "--replicates", "20"], in: box.root)
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stdout.contains("wrote results/small-shop/reference.json: 115 figures, individual engine"), "\(r.stdout)")
+    #expect(r.stdout.contains("smallest change of total conversions detected: 0.0001% through the expected engine's exact figures"), "\(r.stdout)")
+    return box
+  }
+
+  static func reference(_ box: CheckSandbox) -> String { box.root + "/results/small-shop/reference.json" }
+
+  @Test func threadCountChangeGivesIdenticalFigures() throws {
+    let box = try Self.sandbox()
+    for threads in ["1", "2", "3"] {
+      let r = try CommandRunner.run(["check", "--threads", threads], in: box.root)
+      #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+      #expect(r.stdout == "PASS small-shop (results/small-shop/reference.json): 230 figures within tolerance (all identical to the reference)\n")
+    }
+  }
+
+  /// Another seed moves the Monte Carlo figures within their noise, never the exact ones;
+  /// the PASS line names the closest figure in standard errors.
+  @Test(arguments: [1 as UInt64, 2, 3])
+  func seedChangePasses(offset: UInt64) throws {
+    let box = try Self.sandbox()
+    let reference = try Reference.load(path: Self.reference(box))
+    #expect(reference.metrics.first { $0.label == "conversions[total]" }!.sd > 0)
+    var reseeded = reference
+    reseeded.seed += offset
+    let noise = try Comparison(
+      reference: reference, referencePath: Self.reference(box),
+      now: ReferenceRunner.rerun(reseeded, at: Self.reference(box), threads: 2))
+    #expect(noise.passed, "seed change flagged: \(noise.failures.map(\.label))")
+    #expect(noise.rows.filter(\.exact).allSatisfy { $0.now == $0.metric.value })
+    let closest = try #require(noise.closest)
+    #expect(!closest.exact)
+    #expect(CheckOutput.line(noise).contains(#/230 figures within tolerance \(closest: [a-z_]+\[(\d+|total)\] at \d+\.\d sd of 5\)/#), "\(CheckOutput.line(noise))")
+  }
+
+  /// A baseline probability and an effect edited so that total conversions move by about
+  /// 3% (checked with the expected engine): the check fails on the exact figures.
+  @Test(arguments: [
+    ("considering: { purchased: 0.05,", "considering: { purchased: 0.054,"),
+    ("considering->purchased: { search: 0.5,", "considering->purchased: { search: 0.25,"),
+  ])
+  func threePercentChangeFails(old: String, new: String) throws {
+    let box = try Self.sandbox()
+    let reference = try Reference.load(path: Self.reference(box))
+    try box.edit(box.scenario, replacing: old, with: new)
+    let changed = try Scenario.load(path: box.scenario)
+    let before = try #require(reference.exact.first { $0.label == "conversions[total]" }).value
+    let after = try Simulator.run(changed, engine: .expected).totalConversions
+    let shift = Swift.abs(after / before - 1)
+    #expect(shift > 0.025 && shift < 0.035, "the edit moves conversions by \(shift)")
+    // The Monte Carlo tolerance alone could not see it.
+    let total = try #require(reference.metrics.first { $0.label == "conversions[total]" })
+    #expect(reference.tolerance.bound(for: total) > 1.5 * shift * before)
+
+    let r = try CommandRunner.run(["check", "--threads", "2"], in: box.root)
+    #expect(r.status == 1, "\(r.stdout)\(r.stderr)")
+    #expect(r.stdout.hasPrefix("FAIL small-shop (results/small-shop/reference.json): "), "\(r.stdout)")
+    #expect(r.stdout.contains(#/small-shop +expected +- +conversions +total .* exact/#), "\(r.stdout)")
+  }
 }
 
 @Suite struct ToleranceTests {
+  @Test func exactFiguresHoldWithinTheRelativeExactTolerance() {
+    let t = Reference.Tolerance(absolute: 1e-6, relative: 1e-9, k: 5, exact: 1e-6, metrics: ["spend": .init(exact: 1e-3)])
+    #expect(t.exactBound(for: .init(metric: "conversions", value: 4_000, sd: 30)) == 4e-3)
+    #expect(t.exactBound(for: .init(metric: "conversions", value: 0)) == 1e-6)
+    #expect(t.exactBound(for: .init(metric: "spend", value: 1_000)) == 1)
+  }
+
+  @Test func detectableChangeComesFromTheTotalsAndTheTolerance() {
+    let reference = Reference(
+      kind: .simulate, source: "s.yaml", scenario: "s", engine: .individual, seed: 1, replicates: 20,
+      tolerance: .default, metrics: [.init(metric: "conversions", value: 1_000, sd: 10)],
+      exact: [.init(metric: "conversions", value: 990)])
+    let d = reference.detectable
+    #expect(d.plan == nil)
+    #expect(abs(d.exact! - 1e-6) < 1e-15)
+    #expect(abs(d.monteCarlo! - 5 * 2.0.squareRoot() * 10 / 1_000) < 1e-12)
+    #expect(CheckOutput.detectable(d, engine: .individual) == "smallest change of total conversions detected: 0.0001% through the expected engine's exact figures (any change of the scenario or the model); 7.1% through the individual engine's own figures (k·√2·sd)")
+  }
+
   @Test func largestOfTheThreeBoundsApplies() {
     let t = Reference.Tolerance(absolute: 2, relative: 0.01, k: 4, metrics: ["spend": .init(absolute: nil, relative: 0.1, k: nil)])
     #expect(t.bound(for: .init(metric: "conversions", value: 100, sd: 0)) == 2)
@@ -188,7 +357,8 @@ struct CheckSandbox {
     let noise = try Comparison(
       reference: reference, referencePath: box.reference,
       now: ReferenceRunner.rerun(reseeded, at: box.reference, threads: 2))
-    #expect(noise.passed, "seed change flagged: \(noise.failures.map(\.metric.label))")
+    #expect(noise.passed, "seed change flagged: \(noise.failures.map(\.label))")
+    #expect(noise.rows.filter(\.exact).allSatisfy { $0.now == $0.metric.value }, "exact figures do not depend on the seed")
 
     try box.edit(box.scenario, replacing: "scale: { search: 1.5 }", with: "scale: { search: 1.65 }")
     let r = try CommandRunner.run(["check", "results"], in: box.root)

@@ -65,7 +65,8 @@ enum Samples {
     var r = ReferenceFile(
       kind: .simulate, source: "../../scenarios/b2c.yaml", scenario: "b2c", engine: .individual, seed: 42,
       replicates: 5, tolerance: .default,
-      metrics: [.init(metric: "conversions", period: 0, value: 0.1 + 0.2, sd: 1e-300), .init(plan: "a", metric: "cpa", value: 3)])
+      metrics: [.init(metric: "conversions", period: 0, value: 0.1 + 0.2, sd: 1e-300), .init(plan: "a", metric: "cpa", value: 3)],
+      exact: [.init(metric: "conversions", period: 0, value: 0.1 + 0.2 + 1e-12)])
     r.checksum = r.computedChecksum()
     return r
   }
@@ -74,8 +75,14 @@ enum Samples {
     passed: false,
     results: [
       .init(
-        scenario: "b2c", reference: "results/b2c/reference.json", passed: false, figures: 3,
-        moved: [.init(plan: nil, metric: "conversions", period: 2, reference: 1, now: 2, tolerance: 0.5, standardErrors: 4.2)])
+        scenario: "b2c", reference: "results/b2c/reference.json", engine: "individual", passed: false, figures: 3,
+        moved: [
+          .init(plan: nil, metric: "conversions", period: 2, reference: 1, now: 2, tolerance: 0.5, standardErrors: 4.2),
+          .init(plan: nil, metric: "conversions", period: nil, exact: true, reference: 10, now: 11, tolerance: 1e-5, standardErrors: nil),
+        ],
+        closest: .init(figure: "revenue[total]", used: 0.25, standardErrors: 1.25),
+        detectable: .init(plan: nil, exact: 1e-6, monteCarlo: 0.07)),
+      .init(scenario: "b2b", reference: "results/b2b/reference.json", passed: false, figures: 0, moved: [], error: "scenarios/b2b.yaml: no such file"),
     ])
 }
 
@@ -184,11 +191,16 @@ enum Samples {
     let e = #expect(throws: InputError.self) { try JSONFile.decode(ReferenceFile.self, from: Data(extra.utf8), file: "ref.json") }
     #expect(e?.kind == .notAllowed && e?.path == "note")
     #expect(e?.message.hasPrefix("unknown key 'note'") == true)
-    // Nested keys too; the editable tolerance keeps its per-metric overrides.
+    // Nested keys too (the exact figures come first in the file); the editable tolerance
+    // keeps its per-metric overrides.
     let nested = text.replacingOccurrences(of: "\"sd\" : 0,", with: "\"sd\" : 0,\n \"weight\" : 1,")
     #expect(nested != text)
     let f = #expect(throws: InputError.self) { try JSONFile.decode(ReferenceFile.self, from: Data(nested.utf8), file: "ref.json") }
-    #expect(f?.path == "metrics[1].weight")
+    #expect(f?.path == "exact[0].weight")
+    let inMetrics = text.replacingOccurrences(of: "\"plan\" : \"a\",", with: "\"plan\" : \"a\",\n \"weight\" : 1,")
+    #expect(inMetrics != text)
+    let g = #expect(throws: InputError.self) { try JSONFile.decode(ReferenceFile.self, from: Data(inMetrics.utf8), file: "ref.json") }
+    #expect(g?.path == "metrics[1].weight")
     let override = text.replacingOccurrences(
       of: "\"k\" : 5,", with: "\"k\" : 5,\n \"metrics\" : {\"conversions\" : {\"relative\" : 0.01}},")
     #expect(override != text)

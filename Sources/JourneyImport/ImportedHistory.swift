@@ -1,0 +1,170 @@
+import JourneyEstimation
+import JourneyFormats
+import JourneyModel
+
+/// Collected events grouped by customer, ready to become period states: fed to a
+/// ``TransitionAccumulator`` (`journey fit --events`) or written as a journey log
+/// (`journey import`), through the same ``PeriodTimeline``.
+public struct ImportedHistory {
+  public let phases: [String]
+  public let channels: [String]
+  public let unit: PeriodUnit
+  /// Calendar bucket of period 0 and the last period.
+  public let origin: Int
+  public let last: Int
+  /// What was read, skipped and merged; complete after ``replay(_:)``.
+  public private(set) var report: ImportReport
+  let vocabulary: Vocabulary
+  let customers: CustomerIndex
+  /// Stage events and touchpoints grouped by customer: customer `k`'s are
+  /// `stages[stageStart[k]..<stageStart[k + 1]]`, sorted by time.
+  var stages: [PeriodTimeline.Stage]
+  var stageStart: [Int]
+  var touches: [(bucket: Int32, channel: Int32)]
+  var touchStart: [Int]
+
+  init(collector c: EventCollector, origin: Int, last: Int) {
+    phases = c.phases
+    channels = c.channels
+    unit = c.settings.unit
+    self.origin = origin
+    self.last = last
+    customers = c.customers
+    vocabulary = c.fixed ? c.modelVocabulary : Vocabulary(phases: c.phases, channels: c.channels)
+    report = c.report
+    let n = c.customers.count
+    // Counting sort by customer.
+    var starts = [Int](repeating: 0, count: n + 1)
+    for k in c.stageCustomer { starts[Int(k) + 1] += 1 }
+    for k in 0..<n { starts[k + 1] += starts[k] }
+    var next = starts
+    var grouped = [PeriodTimeline.Stage](repeating: PeriodTimeline.Stage(time: 0, order: 0, bucket: 0, phase: 0), count: c.stages.count)
+    for (i, k) in c.stageCustomer.enumerated() {
+      grouped[next[Int(k)]] = c.stages[i]
+      next[Int(k)] += 1
+    }
+    grouped.withUnsafeMutableBufferPointer { g in
+      for k in 0..<n where starts[k + 1] - starts[k] > 1 {
+        var slice = UnsafeMutableBufferPointer(rebasing: g[starts[k]..<starts[k + 1]])
+        var sorted = true
+        for i in 1..<slice.count where (slice[i].time, slice[i].order) < (slice[i - 1].time, slice[i - 1].order) {
+          sorted = false
+          break
+        }
+        if !sorted { slice.sort { ($0.time, $0.order) < ($1.time, $1.order) } }
+      }
+    }
+    stageStart = starts
+    stages = grouped
+    touchStart = [Int](repeating: 0, count: n + 1)
+    for k in c.touchCustomer { touchStart[Int(k) + 1] += 1 }
+    for k in 0..<n { touchStart[k + 1] += touchStart[k] }
+    next = touchStart
+    var t = [(bucket: Int32, channel: Int32)](repeating: (0, 0), count: c.touchBuckets.count)
+    for (i, k) in c.touchCustomer.enumerated() {
+      t[next[Int(k)]] = (c.touchBuckets[i], c.touchChannels[i])
+      next[Int(k)] += 1
+    }
+    touches = t
+    report.stageEvents = c.stages.count
+    report.touchpoints = c.touchBuckets.count
+    report.phaseEvents = [Int](repeating: 0, count: phases.count)
+    for s in c.stages { report.phaseEvents[Int(s.phase)] += 1 }
+    report.channelEvents = [Int](repeating: 0, count: channels.count)
+    for ch in c.touchChannels { report.channelEvents[Int(ch)] += 1 }
+    report.phases = phases
+    report.channels = channels
+    report.revenue = (0..<phases.count).map { (c.revenueSum[$0], c.revenueCount[$0]) }
+    report.unit = unit
+    report.firstPeriod = Timestamps.label(bucket: origin, unit: unit)
+    report.lastPeriod = Timestamps.label(bucket: origin + last, unit: unit)
+    report.periods = last + 1
+    var orphans = 0
+    var customersWithStages = 0
+    for k in 0..<n {
+      if stageStart[k + 1] == stageStart[k] { orphans += touchStart[k + 1] - touchStart[k] } else { customersWithStages += 1 }
+    }
+    report.customers = customersWithStages
+    report.orphanTouchpoints = orphans
+  }
+
+  /// The id bytes of customer `k`.
+  public func customerID(_ k: Int) -> ArraySlice<UInt8> { customers.id(k) }
+
+  /// Emits every customer's state in every period from their first to the last, customer by
+  /// customer in first-seen order: `body(customer, period, phase, pattern)`. Completes the
+  /// ``report`` (merged moves, early touchpoints).
+  ///
+  /// - Complexity: O(events + customer-periods).
+  public mutating func replay(_ body: (Int, Int, Int, UInt64) -> Void) {
+    var timeline = PeriodTimeline(origin: origin, last: last)
+    let n = customers.count
+    let stageStart = stageStart
+    let touchStart = touchStart
+    let touches = touches
+    stages.withUnsafeBufferPointer { all in
+      for k in 0..<n where stageStart[k + 1] > stageStart[k] {
+        let mine = UnsafeBufferPointer(rebasing: all[stageStart[k]..<stageStart[k + 1]])
+        timeline.emit(stages: mine, touches: touches[touchStart[k]..<touchStart[k + 1]]) { t, phase, pattern in
+          body(k, t, phase, pattern)
+        }
+      }
+    }
+    report.supersededEvents = timeline.supersededEvents
+    report.multiMovePeriods = timeline.multiMovePeriods
+    report.customerPeriods = timeline.customerPeriods
+    report.earlyTouchpoints = timeline.earlyTouchpoints
+  }
+
+  /// The transition counts of the history (what `journey fit --events` fits).
+  ///
+  /// - Parameter holdout: The share of customers held out, by a hash of their id.
+  public mutating func accumulate(holdout: Double) -> JourneyLogSummary {
+    var accumulator = TransitionAccumulator(vocabulary: vocabulary, holdoutFraction: holdout)
+    let customers = customers
+    var current = -1
+    var number = 0
+    replay { k, t, phase, pattern in
+      if k != current {
+        current = k
+        number = customers.id(k).withUnsafeBufferPointer { accumulator.customer(id: $0) }
+      }
+      _ = accumulator.observe(customer: number, period: t, phase: phase, pattern: pattern)
+    }
+    var summary = accumulator.finish()
+    summary.vocabulary = Vocabulary(phases: phases, channels: channels)
+    if vocabulary.seasonLength > 0 { summary.vocabulary.seasonLength = vocabulary.seasonLength }
+    return summary
+  }
+
+  /// Writes the history as a journey log (``JourneyLogFormat``): one row per customer and
+  /// period, customer by customer, through `write` in blocks of about 1 MiB.
+  ///
+  /// - Throws: What `write` throws; ``InputError`` for a channel name the log cannot hold.
+  public mutating func writeJourneyLog(
+    neutraliseFormulas: Bool = true, _ write: (UnsafeRawBufferPointer) throws -> Void
+  ) throws {
+    let format = try JourneyLogFormat(
+      phases: phases, channels: channels, segments: nil, neutraliseFormulas: neutraliseFormulas, file: "channels")
+    var out = Array(format.header.utf8)
+    out.reserveCapacity(1 << 20 + 4096)
+    var current = -1
+    var field: [UInt8] = []
+    var failure: Error?
+    let customers = customers
+    replay { k, t, phase, pattern in
+      guard failure == nil else { return }
+      if k != current {
+        current = k
+        field = CSV.fieldBytes(String(decoding: customers.id(k), as: UTF8.self), neutraliseFormulas: neutraliseFormulas)
+      }
+      format.appendRow(customerField: field, period: t, phase: phase, channels: pattern, segment: 0, to: &out)
+      if out.count >= 1 << 20 {
+        do { try out.withUnsafeBytes { try write($0) } } catch { failure = error }
+        out.removeAll(keepingCapacity: true)
+      }
+    }
+    if let failure { throw failure }
+    if !out.isEmpty { try out.withUnsafeBytes { try write($0) } }
+  }
+}
