@@ -86,6 +86,14 @@ public enum PathAttribution {
     throws(InputError)
     -> Result
   {
+    try run(table, options: options, file: file, integerCounts: true)
+  }
+
+  /// ``run(_:options:file:)``; `integerCounts: false` adds every order-1 transition weight
+  /// in floating point even when the weights are whole (the tests compare the two).
+  static func run(_ table: PathTable, options: Options, file: String, integerCounts: Bool)
+    throws(InputError) -> Result
+  {
     precondition(options.order >= 1 && options.order <= maxOrder, "order 1...\(maxOrder)")
     let m = table.channels.count
     let k = options.order
@@ -153,44 +161,99 @@ public enum PathAttribution {
                   toConv.withUnsafeMutableBufferPointer { toConv in
                     toValue.withUnsafeMutableBufferPointer { toValue in
                       toNull.withUnsafeMutableBufferPointer { toNull in
+                        // Whole weights whose products with the path lengths stay below
+                        // 2^53 are added as integers: every partial sum is exact either
+                        // way, so the counts are the same bits, without a floating-point
+                        // add on the critical path and without a branch per repeat.
+                        var whole = integerCounts
+                        var bound = 0.0
                         for p in 0..<conv.count {
-                          let c = conv[p]
-                          let n = null[p]
-                          let v = values[p]
-                          let w = c + n
-                          conversions += c
-                          nulls += n
-                          value += v
-                          guard w > 0 else { continue }
-                          let lo = offsets[p]
-                          let hi = offsets[p &+ 1]
-                          var from = 0
-                          var length = 0
-                          for i in lo..<hi {
-                            let to = Int(steps[i]) &+ 1
-                            if collapse && to == from { continue }
-                            counts[from &* width &+ to] += w
-                            from = to
-                            length &+= 1
+                          let w = conv[p] + null[p]
+                          if w != w.rounded(.towardZero) || w > 4.0e15 { whole = false }
+                          bound += w * Double(offsets[p &+ 1] &- offsets[p])
+                        }
+                        if bound >= 9.0e15 { whole = false }
+                        var integer = [UInt64](repeating: 0, count: whole ? counts.count : 0)
+                        let linearSums = UnsafeMutableBufferPointer<Double>.allocate(capacity: m)
+                        let linearValueSums = UnsafeMutableBufferPointer<Double>.allocate(capacity: m)
+                        linearSums.initialize(repeating: 0)
+                        linearValueSums.initialize(repeating: 0)
+                        defer {
+                          linearSums.deallocate()
+                          linearValueSums.deallocate()
+                        }
+                        integer.withUnsafeMutableBufferPointer { integer in
+                          for p in 0..<conv.count {
+                            let c = conv[p]
+                            let n = null[p]
+                            let v = values[p]
+                            let w = c + n
+                            conversions += c
+                            nulls += n
+                            value += v
+                            guard w > 0 else { continue }
+                            let lo = offsets[p]
+                            let hi = offsets[p &+ 1]
+                            var from = 0
+                            var length = 0
+                            if whole {
+                              let wi = UInt64(w)
+                              if collapse {
+                                // A repeat adds 0 to the diagonal, which stays 0.
+                                for i in lo..<hi {
+                                  let to = Int(steps[i]) &+ 1
+                                  let repeated = to == from
+                                  integer[from &* width &+ to] &+= repeated ? 0 : wi
+                                  length &+= repeated ? 0 : 1
+                                  from = to
+                                }
+                              } else {
+                                for i in lo..<hi {
+                                  let to = Int(steps[i]) &+ 1
+                                  integer[from &* width &+ to] &+= wi
+                                  from = to
+                                }
+                                length = hi &- lo
+                              }
+                            } else {
+                              for i in lo..<hi {
+                                let to = Int(steps[i]) &+ 1
+                                if collapse && to == from { continue }
+                                counts[from &* width &+ to] += w
+                                from = to
+                                length &+= 1
+                              }
+                            }
+                            toConv[from] += c
+                            toValue[from] += v
+                            toNull[from] += n
+                            guard c > 0 || v > 0 else { continue }
+                            let first = Int(steps[lo])
+                            firstTouch[first] += c
+                            firstValue[first] += v
+                            lastTouch[from &- 1] += c
+                            lastValue[from &- 1] += v
+                            let share = 1 / Double(length)
+                            let credit = c * share
+                            let creditValue = v * share
+                            // A repeat adds +0, which leaves every sum (≥ +0) unchanged: no
+                            // branch to mispredict.
+                            var previous = -1
+                            for i in lo..<hi {
+                              let t = Int(steps[i])
+                              let repeated = collapse && t == previous
+                              linearSums[t] += repeated ? 0 : credit
+                              linearValueSums[t] += repeated ? 0 : creditValue
+                              previous = t
+                            }
                           }
-                          toConv[from] += c
-                          toValue[from] += v
-                          toNull[from] += n
-                          guard c > 0 || v > 0 else { continue }
-                          let first = Int(steps[lo])
-                          firstTouch[first] += c
-                          firstValue[first] += v
-                          lastTouch[from &- 1] += c
-                          lastValue[from &- 1] += v
-                          let share = 1 / Double(length)
-                          var previous = -1
-                          for i in lo..<hi {
-                            let t = Int(steps[i])
-                            if collapse && t == previous { continue }
-                            linear[t] += c * share
-                            linearValue[t] += v * share
-                            previous = t
+                          if whole {
+                            for cell in 0..<counts.count { counts[cell] = Double(integer[cell]) }
                           }
+                        }
+                        for t in 0..<m {
+                          linear[t] = linearSums[t]
+                          linearValue[t] = linearValueSums[t]
                         }
                       }
                     }

@@ -28,8 +28,8 @@ extension Bench {
     let shortTime = try timed { _ = try PathAttribution.run(shortTable) }
     line(
       "markov1_ms_paths_8_periods", shortTime * 1_000, "ms/attribution(\(shortLabel), from memory)")
-    let csv = NSTemporaryDirectory() + "/journey-bench-paths-\(getpid()).csv"
-    defer { try? FileManager.default.removeItem(atPath: csv) }
+    let csv = pathsCSV ?? NSTemporaryDirectory() + "/journey-bench-paths-\(getpid()).csv"
+    defer { if pathsCSV == nil { try? FileManager.default.removeItem(atPath: csv) } }
     var text = "path,total_conversions,total_null,total_conversion_value\n"
     for p in 0..<table.count {
       text += table.path(p).map { table.channels[Int($0)] }.joined(separator: " > ")
