@@ -23,8 +23,8 @@ extension HTMLReport {
     case "true share": return Palette.colour(7)
     default:
       // Markov orders: blue, vermillion, reddish purple, then the rest of the palette.
-      let order = Int(method.filter(\.isNumber)) ?? 1
-      return [Palette.colour(0), Palette.colour(5), Palette.colour(3), Palette.colour(8)][(order - 1) % 4]
+      let order = Int(method.filter(\.isNumber).prefix(9)) ?? 1
+      return [Palette.colour(0), Palette.colour(5), Palette.colour(3), Palette.colour(8)][Swift.max(order - 1, 0) % 4]
     }
   }
 

@@ -15,7 +15,8 @@ extension SVGChart {
   /// Grouped horizontal bars that may be negative, each with an optional interval whisker
   /// and its value printed; an optional dashed reference line (break-even ROAS of 1).
   ///
-  /// Missing values (`nil` or not finite) draw no bar and print `n/a`.
+  /// Missing values (`nil`, not finite, or beyond ±10¹⁵, where pixel coordinates would
+  /// overflow) draw no bar and print `n/a`.
   static func intervalBars(
     id: String, title: String, description: String, categories: [String], groups: [IntervalGroup],
     xLabel: String, reference: (value: Double, label: String)? = nil,
@@ -26,13 +27,18 @@ extension SVGChart {
     let labelRoom = Swift.min(220, Double(categories.map(\.count).max() ?? 4) * 7 + 16)
     let top = 10.0
     let height = Int(top + rowHeight * Double(categories.count) + 44)
+    func usable(_ x: Double?) -> Double? {
+      guard let x, x.isFinite, Swift.abs(x) <= 1e15 else { return nil }
+      return x
+    }
     var values: [Double] = [0]
     for g in groups {
-      values += g.values.compactMap { $0 }
-      for case let i? in g.intervals { values += [i.lower, i.upper] }
+      values += g.values.compactMap(usable)
+      for case let i? in g.intervals where usable(i.lower) != nil && usable(i.upper) != nil {
+        values += [i.lower, i.upper]
+      }
     }
-    if let reference { values.append(reference.value) }
-    values = values.filter(\.isFinite)
+    if let value = usable(reference?.value) { values.append(value) }
     let ticks = Ticks(lo: values.min() ?? 0, hi: values.max() ?? 1, count: 5)
     let valueRoom = labelWidth([text(ticks.upper)]) + 14
     let plotLeft = labelRoom
@@ -58,7 +64,7 @@ extension SVGChart {
         let cy = y + barHeight / 2 - 1
         let value = row < group.values.count ? group.values[row] : nil
         let interval = row < group.intervals.count ? group.intervals[row] : nil
-        guard let value, value.isFinite else {
+        guard let value = usable(value) else {
           s += "<text class=\"value\" x=\"\(px(zero + 4))\" y=\"\(px(cy))\" dominant-baseline=\"middle\">n/a</text>\n"
           continue
         }
@@ -66,12 +72,15 @@ extension SVGChart {
         let x0 = Swift.min(zero, x(value))
         let x1 = Swift.max(zero, x(value))
         var end = x1
-        if let interval, interval.lower.isFinite, interval.upper.isFinite {
+        let whisker = interval.flatMap { i in
+          usable(i.lower).flatMap { lo in usable(i.upper).map { hi in (lower: lo, upper: hi) } }
+        }
+        if let interval = whisker {
           tip += " (95% interval \(text(interval.lower)) to \(text(interval.upper)))"
         }
         s += "<rect class=\"bar\" x=\"\(px(x0))\" y=\"\(px(y))\" width=\"\(px(x1 - x0))\" height=\"\(px(barHeight - 2))\" fill=\"\(group.colour)\">"
         s += "<title>\(HTML.escape(tip))</title></rect>"
-        if let interval, interval.lower.isFinite, interval.upper.isFinite {
+        if let interval = whisker {
           let lo = x(interval.lower)
           let hi = x(interval.upper)
           s += "<line class=\"whisker\" x1=\"\(px(lo))\" x2=\"\(px(hi))\" y1=\"\(px(cy))\" y2=\"\(px(cy))\" stroke=\"#1d2330\" stroke-width=\"1.5\"/>"
@@ -83,7 +92,7 @@ extension SVGChart {
         s += "<text class=\"value\" x=\"\(px(end + 4))\" y=\"\(px(cy))\" dominant-baseline=\"middle\">\(HTML.escape(text(value)))</text>\n"
       }
     }
-    if let reference, reference.value.isFinite {
+    if let reference, usable(reference.value) != nil {
       let rx = px(x(reference.value))
       s += "<line class=\"reference\" x1=\"\(rx)\" x2=\"\(rx)\" y1=\"\(px(top))\" y2=\"\(px(plotBottom))\" stroke=\"#5b6474\" stroke-width=\"1.5\" stroke-dasharray=\"5 4\">"
       s += "<title>\(HTML.escape(reference.label))</title></line>\n"

@@ -166,6 +166,24 @@ import _JourneyTestSupport
     #expect(!svg.contains("<rect"))
   }
 
+  @Test func extremeFiguresAndOddMethodNamesDrawWithoutTrapping() throws {
+    var file = try Self.withIntervals()
+    file.model?.channels[0].shapleyConversions = 1e300
+    file.model?.channels[1].incrementalConversions = -1e300
+    file.model?.channels[2].intervals?.shapleyConversions = .init(lower: -1e308, upper: 1e308)
+    file.model?.horizon = 0
+    file.paths?.order = 0
+    file.evaluation?.methods = ["markov_0", "markov_99999999999999999999", "", "markov_-3"]
+    file.evaluation?.channels[0].shares = []
+    let html = Self.render(file)
+    #expect(html.hasSuffix("</html>\n"))
+    let svg = try #require(Self.chart("contribution-conversions", in: html))
+    #expect(svg.contains(">n/a</text>"), "a figure beyond the axis reads n/a")
+    for bad in ["\"nan\"", "\"inf\"", "\"-inf\"", ">nan<", ">inf<"] {
+      #expect(!svg.contains(bad), "no \(bad) coordinate or label")
+    }
+  }
+
   @Test func equalFilesGiveEqualBytes() throws {
     #expect(Self.render(try Self.withIntervals()) == Self.render(try Self.withIntervals()))
   }
