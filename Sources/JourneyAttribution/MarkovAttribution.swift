@@ -196,25 +196,10 @@ public enum PathAttribution {
                             let hi = offsets[p &+ 1]
                             var from = 0
                             var length = 0
-                            if whole {
-                              let wi = UInt64(w)
-                              if collapse {
-                                // A repeat adds 0 to the diagonal, which stays 0.
-                                for i in lo..<hi {
-                                  let to = Int(steps[i]) &+ 1
-                                  let repeated = to == from
-                                  integer[from &* width &+ to] &+= repeated ? 0 : wi
-                                  length &+= repeated ? 0 : 1
-                                  from = to
-                                }
-                              } else {
-                                for i in lo..<hi {
-                                  let to = Int(steps[i]) &+ 1
-                                  integer[from &* width &+ to] &+= wi
-                                  from = to
-                                }
-                                length = hi &- lo
-                              }
+                            if whole, let stepBase = steps.baseAddress, let countBase = integer.baseAddress {
+                              (from, length) = countTransitions(
+                                stepBase + lo, hi &- lo, width: width, weight: UInt64(w), collapse: collapse,
+                                into: countBase)
                             } else {
                               for i in lo..<hi {
                                 let to = Int(steps[i]) &+ 1
@@ -238,13 +223,10 @@ public enum PathAttribution {
                             let creditValue = v * share
                             // A repeat adds +0, which leaves every sum (≥ +0) unchanged: no
                             // branch to mispredict.
-                            var previous = -1
-                            for i in lo..<hi {
-                              let t = Int(steps[i])
-                              let repeated = collapse && t == previous
-                              linearSums[t] += repeated ? 0 : credit
-                              linearValueSums[t] += repeated ? 0 : creditValue
-                              previous = t
+                            if let stepBase = steps.baseAddress, let a = linearSums.baseAddress,
+                              let b = linearValueSums.baseAddress
+                            {
+                              addLinear(stepBase + lo, hi &- lo, credit, creditValue, collapse: collapse, a, b)
                             }
                           }
                           if whole {
@@ -404,6 +386,60 @@ public enum PathAttribution {
       result.markovValue[c] = sumREV > 0 ? result.value * result.removalEffectsValue[c] / sumREV : 0
     }
     return result
+  }
+
+  /// Adds weight `weight` to every transition of one path (`count` channel indices at
+  /// `steps`) into the order-1 table `counts` (row `from`, column `to`, `width` columns;
+  /// state 0 is start, channel `c` is state `c + 1`); a collapsed repeat adds 0 to the
+  /// diagonal, which stays 0, instead of a branch.
+  ///
+  /// - Returns: the last state and the number of touches counted.
+  @inline(__always)
+  static func countTransitions(
+    _ steps: UnsafePointer<UInt8>, _ count: Int, width: Int, weight: UInt64, collapse: Bool,
+    into counts: UnsafeMutablePointer<UInt64>
+  ) -> (Int, Int) {
+    var from = 0
+    var length = 0
+    var i = 0
+    if collapse {
+      while i < count {
+        let to = Int(steps[i]) &+ 1
+        let repeated = to == from
+        counts[from &* width &+ to] &+= repeated ? 0 : weight
+        length &+= repeated ? 0 : 1
+        from = to
+        i &+= 1
+      }
+    } else {
+      while i < count {
+        let to = Int(steps[i]) &+ 1
+        counts[from &* width &+ to] &+= weight
+        from = to
+        i &+= 1
+      }
+      length = count
+    }
+    return (from, length)
+  }
+
+  /// Adds `credit` and `creditValue` to the linear sums of every touch of one path; a
+  /// collapsed repeat adds +0, which leaves a sum (≥ +0) unchanged, instead of a branch.
+  @inline(__always)
+  static func addLinear(
+    _ steps: UnsafePointer<UInt8>, _ count: Int, _ credit: Double, _ creditValue: Double,
+    collapse: Bool, _ sums: UnsafeMutablePointer<Double>, _ valueSums: UnsafeMutablePointer<Double>
+  ) {
+    var previous = -1
+    var i = 0
+    while i < count {
+      let t = Int(steps[i])
+      let repeated = collapse && t == previous
+      sums[t] += repeated ? 0 : credit
+      valueSums[t] += repeated ? 0 : creditValue
+      previous = t
+      i &+= 1
+    }
   }
 
   /// The chain's transitions as CSV: `from,to,weight,probability`, states named
