@@ -86,6 +86,7 @@ struct CovarianceParser {
     guard origins.count == items.count else { return nil }
     var result = ParameterCovariance(origins: origins)
     result.reach = parseReach(top)
+    result.organic = parseOrganic(top)
     return result
   }
 
