@@ -53,10 +53,16 @@ public enum OrganicFit {
     let totalY = y.reduce(0, +)
     let totalN = n.reduce(0, +)
     guard !x.isEmpty, totalY > 0 else {
-      return (nil, "\(channel): no exposures while \(driver) had customers; its organic rate is kept from the model")
+      return (
+        nil,
+        "\(channel): no exposures while \(driver) had customers; its organic rate is kept from the model"
+      )
     }
     guard totalY < totalN else {
-      return (nil, "\(channel): every customer met it in every period; its organic rate is not identifiable and is kept from the model")
+      return (
+        nil,
+        "\(channel): every customer met it in every period; its organic rate is not identifiable and is kept from the model"
+      )
     }
     func logLikelihood(_ r: Double) -> Double {
       var ll = 0.0
@@ -111,12 +117,20 @@ public enum OrganicFit {
     let se = variance.map { $0.squareRoot() }
     let z = TransitionFit.z95
     let rate = FittedParameter(
-      kind: .reach, origin: driver, target: "rate", channel: channel, estimate: r, standardError: se.map { $0 * r },
-      low: se.map { Foundation.exp(theta - z * $0) }, high: se.map { Foundation.exp(theta + z * $0) })
+      kind: .reach, origin: driver, target: "rate", channel: channel, estimate: r,
+      standardError: se.map { $0 * r },
+      low: se.map { Foundation.exp(theta - z * $0) },
+      high: se.map { Foundation.exp(theta + z * $0) })
     let fit = OrganicRateFit(
-      channel: channel, driver: driver, rate: rate, logLikelihood: ll, periods: x.count, iterations: iterations,
+      channel: channel, driver: driver, rate: rate, logLikelihood: ll, periods: x.count,
+      iterations: iterations,
       converged: converged, logVariance: variance)
-    return (fit, converged ? nil : "\(channel): the organic rate did not converge in \(iterations) iterations; treat it with care")
+    return (
+      fit,
+      converged
+        ? nil
+        : "\(channel): the organic rate did not converge in \(iterations) iterations; treat it with care"
+    )
   }
 }
 

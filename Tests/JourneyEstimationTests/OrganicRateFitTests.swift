@@ -14,7 +14,9 @@ struct OrganicRateFitTests {
     let exposed = zip(customers, drivers).map { n, d in
       Int((Double(n) * -expm1(-2.5 * Double(d) / Double(n))).rounded())
     }
-    let (fit, warning) = OrganicFit.fit(channel: "referral", driver: "loyal", customers: customers, drivers: drivers, exposed: exposed)
+    let (fit, warning) = OrganicFit.fit(
+      channel: "referral", driver: "loyal", customers: customers, drivers: drivers, exposed: exposed
+    )
     let f = try? #require(fit)
     #expect(warning == nil)
     #expect(abs((f?.rate.estimate ?? 0) - 2.5) < 0.02)
@@ -25,9 +27,12 @@ struct OrganicRateFitTests {
 
   /// No exposures, or every customer exposed: no rate, and a warning that says why.
   @Test func unidentifiableRatesAreKeptFromTheModel() {
-    let none = OrganicFit.fit(channel: "referral", driver: "loyal", customers: [100, 100], drivers: [5, 9], exposed: [0, 0])
+    let none = OrganicFit.fit(
+      channel: "referral", driver: "loyal", customers: [100, 100], drivers: [5, 9], exposed: [0, 0])
     #expect(none.0 == nil && none.1?.contains("no exposures") == true)
-    let all = OrganicFit.fit(channel: "referral", driver: "loyal", customers: [100, 100], drivers: [5, 9], exposed: [100, 100])
+    let all = OrganicFit.fit(
+      channel: "referral", driver: "loyal", customers: [100, 100], drivers: [5, 9],
+      exposed: [100, 100])
     #expect(all.0 == nil && all.1?.contains("not identifiable") == true)
   }
 
@@ -39,12 +44,15 @@ struct OrganicRateFitTests {
     truth.horizon = 30
     let journeys = MemoryLog()
     _ = try Simulator.run(truth, engine: .individual, seed: 11, threads: 2, journeyLog: journeys)
-    let summary = try JourneyLogReader.read(bytes: journeys.bytes, file: "j.csv", vocabulary: Vocabulary(model: truth))
+    let summary = try JourneyLogReader.read(
+      bytes: journeys.bytes, file: "j.csv", vocabulary: Vocabulary(model: truth))
     let fit = try TransitionFit.fit(summary, model: truth, file: "j.csv")
     let rate = try #require(fit.organic.first)
     #expect(rate.channel == "referral" && rate.driver == "loyal")
     let se = try #require(rate.logVariance).squareRoot()
-    #expect(abs(log(rate.rate.estimate) - log(2.0)) <= 3.5 * se, "rate \(rate.rate.estimate) ± \(se) (log scale)")
+    #expect(
+      abs(log(rate.rate.estimate) - log(2.0)) <= 3.5 * se,
+      "rate \(rate.rate.estimate) ± \(se) (log scale)")
     let fitted = fit.scenario(template: truth, summary: summary)
     let c = try #require(fitted.channelIndex(named: "referral"))
     #expect(fitted.channels[c].kind == .organic(driver: 5, rate: rate.rate.estimate))

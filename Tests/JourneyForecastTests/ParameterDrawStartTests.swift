@@ -14,10 +14,12 @@ struct ParameterDrawStartTests {
     let theta = [log(0.6 / 0.4), log(120_000.0), log(1.5), log(0.8 / 0.2)]
     var cov = [Double](repeating: 0, count: 16)
     for i in 0..<4 { cov[i * 5] = 0.01 }
-    let covariance = ParameterCovariance(origins: [], reach: [.init(channel: tv, theta: theta, covariance: cov)])
+    let covariance = ParameterCovariance(
+      origins: [], reach: [.init(channel: tv, theta: theta, covariance: cov)])
     let sampler = try ParameterSampler(covariance, file: "fit.json")
     let state = StartState(
-      period: 23, forecastStart: 24, segments: ["b2c"], counts: [[Double](repeating: 100, count: model.phaseCount)],
+      period: 23, forecastStart: 24, segments: ["b2c"],
+      counts: [[Double](repeating: 100, count: model.phaseCount)],
       adstock: StartState.planAdstock(model, through: 23), adstockSource: .spend)
     let drawn = [theta[0], theta[1], theta[2], log(0.5 / 0.5)]
     let channels = sampler.channels(model.channels, reach: [drawn])
@@ -36,7 +38,8 @@ struct ParameterDrawStartTests {
   @Test func organicRatesAreDrawn() throws {
     let model = try RepositoryFiles.scenario("b2c.yaml", size: 10_000)
     let referral = try #require(model.channelIndex(named: "referral"))
-    let covariance = ParameterCovariance(origins: [], organic: [.init(channel: referral, theta: log(2.0), variance: 0.01)])
+    let covariance = ParameterCovariance(
+      origins: [], organic: [.init(channel: referral, theta: log(2.0), variance: 0.01)])
     let sampler = try ParameterSampler(covariance, file: "fit.json")
     var rng = SplitMix64(seed: 3, stream: 0)
     var logs: [Double] = []
