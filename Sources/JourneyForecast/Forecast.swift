@@ -53,7 +53,10 @@ public struct PlanReplicates: Sendable {
 /// Replicate `r` of every plan runs the cohort engine with the seed
 /// `SplitMix64(seed: seed, stream: 2r).next()` and, with a fit, the same parameter draw from
 /// the stream `2r + 1`: common random numbers, so the increments between plans are sharp and
-/// the increment of a plan against itself is exactly 0. Replicates run in parallel; results
+/// the increment of a plan against itself is exactly 0. A draw takes the transition logits,
+/// then the reach curves, then the organic rates (``ParameterSampler``); with a history
+/// start, a drawn adstock `λ` also recomputes that channel's start adstock
+/// (``ParameterSampler/startState(_:channels:)``). Replicates run in parallel; results
 /// are collected by replicate index, so the thread count never changes them.
 public struct Forecast: Sendable {
   public var budget: BudgetScenario

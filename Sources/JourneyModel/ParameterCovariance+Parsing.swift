@@ -3,7 +3,9 @@ import Yams
 
 /// Reading the parameter covariance of a fit report (JSON, or YAML).
 ///
-/// Only `origins` is read; other keys of the report are ignored:
+/// `origins` is required; `reach` (fitted reach curves, ``ReachCurve``) and `organic`
+/// (fitted organic rates, ``OrganicRate``) are read when present; other keys of the report
+/// are ignored:
 ///
 /// ```json
 /// {"origins": [{"origin": "aware",
