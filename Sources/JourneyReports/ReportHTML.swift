@@ -165,6 +165,16 @@ public struct HTMLReport: Sendable {
       if let replicates = f.replicates { parts.append("\(NumberText.grouped(Double(replicates))) \(plural("replicate", replicates))") }
       if let u = f.parameterUncertainty { parts.append(u ? "with parameter uncertainty" : "without parameter uncertainty") }
       rows.append(("forecast", parts.isEmpty ? "yes" : parts.joined(separator: ", ")))
+      if let state = f.startState {
+        let word = f.period ?? "period"
+        var start = "\(word) \(f.startPeriod ?? state.forecastStart ?? state.period) of the calendar, continuing the history"
+        if let history = f.startHistory { start += " of \(history)" }
+        if let first = f.startPeriod, first > state.period {
+          let w = first - state.period
+          start += " from its state at the start of \(word) \(state.period) (\(w) \(plural(word, w)) simulated again as warm-up)"
+        }
+        rows.append(("forecast start", start))
+      }
     }
     if let o = inputs.optimization {
       var parts: [String] = []
