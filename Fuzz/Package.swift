@@ -10,7 +10,7 @@ import PackageDescription
 let readers = [
   "scenario", "budget", "budget-history", "covariance",
   "journey-log", "journey-log-inferred", "raw-export", "events", "spend", "paths", "counts",
-  "report-summary", "report-forecast", "report-optimize", "reference",
+  "report-summary", "report-forecast", "report-optimize", "report-attribution", "reference",
 ]
 
 let package = Package(

@@ -86,6 +86,14 @@ public enum PathAttribution {
     throws(InputError)
     -> Result
   {
+    try run(table, options: options, file: file, integerCounts: true)
+  }
+
+  /// ``run(_:options:file:)``; `integerCounts: false` adds every order-1 transition weight
+  /// in floating point even when the weights are whole (the tests compare the two).
+  static func run(_ table: PathTable, options: Options, file: String, integerCounts: Bool)
+    throws(InputError) -> Result
+  {
     precondition(options.order >= 1 && options.order <= maxOrder, "order 1...\(maxOrder)")
     let m = table.channels.count
     let k = options.order
@@ -153,44 +161,81 @@ public enum PathAttribution {
                   toConv.withUnsafeMutableBufferPointer { toConv in
                     toValue.withUnsafeMutableBufferPointer { toValue in
                       toNull.withUnsafeMutableBufferPointer { toNull in
+                        // Whole weights whose products with the path lengths stay below
+                        // 2^53 are added as integers: every partial sum is exact either
+                        // way, so the counts are the same bits, without a floating-point
+                        // add on the critical path and without a branch per repeat.
+                        var whole = integerCounts
+                        var bound = 0.0
                         for p in 0..<conv.count {
-                          let c = conv[p]
-                          let n = null[p]
-                          let v = values[p]
-                          let w = c + n
-                          conversions += c
-                          nulls += n
-                          value += v
-                          guard w > 0 else { continue }
-                          let lo = offsets[p]
-                          let hi = offsets[p &+ 1]
-                          var from = 0
-                          var length = 0
-                          for i in lo..<hi {
-                            let to = Int(steps[i]) &+ 1
-                            if collapse && to == from { continue }
-                            counts[from &* width &+ to] += w
-                            from = to
-                            length &+= 1
+                          let w = conv[p] + null[p]
+                          if w != w.rounded(.towardZero) || w > 4.0e15 { whole = false }
+                          bound += w * Double(offsets[p &+ 1] &- offsets[p])
+                        }
+                        if bound >= 9.0e15 { whole = false }
+                        var integer = [UInt64](repeating: 0, count: whole ? counts.count : 0)
+                        let linearSums = UnsafeMutableBufferPointer<Double>.allocate(capacity: m)
+                        let linearValueSums = UnsafeMutableBufferPointer<Double>.allocate(capacity: m)
+                        linearSums.initialize(repeating: 0)
+                        linearValueSums.initialize(repeating: 0)
+                        defer {
+                          linearSums.deallocate()
+                          linearValueSums.deallocate()
+                        }
+                        integer.withUnsafeMutableBufferPointer { integer in
+                          for p in 0..<conv.count {
+                            let c = conv[p]
+                            let n = null[p]
+                            let v = values[p]
+                            let w = c + n
+                            conversions += c
+                            nulls += n
+                            value += v
+                            guard w > 0 else { continue }
+                            let lo = offsets[p]
+                            let hi = offsets[p &+ 1]
+                            var from = 0
+                            var length = 0
+                            if whole, let stepBase = steps.baseAddress, let countBase = integer.baseAddress {
+                              (from, length) = countTransitions(
+                                stepBase + lo, hi &- lo, width: width, weight: UInt64(w), collapse: collapse,
+                                into: countBase)
+                            } else {
+                              for i in lo..<hi {
+                                let to = Int(steps[i]) &+ 1
+                                if collapse && to == from { continue }
+                                counts[from &* width &+ to] += w
+                                from = to
+                                length &+= 1
+                              }
+                            }
+                            toConv[from] += c
+                            toValue[from] += v
+                            toNull[from] += n
+                            guard c > 0 || v > 0 else { continue }
+                            let first = Int(steps[lo])
+                            firstTouch[first] += c
+                            firstValue[first] += v
+                            lastTouch[from &- 1] += c
+                            lastValue[from &- 1] += v
+                            let share = 1 / Double(length)
+                            let credit = c * share
+                            let creditValue = v * share
+                            // A repeat adds +0, which leaves every sum (≥ +0) unchanged: no
+                            // branch to mispredict.
+                            if let stepBase = steps.baseAddress, let a = linearSums.baseAddress,
+                              let b = linearValueSums.baseAddress
+                            {
+                              addLinear(stepBase + lo, hi &- lo, credit, creditValue, collapse: collapse, a, b)
+                            }
                           }
-                          toConv[from] += c
-                          toValue[from] += v
-                          toNull[from] += n
-                          guard c > 0 || v > 0 else { continue }
-                          let first = Int(steps[lo])
-                          firstTouch[first] += c
-                          firstValue[first] += v
-                          lastTouch[from &- 1] += c
-                          lastValue[from &- 1] += v
-                          let share = 1 / Double(length)
-                          var previous = -1
-                          for i in lo..<hi {
-                            let t = Int(steps[i])
-                            if collapse && t == previous { continue }
-                            linear[t] += c * share
-                            linearValue[t] += v * share
-                            previous = t
+                          if whole {
+                            for cell in 0..<counts.count { counts[cell] = Double(integer[cell]) }
                           }
+                        }
+                        for t in 0..<m {
+                          linear[t] = linearSums[t]
+                          linearValue[t] = linearValueSums[t]
                         }
                       }
                     }
@@ -341,6 +386,60 @@ public enum PathAttribution {
       result.markovValue[c] = sumREV > 0 ? result.value * result.removalEffectsValue[c] / sumREV : 0
     }
     return result
+  }
+
+  /// Adds weight `weight` to every transition of one path (`count` channel indices at
+  /// `steps`) into the order-1 table `counts` (row `from`, column `to`, `width` columns;
+  /// state 0 is start, channel `c` is state `c + 1`); a collapsed repeat adds 0 to the
+  /// diagonal, which stays 0, instead of a branch.
+  ///
+  /// - Returns: the last state and the number of touches counted.
+  @inline(__always)
+  static func countTransitions(
+    _ steps: UnsafePointer<UInt8>, _ count: Int, width: Int, weight: UInt64, collapse: Bool,
+    into counts: UnsafeMutablePointer<UInt64>
+  ) -> (Int, Int) {
+    var from = 0
+    var length = 0
+    var i = 0
+    if collapse {
+      while i < count {
+        let to = Int(steps[i]) &+ 1
+        let repeated = to == from
+        counts[from &* width &+ to] &+= repeated ? 0 : weight
+        length &+= repeated ? 0 : 1
+        from = to
+        i &+= 1
+      }
+    } else {
+      while i < count {
+        let to = Int(steps[i]) &+ 1
+        counts[from &* width &+ to] &+= weight
+        from = to
+        i &+= 1
+      }
+      length = count
+    }
+    return (from, length)
+  }
+
+  /// Adds `credit` and `creditValue` to the linear sums of every touch of one path; a
+  /// collapsed repeat adds +0, which leaves a sum (≥ +0) unchanged, instead of a branch.
+  @inline(__always)
+  static func addLinear(
+    _ steps: UnsafePointer<UInt8>, _ count: Int, _ credit: Double, _ creditValue: Double,
+    collapse: Bool, _ sums: UnsafeMutablePointer<Double>, _ valueSums: UnsafeMutablePointer<Double>
+  ) {
+    var previous = -1
+    var i = 0
+    while i < count {
+      let t = Int(steps[i])
+      let repeated = collapse && t == previous
+      sums[t] += repeated ? 0 : credit
+      valueSums[t] += repeated ? 0 : creditValue
+      previous = t
+      i &+= 1
+    }
   }
 
   /// The chain's transitions as CSV: `from,to,weight,probability`, states named

@@ -58,6 +58,24 @@ enum PathFields {
     return (lo, hi)
   }
 
+  /// The position of the first `>` in `b[from..<to]`, or `to`: eight bytes at a time (a
+  /// zero byte of `word ^ ">>>>>>>>"` marks it), the tail byte by byte.
+  @inline(__always)
+  static func separator(_ b: UnsafeMutableBufferPointer<UInt8>, _ from: Int, _ to: Int) -> Int {
+    var i = from
+    if let base = b.baseAddress {
+      let raw = UnsafeRawPointer(base)
+      while i &+ 8 <= to {
+        let w = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) ^ 0x3E3E_3E3E_3E3E_3E3E
+        let zero = (w &- 0x0101_0101_0101_0101) & ~w & 0x8080_8080_8080_8080
+        if zero != 0 { return i &+ (zero.trailingZeroBitCount >> 3) }
+        i &+= 8
+      }
+    }
+    while i < to && b[i] != UInt8(ascii: ">") { i &+= 1 }
+    return i
+  }
+
   static func text(_ b: UnsafeMutableBufferPointer<UInt8>, _ lo: Int, _ hi: Int) -> String {
     String(decoding: UnsafeBufferPointer(rebasing: b[lo..<hi]), as: UTF8.self)
   }
@@ -91,11 +109,15 @@ enum PathFields {
 }
 
 /// Channel names found by their bytes: a small open-addressing hash table, so a touch
-/// costs one hash and (usually) one comparison whatever the number of channels.
+/// costs one hash and (usually) one comparison whatever the number of channels. A name
+/// of at most eight bytes is keyed by those bytes read as one word, so finding it is one
+/// load, one multiplication and one word comparison.
 struct ChannelIndex {
   /// The names' bytes one after another; name `k` is `bytes[starts[k]..<starts[k + 1]]`.
   private var bytes: [UInt8] = []
   private var starts: [Int] = [0]
+  /// Per name: its first eight bytes as a little-endian word (zero-padded).
+  private var words: [UInt64] = []
   private var slots = [Int32](repeating: -1, count: 1024)
 
   init(_ names: [String]) {
@@ -104,32 +126,59 @@ struct ChannelIndex {
 
   var count: Int { starts.count - 1 }
 
-  static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
-    var h: UInt64 = 0xcbf2_9ce4_8422_2325
-    for c in bytes { h = (h ^ UInt64(c)) &* 0x100_0000_01b3 }
-    return Int(truncatingIfNeeded: (h ^ (h >> 29)) & 1023)
+  /// The slot of a name of `length` bytes whose first eight bytes (zero-padded) are `word`;
+  /// longer names also hash their remaining bytes.
+  @inline(__always)
+  static func hash(word: UInt64, length: Int, rest: UnsafeBufferPointer<UInt8>) -> Int {
+    var h = (word ^ UInt64(truncatingIfNeeded: length) &* 0x9E37_79B9_7F4A_7C15) &* 0xFF51_AFD7_ED55_8CCD
+    for c in rest { h = (h ^ UInt64(c)) &* 0x100_0000_01b3 }
+    return Int(truncatingIfNeeded: h >> 54)
+  }
+
+  /// The first `min(length, 8)` bytes at `p` as a little-endian word; reads a whole word
+  /// when `canReadWord` (eight bytes are readable), else byte by byte.
+  @inline(__always)
+  static func word(_ p: UnsafePointer<UInt8>, _ length: Int, canReadWord: Bool) -> UInt64 {
+    if canReadWord {
+      let w = UInt64(littleEndian: UnsafeRawPointer(p).loadUnaligned(as: UInt64.self))
+      return length >= 8 ? w : w & ((1 << UInt64(8 * length)) &- 1)
+    }
+    var w: UInt64 = 0
+    for i in 0..<Swift.min(length, 8) { w |= UInt64(p[i]) << UInt64(8 * i) }
+    return w
   }
 
   /// The index of the name `b[lo..<hi]`, or `nil`.
+  @inline(__always)
   func find(_ b: UnsafeMutableBufferPointer<UInt8>, _ lo: Int, _ hi: Int) -> Int? {
-    var slot = Self.hash(UnsafeBufferPointer(rebasing: b[lo..<hi]))
-    return bytes.withUnsafeBufferPointer { names in
+    let length = hi &- lo
+    guard let base = b.baseAddress else { return length == 0 ? findEmpty() : nil }
+    let w = Self.word(base + lo, length, canReadWord: lo &+ 8 <= b.count)
+    let rest = UnsafeBufferPointer(start: base + lo + Swift.min(length, 8), count: Swift.max(0, length &- 8))
+    var slot = Self.hash(word: w, length: length, rest: rest)
+    return words.withUnsafeBufferPointer { words in
       starts.withUnsafeBufferPointer { starts in
         slots.withUnsafeBufferPointer { slots in
-          while true {
-            let k = Int(slots[slot])
-            if k < 0 { return nil }
-            let s = starts[k]
-            if starts[k + 1] - s == hi - lo {
-              var i = 0
-              while i < hi - lo && names[s + i] == b[lo + i] { i += 1 }
-              if i == hi - lo { return k }
+          bytes.withUnsafeBufferPointer { names in
+            while true {
+              let k = Int(slots[slot])
+              if k < 0 { return nil }
+              let s = starts[k]
+              if words[k] == w && starts[k &+ 1] &- s == length {
+                var i = 8
+                while i < length && names[s &+ i] == b[lo &+ i] { i &+= 1 }
+                if i >= length { return k }
+              }
+              slot = (slot &+ 1) & 1023
             }
-            slot = (slot + 1) & 1023
           }
         }
       }
     }
+  }
+
+  private func findEmpty() -> Int? {
+    (0..<count).first { starts[$0 + 1] == starts[$0] }
   }
 
   func find(_ name: [UInt8]) -> Int? {
@@ -140,11 +189,59 @@ struct ChannelIndex {
   /// Adds a name that ``find(_:)`` does not know; at most 250 names (the table stays at
   /// most a quarter full).
   mutating func insert(_ name: [UInt8]) {
-    var slot = name.withUnsafeBufferPointer { Self.hash($0) }
+    let w = name.withUnsafeBufferPointer { p in
+      p.baseAddress.map { Self.word($0, p.count, canReadWord: false) } ?? 0
+    }
+    var slot = name.withUnsafeBufferPointer { p in
+      Self.hash(word: w, length: p.count, rest: UnsafeBufferPointer(rebasing: p[Swift.min(p.count, 8)...]))
+    }
     while slots[slot] >= 0 { slot = (slot + 1) & 1023 }
     slots[slot] = Int32(count)
+    words.append(w)
     bytes.append(contentsOf: name)
     starts.append(bytes.count)
+  }
+}
+
+/// A direct-mapped cache of channel names of at most eight bytes, keyed by those bytes
+/// read as one word: a touch of a known short name costs one load, one multiplication and
+/// two comparisons. A miss (a longer name, a collision, a new name) falls back to
+/// ``ChannelIndex``.
+struct ShortNames {
+  private var words = [UInt64](repeating: 0, count: 256)
+  /// Per slot: channel index + 1 (0: empty) in the high bits, the name's length in the low 4.
+  private var meta = [Int32](repeating: 0, count: 256)
+
+  @inline(__always)
+  static func slot(_ word: UInt64, _ length: Int) -> Int {
+    Int(truncatingIfNeeded: ((word &+ UInt64(truncatingIfNeeded: length)) &* 0x9E37_79B9_7F4A_7C15) >> 56)
+  }
+
+  /// The channel of `b[lo..<hi]` when it is cached; only when eight bytes are readable at `lo`.
+  @inline(__always)
+  func find(_ b: UnsafeMutableBufferPointer<UInt8>, _ lo: Int, _ hi: Int) -> Int? {
+    let length = hi &- lo
+    guard length <= 8, lo &+ 8 <= b.count, let base = b.baseAddress else { return nil }
+    let w = ChannelIndex.word(base + lo, length, canReadWord: true)
+    let slot = Self.slot(w, length)
+    return words.withUnsafeBufferPointer { words in
+      meta.withUnsafeBufferPointer { meta in
+        let m = Int(meta[slot])
+        return m != 0 && words[slot] == w && m & 15 == length ? (m >> 4) &- 1 : nil
+      }
+    }
+  }
+
+  /// Caches channel `k` under its name `b[lo..<hi]` (names of at most eight bytes).
+  @inline(__always)
+  mutating func remember(_ b: UnsafeMutableBufferPointer<UInt8>, _ lo: Int, _ hi: Int, _ k: Int) {
+    let length = hi &- lo
+    guard length <= 8, lo &+ 8 <= b.count, let base = b.baseAddress else { return }
+    let w = ChannelIndex.word(base + lo, length, canReadWord: true)
+    let slot = Self.slot(w, length)
+    if meta[slot] != 0 && words[slot] == w && Int(meta[slot]) & 15 == length { return }
+    words[slot] = w
+    meta[slot] = Int32((k &+ 1) << 4 | length)
   }
 }
 
@@ -184,21 +281,33 @@ extension PathTable {
     try parse(path: nil, bytes: bytes, file: file, columns: columns, vocabulary: vocabulary)
   }
 
+  /// What the record handler of ``parse(path:bytes:file:columns:vocabulary:)`` keeps
+  /// between records; a class so that the handler captures one reference, its fields
+  /// without runtime exclusivity bookkeeping (only the handler touches them).
+  final class ParseState {
+    @exclusivity(unchecked) var table: PathTable
+    @exclusivity(unchecked) var index: ChannelIndex
+    @exclusivity(unchecked) var header: [String]? = nil
+    @exclusivity(unchecked) var headerLine = 1
+    @exclusivity(unchecked) var col = (path: 0, conv: 0, null: -1, value: -1)
+    @exclusivity(unchecked) var recent = ShortNames()
+
+    init(channels: [String]) {
+      table = PathTable(channels: channels)
+      index = ChannelIndex(channels)
+    }
+  }
+
   static func parse(
     path: String?, bytes: [UInt8]?, file: String, columns: PathColumns, vocabulary: [String]?
   ) throws(InputError) -> PathTable {
-    var table = PathTable(channels: vocabulary ?? [])
-    var index = ChannelIndex(table.channels)
-    var header: [String]? = nil
-    var headerLine = 1
-    var col = (path: 0, conv: 0, null: -1, value: -1)
-    var buffer: [UInt8] = []
+    let state = ParseState(channels: vocabulary ?? [])
     try forEachPathRecord(path: path, bytes: bytes, file: file, what: "path file") {
       (csv: CSVTokenizer, b: UnsafeMutableBufferPointer<UInt8>) throws(InputError) in
-      guard let names = header else {
+      guard let names = state.header else {
         let names = csv.texts(in: b)
-        header = names
-        headerLine = csv.line
+        state.header = names
+        state.headerLine = csv.line
         func find(_ name: String, required: Bool) throws(InputError) -> Int {
           if let k = names.firstIndex(of: name) { return k }
           guard !required else {
@@ -209,7 +318,7 @@ extension PathTable {
           }
           return -1
         }
-        col = (
+        state.col = (
           try find(columns.path, required: true), try find(columns.conversions, required: true),
           try find(columns.nulls, required: false), try find(columns.value, required: false)
         )
@@ -220,6 +329,7 @@ extension PathTable {
           .syntax, file: file, line: csv.line,
           "\(csv.fieldCount) fields; expected \(names.count) as in the header")
       }
+      let col = state.col
       func number(_ k: Int) throws(InputError) -> Double {
         guard k >= 0 else { return 0 }
         let lo = csv.start(k)
@@ -234,53 +344,61 @@ extension PathTable {
       let conv = try number(col.conv)
       let null = try number(col.null)
       let value = try number(col.value)
-      buffer.removeAll(keepingCapacity: true)
       let (first, last) = PathFields.range(csv, col.path, b)
-      var known = index
+      // Touches go straight into the table's steps; the row is closed after the last one.
+      let rowStart = state.table.steps.count
       var start = first
       while start <= last {
-        var end = start
-        while end < last && b[end] != UInt8(ascii: ">") { end += 1 }
+        let end = PathFields.separator(b, start, last)
         var lo = start
         var hi = end
-        while lo < hi && (b[lo] == 32 || b[lo] == 9) { lo += 1 }
-        while hi > lo && (b[hi - 1] == 32 || b[hi - 1] == 9) { hi -= 1 }
+        while lo < hi && (b[lo] == 32 || b[lo] == 9) { lo &+= 1 }
+        while hi > lo && (b[hi &- 1] == 32 || b[hi &- 1] == 9) { hi &-= 1 }
         guard lo < hi else {
+          state.table.dropSteps(from: rowStart)
           throw InputError(
             .syntax, file: file, line: csv.line, column: PathFields.column(csv, col.path, b),
             path: names[col.path],
             "malformed path \(InputError.echo(PathFields.text(b, first, last))); expected channel names separated by ' > '")
         }
-        if let k = known.find(b, lo, hi) {
-          buffer.append(UInt8(k))
+        if let k = state.recent.find(b, lo, hi) {
+          state.table.appendStep(UInt8(truncatingIfNeeded: k))
+        } else if let k = state.index.find(b, lo, hi) {
+          state.recent.remember(b, lo, hi, k)
+          state.table.appendStep(UInt8(truncatingIfNeeded: k))
         } else if vocabulary != nil {
+          state.table.dropSteps(from: rowStart)
           throw InputError(
             .unknownName, file: file, line: csv.line, column: PathFields.column(csv, col.path, b),
             path: names[col.path],
-            "unknown channel \(InputError.echo(PathFields.text(b, lo, hi))); expected one of: \(table.channels.joined(separator: ", "))"
+            "unknown channel \(InputError.echo(PathFields.text(b, lo, hi))); expected one of: \(state.table.channels.joined(separator: ", "))"
           )
         } else {
-          guard table.channels.count < maxChannels else {
+          guard state.table.channels.count < maxChannels else {
+            state.table.dropSteps(from: rowStart)
             throw InputError(
               .limit, file: file, line: csv.line, column: PathFields.column(csv, col.path, b),
               path: names[col.path],
               "more than \(maxChannels) distinct channels; the limit is \(maxChannels)")
           }
-          buffer.append(UInt8(table.channels.count))
-          index.insert(Array(UnsafeBufferPointer(rebasing: b[lo..<hi])))
-          known = index
-          table.channels.append(PathFields.text(b, lo, hi))
+          state.table.appendStep(UInt8(state.table.channels.count))
+          state.index.insert(Array(UnsafeBufferPointer(rebasing: b[lo..<hi])))
+          state.table.channels.append(PathFields.text(b, lo, hi))
         }
-        guard buffer.count <= maxPathLength else {
+        guard state.table.steps.count &- rowStart <= maxPathLength else {
+          state.table.dropSteps(from: rowStart)
           throw InputError(
             .limit, file: file, line: csv.line, column: PathFields.column(csv, col.path, b),
             path: names[col.path],
             "a path of more than \(maxPathLength) touches; the limit is \(maxPathLength)")
         }
-        start = end + 1
+        start = end &+ 1
       }
-      table.appendUnchecked(buffer[...], conversions: conv, nulls: null, value: value)
+      state.table.closeRow(conversions: conv, nulls: null, value: value)
     }
+    let header = state.header
+    let headerLine = state.headerLine
+    let table = state.table
     guard header != nil else {
       throw InputError(
         .empty, file: file,

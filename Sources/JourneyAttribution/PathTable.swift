@@ -1,3 +1,5 @@
+import Foundation
+
 /// Customer paths: sequences of channels met, each with its conversions, non-converting
 /// customers ("nulls") and conversion value.
 ///
@@ -62,26 +64,139 @@ public struct PathTable: Sendable, Equatable {
     values.append(v)
   }
 
-  /// Rows with the same channel sequence merged (counts and values added), in order of
-  /// first appearance.
+  /// Appends one touch to the row being read; ``closeRow(conversions:nulls:value:)``
+  /// ends it. For readers, without checks.
+  @inline(__always)
+  mutating func appendStep(_ channel: UInt8) { steps.append(channel) }
+
+  /// Ends the row whose touches were appended since the last row.
+  mutating func closeRow(conversions c: Double, nulls n: Double, value v: Double) {
+    offsets.append(steps.count)
+    conversions.append(c)
+    nulls.append(n)
+    values.append(v)
+  }
+
+  /// Drops the touches of an unfinished row (a reader stopping at an error).
+  mutating func dropSteps(from start: Int) { steps.removeSubrange(start...) }
+
+  /// Rows with the same channel sequence merged (counts and values added in row order),
+  /// in order of first appearance.
+  ///
+  /// Sequences are found through an open-addressing table of row numbers keyed by a hash
+  /// of the path's bytes read eight at a time, so a row costs one hash over its bytes and
+  /// (usually) one comparison.
   ///
   /// - Complexity: O(total touches) expected.
   public func aggregated() -> PathTable {
     var out = PathTable(channels: channels)
-    var index: [ArraySlice<UInt8>: Int] = [:]
-    index.reserveCapacity(count)
-    for p in 0..<count {
-      let key = path(p)
-      if let row = index[key] {
-        out.conversions[row] += conversions[p]
-        out.nulls[row] += nulls[p]
-        out.values[row] += values[p]
-      } else {
-        index[key] = out.count
-        out.appendUnchecked(key, conversions: conversions[p], nulls: nulls[p], value: values[p])
+    let n = count
+    guard n > 0 else { return out }
+    var capacity = 16
+    while capacity < 2 * n { capacity <<= 1 }
+    let mask = capacity &- 1
+    var slots = [Int32](repeating: -1, count: capacity)
+    var hashes: [UInt64] = []
+    hashes.reserveCapacity(n)
+    var rows: [Int32] = []
+    rows.reserveCapacity(n)
+    var newSteps: [UInt8] = []
+    newSteps.reserveCapacity(steps.count)
+    var newOffsets: [Int] = [0]
+    // Row p goes to output row rows[p]; sums are then added in row order, as before.
+    steps.withUnsafeBufferPointer { steps in
+      offsets.withUnsafeBufferPointer { offsets in
+        slots.withUnsafeMutableBufferPointer { slots in
+          guard let base = UnsafeRawPointer(steps.baseAddress) else {
+            // No touches at all: every row is the empty sequence.
+            rows = [Int32](repeating: 0, count: n)
+            hashes = [0]
+            newOffsets.append(0)
+            return
+          }
+          for p in 0..<n {
+            let lo = offsets[p]
+            let hi = offsets[p &+ 1]
+            let h = Self.hash(base + lo, hi &- lo)
+            var slot = Int(truncatingIfNeeded: h) & mask
+            while true {
+              let r = Int(slots[slot])
+              if r < 0 {
+                slots[slot] = Int32(truncatingIfNeeded: hashes.count)
+                rows.append(Int32(truncatingIfNeeded: hashes.count))
+                hashes.append(h)
+                newSteps.append(contentsOf: UnsafeBufferPointer(rebasing: steps[lo..<hi]))
+                newOffsets.append(newSteps.count)
+                break
+              }
+              if hashes[r] == h {
+                let olo = newOffsets[r]
+                let length = hi &- lo
+                if newOffsets[r &+ 1] &- olo == length
+                  && newSteps.withUnsafeBytes({ kept in
+                    kept.baseAddress.map { memcmp($0 + olo, base + lo, length) == 0 } ?? (length == 0)
+                  })
+                {
+                  rows.append(Int32(truncatingIfNeeded: r))
+                  break
+                }
+              }
+              slot = (slot &+ 1) & mask
+            }
+          }
+        }
       }
     }
+    let m = hashes.count
+    var c = [Double](repeating: 0, count: m)
+    var u = [Double](repeating: 0, count: m)
+    var v = [Double](repeating: 0, count: m)
+    var seen = [Bool](repeating: false, count: m)
+    for p in 0..<n {
+      let r = Int(rows[p])
+      if seen[r] {
+        c[r] += conversions[p]
+        u[r] += nulls[p]
+        v[r] += values[p]
+      } else {
+        seen[r] = true
+        c[r] = conversions[p]
+        u[r] = nulls[p]
+        v[r] = values[p]
+      }
+    }
+    out.steps = newSteps
+    out.offsets = newOffsets
+    out.conversions = c
+    out.nulls = u
+    out.values = v
     return out
+  }
+
+  /// A 64-bit hash of `length` bytes at `p`, read eight at a time.
+  @inline(__always)
+  static func hash(_ p: UnsafeRawPointer, _ length: Int) -> UInt64 {
+    var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(truncatingIfNeeded: length)
+    var i = 0
+    while i &+ 8 <= length {
+      let w = p.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+      h = (h ^ w) &* 0xFF51_AFD7_ED55_8CCD
+      h ^= h >> 32
+      i &+= 8
+    }
+    if i < length {
+      var w: UInt64 = 0
+      var shift: UInt64 = 0
+      while i < length {
+        w |= UInt64(p.load(fromByteOffset: i, as: UInt8.self)) << shift
+        shift &+= 8
+        i &+= 1
+      }
+      h = (h ^ w) &* 0xC4CE_B9FE_1A85_EC53
+    }
+    h ^= h >> 29
+    h = h &* 0xBF58_476D_1CE4_E5B9
+    return h ^ (h >> 32)
   }
 
   /// The same rows with new counts and values (for bootstrap replicates).

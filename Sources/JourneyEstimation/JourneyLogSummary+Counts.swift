@@ -97,6 +97,7 @@ extension JourneyLogSummary {
       }
     }
     var market: [Int: Int] = [:]
+    var marketPhases: [Int: [Int: Int]] = [:]
     var exposure: [Int: [Int: Int]] = [:]
     var initial: [(Int, Int)] = []
     var arrivals: [(Int, Int)] = []
@@ -125,7 +126,9 @@ extension JourneyLogSummary {
           }
         }
       case .market:
+        guard let p = phase(r.phase, r, "phase") else { continue }
         market[r.period!, default: 0] += r.count
+        marketPhases[r.period!, default: [:]][p, default: 0] += r.count
       case .exposure:
         guard let bits = pattern(r.channels, r) else { continue }
         var b = bits
@@ -171,8 +174,12 @@ extension JourneyLogSummary {
     var channelRows = [Int](repeating: 0, count: c)
     var periodCustomers: [Int] = []
     var periodExposed: [[Int]] = []
+    var periodPhases: [[Int]] = []
     for t in first...last {
       periodCustomers.append(market[t] ?? 0)
+      var byPhase = [Int](repeating: 0, count: p)
+      for (i, n) in marketPhases[t] ?? [:] { byPhase[i] += n }
+      periodPhases.append(byPhase)
       var e = [Int](repeating: 0, count: c)
       for (k, n) in exposure[t] ?? [:] {
         e[k] += n
@@ -183,7 +190,7 @@ extension JourneyLogSummary {
     self.init(
       vocabulary: vocabulary, training: training, holdout: holdout, rows: market.values.reduce(0, +), customers: customers,
       firstPeriod: first, lastPeriod: last, initialPhases: initialPhases, arrivalPhases: arrivalPhases, channelRows: channelRows)
-    self.exposure = ExposureCounts(firstPeriod: first, customers: periodCustomers, exposed: periodExposed)
+    self.exposure = ExposureCounts(firstPeriod: first, customers: periodCustomers, exposed: periodExposed, phases: periodPhases)
     self.endCounts = endCounts
     if segmented {
       self.segments = segments
@@ -236,7 +243,14 @@ extension CountsFile {
     }
     for (t, n) in s.exposure.customers.enumerated() {
       let period = s.exposure.firstPeriod + t
-      rows.append(Row(kind: .market, period: period, count: n))
+      let byPhase = t < s.exposure.phases.count ? s.exposure.phases[t] : []
+      if byPhase.reduce(0, +) == n && n > 0 {
+        for (i, m) in byPhase.enumerated() where m > 0 {
+          rows.append(Row(kind: .market, period: period, phase: s.vocabulary.phases[i], count: m))
+        }
+      } else if n > 0 {
+        rows.append(Row(kind: .market, period: period, phase: s.vocabulary.phases.first ?? "", count: n))
+      }
       for (k, e) in s.exposure.exposed[t].enumerated() where e > 0 {
         rows.append(Row(kind: .exposure, period: period, channels: names[k], count: e))
       }

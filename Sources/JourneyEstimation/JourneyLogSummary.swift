@@ -47,15 +47,21 @@ public struct JourneyLogSummary: Sendable {
 /// Exposure counts per period: the binomial data of the reach curves.
 ///
 /// `customers[t]` is the number of customers with a row in period `firstPeriod + t` (the
-/// market), `exposed[t][c]` how many of them met channel `c` in that period.
+/// market), `exposed[t][c]` how many of them met channel `c` in that period, and
+/// `phases[t][i]` how many of them were in phase `i` at its start (the drivers of organic
+/// channels).
 public struct ExposureCounts: Sendable, Equatable {
   public var firstPeriod = 0
   public var customers: [Int] = []
   public var exposed: [[Int]] = []
+  /// `[t][i]`: customers in phase `i` at the start of period `firstPeriod + t` (empty
+  /// when not counted).
+  public var phases: [[Int]] = []
   public init() {}
-  public init(firstPeriod: Int, customers: [Int], exposed: [[Int]]) {
+  public init(firstPeriod: Int, customers: [Int], exposed: [[Int]], phases: [[Int]] = []) {
     self.firstPeriod = firstPeriod
     self.customers = customers
     self.exposed = exposed
+    self.phases = phases
   }
 }

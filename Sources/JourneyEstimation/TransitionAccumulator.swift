@@ -58,7 +58,9 @@ public struct TransitionAccumulator {
   /// ``farPeriods``.
   var periodRows: [Int] = []
   var periodExposed: [[Int]] = []
-  var farPeriods: [Int: (rows: Int, exposed: [Int])] = [:]
+  /// Rows per phase and period (index `period`), for organic channels' drivers.
+  var periodPhases: [[Int]] = []
+  var farPeriods: [Int: (rows: Int, exposed: [Int], phases: [Int])] = [:]
   /// Periods a history may span.
   public static let periodLimit = 1 << 20
   var denseCounts: [Int]
@@ -157,7 +159,7 @@ public struct TransitionAccumulator {
     customer: Int, period: Int, phase: Int, pattern: UInt64, segment: Int = 0, line: Int = 0
   ) -> Observation {
     rows += 1
-    tally(period: period, pattern: pattern)
+    tally(period: period, pattern: pattern, phase: phase)
     firstPeriod = Swift.min(firstPeriod, period)
     lastPeriod = Swift.max(lastPeriod, period)
     if period > endPeriod {
@@ -213,15 +215,20 @@ public struct TransitionAccumulator {
     return .counted
   }
 
-  /// Counts the row towards its period's market and exposures, and each channel's rows.
-  mutating func tally(period: Int, pattern: UInt64) {
+  /// Counts the row towards its period's market, phases and exposures, and each channel's rows.
+  mutating func tally(period: Int, pattern: UInt64, phase: Int) {
     let c = vocabulary.channels.count
     if period < Self.periodLimit {
       if period >= periodRows.count {
         periodRows.append(contentsOf: repeatElement(0, count: period + 1 - periodRows.count))
         periodExposed.append(contentsOf: repeatElement([], count: period + 1 - periodExposed.count))
+        periodPhases.append(contentsOf: repeatElement([], count: period + 1 - periodPhases.count))
       }
       periodRows[period] += 1
+      if phase >= periodPhases[period].count {
+        periodPhases[period].append(contentsOf: repeatElement(0, count: phase + 1 - periodPhases[period].count))
+      }
+      periodPhases[period][phase] += 1
       if pattern != 0 {
         if periodExposed[period].count < c {
           periodExposed[period].append(contentsOf: repeatElement(0, count: c - periodExposed[period].count))
@@ -235,8 +242,10 @@ public struct TransitionAccumulator {
         }
       }
     } else {
-      var entry = farPeriods[period] ?? (0, [])
+      var entry = farPeriods[period] ?? (0, [], [])
       entry.rows += 1
+      if phase >= entry.phases.count { entry.phases.append(contentsOf: repeatElement(0, count: phase + 1 - entry.phases.count)) }
+      entry.phases[phase] += 1
       if entry.exposed.count < c { entry.exposed.append(contentsOf: repeatElement(0, count: c - entry.exposed.count)) }
       var bits = pattern
       while bits != 0 {
@@ -299,23 +308,29 @@ public struct TransitionAccumulator {
   /// Market size and exposures for every period from the first to the last.
   func exposureCounts() -> ExposureCounts {
     let c = vocabulary.channels.count
+    let p = vocabulary.phases.count
     var customers: [Int] = []
     var exposed: [[Int]] = []
+    var phases: [[Int]] = []
     guard firstPeriod <= lastPeriod, lastPeriod - firstPeriod < Self.periodLimit else { return ExposureCounts() }
     for t in firstPeriod...lastPeriod {
       var rows = 0
       var e = [Int](repeating: 0, count: c)
+      var byPhase = [Int](repeating: 0, count: p)
       if t < periodRows.count {
         rows = periodRows[t]
         for (k, n) in periodExposed[t].enumerated() { e[k] = n }
+        for (i, n) in periodPhases[t].enumerated() where i < p { byPhase[i] = n }
       } else if let far = farPeriods[t] {
         rows = far.rows
         for (k, n) in far.exposed.enumerated() { e[k] = n }
+        for (i, n) in far.phases.enumerated() where i < p { byPhase[i] = n }
       }
       customers.append(rows)
       exposed.append(e)
+      phases.append(byPhase)
     }
-    return ExposureCounts(firstPeriod: firstPeriod, customers: customers, exposed: exposed)
+    return ExposureCounts(firstPeriod: firstPeriod, customers: customers, exposed: exposed, phases: phases)
   }
 }
 

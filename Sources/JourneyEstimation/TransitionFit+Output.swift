@@ -30,7 +30,12 @@ extension TransitionFit {
       } else {
         model.segments = segmentFits.map { Segment(name: $0.name, share: $0.share, parameters: $0.fit.fitted) }
       }
-      model.channels = model.channels.map { withSpendAndReach($0, from: summary.firstPeriod, horizon: model.horizon) }
+      // The plan covers the history and one model horizon after it, so that a forecast
+      // continuing the history spends the model's plan, not nothing.
+      let history = Swift.max(0, summary.lastPeriod - summary.firstPeriod + 1)
+      model.channels = model.channels.map {
+        withSpendAndReach($0, from: summary.firstPeriod, horizon: history + model.horizon, continuePlan: true)
+      }
       return model
     }
     let n = phases.count
@@ -66,11 +71,25 @@ extension TransitionFit {
   }
 
   /// A paid channel with the spend file's plan (from the history's first period) and the
-  /// fitted reach curve and adstock, where there are any; otherwise unchanged.
-  func withSpendAndReach(_ channel: Channel, from first: Int, horizon: Int) -> Channel {
+  /// fitted reach curve and adstock, or an organic channel with its fitted rate, where
+  /// there are any; otherwise unchanged.
+  ///
+  /// With `continuePlan` the periods after the spend file's last one take the channel's
+  /// own plan (the template's), so that a forecast continuing the history spends what the
+  /// model plans rather than nothing; otherwise they have spend 0.
+  func withSpendAndReach(_ channel: Channel, from first: Int, horizon: Int, continuePlan: Bool = false) -> Channel {
+    if case .organic(let driver, _) = channel.kind, let fit = organic.first(where: { $0.channel == channel.name }) {
+      return Channel(name: channel.name, kind: .organic(driver: driver, rate: fit.rate.estimate))
+    }
     guard case .paid(var plan, var adstock, var curve) = channel.kind else { return channel }
     if let spend, let k = spend.channels.firstIndex(of: channel.name) {
-      let values = (0..<horizon).map { first + $0 < spend.spend[k].count && first + $0 >= 0 ? spend.spend[k][first + $0] : 0 }
+      let own = plan
+      let recorded = spend.spend[k].count
+      let values = (0..<horizon).map { t -> Double in
+        let period = first + t
+        if period >= 0 && period < recorded { return spend.spend[k][period] }
+        return continuePlan && period >= recorded ? own.spend(at: period) : 0
+      }
       plan = SpendPlan(base: 0, perPeriod: values)
     }
     if let fit = reach.first(where: { $0.channel == channel.name }) {
@@ -105,6 +124,14 @@ extension TransitionFit {
           channel: r.channel, parameters: r.parameters.map(parameter), logLikelihood: r.logLikelihood,
           periods: r.periods, iterations: r.iterations, converged: r.converged, covariance: r.covariance)
       },
+      organic: organic.isEmpty
+        ? nil
+        : organic.map { o in
+          FitFile.Organic(
+            channel: o.channel, driver: o.driver, parameters: [parameter(o.rate)], logLikelihood: o.logLikelihood,
+            periods: o.periods, iterations: o.iterations, converged: o.converged,
+            covariance: o.logVariance.map { [[$0]] } ?? [])
+        },
       segments: segmentFits.map { FitFile.Segment(name: $0.name, share: $0.share, customers: $0.customers) },
       diagnostics: FitFile.Diagnostics(
         logLikelihood: logLikelihood, parameters: parameterCount, transitions: transitions, aic: aic, bic: bic,

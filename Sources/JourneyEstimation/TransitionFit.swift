@@ -76,6 +76,9 @@ public struct TransitionFit: Sendable {
   public var calibrationSet = CalibrationSet.fit
   /// Reach curves fitted from spend (empty without a spend file).
   public var reach: [ReachCurveFit] = []
+  /// Rates of the model's organic channels fitted from the exposure counts (empty without
+  /// a model or organic channels).
+  public var organic: [OrganicRateFit] = []
   /// The spend file, when one was given (written into the model as the spend plan).
   public var spend: SpendTable?
   /// One fit per segment when the log has a `segment` column; empty for a pooled fit.
@@ -104,6 +107,15 @@ public struct TransitionFit: Sendable {
   ///   one Cholesky solve per iteration (at most 100); O(cells) to gather the counts.
   public static func fit(
     _ summary: JourneyLogSummary, model: Scenario?, ridge: Double = 0, file: String
+  ) throws(InputError) -> TransitionFit {
+    var result = try fitTransitions(summary, model: model, ridge: ridge, file: file)
+    if let model { result.fitOrganic(summary, model: model) }
+    return result
+  }
+
+  /// The transition fits of ``fit(_:model:ridge:file:)``, per segment when the log has them.
+  static func fitTransitions(
+    _ summary: JourneyLogSummary, model: Scenario?, ridge: Double, file: String
   ) throws(InputError) -> TransitionFit {
     guard !summary.segments.isEmpty else { return try fitPooled(summary, model: model, ridge: ridge, file: file) }
     // One fit per segment; shares from the customers' counts.

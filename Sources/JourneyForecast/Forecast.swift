@@ -53,7 +53,10 @@ public struct PlanReplicates: Sendable {
 /// Replicate `r` of every plan runs the cohort engine with the seed
 /// `SplitMix64(seed: seed, stream: 2r).next()` and, with a fit, the same parameter draw from
 /// the stream `2r + 1`: common random numbers, so the increments between plans are sharp and
-/// the increment of a plan against itself is exactly 0. Replicates run in parallel; results
+/// the increment of a plan against itself is exactly 0. A draw takes the transition logits,
+/// then the reach curves, then the organic rates (``ParameterSampler``); with a history
+/// start, a drawn adstock `λ` also recomputes that channel's start adstock
+/// (``ParameterSampler/startState(_:channels:)``). Replicates run in parallel; results
 /// are collected by replicate index, so the thread count never changes them.
 public struct Forecast: Sendable {
   public var budget: BudgetScenario
@@ -67,10 +70,31 @@ public struct Forecast: Sendable {
   public var note: String {
     if let fit = budget.fit {
       let k = fit.origins.reduce(0) { $0 + $1.parameters.count }
-      let curves = fit.reach.isEmpty ? "" : " and \(fit.reach.count) reach curves (m, K, σ, λ)"
-      return "parameter uncertainty: \(k) parameters of \(fit.origins.count) origin phases\(curves) drawn from the fit's covariance (\(budget.fitPath ?? "fit")) in every replicate, plus Monte Carlo noise"
+      var parts = ["\(k) parameters of \(fit.origins.count) origin phases"]
+      if !fit.reach.isEmpty { parts.append("\(fit.reach.count) reach curves (m, K, σ, λ)") }
+      if !fit.organic.isEmpty { parts.append("\(fit.organic.count) organic \(fit.organic.count == 1 ? "rate" : "rates")") }
+      let what = parts.count == 1 ? parts[0] : parts.dropLast().joined(separator: ", ") + " and " + parts[parts.count - 1]
+      return "parameter uncertainty: \(what) drawn from the fit's covariance (\(budget.fitPath ?? "fit")) in every replicate, plus Monte Carlo noise"
     }
     return "parameter uncertainty: none (model has no covariance); intervals show Monte Carlo noise only"
+  }
+
+  /// Where the forecast starts, for its table and report: the calendar period of forecast
+  /// period 0 and the history it continues (`nil` for a start from the model's population
+  /// or plain counts).
+  ///
+  /// For example "starts at week 37 of the calendar, continuing the history of
+  /// fit/fit.json from its state at the start of week 36 (1 week simulated again as
+  /// warm-up)".
+  public var startNote: String? {
+    guard let state = budget.startState else { return nil }
+    let word = budget.model.period.rawValue
+    var s = "starts at \(word) \(state.forecastStart) of the calendar, continuing the history"
+    if let path = budget.historyPath { s += " of \(path)" }
+    if state.warmUp > 0 {
+      s += " from its state at the start of \(word) \(state.period) (\(state.warmUp) \(word)\(state.warmUp == 1 ? "" : "s") simulated again as warm-up)"
+    }
+    return s
   }
 
   /// The scenario a plan is simulated on: the plan's spend over the horizon, the
@@ -133,18 +157,27 @@ public struct Forecast: Sendable {
       let simSeed = replicateSeed(seed, index)
       var segments: [Segment]?
       var reach: [[Double]] = []
+      var organic: [Double] = []
       if let sampler {
         var rng = SplitMix64(seed: seed, stream: StreamID.forecastParameters(index))
         segments = sampler.segments(for: budget.model, theta: sampler.draw(using: &rng))
         // After the origins' draw, so forecasts without reach curves draw as before.
         reach = sampler.drawReach(using: &rng)
+        // After the reach curves, so forecasts without organic rates draw as before.
+        organic = sampler.drawOrganic(using: &rng)
       }
       for (p, base) in scenarios.enumerated() {
         var s = base
+        var from = start
         if let segments { s.segments = segments }
-        if let sampler, !reach.isEmpty { s.channels = sampler.channels(s.channels, reach: reach) }
+        if let sampler, !reach.isEmpty {
+          s.channels = sampler.channels(s.channels, reach: reach)
+          // The adstock carried into the history's end follows the drawn λ.
+          if let state = from { from = sampler.startState(state, channels: s.channels) }
+        }
+        if let sampler, !organic.isEmpty { s.channels = sampler.channels(s.channels, organic: organic) }
         do {
-          let result = try Simulator.run(s, engine: .cohort, seed: simSeed, start: start)
+          let result = try Simulator.run(s, engine: .cohort, seed: simSeed, start: from)
           // The warm-up periods are history, not forecast.
           let figures = ReplicateFigures(
             conversions: Array(result.conversions.dropFirst(warmUp)), revenue: Array(result.revenue.dropFirst(warmUp)),

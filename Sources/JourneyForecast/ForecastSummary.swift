@@ -86,7 +86,8 @@ extension Forecast {
       startPeriod: budget.startPeriod,
       startState: budget.startState.map {
         StartStateFile($0, phases: model.phases.map(\.name), channels: model.channels)
-      })
+      },
+      startHistory: budget.startState == nil ? nil : budget.historyPath)
   }
 
   /// The bytes of `forecast.json` (see ``JSONFile``).

@@ -99,6 +99,42 @@ public struct ParameterSampler: Sendable {
     return out
   }
 
+  /// One draw of every organic channel's `log r`, `θ̂ + √v · z` (empty without fitted
+  /// organic rates, and then no random numbers are used).
+  public func drawOrganic(using rng: inout SplitMix64) -> [Double] {
+    var normal = BoxMuller()
+    return covariance.organic.map { rate in rate.theta + rate.variance.squareRoot() * normal.next(using: &rng) }
+  }
+
+  /// `channels` with each fitted organic channel's rate set to `exp` of a draw of
+  /// ``drawOrganic(using:)``.
+  public func channels(_ channels: [Channel], organic draws: [Double]) -> [Channel] {
+    var out = channels
+    for (rate, theta) in zip(covariance.organic, draws) where rate.channel < out.count {
+      guard case .organic(let driver, _) = out[rate.channel].kind else { continue }
+      out[rate.channel].kind = .organic(driver: driver, rate: Foundation.exp(theta))
+    }
+    return out
+  }
+
+  /// The start state with the adstock of every channel whose reach curve was drawn
+  /// recomputed under the drawn `λ`: `a_c(period − 1)` of the recursion over the model's
+  /// calendar spend from period 0 (for a fitted model, the spend file's history).
+  /// Channels that were not drawn keep the state's adstock.
+  ///
+  /// - Parameters:
+  ///   - state: the history's end.
+  ///   - channels: the model's channels with the drawn curves (``channels(_:reach:)``).
+  public func startState(_ state: StartState, channels: [Channel]) -> StartState {
+    var out = state
+    for curve in covariance.reach where curve.channel < channels.count && curve.channel < out.adstock.count {
+      guard case .paid(let plan, let lambda, _) = channels[curve.channel].kind else { continue }
+      let spend = (0..<Swift.max(0, state.period)).map { plan.spend(at: $0) }
+      out.adstock[curve.channel] = StartState.adstock(spend: [spend], lambdas: [lambda], through: state.period)[0]
+    }
+    return out
+  }
+
   /// One draw of every origin's parameter vector.
   public func draw(using rng: inout SplitMix64) -> [[Double]] {
     var normal = BoxMuller()

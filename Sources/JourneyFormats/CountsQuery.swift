@@ -184,8 +184,8 @@ public struct CountsQuery: Sendable, Equatable {
       FROM seq WHERE next_period = period + 1 AND next_segment = segment AND phase IS NOT NULL AND next_phase IS NOT NULL
       GROUP BY segment, \(seasonLength > 0 ? season + ", " : "")phase, channels, next_phase, holdout
       UNION ALL
-      SELECT 'market', \(nullText), period, \(nullText), \(nullText), \(nullText), \(nullInt), COUNT(*), \(nullText)
-      FROM log GROUP BY period
+      SELECT 'market', \(nullText), period, phase, \(nullText), \(nullText), \(nullInt), COUNT(*), \(nullText)
+      FROM log WHERE phase IS NOT NULL GROUP BY period, phase
       UNION ALL
       SELECT 'exposure', \(nullText), period, \(nullText), channels, \(nullText), \(nullInt), COUNT(*), \(nullText)
       FROM log WHERE channels <> '' GROUP BY period, channels

@@ -130,6 +130,40 @@ public struct FitFile: JSONFileFormat, Equatable {
     }
   }
 
+  /// The rate of an organic channel fitted from the exposure counts.
+  public struct Organic: Codable, Sendable, Equatable {
+    public var channel: String
+    /// The phase whose customers drive the channel.
+    public var driver: String
+    /// `rate`, with its SE and interval.
+    public var parameters: [Parameter]
+    public var logLikelihood: Double
+    public var periods: Int
+    public var iterations: Int
+    public var converged: Bool
+    /// Variance of `log rate`, as a 1 × 1 matrix; empty when it could not be estimated.
+    public var covariance: [[Double]]
+
+    enum CodingKeys: String, CodingKey {
+      case channel, driver, parameters, periods, iterations, converged, covariance
+      case logLikelihood = "log_likelihood"
+    }
+
+    public init(
+      channel: String, driver: String, parameters: [Parameter], logLikelihood: Double, periods: Int, iterations: Int,
+      converged: Bool, covariance: [[Double]]
+    ) {
+      self.channel = channel
+      self.driver = driver
+      self.parameters = parameters
+      self.logLikelihood = logLikelihood
+      self.periods = periods
+      self.iterations = iterations
+      self.converged = converged
+      self.covariance = covariance
+    }
+  }
+
   public struct Segment: Codable, Sendable, Equatable {
     public var name: String
     public var share: Double
@@ -249,20 +283,24 @@ public struct FitFile: JSONFileFormat, Equatable {
   public var parameters: [Parameter]
   public var origins: [Origin]
   public var reach: [Reach]
+  /// Organic channels' fitted rates (absent without a model's organic channels, and in
+  /// files written before they were fitted).
+  public var organic: [Organic]?
   public var segments: [Segment]
   public var diagnostics: Diagnostics
   public var warnings: [String]
   public var historyEnd: HistoryEnd?
 
   enum CodingKeys: String, CodingKey {
-    case format, phases, channels, parameters, origins, reach, segments, diagnostics, warnings
+    case format, phases, channels, parameters, origins, reach, organic, segments, diagnostics, warnings
     case formatVersion = "format_version"
     case historyEnd = "history_end"
   }
 
   public init(
     phases: [String], channels: [String], parameters: [Parameter], origins: [Origin], reach: [Reach],
-    segments: [Segment], diagnostics: Diagnostics, warnings: [String], historyEnd: HistoryEnd?
+    organic: [Organic]? = nil, segments: [Segment], diagnostics: Diagnostics, warnings: [String],
+    historyEnd: HistoryEnd?
   ) {
     format = Self.formatName
     formatVersion = Self.formatVersion
@@ -271,6 +309,7 @@ public struct FitFile: JSONFileFormat, Equatable {
     self.parameters = parameters
     self.origins = origins
     self.reach = reach
+    self.organic = organic
     self.segments = segments
     self.diagnostics = diagnostics
     self.warnings = warnings

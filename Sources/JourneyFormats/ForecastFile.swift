@@ -96,6 +96,9 @@ public struct ForecastFile: JSONFileFormat, Equatable {
   public var startPeriod: Int?
   /// The history's state the forecast continued from; absent for other starts.
   public var startState: StartStateFile?
+  /// The history file that state was read from (`start: { history: FILE }`, as resolved
+  /// against the budget file); absent for other starts.
+  public var startHistory: String?
 
   enum CodingKeys: String, CodingKey {
     case format, scenario, model, seed, replicates, horizon, period, note, phases, channels, plans
@@ -103,12 +106,14 @@ public struct ForecastFile: JSONFileFormat, Equatable {
     case parameterUncertainty = "parameter_uncertainty"
     case startPeriod = "start_period"
     case startState = "start_state"
+    case startHistory = "start_history"
   }
 
   public init(
     scenario: String? = nil, model: String? = nil, seed: UInt64? = nil, replicates: Int? = nil, horizon: Int? = nil,
     period: String? = nil, parameterUncertainty: Bool? = nil, note: String? = nil, phases: [String]? = nil,
-    channels: [String]? = nil, plans: [Plan]? = nil, startPeriod: Int? = nil, startState: StartStateFile? = nil
+    channels: [String]? = nil, plans: [Plan]? = nil, startPeriod: Int? = nil, startState: StartStateFile? = nil,
+    startHistory: String? = nil
   ) {
     format = Self.formatName
     formatVersion = Self.formatVersion
@@ -125,6 +130,7 @@ public struct ForecastFile: JSONFileFormat, Equatable {
     self.plans = plans
     self.startPeriod = startPeriod
     self.startState = startState
+    self.startHistory = startHistory
   }
 }
 

@@ -231,9 +231,15 @@ final class BudgetParser {
     }
     guard let name, let modelPath, let model, let horizon, let seed, let replicates, let start, let plans, fitOK
     else { return nil }
-    return BudgetScenario(
+    var budget = BudgetScenario(
       name: name, file: reader.file, modelPath: modelPath, model: model, fitPath: fitPath, fit: fit,
       horizon: horizon, start: start, seed: seed, replicates: replicates, plans: plans)
+    if case .state = start, let node = top["start"], let entries = reader.entries(node, top.path("start")),
+      entries.count == 1, entries[0].key == "history", case .scalar(let value) = entries[0].value
+    {
+      budget.historyPath = BudgetScenario.resolve(value.string, from: reader.file)
+    }
+    return budget
   }
 
   func count(_ n: Int, _ noun: String) -> String { n == 1 ? "1 \(noun)" : "\(n) \(noun)s" }

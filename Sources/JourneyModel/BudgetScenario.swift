@@ -13,6 +13,9 @@ public struct BudgetScenario: Sendable, Equatable {
   /// The fit report with parameter covariance, resolved relative to the budget file.
   public var fitPath: String?
   public var fit: ParameterCovariance?
+  /// The history file of a `start: { history: FILE }`, resolved relative to the budget
+  /// file; `nil` for other starts (and for states built in code).
+  public var historyPath: String?
   /// Periods to forecast.
   public var horizon: Int
   public var start: Start
@@ -204,8 +207,11 @@ public struct ParameterCovariance: Sendable, Equatable {
   public var origins: [Origin]
   /// Fitted reach curves with their covariance (a fit with a spend file); drawn too.
   public var reach: [ReachCurve] = []
-  public init(origins: [Origin], reach: [ReachCurve] = []) {
+  /// Fitted rates of organic channels with the variance of their logarithm; drawn too.
+  public var organic: [OrganicRate] = []
+  public init(origins: [Origin], reach: [ReachCurve] = [], organic: [OrganicRate] = []) {
     self.origins = origins
     self.reach = reach
+    self.organic = organic
   }
 }

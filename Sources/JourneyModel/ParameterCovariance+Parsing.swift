@@ -3,7 +3,9 @@ import Yams
 
 /// Reading the parameter covariance of a fit report (JSON, or YAML).
 ///
-/// Only `origins` is read; other keys of the report are ignored:
+/// `origins` is required; `reach` (fitted reach curves, ``ReachCurve``) and `organic`
+/// (fitted organic rates, ``OrganicRate``) are read when present; other keys of the report
+/// are ignored:
 ///
 /// ```json
 /// {"origins": [{"origin": "aware",
@@ -86,6 +88,7 @@ struct CovarianceParser {
     guard origins.count == items.count else { return nil }
     var result = ParameterCovariance(origins: origins)
     result.reach = parseReach(top)
+    result.organic = parseOrganic(top)
     return result
   }
 

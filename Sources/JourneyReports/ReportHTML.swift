@@ -2,7 +2,7 @@ import Foundation
 import JourneyFormats
 
 /// A self-contained HTML page with inline SVG charts, rendered from the result files of
-/// `journey simulate`, `journey forecast` and `journey optimize`.
+/// `journey simulate`, `journey forecast`, `journey optimize` and `journey attribute`.
 ///
 /// The page needs no scripts, fonts, images or network. Every string that comes from a
 /// user's file is escaped, and equal inputs give equal bytes (no timestamps, no
@@ -24,6 +24,9 @@ public struct HTMLReport: Sendable {
     case totals, funnel, conversions, fan, comparison
     case responseCurves = "response-curves"
     case spend, analytics
+    case contribution
+    case pathAttribution = "path-attribution"
+    case attributionEvaluation = "attribution-evaluation"
 
     var heading: String {
       switch self {
@@ -35,6 +38,9 @@ public struct HTMLReport: Sendable {
       case .responseCurves: return "Response curves and optimal allocation"
       case .spend: return "Spend per channel"
       case .analytics: return "Absorbing-chain analytics"
+      case .contribution: return "Channel contribution"
+      case .pathAttribution: return "Path-based attribution"
+      case .attributionEvaluation: return "Attribution against the truth"
       }
     }
   }
@@ -56,6 +62,9 @@ public struct HTMLReport: Sendable {
       list.append(.spend)
     }
     if sim?.analytics?.segments?.isEmpty == false { list.append(.analytics) }
+    if inputs.attribution?.model != nil { list.append(.contribution) }
+    if inputs.attribution?.paths != nil { list.append(.pathAttribution) }
+    if inputs.attribution?.evaluation != nil { list.append(.attributionEvaluation) }
     return list
   }
 
@@ -107,6 +116,9 @@ public struct HTMLReport: Sendable {
     case .responseCurves: return responseCurvesSection()
     case .spend: return spendSection()
     case .analytics: return analyticsSection()
+    case .contribution: return contributionSection()
+    case .pathAttribution: return pathAttributionSection()
+    case .attributionEvaluation: return attributionEvaluationSection()
     }
   }
 
@@ -114,7 +126,8 @@ public struct HTMLReport: Sendable {
 
   /// The scenario's name from the first file that has one.
   var scenarioName: String {
-    inputs.simulation?.scenario ?? inputs.forecast?.scenario ?? inputs.optimization?.scenario ?? "unnamed scenario"
+    inputs.simulation?.scenario ?? inputs.forecast?.scenario ?? inputs.optimization?.scenario
+      ?? inputs.attribution?.model?.scenario ?? "unnamed scenario"
   }
 
   /// The period word (`week`) from the first file that has one.
@@ -128,6 +141,7 @@ public struct HTMLReport: Sendable {
       (ReportInputs.simulationFile, inputs.simulation?.scenario),
       (ReportInputs.forecastFile, inputs.forecast?.scenario),
       (ReportInputs.optimizationFile, inputs.optimization?.scenario),
+      (ReportInputs.attributionFile, inputs.attribution?.model?.scenario),
     ].compactMap { file, name in name.map { (file, $0) } }
     if Set(names.map(\.1)).count > 1 {
       for (file, name) in names { rows.append(("scenario (\(file))", name)) }
@@ -151,6 +165,16 @@ public struct HTMLReport: Sendable {
       if let replicates = f.replicates { parts.append("\(NumberText.grouped(Double(replicates))) \(plural("replicate", replicates))") }
       if let u = f.parameterUncertainty { parts.append(u ? "with parameter uncertainty" : "without parameter uncertainty") }
       rows.append(("forecast", parts.isEmpty ? "yes" : parts.joined(separator: ", ")))
+      if let state = f.startState {
+        let word = f.period ?? "period"
+        var start = "\(word) \(f.startPeriod ?? state.forecastStart ?? state.period) of the calendar, continuing the history"
+        if let history = f.startHistory { start += " of \(history)" }
+        if let first = f.startPeriod, first > state.period {
+          let w = first - state.period
+          start += " from its state at the start of \(word) \(state.period) (\(w) \(plural(word, w)) simulated again as warm-up)"
+        }
+        rows.append(("forecast start", start))
+      }
     }
     if let o = inputs.optimization {
       var parts: [String] = []
@@ -159,10 +183,21 @@ public struct HTMLReport: Sendable {
       if let perPeriod = o.perPeriod { parts.append(perPeriod ? "allocated per period" : "allocated over the horizon") }
       rows.append(("optimization", parts.isEmpty ? "yes" : parts.joined(separator: ", ")))
     }
+    if let a = inputs.attribution {
+      var parts: [String] = []
+      if let m = a.model {
+        parts.append("model-based over \(NumberText.grouped(Double(m.horizon))) \(plural(periodWord, m.horizon)) (\(m.shapleyMode) Shapley)")
+      }
+      if let p = a.paths { parts.append("order-\(p.order) Markov on \(NumberText.grouped(Double(p.paths))) \(plural("path", p.paths))") }
+      if a.evaluation != nil { parts.append("evaluated against the model's truth") }
+      parts.append("source \(a.source)")
+      rows.append(("attribution", parts.joined(separator: ", ")))
+    }
     let sources = inputs.sourceFiles.map { file -> String in
       switch file {
       case ReportInputs.simulationFile: return "\(file) (journey simulate)"
       case ReportInputs.forecastFile: return "\(file) (journey forecast)"
+      case ReportInputs.attributionFile: return "\(file) (journey attribute)"
       default: return "\(file) (journey optimize)"
       }
     }
@@ -237,6 +272,7 @@ public struct HTMLReport: Sendable {
   var channelOrder: [String] {
     var found: [String] = inputs.forecast?.channels ?? []
     found += inputs.optimization?.channelNames ?? []
+    found += attributionChannels
     return ordered(inputs.simulation?.channels ?? inputs.forecast?.channels, found)
   }
 

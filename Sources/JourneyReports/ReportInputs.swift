@@ -4,7 +4,7 @@ import JourneyModel
 
 /// The result files `journey report` reads from one directory.
 ///
-/// Any of the three may be absent; at least one must be present. Each file is decoded with
+/// Any of the four may be absent; at least one must be present. Each file is decoded with
 /// tolerance for missing optional fields (CPA and ROI, analytics, intervals), but a file
 /// whose `format` or `format_version` is not one this version writes is rejected.
 ///
@@ -17,19 +17,23 @@ public struct ReportInputs: Sendable {
   public static let simulationFile = "summary.json"
   public static let forecastFile = "forecast.json"
   public static let optimizationFile = "optimize.json"
-  public static let fileNames = [simulationFile, forecastFile, optimizationFile]
+  public static let attributionFile = "attribution.json"
+  public static let fileNames = [simulationFile, forecastFile, optimizationFile, attributionFile]
 
   public var simulation: SimulationSummary?
   public var forecast: ForecastResult?
   public var optimization: OptimizationResult?
+  /// `attribution.json` as written by `journey attribute`.
+  public var attribution: AttributionFile?
 
   public init(
     simulation: SimulationSummary? = nil, forecast: ForecastResult? = nil,
-    optimization: OptimizationResult? = nil
+    optimization: OptimizationResult? = nil, attribution: AttributionFile? = nil
   ) {
     self.simulation = simulation
     self.forecast = forecast
     self.optimization = optimization
+    self.attribution = attribution
   }
 
   /// The names of the files the inputs came from, in the order of ``fileNames``.
@@ -38,18 +42,20 @@ public struct ReportInputs: Sendable {
     if simulation != nil { names.append(Self.simulationFile) }
     if forecast != nil { names.append(Self.forecastFile) }
     if optimization != nil { names.append(Self.optimizationFile) }
+    if attribution != nil { names.append(Self.attributionFile) }
     return names
   }
 
-  /// Reads whichever of `summary.json`, `forecast.json` and `optimize.json` exist in `directory`.
+  /// Reads whichever of `summary.json`, `forecast.json`, `optimize.json` and
+  /// `attribution.json` exist in `directory`.
   ///
   /// - Throws: ``InputError`` naming the file when one is unreadable, not valid JSON, of
   ///   another format or version, or has a field of the wrong type; `.missing` naming
-  ///   the directory and the three file names when none of them exists.
+  ///   the directory and the four file names when none of them exists.
   public static func load(directory: String) throws -> ReportInputs {
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
-      throw InputError(.io, file: directory, "not a directory; expected a results directory written by journey simulate, forecast or optimize")
+      throw InputError(.io, file: directory, "not a directory; expected a results directory written by journey simulate, forecast, optimize or attribute")
     }
     func path(_ name: String) -> String {
       URL(fileURLWithPath: directory).appendingPathComponent(name).path
@@ -65,11 +71,14 @@ public struct ReportInputs: Sendable {
     if exists(optimizationFile) {
       inputs.optimization = try decode(OptimizationResult.self, path: path(optimizationFile))
     }
-    guard inputs.simulation != nil || inputs.forecast != nil || inputs.optimization != nil else {
+    if exists(attributionFile) {
+      inputs.attribution = try decode(AttributionFile.self, path: path(attributionFile))
+    }
+    guard !inputs.sourceFiles.isEmpty else {
       throw InputError(
         .missing, file: directory,
         "no result files; expected at least one of: \(fileNames.joined(separator: ", ")) "
-          + "(written by journey simulate, journey forecast and journey optimize)")
+          + "(written by journey simulate, journey forecast, journey optimize and journey attribute)")
     }
     return inputs
   }

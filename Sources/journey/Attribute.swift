@@ -62,10 +62,10 @@ struct Attribute: ParsableCommand {
 
   @Flag(
     help:
-      "Keep consecutive repeats of a channel (default: collapse them, as ChannelAttribution does).")
+      "Keep consecutive repeats of a channel in --paths/--journeys (default: collapse them, as ChannelAttribution does).")
   var keepRepeats = false
 
-  @Option(help: "Bootstrap replicates for the Markov intervals (0: none).")
+  @Option(help: "Bootstrap replicates for the Markov intervals of --paths/--journeys (0: none).")
   var bootstrap: Int = 100
 
   @Option(help: "Name of the path column.")
@@ -80,7 +80,7 @@ struct Attribute: ParsableCommand {
   @Option(help: "Name of the optional conversion value column.")
   var valueColumn: String = "total_conversion_value"
 
-  @Option(help: "Write the Markov chain's transitions as CSV to this file.")
+  @Option(help: "Write the Markov chain's transitions of --paths/--journeys as CSV to this file.")
   var transitions: String?
 
   @Flag(
@@ -93,14 +93,19 @@ struct Attribute: ParsableCommand {
     help: "Customers at the start for --evaluate (arrivals scaled alike; default: the scenario's).")
   var customers: Int?
 
-  @OptionGroup var seedOptions: SeedOptions
+  @Option(
+    help:
+      "Random seed of --sample's permutations, --bootstrap and the --evaluate simulation (default: the scenario's or budget file's seed; 1 for --paths without a scenario)."
+  )
+  var seed: UInt64?
 
   @OptionGroup var threadOptions: ThreadOptions
 
   @OptionGroup var output: OutputOptions
 
-  /// `--seed`, 1 when not given (the attribution has no seed of its own in its inputs).
-  var seed: UInt64 { seedOptions.seed ?? 1 }
+  /// `--seed`, else the seed of the scenario or budget file read, else 1 (a path file has
+  /// no seed of its own).
+  func seed(or inputSeed: UInt64?) -> UInt64 { seed ?? inputSeed ?? 1 }
   var threads: Int { threadOptions.threads }
   var format: OutputFormat { output.format }
 
@@ -150,8 +155,9 @@ struct Attribute: ParsableCommand {
 
   // MARK: Model mode
 
-  /// The model over the horizon, its fit, and the file to name in messages.
-  func loadModel(_ path: String) throws -> (Scenario, ParameterSampler?) {
+  /// The model over the horizon, its fit, and the seed of the file (the budget file's for
+  /// a budget scenario).
+  func loadModel(_ path: String) throws -> (Scenario, ParameterSampler?, UInt64) {
     var model: Scenario
     var covariance: ParameterCovariance?
     var fitPath = fit
@@ -160,6 +166,7 @@ struct Attribute: ParsableCommand {
       if let horizon { budget.horizon = horizon }
       model = JourneyForecast.Forecast.scenario(for: budget.plans[0], budget: budget)
       model.name = budget.name
+      model.seed = budget.seed
       covariance = budget.fit
       if fitPath == nil { fitPath = budget.fitPath }
     } else {
@@ -168,7 +175,7 @@ struct Attribute: ParsableCommand {
     }
     if let fit { covariance = try ParameterCovariance.load(path: fit, model: model) }
     let sampler = try covariance.map { c in try ParameterSampler(c, file: fitPath ?? path) }
-    return (model, sampler)
+    return (model, sampler, model.seed)
   }
 
   func checkChannels(_ model: Scenario, file: String) throws {
@@ -188,10 +195,11 @@ struct Attribute: ParsableCommand {
 
   func runModel() throws {
     guard let input else { return }
-    let (model, sampler) = try loadModel(input)
+    let (model, sampler, inputSeed) = try loadModel(input)
     try checkChannels(model, file: input)
     let options = ChannelContribution.Options(
-      permutations: sample, seed: seed, marginalStep: step, draws: draws, threads: threads)
+      permutations: sample, seed: seed(or: inputSeed), marginalStep: step, draws: draws,
+      threads: threads)
     let contribution = ChannelContribution.run(model, sampler: sampler, options: options)
     let file = AttributionFile(source: input, model: contribution)
     let data = try write(file, name: model.name, source: input)
@@ -208,8 +216,10 @@ struct Attribute: ParsableCommand {
     let table: PathTable
     let source: String
     var note = ""
+    var inputSeed: UInt64?
     if let journeys, let input {
       let scenario = try Scenario.load(path: input)
+      inputSeed = scenario.seed
       let built = try JourneyPaths.read(path: journeys, scenario: scenario)
       table = built.table
       source = journeys
@@ -221,13 +231,16 @@ struct Attribute: ParsableCommand {
       columns.conversions = conversionsColumn
       columns.nulls = nullColumn
       columns.value = valueColumn
-      let vocabulary = try input.map { try Scenario.load(path: $0).channels.map(\.name) }
+      let scenario = try input.map { try Scenario.load(path: $0) }
+      inputSeed = scenario?.seed
+      let vocabulary = scenario?.channels.map(\.name)
       table = try PathTable.readPaths(path: paths, columns: columns, vocabulary: vocabulary)
       source = paths
     } else {
       return
     }
     let aggregated = table.aggregated()
+    let seed = self.seed(or: inputSeed)
     let options = PathAttribution.Options(order: order, collapseRepeats: !keepRepeats)
     let result = try PathAttribution.run(aggregated, options: options, file: source)
     let intervals =
@@ -285,7 +298,8 @@ struct Attribute: ParsableCommand {
 
   func runEvaluate() throws {
     guard let input else { return }
-    var (scenario, _) = try loadModel(input)
+    var (scenario, _, inputSeed) = try loadModel(input)
+    let seed = self.seed(or: inputSeed)
     try checkChannels(scenario, file: input)
     if let customers {
       let factor = Double(customers) / Double(Swift.max(1, scenario.population.size))

@@ -29,6 +29,12 @@ struct Bench: ParsableCommand {
   @Option(help: "Runs per figure; the best is reported.")
   var `repeat`: Int = 5
 
+  @Flag(help: "Only the attribution figures.")
+  var attributionOnly = false
+
+  @Option(help: "Keep the attribution figures' path file (1,000,000 paths) at this path.")
+  var pathsCSV: String?
+
   func validate() throws {
     guard `repeat` >= 1 else { throw ValidationError("Please give '--repeat' of at least 1.") }
   }
@@ -39,6 +45,7 @@ struct Bench: ParsableCommand {
     #endif
     let threads = threadOptions.threads
     let spec = try Scenario.load(path: scenario)
+    if attributionOnly { return try attributionFigures(spec) }
     let horizon = Double(spec.horizon)
     let initialSteps = Double(spec.population.size) * horizon
     let arrivalSteps = Double(spec.population.arrivals) * horizon * (horizon - 1) / 2

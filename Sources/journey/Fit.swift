@@ -217,6 +217,10 @@ struct Fit: ParsableCommand {
         rows.append(["reach", "", p.target, p.channel ?? "", f(p.estimate), f(p.standardError), f(p.low), f(p.high)])
       }
     }
+    for o in fit.organic {
+      let p = o.rate
+      rows.append(["organic", o.driver, p.target, p.channel ?? "", f(p.estimate), f(p.standardError), f(p.low), f(p.high)])
+    }
     text += NumberText.table(rows)
     if !fit.calibration.isEmpty {
       text += "\ncalibration (\(fit.calibrationSet == .holdout ? "hold-out" : "fit") transitions): predicted vs observed probability of leaving\n"

@@ -68,6 +68,7 @@ struct Forecast: ParsableCommand {
     let unit = spec.model.period.rawValue + (spec.horizon == 1 ? "" : "s")
     var s = "\(spec.name): model \(spec.model.name), \(spec.horizon) \(unit), "
     s += "\(NumberText.grouped(Double(forecast.replicates))) replicates, seed \(forecast.seed)\n"
+    if let start = forecast.startNote { s += start + "\n" }
     s += forecast.note + "\n"
     s += "totals over the horizon; [P5, P95] across replicates; increment against '\(summary.first?.name ?? "")'\n\n"
     func g(_ x: Double, _ d: Int = 0) -> String { NumberText.grouped(x, decimals: d) }

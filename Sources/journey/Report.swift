@@ -9,11 +9,13 @@ struct Report: ParsableCommand {
     commandName: "report",
     abstract: "Write an HTML report with charts from the results in a directory.",
     discussion: """
-      Reads whichever of summary.json (journey simulate), forecast.json (journey forecast) \
-      and optimize.json (journey optimize) exist in DIR and writes one self-contained HTML \
-      page: a funnel of phase counts, conversions per period, forecast fan charts, a \
-      comparison of budget plans, response curves with the optimal allocation, spend per \
-      channel and the absorbing-chain analytics, for the parts the files provide. The page \
+      Reads whichever of summary.json (journey simulate), forecast.json (journey forecast), \
+      optimize.json (journey optimize) and attribution.json (journey attribute) exist in DIR \
+      and writes one self-contained HTML page: a funnel of phase counts, conversions per \
+      period, forecast fan charts, a comparison of budget plans, response curves with the \
+      optimal allocation, spend per channel, the absorbing-chain analytics, each channel's \
+      contribution with ROAS, the path-based attribution and its evaluation against the \
+      truth, for the parts the files provide. The page \
       uses inline SVG and CSS only: no scripts, fonts or network. The same files give the \
       same bytes.
 
@@ -24,7 +26,7 @@ struct Report: ParsableCommand {
       """
   )
 
-  @Argument(help: "Directory with summary.json, forecast.json and/or optimize.json.")
+  @Argument(help: "Directory with summary.json, forecast.json, optimize.json and/or attribution.json.")
   var directory: String
 
   @Option(help: "Where to write the page (default: DIR/report.html).")

@@ -128,4 +128,26 @@ func temporaryFile(_ name: String, _ text: String) throws -> String {
       #expect(abs(e.channels.reduce(0) { $0 + $1.shares[k] } - 1) < 1e-9)
     }
   }
+
+  @Test func seedDefaultsToTheInputsSeedAsTheHelpSays() throws {
+    let help = try CommandRunner.run(["attribute", "--help"])
+    let text = help.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+    #expect(text.contains("(default: the scenario's or budget file's seed; 1 for --paths without a scenario)"))
+    func seed(_ arguments: [String]) throws -> (model: UInt64?, paths: UInt64?) {
+      let out = try CommandRunner.temporaryDirectory()
+      let r = try CommandRunner.run(["attribute"] + arguments + ["--out", out, "--horizon", "4", "--bootstrap", "2"])
+      #expect(r.status == 0, "\(r.stderr)")
+      let file = try AttributionFile.decode(
+        Data(contentsOf: URL(fileURLWithPath: out + "/attribution.json")), file: "a")
+      return (file.model?.seed, file.paths?.seed)
+    }
+    #expect(try seed(["scenarios/b2c.yaml"]).model == 42)
+    #expect(try seed(["scenarios/b2c.yaml", "--seed", "5"]).model == 5)
+    #expect(try seed(["scenarios/budget-b2c.yaml"]).model == 11)
+    #expect(try seed(["--paths", "scenarios/history/example-paths.csv"]).paths == 1)
+    #expect(try seed(["--paths", "scenarios/history/example-paths.csv", "--seed", "9"]).paths == 9)
+    #expect(
+      try seed(["scenarios/word-of-mouth.yaml", "--journeys", "scenarios/history/word-of-mouth-journeys.csv"]).paths
+        == 2024)
+  }
 }

@@ -96,8 +96,9 @@ final class CountsLogBytes: JourneyLogSink {
     let cases: [(String, String)] = [
       ("kind,period\nmarket,0\n", "header lacks segment, phase, channels, target, holdout, count"),
       (header + "transitions,,,aware,,lost,0,3,\n", "counts.csv:2: kind: unknown kind 'transitions'"),
-      (header + "market,,0,,,,,-4,\n", "counts.csv:2: count: '-4' is not a count"),
-      (header + "market,,,,,,,4,\n", "counts.csv:2: period: a market row without a period"),
+      (header + "market,,0,aware,,,,-4,\n", "counts.csv:2: count: '-4' is not a count"),
+      (header + "market,,0,,,,,4,\n", "counts.csv:2: phase: a market row without a phase"),
+      (header + "market,,,aware,,,,4,\n", "counts.csv:2: period: a market row without a period"),
       (header + "transition,,,aware,,,0,4,\n", "counts.csv:2: target: a transition row without a target"),
       (header + "transition,,,aware,,lost,2,4,\n", "counts.csv:2: holdout: '2' is not a hold-out flag"),
     ]
@@ -118,10 +119,10 @@ final class CountsLogBytes: JourneyLogSink {
     let phase = vocabulary.phases[0]
     let season = "season_length,,,,,,,\(vocabulary.seasonLength),\n"
     let cases: [(String, String)] = [
-      (header + "season_length,,,,,,,7,\nmarket,,0,,,,,1,\n", "season length of 7"),
-      (header + season + "transition,,,nowhere,,\(phase),0,1,\nmarket,,0,,,,,1,\n", "unknown phase 'nowhere'"),
-      (header + season + "exposure,,0,,radio,,,1,\nmarket,,0,,,,,1,\n", "unknown channel 'radio'"),
-      (header + season + "gap,,,,,,,3,c-9\nmarket,,0,,,,,1,\n", "3 rows of the history do not continue"),
+      (header + "season_length,,,,,,,7,\nmarket,,0,\(phase),,,,1,\n", "season length of 7"),
+      (header + season + "transition,,,nowhere,,\(phase),0,1,\nmarket,,0,\(phase),,,,1,\n", "unknown phase 'nowhere'"),
+      (header + season + "exposure,,0,,radio,,,1,\nmarket,,0,\(phase),,,,1,\n", "unknown channel 'radio'"),
+      (header + season + "gap,,,,,,,3,c-9\nmarket,,0,\(phase),,,,1,\n", "3 rows of the history do not continue"),
       (header + season, "no market rows"),
     ]
     for (text, fragment) in cases {

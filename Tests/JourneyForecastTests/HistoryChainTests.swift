@@ -159,7 +159,22 @@ import _JourneyTestSupport
     // The forecast's period 0 is the calendar period after the history.
     #expect(root.startPeriod == 52)
     #expect(root.startState?.period == 51)
+    #expect(root.startHistory == dir + "/fit/fit.json")
     #expect(root.plans?.count == 2)
+    // The referral rate is fitted and drawn with the transitions.
+    #expect(report.organic?.first?.channel == "referral")
+    #expect(root.note?.contains("1 organic rate") == true)
+    // The table and the report say where the forecast starts.
+    let table = try CommandRunner.run(["forecast", dir + "/budget.yaml", "--out", dir + "/forecast"])
+    #expect(table.status == 0, "\(table.stderr)")
+    #expect(
+      table.stdout.contains(
+        "starts at week 52 of the calendar, continuing the history of \(dir)/fit/fit.json from its state at the start of week 51 (1 week simulated again as warm-up)"),
+      "\(table.stdout)")
+    let html = try CommandRunner.run(["report", dir + "/forecast", "--out", dir + "/report.html"])
+    #expect(html.status == 0, "\(html.stderr)")
+    let page = try String(contentsOfFile: dir + "/report.html", encoding: .utf8)
+    #expect(page.contains("<dt>forecast start</dt><dd>week 52 of the calendar, continuing the history of \(dir)/fit/fit.json"), "report")
   }
 }
 

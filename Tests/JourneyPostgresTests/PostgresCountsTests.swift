@@ -226,8 +226,16 @@ final class TestServer: Sendable {
   func estimates(_ dir: String) throws -> [Double] {
     let data = try Data(contentsOf: URL(fileURLWithPath: dir + "/fit.json"))
     let object = try JSONSerialization.jsonObject(with: data) as? [String: Any]
-    let parameters = object?["parameters"] as? [[String: Any]] ?? []
-    return parameters.compactMap { $0["estimate"] as? Double }
+    var parameters = object?["parameters"] as? [[String: Any]] ?? []
+    // Organic rates (fitted from the customers per period and phase) and the history's end.
+    for organic in object?["organic"] as? [[String: Any]] ?? [] {
+      parameters += organic["parameters"] as? [[String: Any]] ?? []
+    }
+    var values = parameters.compactMap { $0["estimate"] as? Double }
+    let end = object?["history_end"] as? [String: Any]
+    let counts = end?["counts"] as? [String: Double] ?? [:]
+    values += counts.keys.sorted().map { counts[$0]! }
+    return values
   }
 
   @Test func fitFromCountsPostgresAndSQL() throws {
@@ -258,6 +266,8 @@ final class TestServer: Sendable {
 
     let reference = try estimates(dir + "/direct")
     #expect(reference.count > 10)
+    let organic = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/direct/fit.json"))) as? [String: Any]
+    #expect((organic?["organic"] as? [Any])?.isEmpty == false, "the b2c model's organic channel is fitted")
     for other in ["counts", "postgres", "exported"] {
       let e = try estimates(dir + "/" + other)
       #expect(e.count == reference.count, "\(other)")

@@ -138,18 +138,39 @@ import _JourneyTestSupport
     let dir = try ReportFixtures.directory(ReportFixtures.names)
     guard let dom = try renderAndCheck(
       directory: dir, label: "full",
-      sections: ["totals", "funnel", "conversions", "fan", "comparison", "response-curves", "spend", "analytics"])
+      sections: [
+        "totals", "funnel", "conversions", "fan", "comparison", "response-curves", "spend", "analytics",
+        "contribution", "path-attribution", "attribution-evaluation",
+      ])
     else { return }
     let html = try String(contentsOfFile: dir + "/report.html", encoding: .utf8)
     #expect(dom.occurrences(of: "<svg") == html.occurrences(of: "<svg "), "every chart survives parsing")
     #expect(dom.occurrences(of: "<polygon class=\"band\"") == 8, "4 plans, overlay and small multiples")
   }
 
+  @Test func attributionReportRendersInChromium() throws {
+    let dir = try ReportFixtures.directory([ReportInputs.attributionFile])
+    guard let dom = try renderAndCheck(
+      directory: dir, label: "attribution",
+      sections: ["contribution", "path-attribution", "attribution-evaluation"])
+    else { return }
+    for chart in AttributionReportTests.charts {
+      #expect(dom.contains("id=\"\(chart)\""), "chart \(chart) in the parsed page")
+    }
+    // 6 channels: 2 contribution and 2 revenue bars each, 2 ROAS bars per paid channel (5),
+    // 4 path methods, the truth and 5 methods in the evaluation, and 5 error bars.
+    #expect(dom.occurrences(of: "<rect class=\"bar\"") == 6 * 2 + 6 * 2 + 5 * 2 + 6 * 4 + 6 * 6 + 5)
+    #expect(dom.contains("<table class=\"data\" id=\"evaluation-table\">"))
+  }
+
   @Test func hostileNamesStayTextInChromium() throws {
     let dir = try ReportFixtures.directory(ReportFixtures.names) { _, text in ReportFixtures.hostileText(text) }
     guard let dom = try renderAndCheck(
       directory: dir, label: "hostile",
-      sections: ["totals", "funnel", "conversions", "fan", "comparison", "response-curves", "spend", "analytics"])
+      sections: [
+        "totals", "funnel", "conversions", "fan", "comparison", "response-curves", "spend", "analytics",
+        "contribution", "path-attribution", "attribution-evaluation",
+      ])
     else { return }
     #expect(!dom.contains("<img"), "an injected element was parsed")
     #expect(!dom.contains("onload=\"alert"), "an injected attribute was parsed")

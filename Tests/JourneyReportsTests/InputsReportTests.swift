@@ -34,8 +34,9 @@ import _JourneyTestSupport
     #expect(
       e == InputError(
         .missing, file: dir,
-        "no result files; expected at least one of: summary.json, forecast.json, optimize.json "
-          + "(written by journey simulate, journey forecast and journey optimize)"))
+        "no result files; expected at least one of: summary.json, forecast.json, optimize.json, "
+          + "attribution.json (written by journey simulate, journey forecast, journey optimize and "
+          + "journey attribute)"))
   }
 
   @Test func aMissingDirectoryIsNamed() throws {
@@ -122,7 +123,7 @@ import _JourneyTestSupport
     let dir = try ReportFixtures.directory(ReportFixtures.names)
     let outcome = try CommandRunner.run(["report", dir])
     #expect(outcome.status == 0, "\(outcome.stderr)")
-    #expect(outcome.stdout == "wrote \(dir)/report.html (summary.json, forecast.json, optimize.json)\n")
+    #expect(outcome.stdout == "wrote \(dir)/report.html (summary.json, forecast.json, optimize.json, attribution.json)\n")
     let written = try String(contentsOfFile: dir + "/report.html", encoding: .utf8)
     #expect(written == HTMLReport(inputs: try ReportInputs.load(directory: dir)).render())
     let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".tmp") }
