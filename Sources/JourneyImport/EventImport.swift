@@ -123,11 +123,14 @@ public enum EventImport {
 public struct EventHistorySource: HistorySource {
   public let paths: [String]
   public let settings: ImportSettings
+  /// Set when the files are GA4 exports (``GA4Import``) rather than event tables.
+  public let ga4: GA4Settings?
   private let box = ReportBox()
 
-  public init(paths: [String], settings: ImportSettings) {
+  public init(paths: [String], settings: ImportSettings, ga4: GA4Settings? = nil) {
     self.paths = paths
     self.settings = settings
+    self.ga4 = ga4
   }
 
   /// The report of the last read, for the caller to print.
@@ -148,7 +151,9 @@ public struct EventHistorySource: HistorySource {
   public func readWithReport(vocabulary: Vocabulary, model: Scenario?, holdout: Double) throws -> (
     summary: JourneyLogSummary, report: ImportReport
   ) {
-    var history = try EventImport.read(paths: paths, settings: settings, vocabulary: vocabulary)
+    var history =
+      try ga4.map { try GA4Import.read(paths: paths, settings: settings, ga4: $0, vocabulary: vocabulary) }
+      ?? EventImport.read(paths: paths, settings: settings, vocabulary: vocabulary)
     let summary = history.accumulate(holdout: holdout)
     box.report = history.report
     if let model { try EventImport.checkAllowed(summary, model: model, report: history.report, file: name) }

@@ -98,4 +98,46 @@ public enum JourneyLogExport {
     let (y, m, d) = date(period, day: 6)
     return String(format: "%04d-%02d-%02d", y, m, d)
   }
+
+  /// The traffic source (source, medium) a GA4 export gives each b2c channel, and the
+  /// default channel group it falls in.
+  public static let ga4Traffic: [String: (source: String, medium: String, group: String)] = [
+    "search": ("google", "cpc", "paid_search"),
+    "social": ("facebook", "paid", "paid_social"),
+    "display": ("dv360", "display", "display"),
+    "email": ("newsletter", "email", "email"),
+    "tv": ("spotify", "audio", "audio"),
+    "referral": ("blog.example.org", "referral", "referral"),
+  ]
+
+  /// The log as a GA4 BigQuery export (newline-delimited JSON, INT64 as strings): a stage
+  /// change is an event `journey_<phase>` at the instants of ``eventTable(_:separator:)``,
+  /// a channel met a `page_view` whose `collected_traffic_source` is the channel's
+  /// ``ga4Traffic``; lines in reverse order.
+  public static func ga4Export(_ log: [UInt8]) -> String {
+    var lines: [String] = []
+    var previous: [String: String] = [:]
+    func micros(_ period: Int, day: Int, hour: Int) -> String {
+      let seconds = (monday + 7 * period + day) * 86_400 + hour * 3600 + 15 * 60
+      return String(seconds) + "000000"
+    }
+    func event(_ id: String, _ time: String, _ name: String, _ extra: String = "") -> String {
+      "{\"event_date\":\"20240101\",\"event_timestamp\":\"\(time)\",\"event_name\":\"\(name)\",\"user_pseudo_id\":\"\(id)\",\"user_id\":null\(extra)}"
+    }
+    for r in rows(log) {
+      if let p = previous[r.id] {
+        if p != r.phase { lines.append(event(r.id, micros(r.period - 1, day: 4, hour: 15), "journey_" + r.phase)) }
+      } else {
+        lines.append(event(r.id, micros(r.period, day: 0, hour: 8), "journey_" + r.phase))
+      }
+      previous[r.id] = r.phase
+      for c in r.channels {
+        let t = ga4Traffic[c] ?? (c, "cpc", c)
+        lines.append(event(
+          r.id, micros(r.period, day: 2, hour: 12), "page_view",
+          ",\"collected_traffic_source\":{\"manual_source\":\"\(t.source)\",\"manual_medium\":\"\(t.medium)\",\"gclid\":null}"))
+      }
+    }
+    return lines.reversed().joined(separator: "\n") + "\n"
+  }
 }

@@ -65,7 +65,14 @@ struct Fit: ParsableCommand {
     help: "Event tables or CRM stage histories (as for 'journey import'), read straight into the fit.")
   var events: [String] = []
 
-  @OptionGroup(title: "Event tables (--events)") var importOptions: ImportOptions
+  @Option(
+    parsing: .upToNextOption,
+    help: "Google Analytics 4 BigQuery exports (newline-delimited JSON, as for 'journey import ga4'), read straight into the fit.")
+  var ga4: [String] = []
+
+  @OptionGroup(title: "Google Analytics 4 exports (--ga4)") var ga4Options: GA4Options
+
+  @OptionGroup(title: "Event tables (--events, --ga4)") var importOptions: ImportOptions
 
   @Option(help: "A conversion phase of the fitted model when there is no --model (repeatable; default: inferred from the names).")
   var conversion: [String] = []
@@ -110,13 +117,13 @@ struct Fit: ParsableCommand {
   var format: OutputFormat = .table
 
   func validate() throws {
-    let sources = [journeys != nil, stages != nil || touchpoints != nil, !events.isEmpty, counts != nil, postgres != nil]
+    let sources = [journeys != nil, stages != nil || touchpoints != nil, !events.isEmpty, !ga4.isEmpty, counts != nil, postgres != nil]
       .filter { $0 }.count
     guard sources == 1 else {
       throw ValidationError(
         sources == 0
-          ? "Please give '--journeys FILE', '--events FILE…', both '--stages FILE' and '--touchpoints FILE', '--counts FILE', or '--postgres URL' with '--table' or '--query'."
-          : "Please give one history: '--journeys', '--events', '--stages'/'--touchpoints', '--counts' or '--postgres'.")
+          ? "Please give '--journeys FILE', '--events FILE…', '--ga4 FILE…', both '--stages FILE' and '--touchpoints FILE', '--counts FILE', or '--postgres URL' with '--table' or '--query'."
+          : "Please give one history: '--journeys', '--events', '--ga4', '--stages'/'--touchpoints', '--counts' or '--postgres'.")
     }
     if stages != nil || touchpoints != nil {
       guard stages != nil && touchpoints != nil else {
@@ -159,11 +166,14 @@ struct Fit: ParsableCommand {
         seasonLength: seasonLength, holdoutThreshold: holdout > 0 ? HoldoutSplit.thresholdHex(holdout) : nil)
       source = .countsRows(rows)
       holdout = 0
-    } else if !events.isEmpty {
+    } else if !events.isEmpty || !ga4.isEmpty {
       let template = try model.map { try Scenario.load(path: $0) }
       let settings = try importOptions.settings(
         model: template, unit: period, timeZone: timezone, start: start, from: from, until: until)
-      eventSource = EventHistorySource(paths: events, settings: settings)
+      eventSource =
+        ga4.isEmpty
+        ? EventHistorySource(paths: events, settings: settings)
+        : EventHistorySource(paths: ga4, settings: settings, ga4: try ga4Options.settings())
       source = .reader(eventSource!)
     } else {
       source = .rawExports(

@@ -115,17 +115,21 @@ extension TimeParser.EpochUnit: ExpressibleByArgument {}
 struct Import: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Turn event tables and CRM stage histories into a journey log.",
-    subcommands: [Events.self, CRM.self]
+    subcommands: [Events.self, CRM.self, GA4.self]
   )
 
   /// Reads, prints the report on stderr, writes the journey log.
-  static func run(files: [String], options: ImportOptions, period: PeriodOptions, model: String?, output: String) throws {
+  static func run(
+    files: [String], options: ImportOptions, period: PeriodOptions, model: String?, output: String, ga4: GA4Settings? = nil
+  ) throws {
     let template = try model.map { try Scenario.load(path: $0) }
     let settings = try options.settings(
       model: template, unit: period.period, timeZone: period.timezone, start: period.start, from: period.from,
       until: period.until)
     let vocabulary = template.map { Vocabulary(model: $0) } ?? .inferred
-    var history = try EventImport.read(paths: files, settings: settings, vocabulary: vocabulary)
+    var history =
+      try ga4.map { try GA4Import.read(paths: files, settings: settings, ga4: $0, vocabulary: vocabulary) }
+      ?? EventImport.read(paths: files, settings: settings, vocabulary: vocabulary)
     let writer = try AtomicFileWriter(path: output)
     try history.writeJourneyLog { try writer.write($0) }
     let files = ResultSet()
@@ -201,4 +205,72 @@ struct Import: ParsableCommand {
 
     func run() throws { try Import.run(files: files, options: options, period: periods, model: model, output: output) }
   }
+
+  struct GA4: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "ga4",
+      abstract: "Import a Google Analytics 4 BigQuery export (newline-delimited JSON) as a journey log.",
+      discussion: """
+        One JSON event per line, as 'bq extract --destination_format NEWLINE_DELIMITED_JSON' \
+        writes the events_* tables (plain or gzip, '-' for stdin). Customers are \
+        user_pseudo_id (or user_id with --identity user_id); channels are GA4's default \
+        channel groups (paid_search, organic_social, email, …) computed from each event's \
+        traffic source, then renamed with --channel-map; stages are the lifecycle events \
+        (first_visit → aware, view_item/add_to_cart/begin_checkout → considering, purchase → \
+        purchased with its revenue), or your --stage-map. See docs/importing.md.
+
+        Examples:
+          journey import ga4 events_2024*.json.gz -o journeys.csv
+          journey import ga4 export.ndjson --channel-map ga4-channels.csv --model scenarios/b2c.yaml
+          journey import ga4 --print-source-categories > sources.csv
+        """
+    )
+
+    @Argument(help: "GA4 export files ('-' for stdin).")
+    var files: [String] = []
+
+    @Option(name: [.customShort("o"), .long], help: "The journey log to write.")
+    var output: String = "journeys.csv"
+
+    @Option(help: "A scenario: its phases and channels (unknown names are unmapped) and its import: block.")
+    var model: String?
+
+    @OptionGroup var ga4: GA4Options
+    @OptionGroup var options: ImportOptions
+    @OptionGroup var periods: PeriodOptions
+
+    func validate() throws {
+      guard ga4.printSourceCategories || !files.isEmpty else { throw ValidationError("Please give GA4 export files ('-' for stdin).") }
+    }
+
+    func run() throws {
+      if ga4.printSourceCategories {
+        print(SourceCategories.default.csv, terminator: "")
+        return
+      }
+      try Import.run(files: files, options: options, period: periods, model: model, output: output, ga4: try ga4.settings())
+    }
+  }
 }
+
+/// The options of a GA4 import (`journey import ga4`, `journey fit --ga4`).
+struct GA4Options: ParsableArguments {
+  @Option(help: "Who a customer is: pseudo (user_pseudo_id) or user_id (the signed-in user where known).")
+  var identity: GA4Reader.Identity = .pseudo
+
+  @Option(name: .customLong("source-categories"), help: "CSV source,category (search, social, shopping, video) replacing the built-in site lists of the channel groups.")
+  var sourceCategories: String?
+
+  @Flag(name: .customLong("print-source-categories"), help: "Print the built-in site lists (to edit and pass to --source-categories) and exit.")
+  var printSourceCategories = false
+
+  func settings() throws -> GA4Settings {
+    var s = GA4Settings(identity: identity)
+    if let sourceCategories {
+      s.categories = try SourceCategories.parse(csv: TextFile.read(sourceCategories), file: sourceCategories)
+    }
+    return s
+  }
+}
+
+extension GA4Reader.Identity: ExpressibleByArgument {}

@@ -1,0 +1,13 @@
+import FuzzSupport
+import JourneyImport
+
+/// Google Analytics 4 exports (newline-delimited JSON, gzip recognised): the default stage
+/// map and channel groups, names inferred; the history is accumulated and written as a
+/// journey log, so every state the reader produces is replayed.
+fuzzMain { input in
+  var history = try GA4Import.read(
+    bytes: input.bytes, name: "events.ndjson", settings: ImportSettings(), ga4: GA4Settings(), vocabulary: .inferred)
+  _ = history.accumulate(holdout: 0.2)
+  var bytes = 0
+  try history.writeJourneyLog { bytes += $0.count }
+}

@@ -1,0 +1,145 @@
+import Foundation
+import JourneyEstimation
+import JourneyFormats
+import JourneyModel
+
+/// What a Google Analytics 4 import needs beyond the event-table settings.
+public struct GA4Settings: Sendable {
+  /// Who a customer is: the device (`user_pseudo_id`) or the signed-in user.
+  public var identity: GA4Reader.Identity = .pseudo
+  /// The site lists behind the default channel group's rules.
+  public var categories: SourceCategories = .default
+
+  public init(identity: GA4Reader.Identity = .pseudo, categories: SourceCategories = .default) {
+    self.identity = identity
+    self.categories = categories
+  }
+}
+
+/// `journey import ga4` and `journey fit --ga4`: the GA4 BigQuery export (newline-delimited
+/// JSON, plain or gzip, `-` for stdin) into an ``ImportedHistory`` through the same
+/// ``EventCollector`` as every other source.
+///
+/// Each event becomes one collector event:
+/// - the customer from ``GA4Settings/identity``;
+/// - the time from `event_timestamp` (microseconds, UTC), cut to the second;
+/// - a stage when the event name is in the stage map (the settings' `--stage-map` or
+///   `--map-stage`, else ``defaultStageMap``); other events carry no stage, so page views,
+///   scrolls and the like count only as touchpoints;
+/// - a channel from the event's traffic source through ``GA4ChannelGrouping``, written
+///   as a name a journey log can hold (``channelName(_:)``: `Paid Search` → `paid_search`),
+///   then through the settings' `--channel-map`;
+/// - the purchase revenue.
+///
+/// - Complexity: O(bytes); memory: the whole input of one file plus what the collector keeps.
+public enum GA4Import {
+  /// GA4's recommended lifecycle events as a stage map (event name → phase).
+  public static var defaultStageMap: NameMap {
+    // Built from a fixed, valid list.
+    (try? NameMap(inline: GA4Reader.defaultStageMap.map { "\($0.event)=\($0.phase)" }.joined(separator: ","), origin: "GA4 events"))
+      ?? NameMap()
+  }
+
+  /// A channel group as a journey-log channel name: lower case, spaces and hyphens as `_`.
+  public static func channelName(_ group: String) -> String {
+    String(group.lowercased().map { $0 == " " || $0 == "-" ? "_" : $0 })
+  }
+
+  /// The most bytes of one GA4 file held in memory.
+  public static let maxFileBytes = 8 << 30
+
+  /// Reads GA4 export files (`-` for standard input).
+  ///
+  /// - Throws: ``InputErrors`` naming file, line and field.
+  public static func read(paths: [String], settings: ImportSettings, ga4: GA4Settings, vocabulary: Vocabulary) throws(InputErrors)
+    -> ImportedHistory
+  {
+    var collector = try EventCollector(settings: withStages(settings), vocabulary: vocabulary)
+    for path in paths {
+      let input = try TableInput(path: path, what: "GA4 export")
+      try read(input, ga4: ga4, into: &collector)
+    }
+    return try collector.finish()
+  }
+
+  /// Reads a GA4 export held in memory (tests, fuzzing); `name` names it in errors.
+  public static func read(bytes: [UInt8], name: String, settings: ImportSettings, ga4: GA4Settings, vocabulary: Vocabulary)
+    throws(InputErrors) -> ImportedHistory
+  {
+    var collector = try EventCollector(settings: withStages(settings), vocabulary: vocabulary)
+    try read(TableInput(bytes: bytes, name: name), ga4: ga4, into: &collector)
+    return try collector.finish()
+  }
+
+  /// The settings with GA4's default stage map when they name none.
+  static func withStages(_ settings: ImportSettings) -> ImportSettings {
+    var s = settings
+    if s.stageMap == nil { s.stageMap = defaultStageMap }
+    return s
+  }
+
+  static func read(_ input: TableInput, ga4: GA4Settings, into collector: inout EventCollector) throws(InputErrors) {
+    let file = collector.beginFile(input.name)
+    var bytes: [UInt8] = []
+    let block = 1 << 20
+    var buffer = [UInt8](repeating: 0, count: block)
+    while true {
+      let got = try buffer.withUnsafeMutableBufferPointer { (b) throws(InputErrors) -> Int in
+        try input.read(into: b.baseAddress!, count: block, what: "GA4 export")
+      }
+      if got == 0 { break }
+      guard bytes.count + got <= maxFileBytes else {
+        throw InputErrors([InputError(.limit, file: input.name, "more than \(maxFileBytes >> 30) GiB; expected a GA4 export split into smaller files")])
+      }
+      bytes.append(contentsOf: buffer[0..<got])
+    }
+    let stages = (collector.settings.stageMap ?? defaultStageMap).compiled()
+    let reader = GA4Reader(grouping: GA4ChannelGrouping(categories: ga4.categories), identity: ga4.identity)
+    var stageNames: [String: Bool] = [:]
+    var failure: InputErrors?
+    do {
+      let tally = try reader.read(bytes: bytes, file: input.name) { row in
+        let isStage = stageNames[row.eventName] ?? {
+          let known = stages.target(of: row.eventName) != nil
+          stageNames[row.eventName] = known
+          return known
+        }()
+        if !isStage && row.channel == nil {
+          collector.skip("GA4 events without a mapped stage or a channel")
+          return
+        }
+        let seconds = row.microseconds >= 0 ? row.microseconds / 1_000_000 : -((-row.microseconds + 999_999) / 1_000_000)
+        let time = Timestamps.Parsed(wallSeconds: seconds, offset: 0)
+        var customer = row.customer
+        var stage = row.eventName
+        var channel = row.channel.map(channelName)
+        do {
+          try customer.withUTF8 { id in
+            try stage.withUTF8 { s in
+              if var c = channel {
+                try c.withUTF8 { ch in
+                  try collector.add(
+                    customer: id, time: time, stage: isStage ? s : nil, channel: ch, revenue: isStage ? row.revenue : nil,
+                    at: EventLocation(file: file, line: Int32(clamping: row.line)))
+                }
+                channel = c
+              } else {
+                try collector.add(
+                  customer: id, time: time, stage: s, channel: nil, revenue: row.revenue,
+                  at: EventLocation(file: file, line: Int32(clamping: row.line)))
+              }
+            }
+          }
+        } catch let e as InputErrors {
+          failure = e
+          throw e
+        }
+      }
+      for _ in 0..<tally.withoutCustomer { collector.skip("GA4 events without a customer id") }
+    } catch let e as GA4Reader.ReadError {
+      throw InputErrors([InputError(.syntax, file: e.file, line: e.line, e.message)])
+    } catch {
+      throw failure ?? InputErrors([InputError(.io, file: input.name, "\(error)")])
+    }
+  }
+}

@@ -1,0 +1,163 @@
+import Foundation
+
+/// Reads a GA4 BigQuery export in newline-delimited JSON and hands each event on as a
+/// journey event: customer, time, GA4 event name, channel (the default channel group of
+/// its traffic source) and revenue.
+///
+/// **Customers** are `user_pseudo_id` (the device/browser), or with ``Identity/userID``
+/// the signed-in `user_id` where the event has one.
+/// **Channels** come from the event's traffic source (``GA4Event/trafficSourceFields()``)
+/// through ``GA4ChannelGrouping``; an event whose export already carries GA4's own
+/// `default_channel_group` uses that group. Events without a traffic source, and those
+/// grouped as `Unassigned`, carry no channel.
+/// **Stages** are the event names; ``defaultStageMap`` maps the usual ones to phases.
+///
+/// - Complexity: O(bytes); memory O(longest line).
+public struct GA4Reader: Sendable {
+  public enum Identity: String, Sendable, CaseIterable {
+    /// `user_pseudo_id` always.
+    case pseudo
+    /// `user_id` when the event has one, else `user_pseudo_id`.
+    case userID = "user_id"
+  }
+
+  /// The longest line read (a GA4 event is a few kilobytes).
+  public static let maxLineBytes = 1 << 20
+
+  public var grouping: GA4ChannelGrouping
+  public var identity: Identity
+
+  public init(grouping: GA4ChannelGrouping = GA4ChannelGrouping(), identity: Identity = .pseudo) {
+    self.grouping = grouping
+    self.identity = identity
+  }
+
+  /// GA4's recommended events mapped to the usual journey phases.
+  public static let defaultStageMap: [(event: String, phase: String)] = [
+    ("first_visit", "aware"), ("first_open", "aware"), ("session_start", "aware"),
+    ("view_item_list", "considering"), ("view_item", "considering"), ("select_item", "considering"),
+    ("add_to_wishlist", "considering"), ("add_to_cart", "considering"), ("view_cart", "considering"),
+    ("begin_checkout", "considering"), ("add_shipping_info", "considering"), ("add_payment_info", "considering"),
+    ("generate_lead", "considering"), ("sign_up", "considering"),
+    ("purchase", "purchased"),
+  ]
+
+  /// One event as the journey sees it.
+  public struct Row: Sendable, Equatable {
+    public var customer: String
+    /// Microseconds since 1970-01-01T00:00:00Z.
+    public var microseconds: Int64
+    public var eventName: String
+    /// The channel group (``GA4ChannelGrouping/Channel`` raw value), or `nil`.
+    public var channel: String?
+    public var revenue: Double?
+    public var line: Int
+  }
+
+  /// What a read saw, for the import report.
+  public struct Tally: Sendable, Equatable {
+    public var lines = 0
+    public var events = 0
+    public var withoutCustomer = 0
+    public var unassigned = 0
+    public var withoutSource = 0
+    public var byOrigin: [String: Int] = [:]
+  }
+
+  public struct ReadError: Error, CustomStringConvertible, Equatable {
+    public var file: String
+    public var line: Int
+    public var message: String
+    public var description: String { "\(file):\(line): \(message)" }
+  }
+
+  /// Reads every line of `bytes`, calling `body` for each event with a customer.
+  ///
+  /// - Throws: ``ReadError`` for the first line that is not a JSON object of the expected
+  ///   shape (its line, the field, what was expected), or is longer than ``maxLineBytes``;
+  ///   rethrows what `body` throws.
+  public func read(
+    bytes: [UInt8], file: String, _ body: (Row) throws -> Void
+  ) throws -> Tally {
+    var tally = Tally()
+    let decoder = JSONDecoder()
+    var start = 0
+    var line = 0
+    if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { start = 3 }
+    while start < bytes.count {
+      line += 1
+      var end = start
+      while end < bytes.count && bytes[end] != 0x0A { end += 1 }
+      defer { start = end + 1 }
+      var last = end
+      if last > start && bytes[last - 1] == 0x0D { last -= 1 }
+      if last - start > Self.maxLineBytes {
+        throw ReadError(file: file, line: line, message: "line of \(last - start) bytes; expected at most \(Self.maxLineBytes) bytes per event")
+      }
+      var blank = true
+      for k in start..<last where !(bytes[k] == 0x20 || bytes[k] == 0x09) {
+        blank = false
+        break
+      }
+      if blank { continue }
+      tally.lines += 1
+      let event: GA4Event
+      do {
+        event = try decoder.decode(GA4Event.self, from: Data(bytes[start..<last]))
+      } catch let error as DecodingError {
+        throw ReadError(file: file, line: line, message: Self.describe(error))
+      }
+      let customer: String?
+      switch identity {
+      case .pseudo: customer = event.userPseudoID
+      case .userID: customer = (event.userID?.isEmpty == false ? event.userID : nil) ?? event.userPseudoID
+      }
+      guard let customer, !customer.isEmpty else {
+        tally.withoutCustomer += 1
+        continue
+      }
+      var channel: String?
+      if let fields = event.trafficSourceFields() {
+        tally.byOrigin[fields.origin.rawValue, default: 0] += 1
+        let group: GA4ChannelGrouping.Channel
+        if let given = fields.group, let known = GA4ChannelGrouping.Channel.allCases.first(where: { $0.rawValue.lowercased() == given.lowercased() }) {
+          group = known
+        } else {
+          group = grouping.channel(source: fields.source, medium: fields.medium, campaign: fields.campaign)
+        }
+        if group == .unassigned { tally.unassigned += 1 } else { channel = group.rawValue }
+      } else {
+        tally.withoutSource += 1
+      }
+      tally.events += 1
+      try body(Row(customer: customer, microseconds: event.eventTimestamp, eventName: event.eventName, channel: channel, revenue: event.revenue, line: line))
+    }
+    return tally
+  }
+
+  /// A decoding error as "field: what was expected".
+  static func describe(_ error: DecodingError) -> String {
+    func path(_ keys: [CodingKey]) -> String {
+      var s = ""
+      for k in keys {
+        if let i = k.intValue { s += "[\(i)]" } else { s += (s.isEmpty ? "" : ".") + k.stringValue }
+      }
+      return s
+    }
+    switch error {
+    case .keyNotFound(let key, let context):
+      let p = path(context.codingPath + [key])
+      return "\(p): missing; expected a GA4 export event with \(p)"
+    case .typeMismatch(let type, let context):
+      return "\(path(context.codingPath)): wrong type; expected \(type == String.self ? "a string" : "\(type)")"
+    case .valueNotFound(_, let context):
+      return "\(path(context.codingPath)): null; expected a value"
+    case .dataCorrupted(let context):
+      let p = path(context.codingPath)
+      if p.isEmpty { return "not a JSON object; expected one GA4 event per line (newline-delimited JSON)" }
+      return "\(p): \(context.debugDescription)"
+    @unknown default:
+      return "not a GA4 export event"
+    }
+  }
+}
