@@ -6,7 +6,7 @@ import JourneyLinearAlgebra
 /// Category 0 is the reference (`u₀ = 0`); for every other category `j = 1…J`
 /// `u_rj = x_rᵀ θ_j`, and `P(j | x_r) = exp(u_rj) / (1 + Σ_k exp(u_rk))`. The data are one
 /// design row `x_r` (intercept first) per distinct covariate pattern with the counts
-/// `y_rj` of each category (DESIGN §5, sufficient statistics). The log-likelihood
+/// `y_rj` of each category (the sufficient statistics). The log-likelihood
 ///
 ///     ℓ(θ) = Σ_r Σ_j y_rj u_rj − n_r log(1 + Σ_k exp(u_rk)) − λ Σ_{penalised} θ²
 ///

@@ -2,7 +2,7 @@ import Foundation
 import JourneyLinearAlgebra
 import JourneyModel
 
-/// A reach curve and adstock fitted for one paid channel (DESIGN §3, §5).
+/// A reach curve and adstock fitted for one paid channel.
 public struct ReachCurveFit: Sendable, Equatable {
   public var channel: String
   /// `max`, `half`, `shape`, `adstock`, each with SE and 95% interval (from the

@@ -38,7 +38,7 @@ public struct OriginFit: Sendable, Equatable {
   public var converged: Bool
 }
 
-/// Transition probabilities and channel effects fitted from a journey log (DESIGN §5).
+/// Transition probabilities and channel effects fitted from a journey log.
 ///
 /// For each origin phase `i` the model is the multinomial logit over staying and the
 /// allowed targets, `u_ij = α_ij + Σ_c β_ijc e_c`, fitted by ``MultinomialLogit`` on the

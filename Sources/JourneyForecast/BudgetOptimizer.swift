@@ -11,7 +11,7 @@ public enum Objective: String, Sendable, CaseIterable {
 }
 
 /// Allocation of a total budget over the paid channels (and optionally over periods) that
-/// maximises expected conversions or revenue (DESIGN §6).
+/// maximises expected conversions or revenue.
 ///
 /// Variables are channel totals over the horizon; a channel's spend keeps the per-period
 /// shape of its model plan (a flat shape when the plan spends nothing). With

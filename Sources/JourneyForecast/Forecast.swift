@@ -48,7 +48,7 @@ public struct PlanReplicates: Sendable {
   }
 }
 
-/// Monte Carlo forecasts of every plan of a budget scenario (DESIGN §6).
+/// Monte Carlo forecasts of every plan of a budget scenario.
 ///
 /// Replicate `r` of every plan runs the cohort engine with the seed
 /// `SplitMix64(seed: seed, stream: 2r).next()` and, with a fit, the same parameter draw from

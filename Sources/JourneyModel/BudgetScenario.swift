@@ -166,7 +166,7 @@ public struct BudgetPlan: Sendable, Equatable {
 
 /// Estimated logit parameters and their covariance, per origin phase, from a fit report.
 ///
-/// On the log-odds scale of DESIGN §3: intercepts `α_ij = log(p_ij / p_ii)` and effects
+/// On the log-odds scale of the model (README, "The model"): intercepts `α_ij = log(p_ij / p_ii)` and effects
 /// `β_ijc`. Indices refer to the model's phases and channels.
 public struct ParameterCovariance: Sendable, Equatable {
   public struct Parameter: Sendable, Equatable {

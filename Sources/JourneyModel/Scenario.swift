@@ -60,7 +60,7 @@ public struct Scenario: Sendable, Equatable {
   public static let maxSegments = Limits.maxSegments
 
   /// The most customers a scenario may hold: its initial size, its arrivals per period, and
-  /// its size plus arrivals over the horizon (DESIGN §3: 10^12).
+  /// its size plus arrivals over the horizon (at most 10^12).
   public static let maxCustomers = 1_000_000_000_000
 
   public var phaseCount: Int { phases.count }

@@ -8,7 +8,7 @@ import Foundation
 ///     P(i→j | e) = p_ij · exp(Σ_c β_ijc e_c) / (p_ii + Σ_k p_ik · exp(Σ_c β_ikc e_c))
 ///
 /// and stays with the remainder. With `p_ii > 0` this is exactly the multinomial logit of
-/// DESIGN §3 with `α_ij = log(p_ij / p_ii)` and `u_ii = 0`; written on the probability
+/// The model (README, "The model") with `α_ij = log(p_ij / p_ii)` and `u_ii = 0`; written on the probability
 /// scale it also covers rows where staying is impossible (`p_ii = 0`).
 ///
 /// Storage is row-major and flat: ``baseline``[i·n + j], ``effects``[(i·n + j)·C + c].

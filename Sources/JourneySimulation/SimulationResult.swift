@@ -1,6 +1,6 @@
 import JourneyModel
 
-/// The three ways to move a population through a scenario (DESIGN §4).
+/// The three ways to move a population through a scenario.
 public enum Engine: String, Sendable, CaseIterable, Equatable, Codable {
   /// Every customer's exposures and next phase; can write the journey log.
   case individual

@@ -4,7 +4,7 @@ import JourneySimulation
 
 /// Scenarios built in code, for tests that must not depend on the shipped files.
 public enum Fixtures {
-  /// A B2C journey in the spirit of DESIGN §10: 7 phases, 4 paid channels and an organic
+  /// A B2C journey in the spirit of the shipped b2c scenario: 7 phases, 4 paid channels and an organic
   /// referral channel driven by `loyal`, two segments, arrivals and seasonality.
   public static func webshop(size: Int = 10_000, horizon: Int = 26, arrivals: Int = 50) -> Scenario {
     let names = ["unaware", "aware", "considering", "purchased", "service", "loyal", "lost"]
