@@ -83,20 +83,7 @@ struct Fit: ParsableCommand {
   @Option(help: "Raw export of touchpoints (customer_id,timestamp,channel); use with --stages.")
   var touchpoints: String?
 
-  @Option(help: "Period of the raw exports: day, week (ISO, from Monday) or month.")
-  var period: PeriodUnit = .week
-
-  @Option(help: "Time zone of the periods and of timestamps without an offset (IANA name, default UTC).")
-  var timezone: String = "UTC"
-
-  @Option(help: "First day of period 0 for raw exports (YYYY-MM-DD; default: the earliest timestamp's period).")
-  var start: String?
-
-  @Option(help: "First day of the raw exports' data window (YYYY-MM-DD); earlier events are ignored.")
-  var from: String?
-
-  @Option(help: "Last day of the raw exports' data window (YYYY-MM-DD); later events are ignored.")
-  var until: String?
+  @OptionGroup(title: "Periods of timed events (--stages/--touchpoints, --events, --ga4)") var periods: PeriodOptions
 
   @Option(help: "Spend per period and channel (period,channel,spend), to fit reach curves and adstock.")
   var spend: String?
@@ -140,8 +127,8 @@ struct Fit: ParsableCommand {
     if !conversion.isEmpty && model != nil {
       throw ValidationError("'--conversion' names the conversion phases when there is no '--model'; the model's phases say it otherwise.")
     }
-    guard TimeZone(identifier: timezone) != nil else {
-      throw ValidationError("Unknown '--timezone' \(timezone); please give an IANA name such as UTC or Europe/Berlin.")
+    guard TimeZone(identifier: periods.timezone) != nil else {
+      throw ValidationError("Unknown '--timezone' \(periods.timezone); please give an IANA name such as UTC or Europe/Berlin.")
     }
     guard holdout >= 0 && holdout < 1 else {
       throw ValidationError("Please give '--holdout' as a fraction in [0, 1), e.g. 0.2.")
@@ -169,7 +156,8 @@ struct Fit: ParsableCommand {
     } else if !events.isEmpty || !ga4.isEmpty {
       let template = try model.map { try Scenario.load(path: $0) }
       let settings = try importOptions.settings(
-        model: template, unit: period, timeZone: timezone, start: start, from: from, until: until)
+        model: template, unit: periods.period, timeZone: periods.timezone, start: periods.start, from: periods.from,
+        until: periods.until)
       eventSource =
         ga4.isEmpty
         ? EventHistorySource(paths: events, settings: settings)
@@ -177,8 +165,8 @@ struct Fit: ParsableCommand {
       source = .reader(eventSource!)
     } else {
       source = .rawExports(
-        stages: stages ?? "", touchpoints: touchpoints ?? "", unit: period, timeZone: timezone, start: start,
-        from: from, until: until)
+        stages: stages ?? "", touchpoints: touchpoints ?? "", unit: periods.period, timeZone: periods.timezone,
+        start: periods.start, from: periods.from, until: periods.until)
     }
     // The file size only scales the progress display.
     var size = 0
