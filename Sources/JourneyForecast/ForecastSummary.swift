@@ -89,6 +89,7 @@ extension Forecast {
       },
       startHistory: budget.startState == nil ? nil : budget.historyPath)
     file.currency = model.currency
+    file.absorbing = model.phases.filter(\.isAbsorbing).map(\.name)
     file.source = ResultSource(
       kind: "budget", name: budget.name, model: model.name, modelFingerprint: model.fingerprint)
     return file

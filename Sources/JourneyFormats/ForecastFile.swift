@@ -99,6 +99,8 @@ public struct ForecastFile: JSONFileFormat, Equatable {
   /// The history file that state was read from (`start: { history: FILE }`, as resolved
   /// against the budget file); absent for other starts.
   public var startHistory: String?
+  /// The absorbing phases (customers who leave for good), absent in older files.
+  public var absorbing: [String]?
   /// The ISO 4217 code of spend and revenue (the budget's or model's `currency`), absent when none.
   public var currency: String?
   /// The budget and model the forecast came from (absent in older files).
@@ -106,7 +108,7 @@ public struct ForecastFile: JSONFileFormat, Equatable {
 
   enum CodingKeys: String, CodingKey {
     case format, scenario, model, seed, replicates, horizon, period, note, phases, channels, plans
-    case currency, source
+    case currency, source, absorbing
     case formatVersion = "format_version"
     case parameterUncertainty = "parameter_uncertainty"
     case startPeriod = "start_period"

@@ -132,6 +132,8 @@ public struct SummaryFile: JSONFileFormat, Equatable {
   public var historyEnd: StartStateFile?
   public var periods: [Period]?
   public var analytics: Analytics?
+  /// The absorbing phases (customers who leave for good), absent in older files.
+  public var absorbing: [String]?
   /// The ISO 4217 code of spend and revenue (the scenario's `currency`), absent when none.
   public var currency: String?
   /// The scenario and model the run came from (absent in older files).
@@ -139,7 +141,7 @@ public struct SummaryFile: JSONFileFormat, Equatable {
 
   enum CodingKeys: String, CodingKey {
     case format, scenario, engine, seed, horizon, period, population, phases, channels, totals, final, periods, analytics
-    case currency, source
+    case currency, source, absorbing
     case formatVersion = "format_version"
     case historyEnd = "history_end"
   }

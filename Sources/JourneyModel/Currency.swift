@@ -1,3 +1,5 @@
+import Yams
+
 /// The currency money figures are in: an ISO 4217 alphabetic code (`EUR`, `USD`, `GBP`).
 ///
 /// Scenario and budget files may name one with `currency: EUR`; it is carried into the

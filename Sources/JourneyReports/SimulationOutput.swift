@@ -111,6 +111,7 @@ public struct SimulationOutput {
         ? nil : StartStateFile(r.endState, phases: r.phases, channels: scenario.channels),
       periods: periods, analytics: analytics)
     file.currency = scenario.currency
+    file.absorbing = scenario.phases.filter(\.isAbsorbing).map(\.name)
     file.source = ResultSource(
       kind: "scenario", name: scenario.name, model: scenario.name, modelFingerprint: scenario.fingerprint)
     return file
