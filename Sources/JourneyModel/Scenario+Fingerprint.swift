@@ -5,8 +5,9 @@ extension Scenario {
   /// Result files carry it (`source.model_fingerprint`) so that `journey report` can tell
   /// results of one model from results of another that happens to share a name. Equal
   /// scenarios give equal fingerprints. What a run or a budget may override is left out:
-  /// the seed, the horizon and the currency (as are the `import:` columns, which
-  /// ``yamlText()`` does not write).
+  /// the seed, the horizon, the currency and the population's size and arrivals
+  /// (`journey simulate --population` scales both; the shares stay), as are the `import:`
+  /// columns, which ``yamlText()`` does not write.
   ///
   /// ```swift
   /// let id = scenario.fingerprint   // "9f3a0c1d2e4b5a67"
@@ -16,6 +17,8 @@ extension Scenario {
     model.seed = 0
     model.horizon = 1
     model.currency = nil
+    model.population.size = 1
+    model.population.arrivals = 0
     var hash: UInt64 = 0xcbf2_9ce4_8422_2325
     for byte in model.yamlText().utf8 {
       hash ^= UInt64(byte)

@@ -71,23 +71,34 @@ extension HTMLReport {
     s += "predicted probability of leaving the phase and cut into up to ten bins of equal size. Each dot is one bin: "
     s += "its mean predicted probability (x) against the share that did leave (y); the dot's area grows with the "
     s += "bin's transitions. On the dashed diagonal the model is well calibrated; dots above it mean the model "
-    s += "predicts too few moves, below it too many.</p>\n"
+    s += "predicts too few moves, below it too many. Each origin has its own scale.</p>\n"
     if d.calibrationSet == .fit {
       s += "<p class=\"note\">The fit has no hold-out (journey fit --holdout): this calibration is in-sample and "
       s += "flatters the model.</p>\n"
     }
     func colour(_ origin: String) -> String { Palette.colour(origins.firstIndex(of: origin) ?? 0) }
-    s += legend(origins.map { ($0, colour($0), "dot") })
-    s += SVGChart.calibration(
-      id: "calibration-chart", title: "Calibration: predicted against observed probability of leaving",
-      description: "Scatter plot: one dot per origin and bin, mean predicted probability against observed share; the diagonal is perfect calibration.",
-      points: bins.map { b in
-        var label = "\(b.origin)"
-        if let segment = b.segment { label += " (\(segment))" }
-        label += ", bin \(b.bin): predicted \(NumberText.grouped(b.predicted, decimals: 3)), observed "
-        label += "\(NumberText.grouped(b.observed, decimals: 3)), \(NumberText.grouped(Double(b.transitions))) transitions"
-        return (b.predicted, b.observed, colour(b.origin), label, Double(b.transitions))
-      }, xLabel: "predicted probability of leaving", yLabel: "observed share leaving")
+    // One chart per origin, each on its own range: origins that (nearly) always move, such
+    // as a purchase, would otherwise squeeze the others into a corner.
+    s += "<div class=\"small-multiples\">\n"
+    for (i, origin) in origins.enumerated() {
+      let own = bins.filter { $0.origin == origin }
+      let transitions = own.reduce(0) { $0 + $1.transitions }
+      s += "<figure>\n<figcaption><span class=\"swatch box\" style=\"--c: \(colour(origin))\"></span>leaving "
+      s += "\(HTML.escape(origin)) <span class=\"caption-note\">(\(NumberText.grouped(Double(transitions))) "
+      s += "\(plural("transition", transitions)))</span></figcaption>\n"
+      s += SVGChart.calibration(
+        id: "calibration-\(i)", title: "Calibration of leaving \(origin): predicted against observed",
+        description: "Scatter plot: one dot per bin, mean predicted probability against observed share; the diagonal is perfect calibration.",
+        points: own.map { b in
+          var label = "\(b.origin)"
+          if let segment = b.segment { label += " (\(segment))" }
+          label += ", bin \(b.bin): predicted \(NumberText.grouped(b.predicted, decimals: 3)), observed "
+          label += "\(NumberText.grouped(b.observed, decimals: 3)), \(NumberText.grouped(Double(b.transitions))) transitions"
+          return (b.predicted, b.observed, colour(b.origin), label, Double(b.transitions))
+        }, xLabel: "predicted P(leave)", yLabel: "observed share leaving", width: 420, height: 340)
+      s += "</figure>\n"
+    }
+    s += "</div>\n"
     return s
   }
 

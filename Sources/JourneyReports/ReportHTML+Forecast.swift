@@ -36,6 +36,19 @@ extension HTMLReport {
     return (lo, hi)
   }
 
+  /// The interval of the last period in words, so that a band too narrow to see at the
+  /// chart's scale is still read: `week 12: 12,453 (P5–P95 12,380 – 12,520, ±0.6%)`.
+  func finalSpread(_ plan: ForecastResult.Plan) -> String {
+    guard let last = plan.periods?.last, let c = last.conversions, let center = c.center else { return "" }
+    var text = "\(periodWord) \(last.period ?? ((plan.periods?.count ?? 1) - 1)): \(number(center))"
+    if let lo = c.p5, let hi = c.p95 {
+      text += " (P5–P95 \(number(lo)) – \(number(hi))"
+      if center != 0 { text += ", ±\(number((hi - lo) / 2 / Swift.abs(center) * 100, decimals: 1))%" }
+      text += ")"
+    }
+    return text
+  }
+
   /// The fan-chart key: a band and two line styles, in grey, shared by every plan's colour.
   var fanLegend: String {
     legend([("P5–P95 across replicates", "#5b6474", "band"), ("median (P50)", "#1d2330", "line"), ("mean", "#1d2330", "dashed")])
@@ -68,7 +81,8 @@ extension HTMLReport {
     s += "<div class=\"small-multiples\">\n"
     for (i, plan) in plans.enumerated() {
       let chart = fan(plan, i, \.conversions)
-      s += "<figure>\n<figcaption><span class=\"swatch box\" style=\"--c: \(Palette.colour(i))\"></span>\(HTML.escape(plan.name))</figcaption>\n"
+      s += "<figure>\n<figcaption><span class=\"swatch box\" style=\"--c: \(Palette.colour(i))\"></span>\(HTML.escape(plan.name))"
+      s += " <span class=\"caption-note\">\(HTML.escape(finalSpread(plan)))</span></figcaption>\n"
       s += SVGChart.lines(
         id: "fan-plan-\(i)", title: "Conversions per \(periodWord), plan \(plan.name)",
         description: "Fan chart for one plan: P5–P95 band, median (solid) and mean (dashed) of conversions per period.",

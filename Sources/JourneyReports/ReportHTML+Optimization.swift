@@ -56,25 +56,41 @@ extension HTMLReport {
         name: c, colour: colour, points: points.map { ($0.spend, $0.value - base) },
         dash: Palette.dash(channelOrder.firstIndex(of: c) ?? i))
       var markers: [SVGChart.Marker] = []
+      var notes: [String] = []
+      if let spend = currentSpend(c) {
+        if spend >= first.spend && spend <= last.spend, let value = Self.interpolate(raw, at: spend) {
+          markers.append(
+            .init(x: spend, y: value - base, colour: colour, label: "\(c): current spend \(money(spend))", shape: .ring))
+        } else {
+          notes.append("current spend \(money(spend)) is beyond the curve")
+        }
+      }
+      // The optimum last, so that its dot shows inside the ring when the two coincide.
       if let spend = o.allocation?[c], let value = Self.interpolate(raw, at: spend) {
         markers.append(.init(x: spend, y: value - base, colour: colour, label: "\(c): optimum at \(money(spend))"))
       }
-      if let spend = currentSpend(c), let value = Self.interpolate(raw, at: spend) {
-        markers.append(.init(x: spend, y: value - base, colour: colour, label: "\(c): current spend \(money(spend))", shape: .ring))
-      }
       var shades: [SVGChart.Shade] = []
       var rules: [SVGChart.Rule] = []
-      var xRange: (Double, Double)? = nil
+      // The chart spans the curve; a bound far beyond it (such as the whole budget) is named
+      // in the caption instead of squeezing the curve into a corner.
+      let xHigh = last.spend * 1.15
       if let b = o.bounds?[c], b.count == 2, b[0].isFinite, b[1].isFinite {
         let lo = Swift.min(Swift.max(first.spend, 0), b[0])
-        let hi = Swift.max(last.spend, b[1] * 1.05)
-        xRange = (lo, hi)
-        if b[0] > lo { shades.append(.init(from: lo, to: b[0], label: "below the lower bound \(money(b[0]))")) }
-        shades.append(.init(from: b[1], to: hi * 2, label: "above the upper bound \(money(b[1]))"))
-        if b[0] > 0 { rules.append(.init(x: b[0], label: "\(c): lower bound \(money(b[0]))")) }
-        rules.append(.init(x: b[1], label: "\(c): upper bound \(money(b[1]))"))
+        if b[0] > lo {
+          shades.append(.init(from: lo, to: b[0], label: "below the lower bound \(money(b[0]))"))
+          rules.append(.init(x: b[0], label: "\(c): lower bound \(money(b[0]))"))
+        }
+        if b[1] <= xHigh {
+          shades.append(.init(from: b[1], to: Swift.max(xHigh, b[1]) * 2, label: "above the upper bound \(money(b[1]))"))
+          rules.append(.init(x: b[1], label: "\(c): upper bound \(money(b[1]))"))
+        } else {
+          notes.append("upper bound \(money(b[1])) is beyond the curve")
+        }
       }
-      s += "<figure>\n<figcaption><span class=\"swatch box\" style=\"--c: \(colour)\"></span>\(HTML.escape(c))</figcaption>\n"
+      let xRange = (Swift.min(first.spend, 0), Swift.min(xHigh, Swift.max(last.spend, o.bounds?[c]?.last ?? last.spend)))
+      s += "<figure>\n<figcaption><span class=\"swatch box\" style=\"--c: \(colour)\"></span>\(HTML.escape(c))"
+      if !notes.isEmpty { s += " <span class=\"caption-note\">(\(HTML.escape(notes.joined(separator: "; "))))</span>" }
+      s += "</figcaption>\n"
       s += SVGChart.lines(
         id: "response-curve-\(i)", title: "Response curve of \(c): contribution to \(objective) against spend",
         description: "The channel's contribution to expected \(objective) against its spend, with its bounds, the optimum and the current spend.",

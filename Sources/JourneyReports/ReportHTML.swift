@@ -393,6 +393,7 @@ public struct HTMLReport: Sendable {
     .swatch.dot { width: 10px; height: 10px; border-radius: 50%; background: var(--c); }
     .swatch.ring { width: 11px; height: 11px; border-radius: 50%; border: 2.5px solid var(--c); background: #fff; }
     figcaption .swatch { width: 12px; height: 12px; }
+    .caption-note { font-weight: normal; color: var(--muted); font-size: 13px; }
     svg .zero { stroke: #1d2330; stroke-width: 1.2; }
     div.note ul { margin: 4px 0 0; padding-left: 20px; }
     table.data { border-collapse: collapse; margin: 8px 0 16px; font-size: 14px; }

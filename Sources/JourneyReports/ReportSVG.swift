@@ -245,9 +245,11 @@ enum SVGChart {
     }
     for r in rules where r.x.isFinite { xs.append(r.x) }
     if let xRange { xs += [xRange.0, xRange.1].filter(\.isFinite) }
+    // Narrow charts (small multiples) get fewer x ticks so that long labels do not collide.
+    let narrow = width < 600
     let xTicks = exactX
-      ? Ticks.exact(lo: xs.min() ?? 0, hi: xs.max() ?? 1, count: 10)
-      : Ticks(lo: xs.min() ?? 0, hi: xs.max() ?? 1, count: 8)
+      ? Ticks.exact(lo: xs.min() ?? 0, hi: xs.max() ?? 1, count: narrow ? 6 : 10)
+      : Ticks(lo: xs.min() ?? 0, hi: xs.max() ?? 1, count: narrow ? 4 : 8)
     if let yRange { ys += [yRange.0, yRange.1].filter(\.isFinite) }
     let yTicks = Ticks(lo: ys.min() ?? 0, hi: ys.max() ?? 1, count: 5)
     let labelled = endLabels ? series.compactMap(\.endLabel) : []
@@ -330,14 +332,15 @@ enum SVGChart {
 
   /// Points against a diagonal `y = x`: predicted against observed shares.
   ///
-  /// Both axes share one range so that the diagonal is the line of perfect calibration.
+  /// Both axes share one range, fitted to the points (not from 0), so that the diagonal is
+  /// the line of perfect calibration.
   static func calibration(
     id: String, title: String, description: String,
     points: [(x: Double, y: Double, colour: String, label: String, weight: Double)], xLabel: String, yLabel: String,
     width: Int = 560, height: Int = 460
   ) -> String {
     let values = points.flatMap { [$0.x, $0.y] }.filter(\.isFinite)
-    let ticks = Ticks(lo: Swift.min(0, values.min() ?? 0), hi: values.max() ?? 1, count: 5)
+    let ticks = Ticks(lo: values.min() ?? 0, hi: values.max() ?? 1, count: width < 400 ? 4 : 5)
     let a = axes(xTicks: ticks, yTicks: ticks, width: width, height: height, xLabel: xLabel, yLabel: yLabel)
     var s = open(id: id, title: title, description: description, width: width, height: height) + a.svg
     s += "<line class=\"diagonal\" x1=\"\(px(a.x(ticks.lower)))\" y1=\"\(px(a.y(ticks.lower)))\" "
@@ -437,7 +440,7 @@ enum SVGChart {
     text: (Double) -> String = { NumberText.grouped($0) }, rowHeight: Double = 30, width: Int = 900
   ) -> String {
     let top = 10.0
-    let labelRoom = Swift.min(220, Double(rows.map(\.label.count).max() ?? 4) * 7 + 16)
+    let labelRoom = Swift.min(320, Double(rows.map(\.label.count).max() ?? 4) * 7 + 16)
     let height = Int(top + rowHeight * Double(rows.count) + 46)
     var values: [Double] = includeZero ? [0] : []
     for r in rows { values += [r.center, r.lo, r.hi].compactMap { $0 }.filter(\.isFinite) }
