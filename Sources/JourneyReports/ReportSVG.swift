@@ -182,7 +182,7 @@ enum SVGChart {
     var s = "<g class=\"axes\">\n"
     for v in yTicks.values {
       let py = px(y(v))
-      let zero = yTicks.lower < 0 && Swift.abs(v) < yTicks.step * 1e-9
+      let zero = Swift.abs(v) < yTicks.step * 1e-9
       s += "<line class=\"\(zero ? "zero" : "grid")\" x1=\"\(px(plot.left))\" x2=\"\(px(plot.right))\" y1=\"\(py)\" y2=\"\(py)\"/>"
       s += "<text class=\"tick\" x=\"\(px(plot.left - 6))\" y=\"\(py)\" text-anchor=\"end\" dominant-baseline=\"middle\">\(HTML.escape(yTicks.label(v)))</text>\n"
     }
