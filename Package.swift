@@ -70,7 +70,7 @@ let package = Package(
       name: "JourneySimulationTests",
       dependencies: ["JourneySimulation", "JourneyModel", "_JourneyTestSupport"]
     ),
-    .testTarget(name: "JourneyReportsTests", dependencies: ["JourneyReports", "JourneyFormats", "_JourneyTestSupport"], exclude: ["Fixtures"]),
+    .testTarget(name: "JourneyReportsTests", dependencies: ["JourneyReports", "JourneyFormats", "CZlib", "_JourneyTestSupport"], exclude: ["Fixtures"]),
     .testTarget(
       name: "JourneyEstimationTests",
       dependencies: ["JourneyEstimation", "JourneyFormats", "JourneySimulation", "JourneyModel", "_JourneyTestSupport"],

@@ -79,7 +79,7 @@ extension Forecast {
             model.channelIndex(named: c).map { model.channels[$0].isPaid } ?? false
           }))
     }
-    return ForecastFile(
+    var file = ForecastFile(
       scenario: budget.name, model: model.name, seed: seed, replicates: replicates, horizon: budget.horizon,
       period: model.period.rawValue, parameterUncertainty: parameterUncertainty, note: note,
       phases: model.phases.map(\.name), channels: model.channels.map(\.name), plans: plans,
@@ -88,6 +88,11 @@ extension Forecast {
         StartStateFile($0, phases: model.phases.map(\.name), channels: model.channels)
       },
       startHistory: budget.startState == nil ? nil : budget.historyPath)
+    file.currency = model.currency
+    file.absorbing = model.phases.filter(\.isAbsorbing).map(\.name)
+    file.source = ResultSource(
+      kind: "budget", name: budget.name, model: model.name, modelFingerprint: model.fingerprint)
+    return file
   }
 
   /// The bytes of `forecast.json` (see ``JSONFile``).

@@ -99,9 +99,16 @@ public struct ForecastFile: JSONFileFormat, Equatable {
   /// The history file that state was read from (`start: { history: FILE }`, as resolved
   /// against the budget file); absent for other starts.
   public var startHistory: String?
+  /// The absorbing phases (customers who leave for good), absent in older files.
+  public var absorbing: [String]?
+  /// The ISO 4217 code of spend and revenue (the budget's or model's `currency`), absent when none.
+  public var currency: String?
+  /// The budget and model the forecast came from (absent in older files).
+  public var source: ResultSource?
 
   enum CodingKeys: String, CodingKey {
     case format, scenario, model, seed, replicates, horizon, period, note, phases, channels, plans
+    case currency, source, absorbing
     case formatVersion = "format_version"
     case parameterUncertainty = "parameter_uncertainty"
     case startPeriod = "start_period"
@@ -171,9 +178,14 @@ public struct OptimizeFile: JSONFileFormat, Equatable {
   public var responseCurves: [String: [CurvePoint]]?
   public var converged: Bool?
   public var iterations: Int?
+  /// The ISO 4217 code of spend and revenue (the budget's or model's `currency`), absent when none.
+  public var currency: String?
+  /// The budget and model the optimisation came from (absent when the writer sets none).
+  public var source: ResultSource?
 
   enum CodingKeys: String, CodingKey {
     case format, scenario, model, objective, total, horizon, allocation, expected, marginal, bounds, converged, iterations
+    case currency, source
     case formatVersion = "format_version"
     case perPeriod = "per_period"
     case allocationByPeriod = "allocation_by_period"

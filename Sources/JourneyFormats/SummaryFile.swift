@@ -132,9 +132,16 @@ public struct SummaryFile: JSONFileFormat, Equatable {
   public var historyEnd: StartStateFile?
   public var periods: [Period]?
   public var analytics: Analytics?
+  /// The absorbing phases (customers who leave for good), absent in older files.
+  public var absorbing: [String]?
+  /// The ISO 4217 code of spend and revenue (the scenario's `currency`), absent when none.
+  public var currency: String?
+  /// The scenario and model the run came from (absent in older files).
+  public var source: ResultSource?
 
   enum CodingKeys: String, CodingKey {
     case format, scenario, engine, seed, horizon, period, population, phases, channels, totals, final, periods, analytics
+    case currency, source, absorbing
     case formatVersion = "format_version"
     case historyEnd = "history_end"
   }

@@ -17,6 +17,7 @@ import Yams
 /// | `seed` | integer 0…2⁶⁴−1 | the model's | random seed |
 /// | `replicates` | integer 1…100000 | 1000 | Monte Carlo replicates |
 /// | `plans` | list (≥ 1) | required | budget plans; the first is the baseline |
+/// | `currency` | ISO 4217 code (`EUR`) | the model's | the currency of spend; must match the model's when both name one |
 ///
 /// A plan is `{ name, scale: {channel: factor ≥ 0}, shift: {from, to, fraction in [0, 1]}
 /// (or a list of them), flights: {channel: [{from, to, scale ≥ 0}]}, total: factor ≥ 0 }`;
@@ -128,7 +129,7 @@ public struct BudgetScenarioFiles {
 }
 
 final class BudgetParser {
-  static let topKeys = ["name", "model", "fit", "horizon", "start", "seed", "replicates", "plans"]
+  static let topKeys = ["name", "model", "fit", "horizon", "start", "seed", "replicates", "plans", "currency"]
   static let planKeys = ["name", "scale", "shift", "flights", "total"]
 
   let reader: NodeReader
@@ -229,8 +230,25 @@ final class BudgetParser {
         fitOK = false
       }
     }
-    guard let name, let modelPath, let model, let horizon, let seed, let replicates, let start, let plans, fitOK
+    var currency = model?.currency
+    var currencyOK = true
+    if let node = top["currency"] {
+      if let code = reader.currency(node, top.path("currency")) {
+        if let modelCurrency = model?.currency, modelCurrency != code {
+          reader.error(
+            .notAllowed, at: node, top.path("currency"),
+            "currency \(code) differs from the model's \(modelCurrency); expected \(modelCurrency) or no currency key")
+          currencyOK = false
+        }
+        currency = code
+      } else {
+        currencyOK = false
+      }
+    }
+    guard let name, let modelPath, var model, let horizon, let seed, let replicates, let start, let plans, fitOK,
+      currencyOK
     else { return nil }
+    model.currency = currency
     var budget = BudgetScenario(
       name: name, file: reader.file, modelPath: modelPath, model: model, fitPath: fitPath, fit: fit,
       horizon: horizon, start: start, seed: seed, replicates: replicates, plans: plans)

@@ -18,6 +18,7 @@ extension Scenario {
     out.append("period: \(period.rawValue)")
     out.append("horizon: \(horizon)")
     out.append("seed: \(seed)")
+    if let currency { out.append("currency: \(currency)") }
 
     out.append("")
     out.append("population:")

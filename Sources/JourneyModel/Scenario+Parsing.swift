@@ -23,6 +23,7 @@ import Yams
 /// | `effects` | mapping | none | log-odds lifts of channel exposure |
 /// | `segments` | list (1…256) | one segment `all`, share 1 | population segments |
 /// | `seasonality` | list (1…100000) of numbers > 0 | none | odds multipliers, cyclic |
+/// | `currency` | ISO 4217 code (`EUR`) | none | the currency of spend and revenue |
 ///
 /// Counts and magnitudes are bounded by ``Limits``; counts are checked before anything is
 /// read or sized by them, and every number has an upper bound so that no infinity or NaN
@@ -121,7 +122,7 @@ extension Scenario {
 final class ScenarioParser {
   static let topKeys = [
     "name", "period", "horizon", "seed", "population", "phases", "transitions", "channels", "effects",
-    "segments", "seasonality", "import",
+    "segments", "seasonality", "import", "currency",
   ]
   /// Keys of the `import:` block: the column of each role in event tables.
   static let importKeys = ["customer", "time", "stage", "channel", "revenue"]
@@ -174,6 +175,8 @@ final class ScenarioParser {
     }
     var seed: UInt64? = 0
     if let node = top["seed"] { seed = reader.unsigned(node, top.path("seed")) }
+    var currency: String?
+    if let node = top["currency"] { currency = reader.currency(node, top.path("currency")) }
 
     if let node = top["phases"] { parsePhases(node, top.path("phases")) }
     if let node = top["channels"] {
@@ -188,6 +191,7 @@ final class ScenarioParser {
       return nil
     }
     if top.contains("seasonality") && seasonality == nil { return nil }
+    if top.contains("currency") && currency == nil { return nil }
     var importColumns: [String: String] = [:]
     if let node = top["import"] {
       guard let block = reader.fields(node, top.path("import"), known: Self.importKeys, expected: "a mapping of column names")
@@ -202,6 +206,7 @@ final class ScenarioParser {
       name: name, period: period, horizon: horizon, seed: seed, population: population, phases: phases,
       channels: channels, segments: segments, seasonality: seasonality)
     scenario.importColumns = importColumns
+    scenario.currency = currency
     return scenario
   }
 

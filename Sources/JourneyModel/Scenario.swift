@@ -20,6 +20,9 @@ public struct Scenario: Sendable, Equatable {
   /// `revenue`) in the event tables `journey import` and `journey fit --events` read with
   /// this model. Not written back by the encoder.
   public var importColumns: [String: String] = [:]
+  /// The ISO 4217 code of money figures (spend, revenue, phase values), `nil` when not
+  /// given (see ``Currency``).
+  public var currency: String?
 
   public struct Population: Sendable, Equatable {
     /// Customers in the market at period 0.

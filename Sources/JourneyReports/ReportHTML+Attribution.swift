@@ -128,15 +128,15 @@ extension HTMLReport {
     let rows = channels.map { c -> [String] in
       var shapley = significant(c.shapleyConversions)
       if let se = c.shapleyConversionsSe { shapley += " ± " + significant(se, digits: 2) }
-      var row = [c.name, c.kind, number(c.spend), significant(c.incrementalConversions), shapley]
+      var row = [c.name, c.kind, money(c.spend), significant(c.incrementalConversions), shapley]
       if withIntervals { row.append(range(c.intervals?.shapleyConversions)) }
       row.append(significant(c.shapleyRevenue))
       if withIntervals { row.append(range(c.intervals?.shapleyRevenue)) }
       row.append(significant(c.roas, digits: 3))
       if withIntervals { row.append(range(c.intervals?.roas, digits: 3)) }
-      row += [number(c.cpa, decimals: 2), significant(c.marginalRoas, digits: 3)]
+      row += [money(c.cpa, decimals: 2), significant(c.marginalRoas, digits: 3)]
       if withIntervals { row.append(range(c.intervals?.marginalRoas, digits: 3)) }
-      row.append(number(c.marginalCpa, decimals: 2))
+      row.append(money(c.marginalCpa, decimals: 2))
       return row
     }
     var header = ["channel", "kind", "spend", "incremental conversions", "Shapley conversions"]

@@ -9,15 +9,46 @@ extension HTMLReport {
     let perPeriod = Double(Swift.max(s.horizon ?? s.periods?.count ?? 1, 1))
     var rows: [[String]] = []
     if let c = t.conversions { rows.append(["conversions", number(c), number(c / perPeriod, decimals: 1)]) }
-    if let r = t.revenue { rows.append(["revenue", number(r), number(r / perPeriod)]) }
-    if let sp = t.spend { rows.append(["spend", number(sp), number(sp / perPeriod)]) }
-    if let cpa = t.cpa { rows.append(["CPA", number(cpa, decimals: 2), ""]) }
+    if let r = t.revenue { rows.append(["revenue", money(r), money(r / perPeriod)]) }
+    if let sp = t.spend { rows.append(["spend", money(sp), money(sp / perPeriod)]) }
+    if let cpa = t.cpa { rows.append(["CPA", money(cpa, decimals: 2), ""]) }
     if let roi = t.roi { rows.append(["ROI", number(roi, decimals: 3), ""]) }
     return table(id: "totals-table", header: ["", "total", "per \(periodWord)"], rows: rows)
   }
 
+  /// The absorbing phases (`lost`, churned): from the files' `absorbing` lists, else none.
+  var sinks: Set<String> {
+    Set((inputs.simulation?.absorbing ?? []) + (inputs.forecast?.absorbing ?? []))
+  }
+
+  /// Customers per phase; the absorbing phases (which grow all horizon long and would
+  /// dwarf the funnel) get their own chart with its own scale.
   func funnelSection() -> String {
     var s = ""
+    let sinks = self.sinks
+    func charts(
+      id: String, title: String, description: String, phases: [String],
+      groups: [(name: String, colour: String, values: [Double])], xLabel: String
+    ) -> String {
+      let live = phases.filter { !sinks.contains($0) }
+      let absorbed = phases.filter(sinks.contains)
+      func pick(_ names: [String]) -> [(name: String, colour: String, values: [Double])] {
+        groups.map { g in
+          (g.name, g.colour, names.map { n in phases.firstIndex(of: n).map { g.values[$0] } ?? .nan })
+        }
+      }
+      var s = SVGChart.horizontalBars(
+        id: id, title: title, description: description, categories: live, groups: pick(live), xLabel: xLabel)
+      if !absorbed.isEmpty {
+        s += "<p class=\"explain\">Absorbing \(absorbed.count == 1 ? "phase" : "phases") "
+        s += "(customers who left for good), on \(absorbed.count == 1 ? "its" : "their") own scale:</p>\n"
+        s += SVGChart.horizontalBars(
+          id: id + "-absorbed", title: title + ": absorbing phases",
+          description: description + " Absorbing phases only, on their own scale.", categories: absorbed,
+          groups: pick(absorbed), xLabel: xLabel)
+      }
+      return s
+    }
     if let sim = inputs.simulation {
       let start = sim.periods?.first?.counts ?? [:]
       let end = sim.final ?? sim.periods?.last?.counts ?? [:]
@@ -28,10 +59,10 @@ extension HTMLReport {
         (name: "end", colour: Palette.colour(0), values: phases.map { end[$0] ?? 0 }),
       ]
       s += legend(groups.map { ($0.name, $0.colour, "box") })
-      s += SVGChart.horizontalBars(
+      s += charts(
         id: "funnel-simulation", title: "Customers per phase, start and end of the horizon",
         description: "Horizontal bars per phase: customers at the start of period 0 and at the end of the horizon.",
-        categories: phases, groups: groups, xLabel: "customers")
+        phases: phases, groups: groups, xLabel: "customers")
     }
     if let f = inputs.forecast, let plans = f.plans, !plans.isEmpty {
       let phases = ordered(f.phases, plans.flatMap { Array(($0.finalCounts ?? [:]).keys) })
@@ -40,10 +71,10 @@ extension HTMLReport {
         (name: plan.name, colour: Palette.colour(i), values: phases.map { plan.finalCounts?[$0] ?? .nan })
       }
       s += legend(groups.map { ($0.name, $0.colour, "box") })
-      s += SVGChart.horizontalBars(
+      s += charts(
         id: "funnel-forecast", title: "Mean final customers per phase and plan",
         description: "Horizontal bars per phase, one per budget plan: mean customers at the end of the horizon.",
-        categories: phases, groups: groups, xLabel: "customers (mean over replicates)")
+        phases: phases, groups: groups, xLabel: "customers (mean over replicates)")
     }
     return s
   }
@@ -75,7 +106,7 @@ extension HTMLReport {
         id: "spend-simulation", title: "Spend per \(periodWord) by channel",
         description: "Stacked bars: the spend of each channel in each period.",
         categories: periods.enumerated().map { i, p in String(p.period ?? i) }, stacks: stacks,
-        xLabel: "\(periodWord) (0-based)", yLabel: "spend")
+        xLabel: "\(periodWord) (0-based)", yLabel: moneyLabel("spend"))
     }
     if let f = inputs.forecast, let plans = f.plans?.filter({ $0.spendByChannel != nil }), !plans.isEmpty {
       let channels = ordered(f.channels, plans.flatMap { Array(($0.spendByChannel ?? [:]).keys) })
@@ -87,7 +118,7 @@ extension HTMLReport {
       s += SVGChart.stackedBars(
         id: "spend-forecast", title: "Total spend per plan by channel",
         description: "Stacked bars: each plan's total spend over the horizon, split by channel.",
-        categories: plans.map(\.name), stacks: stacks, xLabel: "plan", yLabel: "total spend", height: 300)
+        categories: plans.map(\.name), stacks: stacks, xLabel: "plan", yLabel: moneyLabel("total spend"), height: 300)
     }
     return s
   }

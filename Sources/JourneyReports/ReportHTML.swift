@@ -21,12 +21,15 @@ public struct HTMLReport: Sendable {
 
   /// Section identifiers, in page order; each present section is an `<section id=…>`.
   public enum Section: String, CaseIterable, Sendable {
-    case totals, funnel, conversions, fan, comparison
+    case totals, funnel, conversions, fan, increment, comparison
     case responseCurves = "response-curves"
+    case allocation
     case spend, analytics
     case contribution
     case pathAttribution = "path-attribution"
     case attributionEvaluation = "attribution-evaluation"
+    case fitSummary = "fit-summary"
+    case effects, calibration, reach
 
     var heading: String {
       switch self {
@@ -34,13 +37,19 @@ public struct HTMLReport: Sendable {
       case .funnel: return "Funnel"
       case .conversions: return "Conversions per period"
       case .fan: return "Forecast fan charts"
+      case .increment: return "Increment against the baseline per period"
       case .comparison: return "Scenario comparison"
       case .responseCurves: return "Response curves and optimal allocation"
+      case .allocation: return "Optimal allocation per period"
       case .spend: return "Spend per channel"
       case .analytics: return "Absorbing-chain analytics"
       case .contribution: return "Channel contribution"
       case .pathAttribution: return "Path-based attribution"
       case .attributionEvaluation: return "Attribution against the truth"
+      case .fitSummary: return "Fit diagnostics and warnings"
+      case .effects: return "Channel effects"
+      case .calibration: return "Calibration"
+      case .reach: return "Reach curves and adstock"
       }
     }
   }
@@ -55,9 +64,11 @@ public struct HTMLReport: Sendable {
     if sim?.periods?.isEmpty == false { list.append(.conversions) }
     if forecast != nil {
       list.append(.fan)
+      if (forecast?.plans?.count ?? 0) > 1 { list.append(.increment) }
       list.append(.comparison)
     }
     if inputs.optimization != nil { list.append(.responseCurves) }
+    if inputs.optimization?.allocationByPeriod?.isEmpty == false { list.append(.allocation) }
     if sim?.periods?.isEmpty == false || forecast?.plans?.contains(where: { $0.spendByChannel != nil }) == true {
       list.append(.spend)
     }
@@ -65,6 +76,12 @@ public struct HTMLReport: Sendable {
     if inputs.attribution?.model != nil { list.append(.contribution) }
     if inputs.attribution?.paths != nil { list.append(.pathAttribution) }
     if inputs.attribution?.evaluation != nil { list.append(.attributionEvaluation) }
+    if let fit = inputs.fit {
+      list.append(.fitSummary)
+      if fit.parameters.contains(where: { $0.kind == .effect }) { list.append(.effects) }
+      if !fit.diagnostics.calibration.isEmpty { list.append(.calibration) }
+      if !fit.reach.isEmpty { list.append(.reach) }
+    }
     return list
   }
 
@@ -112,13 +129,19 @@ public struct HTMLReport: Sendable {
     case .funnel: return funnelSection()
     case .conversions: return conversionsSection()
     case .fan: return fanSection()
+    case .increment: return incrementSection()
     case .comparison: return comparisonSection()
     case .responseCurves: return responseCurvesSection()
+    case .allocation: return allocationSection()
     case .spend: return spendSection()
     case .analytics: return analyticsSection()
     case .contribution: return contributionSection()
     case .pathAttribution: return pathAttributionSection()
     case .attributionEvaluation: return attributionEvaluationSection()
+    case .fitSummary: return fitSummarySection()
+    case .effects: return effectsSection()
+    case .calibration: return calibrationSection()
+    case .reach: return reachSection()
     }
   }
 
@@ -127,7 +150,7 @@ public struct HTMLReport: Sendable {
   /// The scenario's name from the first file that has one.
   var scenarioName: String {
     inputs.simulation?.scenario ?? inputs.forecast?.scenario ?? inputs.optimization?.scenario
-      ?? inputs.attribution?.model?.scenario ?? "unnamed scenario"
+      ?? inputs.attribution?.model?.scenario ?? (inputs.fit != nil ? "fitted model" : "unnamed scenario")
   }
 
   /// The period word (`week`) from the first file that has one.
@@ -179,7 +202,7 @@ public struct HTMLReport: Sendable {
     if let o = inputs.optimization {
       var parts: [String] = []
       if let objective = o.objective { parts.append("maximise \(objective)") }
-      if let total = o.total { parts.append("total budget \(NumberText.grouped(total))") }
+      if let total = o.total { parts.append("total budget \(money(total))") }
       if let perPeriod = o.perPeriod { parts.append(perPeriod ? "allocated per period" : "allocated over the horizon") }
       rows.append(("optimization", parts.isEmpty ? "yes" : parts.joined(separator: ", ")))
     }
@@ -193,11 +216,23 @@ public struct HTMLReport: Sendable {
       parts.append("source \(a.source)")
       rows.append(("attribution", parts.joined(separator: ", ")))
     }
+    if let fit = inputs.fit {
+      let d = fit.diagnostics
+      var parts = [
+        "\(NumberText.grouped(Double(d.transitions))) \(plural("transition", d.transitions))",
+        "\(NumberText.grouped(Double(d.parameters))) \(plural("parameter", d.parameters))",
+      ]
+      if d.holdoutTransitions > 0 { parts.append("\(NumberText.grouped(Double(d.holdoutTransitions))) held out") }
+      if !fit.warnings.isEmpty { parts.append("\(fit.warnings.count) \(plural("warning", fit.warnings.count))") }
+      rows.append(("fit", parts.joined(separator: ", ")))
+    }
+    if let currency = inputs.currency { rows.append(("currency", currency)) }
     let sources = inputs.sourceFiles.map { file -> String in
       switch file {
       case ReportInputs.simulationFile: return "\(file) (journey simulate)"
       case ReportInputs.forecastFile: return "\(file) (journey forecast)"
       case ReportInputs.attributionFile: return "\(file) (journey attribute)"
+      case ReportInputs.fitFile: return "\(file) (journey fit)"
       default: return "\(file) (journey optimize)"
       }
     }
@@ -207,6 +242,9 @@ public struct HTMLReport: Sendable {
       s += "<dt>\(HTML.escape(key))</dt><dd>\(HTML.escape(value))</dd>\n"
     }
     s += "</dl>\n"
+    for note in relation.notes {
+      s += "<p class=\"note\" id=\"relation-note\">\(HTML.escape(note))</p>\n"
+    }
     if let f = inputs.forecast {
       if f.parameterUncertainty == false {
         let note = f.note.map { " " + $0 } ?? ""
@@ -221,6 +259,35 @@ public struct HTMLReport: Sendable {
   }
 
   // MARK: Helpers
+
+  /// How the input files relate (empty notes for files built in code that do not relate).
+  var relation: ReportInputs.Relation {
+    (try? inputs.checkRelated()) ?? ReportInputs.Relation()
+  }
+
+  /// A money figure with the currency's symbol (`€1,250`, `CHF 1,250`), or a plain grouped
+  /// number when the files name no currency; `–` when absent or not finite.
+  func money(_ x: Double?, decimals: Int = 0) -> String {
+    guard let x, x.isFinite else { return "–" }
+    let digits = NumberText.grouped(Swift.abs(x), decimals: decimals)
+    let sign = x < 0 && digits.contains(where: { $0 != "0" && $0 != "." && $0 != "," }) ? "−" : ""
+    guard let currency = inputs.currency else { return sign + digits }
+    if let symbol = Self.currencySymbols[currency] { return sign + symbol + digits }
+    return sign + currency + "\u{00A0}" + digits
+  }
+
+  /// `spend` → `spend (EUR)`: an axis or column label of money figures.
+  func moneyLabel(_ label: String) -> String {
+    inputs.currency.map { "\(label) (\($0))" } ?? label
+  }
+
+  /// `per 1,000` of spend: `per €1,000`, or `per 1,000 of spend` without a currency.
+  var perThousand: String {
+    inputs.currency == nil ? "per 1,000 of spend" : "per \(money(1000))"
+  }
+
+  /// Symbols written before the amount; other currencies are written as their code.
+  static let currencySymbols = ["EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥", "INR": "₹", "CNY": "¥", "KRW": "₩"]
 
   func plural(_ word: String, _ n: Int) -> String { n == 1 ? word : word + "s" }
 
@@ -273,7 +340,8 @@ public struct HTMLReport: Sendable {
     var found: [String] = inputs.forecast?.channels ?? []
     found += inputs.optimization?.channelNames ?? []
     found += attributionChannels
-    return ordered(inputs.simulation?.channels ?? inputs.forecast?.channels, found)
+    found += inputs.fit?.channels ?? []
+    return ordered(inputs.simulation?.channels ?? inputs.forecast?.channels ?? inputs.fit?.channels, found)
   }
 
   /// One colour per channel, the same in every chart of the page.
@@ -323,6 +391,11 @@ public struct HTMLReport: Sendable {
     .swatch.band { background: var(--c); opacity: 0.35; }
     .swatch.box { background: var(--c); }
     .swatch.dot { width: 10px; height: 10px; border-radius: 50%; background: var(--c); }
+    .swatch.ring { width: 11px; height: 11px; border-radius: 50%; border: 2.5px solid var(--c); background: #fff; }
+    figcaption .swatch { width: 12px; height: 12px; }
+    .caption-note { font-weight: normal; color: var(--muted); font-size: 13px; }
+    svg .zero { stroke: #1d2330; stroke-width: 1.2; }
+    div.note ul { margin: 4px 0 0; padding-left: 20px; }
     table.data { border-collapse: collapse; margin: 8px 0 16px; font-size: 14px; }
     table.data caption { text-align: left; font-weight: 600; padding-bottom: 4px; }
     table.data th, table.data td { padding: 3px 10px; border-bottom: 1px solid var(--rule); }

@@ -1,14 +1,20 @@
 import Foundation
 import JourneyFormats
 
-/// A colour palette that stays distinguishable for common colour-vision deficiencies
-/// (Okabe–Ito, then Tableau tones), indexed cyclically.
+/// Colours that stay distinguishable for the common colour-vision deficiencies: Paul Tol's
+/// "bright" scheme, ordered so that the first six are far apart (no two blues side by side),
+/// indexed cyclically. Lines also differ by dash pattern (``dash(_:)``), so that a chart
+/// stays readable in grey print.
 enum Palette {
-  static let colours = [
-    "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000",
-    "#8C564B", "#7F7F7F", "#BCBD22", "#17BECF",
-  ]
+  static let colours = ["#4477AA", "#EE6677", "#228833", "#AA3377", "#CCBB44", "#66CCEE", "#BBBBBB", "#000000"]
   static func colour(_ index: Int) -> String { colours[index % colours.count] }
+
+  /// SVG dash patterns, indexed cyclically; the first is a solid line.
+  static let dashes = ["", "8 3", "2 3", "8 3 2 3", "12 4", "4 2 1 2"]
+  static func dash(_ index: Int) -> String { dashes[index % dashes.count] }
+
+  /// Grey of baselines, bounds and reference marks.
+  static let reference = "#5b6474"
 }
 
 /// Evenly spaced "nice" axis ticks (1, 2, 2.5 or 5 times a power of ten).
@@ -99,6 +105,10 @@ enum SVGChart {
     var points: [(x: Double, y: Double)]
     var dashed = false
     var width = 2.0
+    /// An SVG dash pattern; overrides `dashed` when not empty.
+    var dash = ""
+    /// Printed at the line's right end when the chart has end labels.
+    var endLabel: String? = nil
   }
 
   /// A shaded interval between two curves.
@@ -111,10 +121,26 @@ enum SVGChart {
 
   /// A point drawn as a circle with a label.
   struct Marker {
+    enum Shape { case dot, ring, diamond }
     var x: Double
     var y: Double
     var colour: String
     var label: String
+    var shape = Shape.dot
+  }
+
+  /// A range of x drawn shaded over the whole plot height (outside a channel's bounds).
+  struct Shade {
+    var from: Double
+    var to: Double
+    var label: String
+  }
+
+  /// A vertical line at `x` (a bound, a current value).
+  struct Rule {
+    var x: Double
+    var label: String
+    var colour = Palette.reference
   }
 
   /// The plot area inside the axes, in pixels.
@@ -144,19 +170,20 @@ enum SVGChart {
   /// Axes, grid and tick labels; returns the SVG and the scales for the plot area.
   static func axes(
     xTicks: Ticks, yTicks: Ticks, width: Int, height: Int, xLabel: String, yLabel: String,
-    xCategories: [String]? = nil
+    xCategories: [String]? = nil, extraRight: Double = 0
   ) -> (svg: String, x: LinearScale, y: LinearScale, plot: Plot) {
     let yLabels = yTicks.values.map(yTicks.label)
     let left = labelWidth(yLabels) + 26
     // Room on the right for half of the last x tick label, which is centred on its tick.
-    let right = xCategories == nil ? Swift.max(18, labelWidth([xTicks.label(xTicks.upper)]) / 2) : 18
+    let right = (xCategories == nil ? Swift.max(18, labelWidth([xTicks.label(xTicks.upper)]) / 2) : 18) + extraRight
     let plot = Plot(left: left, top: 14, right: Double(width) - right, bottom: Double(height) - 46)
     let x = LinearScale(domain: (xTicks.lower, xTicks.upper), range: (plot.left, plot.right))
     let y = LinearScale(domain: (yTicks.lower, yTicks.upper), range: (plot.bottom, plot.top))
     var s = "<g class=\"axes\">\n"
     for v in yTicks.values {
       let py = px(y(v))
-      s += "<line class=\"grid\" x1=\"\(px(plot.left))\" x2=\"\(px(plot.right))\" y1=\"\(py)\" y2=\"\(py)\"/>"
+      let zero = Swift.abs(v) < yTicks.step * 1e-9
+      s += "<line class=\"\(zero ? "zero" : "grid")\" x1=\"\(px(plot.left))\" x2=\"\(px(plot.right))\" y1=\"\(py)\" y2=\"\(py)\"/>"
       s += "<text class=\"tick\" x=\"\(px(plot.left - 6))\" y=\"\(py)\" text-anchor=\"end\" dominant-baseline=\"middle\">\(HTML.escape(yTicks.label(v)))</text>\n"
     }
     if let xCategories {
@@ -185,11 +212,18 @@ enum SVGChart {
     return (s, x, y, plot)
   }
 
-  /// A line chart with optional interval bands and point markers.
+  /// A line chart with optional interval bands, point markers, shaded x ranges and
+  /// vertical rules.
+  ///
+  /// The y axis covers the data with nice ticks; it includes 0 only with `includeZero`
+  /// (use it for quantities whose size matters, such as increments, not for levels far
+  /// from 0). With `endLabels` each series with an ``Series/endLabel`` is named at its
+  /// right end, labels pushed apart so that they do not overlap.
   static func lines(
     id: String, title: String, description: String, series: [Series], bands: [Band] = [],
-    markers: [Marker] = [], xLabel: String, yLabel: String, includeZero: Bool = true,
-    yRange: (Double, Double)? = nil, exactX: Bool = false, width: Int = 900, height: Int = 320
+    markers: [Marker] = [], shades: [Shade] = [], rules: [Rule] = [], xLabel: String, yLabel: String,
+    includeZero: Bool = true, yRange: (Double, Double)? = nil, xRange: (Double, Double)? = nil,
+    exactX: Bool = false, endLabels: Bool = false, width: Int = 900, height: Int = 320
   ) -> String {
     var xs: [Double] = []
     var ys: [Double] = includeZero ? [0] : []
@@ -209,13 +243,30 @@ enum SVGChart {
       xs.append(m.x)
       ys.append(m.y)
     }
+    for r in rules where r.x.isFinite { xs.append(r.x) }
+    if let xRange { xs += [xRange.0, xRange.1].filter(\.isFinite) }
+    // Narrow charts (small multiples) get fewer x ticks so that long labels do not collide.
+    let narrow = width < 600
     let xTicks = exactX
-      ? Ticks.exact(lo: xs.min() ?? 0, hi: xs.max() ?? 1, count: 10)
-      : Ticks(lo: xs.min() ?? 0, hi: xs.max() ?? 1, count: 8)
-    if let yRange { ys += [yRange.0, yRange.1] }
+      ? Ticks.exact(lo: xs.min() ?? 0, hi: xs.max() ?? 1, count: narrow ? 6 : 10)
+      : Ticks(lo: xs.min() ?? 0, hi: xs.max() ?? 1, count: narrow ? 4 : 8)
+    if let yRange { ys += [yRange.0, yRange.1].filter(\.isFinite) }
     let yTicks = Ticks(lo: ys.min() ?? 0, hi: ys.max() ?? 1, count: 5)
-    let a = axes(xTicks: xTicks, yTicks: yTicks, width: width, height: height, xLabel: xLabel, yLabel: yLabel)
+    let labelled = endLabels ? series.compactMap(\.endLabel) : []
+    let extraRight = labelled.isEmpty ? 0 : Swift.min(200, labelWidth(labelled) + 4)
+    let a = axes(
+      xTicks: xTicks, yTicks: yTicks, width: width, height: height, xLabel: xLabel, yLabel: yLabel,
+      extraRight: extraRight)
     var s = open(id: id, title: title, description: description, width: width, height: height) + a.svg
+    func clampX(_ x: Double) -> Double { Swift.min(Swift.max(a.x(x), a.plot.left), a.plot.right) }
+    for shade in shades where shade.from.isFinite && shade.to.isFinite {
+      let x0 = clampX(Swift.min(shade.from, shade.to))
+      let x1 = clampX(Swift.max(shade.from, shade.to))
+      guard x1 - x0 >= 0.5 else { continue }
+      s += "<rect class=\"shade\" x=\"\(px(x0))\" y=\"\(px(a.plot.top))\" width=\"\(px(x1 - x0))\" "
+      s += "height=\"\(px(a.plot.bottom - a.plot.top))\" fill=\"#5b6474\" fill-opacity=\"0.14\">"
+      s += "<title>\(HTML.escape(shade.label))</title></rect>\n"
+    }
     for b in bands {
       let pts = b.points.filter { $0.x.isFinite && $0.lo.isFinite && $0.hi.isFinite }
       guard !pts.isEmpty else { continue }
@@ -224,10 +275,17 @@ enum SVGChart {
       s += "<polygon class=\"band\" fill=\"\(b.colour)\" fill-opacity=\"\(b.opacity)\" stroke=\"none\" points=\"\((upper + lower).joined(separator: " "))\">"
       s += "<title>\(HTML.escape(b.name))</title></polygon>\n"
     }
+    for r in rules where r.x.isFinite {
+      let rx = px(a.x(r.x))
+      s += "<line class=\"rule\" x1=\"\(rx)\" x2=\"\(rx)\" y1=\"\(px(a.plot.top))\" y2=\"\(px(a.plot.bottom))\" "
+      s += "stroke=\"\(r.colour)\" stroke-width=\"1.5\" stroke-dasharray=\"4 3\"><title>\(HTML.escape(r.label))</title></line>\n"
+    }
+    var ends: [(y: Double, text: String, colour: String)] = []
     for line in series {
       let pts = line.points.filter { $0.x.isFinite && $0.y.isFinite }
       guard !pts.isEmpty else { continue }
-      let dash = line.dashed ? " stroke-dasharray=\"5 4\"" : ""
+      let pattern = line.dash.isEmpty ? (line.dashed ? "5 4" : "") : line.dash
+      let dash = pattern.isEmpty ? "" : " stroke-dasharray=\"\(pattern)\""
       let coordinates = pts.map { "\(px(a.x($0.x))),\(px(a.y($0.y)))" }.joined(separator: " ")
       s += "<polyline class=\"series\" fill=\"none\" stroke=\"\(line.colour)\" stroke-width=\"\(px(line.width))\"\(dash) points=\"\(coordinates)\">"
       s += "<title>\(HTML.escape(line.name))</title></polyline>\n"
@@ -235,10 +293,64 @@ enum SVGChart {
         // A one-period horizon: a polyline of one point draws nothing, so mark the point.
         s += "<circle cx=\"\(px(a.x(pts[0].x)))\" cy=\"\(px(a.y(pts[0].y)))\" r=\"3\" fill=\"\(line.colour)\"/>\n"
       }
+      if endLabels, let text = line.endLabel, let last = pts.max(by: { $0.x < $1.x }) {
+        ends.append((a.y(last.y), text, line.colour))
+      }
+    }
+    // Direct labels: sorted top to bottom, each at least 13 px below the one above.
+    ends.sort { $0.y < $1.y }
+    var previous = -Double.infinity
+    for i in ends.indices {
+      ends[i].y = Swift.max(ends[i].y, previous + 13)
+      previous = ends[i].y
+    }
+    let overflow = (ends.last?.y ?? 0) - (a.plot.bottom + 6)
+    if overflow > 0 { for i in ends.indices { ends[i].y -= overflow } }
+    for e in ends {
+      s += "<text class=\"end-label\" x=\"\(px(a.plot.right + 6))\" y=\"\(px(e.y))\" dominant-baseline=\"middle\" "
+      s += "fill=\"\(e.colour)\" font-size=\"12\" font-weight=\"600\">\(HTML.escape(e.text))</text>\n"
     }
     for m in markers where m.x.isFinite && m.y.isFinite {
-      s += "<circle class=\"marker\" cx=\"\(px(a.x(m.x)))\" cy=\"\(px(a.y(m.y)))\" r=\"5\" fill=\"\(m.colour)\" stroke=\"#fff\" stroke-width=\"1.5\">"
-      s += "<title>\(HTML.escape(m.label))</title></circle>\n"
+      let cx = a.x(m.x)
+      let cy = a.y(m.y)
+      switch m.shape {
+      case .dot:
+        s += "<circle class=\"marker\" cx=\"\(px(cx))\" cy=\"\(px(cy))\" r=\"5\" fill=\"\(m.colour)\" stroke=\"#fff\" stroke-width=\"1.5\">"
+        s += "<title>\(HTML.escape(m.label))</title></circle>\n"
+      case .ring:
+        s += "<circle class=\"marker ring\" cx=\"\(px(cx))\" cy=\"\(px(cy))\" r=\"6\" fill=\"#fff\" stroke=\"\(m.colour)\" stroke-width=\"2.5\">"
+        s += "<title>\(HTML.escape(m.label))</title></circle>\n"
+      case .diamond:
+        let d = 6.5
+        let points = [(cx, cy - d), (cx + d, cy), (cx, cy + d), (cx - d, cy)].map { "\(px($0.0)),\(px($0.1))" }
+        s += "<polygon class=\"marker diamond\" points=\"\(points.joined(separator: " "))\" fill=\"#fff\" stroke=\"\(m.colour)\" stroke-width=\"2.5\">"
+        s += "<title>\(HTML.escape(m.label))</title></polygon>\n"
+      }
+    }
+    return s + "</svg>\n"
+  }
+
+  /// Points against a diagonal `y = x`: predicted against observed shares.
+  ///
+  /// Both axes share one range, fitted to the points (not from 0), so that the diagonal is
+  /// the line of perfect calibration.
+  static func calibration(
+    id: String, title: String, description: String,
+    points: [(x: Double, y: Double, colour: String, label: String, weight: Double)], xLabel: String, yLabel: String,
+    width: Int = 560, height: Int = 460
+  ) -> String {
+    let values = points.flatMap { [$0.x, $0.y] }.filter(\.isFinite)
+    let ticks = Ticks(lo: values.min() ?? 0, hi: values.max() ?? 1, count: width < 400 ? 4 : 5)
+    let a = axes(xTicks: ticks, yTicks: ticks, width: width, height: height, xLabel: xLabel, yLabel: yLabel)
+    var s = open(id: id, title: title, description: description, width: width, height: height) + a.svg
+    s += "<line class=\"diagonal\" x1=\"\(px(a.x(ticks.lower)))\" y1=\"\(px(a.y(ticks.lower)))\" "
+    s += "x2=\"\(px(a.x(ticks.upper)))\" y2=\"\(px(a.y(ticks.upper)))\" stroke=\"#5b6474\" stroke-width=\"1.5\" stroke-dasharray=\"5 4\">"
+    s += "<title>perfect calibration: observed = predicted</title></line>\n"
+    let heaviest = points.map(\.weight).filter(\.isFinite).max() ?? 1
+    for p in points where p.x.isFinite && p.y.isFinite {
+      let r = 3 + 5 * (heaviest > 0 ? (Swift.max(p.weight, 0) / heaviest).squareRoot() : 0)
+      s += "<circle class=\"point\" cx=\"\(px(a.x(p.x)))\" cy=\"\(px(a.y(p.y)))\" r=\"\(px(r))\" fill=\"\(p.colour)\" "
+      s += "fill-opacity=\"0.75\" stroke=\"#fff\" stroke-width=\"1\"><title>\(HTML.escape(p.label))</title></circle>\n"
     }
     return s + "</svg>\n"
   }
@@ -324,11 +436,11 @@ enum SVGChart {
   static func dotWhisker(
     id: String, title: String, description: String,
     rows: [(label: String, colour: String, center: Double?, lo: Double?, hi: Double?)],
-    xLabel: String, includeZero: Bool, width: Int = 900
+    xLabel: String, includeZero: Bool, intervalName: String = "P5–P95",
+    text: (Double) -> String = { NumberText.grouped($0) }, rowHeight: Double = 30, width: Int = 900
   ) -> String {
-    let rowHeight = 30.0
     let top = 10.0
-    let labelRoom = Swift.min(220, Double(rows.map(\.label.count).max() ?? 4) * 7 + 16)
+    let labelRoom = Swift.min(320, Double(rows.map(\.label.count).max() ?? 4) * 7 + 16)
     let height = Int(top + rowHeight * Double(rows.count) + 46)
     var values: [Double] = includeZero ? [0] : []
     for r in rows { values += [r.center, r.lo, r.hi].compactMap { $0 }.filter(\.isFinite) }
@@ -351,9 +463,9 @@ enum SVGChart {
       let cy = top + rowHeight * (Double(i) + 0.5)
       s += "<text class=\"category\" x=\"\(px(plotLeft - 8))\" y=\"\(px(cy))\" text-anchor=\"end\" dominant-baseline=\"middle\">\(HTML.escape(r.label))</text>\n"
       var tip = r.label
-      if let c = r.center, c.isFinite { tip += ": \(NumberText.grouped(c))" }
+      if let c = r.center, c.isFinite { tip += ": \(text(c))" }
       if let lo = r.lo, let hi = r.hi, lo.isFinite, hi.isFinite {
-        tip += " (P5–P95 \(NumberText.grouped(lo)) to \(NumberText.grouped(hi)))"
+        tip += " (\(intervalName) \(text(lo)) to \(text(hi)))"
         s += "<line class=\"whisker\" x1=\"\(px(x(lo)))\" x2=\"\(px(x(hi)))\" y1=\"\(px(cy))\" y2=\"\(px(cy))\" stroke=\"\(r.colour)\" stroke-width=\"2\"/>"
         for end in [lo, hi] {
           s += "<line class=\"whisker\" x1=\"\(px(x(end)))\" x2=\"\(px(x(end)))\" y1=\"\(px(cy - 6))\" y2=\"\(px(cy + 6))\" stroke=\"\(r.colour)\" stroke-width=\"2\"/>"

@@ -103,13 +103,18 @@ public struct SimulationOutput {
             })
         })
     }
-    return SummaryFile(
+    var file = SummaryFile(
       scenario: r.scenario, engine: r.engine.rawValue, seed: r.seed, horizon: r.horizon,
       period: scenario.period.rawValue, population: Double(scenario.population.size), phases: r.phases,
       channels: r.channels, totals: totals, final: byName(r.phases, r.finalCounts),
       historyEnd: r.finalSegmentCounts.isEmpty
         ? nil : StartStateFile(r.endState, phases: r.phases, channels: scenario.channels),
       periods: periods, analytics: analytics)
+    file.currency = scenario.currency
+    file.absorbing = scenario.phases.filter(\.isAbsorbing).map(\.name)
+    file.source = ResultSource(
+      kind: "scenario", name: scenario.name, model: scenario.name, modelFingerprint: scenario.fingerprint)
+    return file
   }
 
   /// The bytes of `summary.json` (see ``JSONFile``: equal results give equal bytes).

@@ -229,7 +229,7 @@ import Testing
     expectOne(
       Fixtures.minimal + "colour: red\n", .unknownName,
       "mini.yaml:25:1: colour: unknown key 'colour'; expected one of: name, period, horizon, seed, population, "
-        + "phases, transitions, channels, effects, segments, seasonality, import")
+        + "phases, transitions, channels, effects, segments, seasonality, import, currency")
   }
 
   @Test func adstockOfOneOrMore() {
@@ -307,7 +307,7 @@ import Testing
         "mini.yaml:7:14: transitions.a.c: unknown phase 'c'; expected one of: a, b",
         "mini.yaml:9:16: channels.tv.spend: spend -1 is negative; expected a number ≥ 0",
         "mini.yaml:10:1: colour: unknown key 'colour'; expected one of: name, period, horizon, seed, population, "
-          + "phases, transitions, channels, effects, segments, seasonality, import",
+          + "phases, transitions, channels, effects, segments, seasonality, import, currency",
       ])
   }
 

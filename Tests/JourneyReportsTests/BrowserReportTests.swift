@@ -139,13 +139,15 @@ import _JourneyTestSupport
     guard let dom = try renderAndCheck(
       directory: dir, label: "full",
       sections: [
-        "totals", "funnel", "conversions", "fan", "comparison", "response-curves", "spend", "analytics",
-        "contribution", "path-attribution", "attribution-evaluation",
+        "totals", "funnel", "conversions", "fan", "increment", "comparison", "response-curves", "spend", "analytics",
+        "contribution", "path-attribution", "attribution-evaluation", "fit-summary", "effects", "calibration", "reach",
       ])
     else { return }
     let html = try String(contentsOfFile: dir + "/report.html", encoding: .utf8)
     #expect(dom.occurrences(of: "<svg") == html.occurrences(of: "<svg "), "every chart survives parsing")
-    #expect(dom.occurrences(of: "<polygon class=\"band\"") == 8, "4 plans, overlay and small multiples")
+    #expect(
+      dom.occurrences(of: "<polygon class=\"band\"") == 4 + 3 + 2 + 2,
+      "4 fans, 3 increments, 2 reach curves and 2 adstock decays")
   }
 
   @Test func attributionReportRendersInChromium() throws {
@@ -168,8 +170,8 @@ import _JourneyTestSupport
     guard let dom = try renderAndCheck(
       directory: dir, label: "hostile",
       sections: [
-        "totals", "funnel", "conversions", "fan", "comparison", "response-curves", "spend", "analytics",
-        "contribution", "path-attribution", "attribution-evaluation",
+        "totals", "funnel", "conversions", "fan", "increment", "comparison", "response-curves", "spend", "analytics",
+        "contribution", "path-attribution", "attribution-evaluation", "fit-summary", "effects", "calibration", "reach",
       ])
     else { return }
     #expect(!dom.contains("<img"), "an injected element was parsed")

@@ -9,27 +9,33 @@ import _JourneyTestSupport
   static let combinations: [[String]] = [
     ["summary.json"], ["forecast.json"], ["optimize.json"], ["summary.json", "forecast.json"],
     ["forecast.json", "optimize.json"], ["summary.json", "optimize.json"],
-    ["summary.json", "forecast.json", "optimize.json"],
+    ["summary.json", "forecast.json", "optimize.json"], ["fit.json"], ["summary.json", "fit.json"],
   ]
 
   static func expectedSections(_ files: [String]) -> Set<String> {
     var s = Set<String>()
     if files.contains("summary.json") { s.formUnion(["totals", "funnel", "conversions", "spend", "analytics"]) }
-    if files.contains("forecast.json") { s.formUnion(["funnel", "fan", "comparison", "spend"]) }
+    if files.contains("forecast.json") { s.formUnion(["funnel", "fan", "increment", "comparison", "spend"]) }
     if files.contains("optimize.json") { s.insert("response-curves") }
+    if files.contains("fit.json") { s.formUnion(["fit-summary", "effects", "calibration", "reach"]) }
     return s
   }
 
   static func expectedCharts(_ files: [String]) -> Set<String> {
     var s = Set<String>()
-    if files.contains("summary.json") { s.formUnion(["funnel-simulation", "conversions-chart", "spend-simulation"]) }
+    if files.contains("summary.json") {
+      s.formUnion(["funnel-simulation", "funnel-simulation-absorbed", "conversions-chart", "spend-simulation"])
+    }
     if files.contains("forecast.json") {
       s.formUnion([
-        "funnel-forecast", "fan-all", "fan-plan-0", "fan-plan-3", "comparison-conversions",
-        "comparison-increment", "spend-forecast",
+        "funnel-forecast", "funnel-forecast-absorbed", "fan-all", "fan-plan-0", "fan-plan-3", "increment-plan-1",
+        "increment-plan-3", "comparison-conversions", "comparison-increment", "spend-forecast",
       ])
     }
-    if files.contains("optimize.json") { s.insert("response-curves-chart") }
+    if files.contains("optimize.json") { s.formUnion((0..<5).map { "response-curve-\($0)" }) }
+    if files.contains("fit.json") {
+      s.formUnion(["effects-forest", "calibration-0", "calibration-5", "reach-curve-0", "adstock-decay-1"])
+    }
     return s
   }
 
@@ -87,7 +93,8 @@ import _JourneyTestSupport
     #expect(html.contains("<th scope=\"row\">conversions</th><td class=\"num\">873,942</td>"))
     #expect(html.contains("<th scope=\"row\">search +25%</th><td class=\"num\">4,093,000</td>"))
     #expect(html.contains("<td class=\"num\">13,780 – 57,386</td>"))
-    #expect(html.contains("<th scope=\"row\">search</th><td class=\"num\">1,834,000</td><td class=\"num\">48.0%</td>"))
+    // With a forecast the allocation table starts with the current spend (the baseline plan's).
+    #expect(html.contains("<td class=\"num\">1,834,000</td><td class=\"num\">48.0%</td>"))
     #expect(html.contains("<td class=\"num\">500,000 – 2,600,000</td><td class=\"num\">lower bound</td>"))
     #expect(html.contains("<td class=\"num\">20,000 – 200,000</td><td class=\"num\">upper bound</td>"))
     // Axis ticks of the simulation funnel (up to 1,000,000 customers).

@@ -35,8 +35,8 @@ import _JourneyTestSupport
       e == InputError(
         .missing, file: dir,
         "no result files; expected at least one of: summary.json, forecast.json, optimize.json, "
-          + "attribution.json (written by journey simulate, journey forecast, journey optimize and "
-          + "journey attribute)"))
+          + "attribution.json, fit.json (written by journey simulate, journey forecast, journey optimize, "
+          + "journey attribute and journey fit)"))
   }
 
   @Test func aMissingDirectoryIsNamed() throws {
@@ -123,7 +123,7 @@ import _JourneyTestSupport
     let dir = try ReportFixtures.directory(ReportFixtures.names)
     let outcome = try CommandRunner.run(["report", dir])
     #expect(outcome.status == 0, "\(outcome.stderr)")
-    #expect(outcome.stdout == "wrote \(dir)/report.html (summary.json, forecast.json, optimize.json, attribution.json)\n")
+    #expect(outcome.stdout == "wrote \(dir)/report.html (summary.json, forecast.json, optimize.json, attribution.json, fit.json)\n")
     let written = try String(contentsOfFile: dir + "/report.html", encoding: .utf8)
     #expect(written == HTMLReport(inputs: try ReportInputs.load(directory: dir)).render())
     let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".tmp") }
