@@ -82,7 +82,7 @@ let package = Package(
         "JourneyImport", "JourneyEstimation", "JourneyFormats", "JourneySimulation", "JourneyModel", "_JourneyTestSupport",
       ]
     ),
-    .testTarget(name: "JourneyCLITests", dependencies: ["JourneyFormats", "_JourneyTestSupport"], exclude: ["Snapshots"]),
+    .testTarget(name: "JourneyCLITests", dependencies: ["JourneyFormats", "JourneyModel", "_JourneyTestSupport"], exclude: ["Snapshots"]),
     .testTarget(
       name: "JourneyAttributionTests",
       dependencies: ["JourneyAttribution", "JourneyModel", "JourneyFormats", "JourneySimulation", "_JourneyTestSupport"]
