@@ -56,7 +56,8 @@ import _JourneyTestSupport
           var command = String(lines[k].dropFirst(2))
           while command.hasSuffix("\\") && k + 1 < j {
             k += 1
-            command = String(command.dropLast()) + " " + lines[k].trimmingCharacters(in: .whitespaces)
+            command = command.dropLast().trimmingCharacters(in: .whitespaces) + " "
+              + lines[k].trimmingCharacters(in: .whitespaces)
           }
           k += 1
           var expected: [String] = []

@@ -6,7 +6,7 @@ import _JourneyTestSupport
 
 /// Where results go: one folder per run, chosen from the command's input, never beside the
 /// reference of another input, and never a committed file (docs/commands.md).
-@Suite struct ResultsFolderTests {
+@Suite struct ResultsFolderCommandTests {
   /// A temporary copy of the shipped scenarios, the sample history and the b2c reference.
   func sandbox() throws -> String {
     let dir = try CommandRunner.temporaryDirectory()
