@@ -21,6 +21,9 @@ let package = Package(
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    // `swift package generate-documentation` for the DocC catalogues (Sources/<Module>/<Module>.docc);
+    // a package plugin: nothing of it is built by `swift build` or `swift test`.
+    .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0"),
   ],
   targets: [
     .systemLibrary(
@@ -82,7 +85,7 @@ let package = Package(
         "JourneyImport", "JourneyEstimation", "JourneyFormats", "JourneySimulation", "JourneyModel", "_JourneyTestSupport",
       ]
     ),
-    .testTarget(name: "JourneyCLITests", dependencies: ["JourneyFormats", "_JourneyTestSupport"], exclude: ["Snapshots"]),
+    .testTarget(name: "JourneyCLITests", dependencies: ["JourneyFormats", "JourneyModel", "_JourneyTestSupport"], exclude: ["Snapshots"]),
     .testTarget(
       name: "JourneyAttributionTests",
       dependencies: ["JourneyAttribution", "JourneyModel", "JourneyFormats", "JourneySimulation", "_JourneyTestSupport"]

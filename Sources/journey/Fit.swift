@@ -97,7 +97,7 @@ struct Fit: ParsableCommand {
   @Option(help: "Ridge penalty λ on the squared effects (not on the baselines).")
   var ridge: Double = 0
 
-  @Option(help: "Directory for model.yaml and fit.json (default: results/fit).")
+  @Option(help: "Directory for model.yaml and fit.json; never a folder holding another file's reference.json.")
   var out: String = "results/fit"
 
   @Option(help: "What to print: table or json.")
@@ -138,6 +138,7 @@ struct Fit: ParsableCommand {
   }
 
   func run() throws {
+    try ResultsFolder.checkOwner(out, input: out + "/model.yaml")
     let source: FitRequest.Source
     var holdout = holdout
     var eventSource: EventHistorySource?

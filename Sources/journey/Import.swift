@@ -96,7 +96,7 @@ struct PeriodOptions: ParsableArguments {
   @Option(help: "Period length: day, week (ISO, from Monday) or month.")
   var period: PeriodUnit = .week
 
-  @Option(help: "Time zone of the periods and of timestamps without an offset (IANA name, default UTC).")
+  @Option(help: "Time zone of the periods and of timestamps without an offset (IANA name).")
   var timezone: String = "UTC"
 
   @Option(help: "First day of period 0 (YYYY-MM-DD; default: the earliest event's period).")

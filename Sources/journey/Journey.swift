@@ -15,6 +15,7 @@ struct Journey: ParsableCommand {
       Exit codes: 0 success, 1 a check failed, 2 bad input (the message names the file, \
       the line or YAML path, the bad value and what was expected).
       """,
+    version: "journey \(JourneyKit.version)",
     subcommands: [
       Simulate.self, Fit.self, Import.self, Forecast.self, Optimize.self, Check.self, Report.self, Validate.self, Sql.self,
       Bench.self,

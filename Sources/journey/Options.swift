@@ -26,9 +26,12 @@ struct OutputOptions: ParsableArguments {
   @Option(help: "What to print: table, csv or json.")
   var format: OutputFormat = .table
 
-  /// `--out`, else `results/<name>` when `name` is a safe folder name.
-  func directory(name: String, file: String) throws -> String {
-    try out ?? ResultsFolder.path(for: name, file: file)
+  /// `--out`, else `fallback`, else `results/<name>` when `name` is a safe folder name;
+  /// never a folder that holds the reference of another input than `file`.
+  func directory(name: String, file: String, fallback: String? = nil) throws -> String {
+    let directory = try out ?? fallback ?? ResultsFolder.path(for: name, file: file)
+    try ResultsFolder.checkOwner(directory, input: file)
+    return directory
   }
 }
 

@@ -11,13 +11,14 @@ struct Simulate: ParsableCommand {
     discussion: """
       Writes periods.csv, summary.json and analytics.csv to --out (each file atomically) and \
       prints a summary. The individual engine can also write every customer's journey \
-      (customer_id,period,phase,channels) with --journeys.
+      (customer_id,period,phase,channels) with --journeys; without --out the other files \
+      then go into the journey log's folder, so one run writes one folder.
 
       Examples:
         journey simulate scenarios/b2c.yaml
         journey simulate scenarios/b2c.yaml --engine cohort --seed 7 --format json
-        journey simulate scenarios/b2b.yaml --journeys results/b2b/journeys.csv
-        journey simulate scenarios/b2c.yaml --population 200000 --journeys history.csv
+        journey simulate scenarios/b2b.yaml --journeys results/b2b-history/journeys.csv
+        journey simulate scenarios/b2c.yaml --population 200000 --journeys results/history/journeys.csv
       """
   )
 
@@ -56,7 +57,7 @@ struct Simulate: ParsableCommand {
   func run() throws {
     var spec = try Scenario.load(path: scenario)
     if let population { spec = try spec.withPopulation(population) }
-    let directory = try output.directory(name: spec.name, file: scenario)
+    let directory = try output.directory(name: spec.name, file: scenario, fallback: journeys.map(Self.folder(of:)))
     let progress = Progress(label: "simulating \(spec.period.rawValue)", total: spec.horizon)
     let log = try journeys.map { try JourneyLogFile(path: $0, neutraliseFormulas: neutraliseFormulas) }
     let result = try Simulator.run(
@@ -77,6 +78,14 @@ struct Simulate: ParsableCommand {
     case .csv: print(files.periodsCSV(), terminator: "")
     case .json: print(String(decoding: try files.summaryJSON(), as: UTF8.self), terminator: "")
     }
+  }
+}
+
+extension Simulate {
+  /// The folder of a file path (`.` for a bare file name).
+  static func folder(of path: String) -> String {
+    let folder = (path as NSString).deletingLastPathComponent
+    return folder.isEmpty ? "." : folder
   }
 }
 
