@@ -27,7 +27,7 @@ should agree within ~1%.
 
 Run from the repository root:
 
-  python3 bench/numpy_reference.py [scenario.yaml]
+  python3 bench/numpy_reference.py [scenario.yaml] [--individual-only] [--repeat N]
 """
 
 import math
@@ -418,13 +418,22 @@ def fmt(v):
 
 def main():
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    path = sys.argv[1] if len(sys.argv) > 1 else os.path.join(root, "scenarios", "bench.yaml")
+    args = sys.argv[1:]
+    individual_only = "--individual-only" in args  # bench/compare: the individual figure only
+    repeat = REPEAT
+    if "--repeat" in args:
+        repeat = int(args[args.index("--repeat") + 1])
+        del args[args.index("--repeat"):args.index("--repeat") + 2]
+    args = [a for a in args if a != "--individual-only"]
+    path = args[0] if args else os.path.join(root, "scenarios", "bench.yaml")
     model = Model(path)
     T, N = model.horizon, model.size
 
     ind = Individual(model)
-    secs, conv_ind = best_of(lambda: ind.run(model.seed))
+    secs, conv_ind = best_of(lambda: ind.run(model.seed), repeat)
     print(f"numpy_individual_customer_steps_per_s {fmt(N * T / secs)} customer-steps/s", flush=True)
+    if individual_only:
+        return
 
     rng = np.random.Generator(np.random.PCG64(model.seed))
     secs_c, conv_coh = best_of(lambda: cohort_run(model, COHORT_SIZE, rng))

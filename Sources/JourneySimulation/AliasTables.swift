@@ -10,9 +10,9 @@ struct AliasTables {
   var slots: [UInt64] = []
   var primary: [UInt32] = []
   var alias: [UInt32] = []
-  /// Per table: first slot, and the shift `64 − log2 S`.
-  var offset: [Int] = []
-  var shift: [UInt64] = []
+  /// Per table: its first slot `<< 8 | shift`, with the shift `64 − log2 S` (the slot of a
+  /// draw `u` is `(info >> 8) + (u >> (info & 63))`).
+  var info: [UInt64] = []
   /// Per table: first outcome in ``outcomeNext`` / ``outcomePattern``.
   var outcomeOffset: [Int] = []
   var outcomeNext: [UInt8] = []
@@ -39,8 +39,7 @@ struct AliasTables {
       size <<= 1
       log2 += 1
     }
-    offset.append(slots.count)
-    shift.append(UInt64(64 - log2))
+    info.append(UInt64(slots.count) << 8 | UInt64(64 - log2))
     outcomeOffset.append(outcomeNext.count)
     var mask: UInt64 = 0
     for c in kernel.channels { mask |= 1 << UInt64(c) }

@@ -20,13 +20,22 @@ extension JourneyLogSink {
 /// Customers live in fixed chunks of ``chunkSize``; chunk `k` owns the random streams
 /// `(seed, k)` for moves and `(seed, k + 2^62)` for the journey log's other channels, so
 /// results do not depend on the number of threads, and writing the log does not change
-/// them.
+/// them. The moves stream seeds the chunk's eight xoshiro256++ lanes
+/// (``Xoshiro256x8``) and then places the chunk's customers (initial and arrivals).
+///
+/// Each period, a chunk's active customers go in blocks of ``blockSize``: the lanes fill a
+/// buffer with one 64-bit draw per customer of the block (customer `j` of the block takes
+/// number `j`), a branch-free loop moves the block through the alias tables, and a
+/// separate pass counts the block's (phase, moved) pairs. Blocks and draws depend on the
+/// seed, the chunk and the number of active customers only.
 enum IndividualEngine {
   static let chunkSize = 1 << 15
+  /// Customers per buffer of draws (a multiple of ``Xoshiro256x8/lanes``; at most 16·255
+  /// for the byte counters of ``countBlock(new:old:count:phases:tally:)``).
+  static let blockSize = 512
   static let maxCustomers = Int(Int32.max)
   /// Segments a customer's byte can name (``Scenario/maxSegments``).
   static let maxSegments = Scenario.maxSegments
-  static let lanes = 4
 
   /// - Complexity: O(T · (N + A·T/2)) draws for `T` periods, `N` customers at the start and
   ///   `A` arrivals per period (one draw per customer-step), plus the alias tables per
@@ -67,7 +76,9 @@ enum IndividualEngine {
     let storage = Storage(customers: total, chunks: chunkCount, phases: n)
     let tallyBlock = storage.tallyBlock
     for k in 0..<chunkCount {
-      storage.rngs[2 * k] = SplitMix64(seed: seed, stream: StreamID.individualMoves(chunk: k))
+      var moves = SplitMix64(seed: seed, stream: StreamID.individualMoves(chunk: k))
+      Xoshiro256x8.seed(storage.lanes(k), from: &moves)
+      storage.rngs[2 * k] = moves
       storage.rngs[2 * k + 1] = SplitMix64(seed: seed, stream: StreamID.individualLog(chunk: k))
     }
 
@@ -106,12 +117,10 @@ enum IndividualEngine {
       var counts = [Double](repeating: 0, count: n)
       var entries = [Double](repeating: 0, count: n)
       for k in 0..<chunkCount {
-        for lane in 0..<lanes {
-          let block = storage.tally + k * tallyBlock + lane * 2 * n
-          for i in 0..<n {
-            counts[i] += Double(block[2 * i] &+ block[2 * i + 1])
-            entries[i] += Double(block[2 * i + 1])
-          }
+        let block = storage.tally + k * tallyBlock
+        for i in 0..<n {
+          counts[i] += Double(block[2 * i] &+ block[2 * i + 1])
+          entries[i] += Double(block[2 * i + 1])
         }
       }
       return (counts, entries)
@@ -159,13 +168,13 @@ enum IndividualEngine {
           if let rowFormat {
             stepWithLog(
               lo, hi, period: t0 + t, n: n, channels: cCount, tables: storage.step, exposure: p, format: rowFormat,
-              phase: storage.phase, segment: storage.segment, rng: &storage.rngs[2 * k],
+              phase: storage.phase, segment: storage.segment, lanes: storage.lanes(k),
               logRng: &storage.rngs[2 * k + 1], tally: storage.tally + k * tallyBlock,
               buffer: &storage.logBuffers[k])
           } else {
             stepFast(
-              lo, hi, n: n, tables: storage.step, phase: storage.phase, segment: storage.segment,
-              rng: &storage.rngs[2 * k], tally: storage.tally + k * tallyBlock)
+              lo, hi, n: n, segments: segments.count, tables: storage.step, phase: storage.phase,
+              segment: storage.segment, lanes: storage.lanes(k), tally: storage.tally + k * tallyBlock)
           }
         }
         let alo = Swift.max(lo, arrivalsLo)
@@ -214,61 +223,177 @@ enum IndividualEngine {
     return i
   }
 
-  /// The inner loop without a journey log.
-  static func stepFast(
-    _ lo: Int, _ hi: Int, n: Int, tables: StepTables, phase: UnsafeMutablePointer<UInt8>,
-    segment: UnsafeMutablePointer<UInt8>, rng: inout SplitMix64, tally: UnsafeMutablePointer<UInt64>
+  /// Runs `body(start, count, draws)` for the blocks of customers `[lo, hi)`: `draws[j]` is
+  /// the 64-bit draw of customer `start + j`.
+  @inline(__always)
+  static func forEachBlock(
+    _ lo: Int, _ hi: Int, lanes: UnsafeMutablePointer<UInt64>,
+    _ body: (Int, Int, UnsafeMutablePointer<UInt64>) -> Void
   ) {
-    let twoN = 2 * n
-    let slots = tables.slots
-    let offset = tables.offset
-    let shift = tables.shift
-    var g = rng
-    for customer in lo..<hi {
-      let ph = Int(phase[customer])
-      let table = Int(segment[customer]) &* n &+ ph
-      let u = g.next()
-      let slot = slots[offset[table] &+ Int(truncatingIfNeeded: u &>> shift[table])]
-      let usePrimary = UInt32(truncatingIfNeeded: u) < UInt32(truncatingIfNeeded: slot &>> 32)
-      let next = Int(truncatingIfNeeded: usePrimary ? slot & 0xFF : (slot &>> 8) & 0xFF)
-      phase[customer] = UInt8(truncatingIfNeeded: next)
-      tally[(customer & (lanes - 1)) &* twoN &+ 2 &* next &+ (next != ph ? 1 : 0)] &+= 1
+    withUnsafeTemporaryAllocation(of: UInt64.self, capacity: blockSize) { buffer in
+      guard let draws = buffer.baseAddress else { return }
+      var start = lo
+      while start < hi {
+        let count = Swift.min(blockSize, hi - start)
+        Xoshiro256x8.fill(lanes, draws, count: (count + Xoshiro256x8.lanes - 1) & ~(Xoshiro256x8.lanes - 1))
+        body(start, count, draws)
+        start += count
+      }
     }
-    rng = g
   }
 
-  /// The inner loop with a journey log: the same draws as ``stepFast``, plus the outcome's
-  /// exposure pattern and the other channels from the log stream.
+  /// The inner loop without a journey log: per block, the draws, the moves, then the counts.
+  static func stepFast(
+    _ lo: Int, _ hi: Int, n: Int, segments: Int, tables: StepTables, phase: UnsafeMutablePointer<UInt8>,
+    segment: UnsafeMutablePointer<UInt8>, lanes: UnsafeMutablePointer<UInt64>, tally: UnsafeMutablePointer<UInt64>
+  ) {
+    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: blockSize) { oldBuffer in
+      guard let old = oldBuffer.baseAddress else { return }
+      forEachBlock(lo, hi, lanes: lanes) { start, count, draws in
+        let ph = phase + start
+        old.update(from: ph, count: count)
+        if segments == 1 {
+          move(ph, count: count, draws: draws, tables: tables)
+        } else {
+          move(ph, segment: segment + start, n: n, count: count, draws: draws, tables: tables)
+        }
+        countBlock(new: ph, old: old, count: count, phases: n, tally: tally)
+      }
+    }
+  }
+
+  /// Moves `count` customers of the only segment: table = phase.
+  ///
+  /// The slot is `offset + (u >> shift)`; the low 32 bits of `u` against the slot's
+  /// threshold pick its primary (bits 0–7) or alias (bits 8–15) next phase, branch-free.
+  @inline(__always)
+  static func move(
+    _ phase: UnsafeMutablePointer<UInt8>, count: Int, draws: UnsafeMutablePointer<UInt64>, tables: StepTables
+  ) {
+    let slots = tables.slots
+    let info = tables.info
+    for j in 0..<count {
+      let u = draws[j]
+      let e = info[Int(phase[j])]
+      let slot = slots[Int(truncatingIfNeeded: e &>> 8) &+ Int(truncatingIfNeeded: u &>> (e & 63))]
+      let next = UInt32(truncatingIfNeeded: u) < UInt32(truncatingIfNeeded: slot &>> 32) ? slot : slot &>> 8
+      phase[j] = UInt8(truncatingIfNeeded: next)
+    }
+  }
+
+  /// Moves `count` customers of several segments: table = segment · n + phase.
+  @inline(__always)
+  static func move(
+    _ phase: UnsafeMutablePointer<UInt8>, segment: UnsafeMutablePointer<UInt8>, n: Int, count: Int,
+    draws: UnsafeMutablePointer<UInt64>, tables: StepTables
+  ) {
+    let slots = tables.slots
+    let info = tables.info
+    for j in 0..<count {
+      let u = draws[j]
+      let e = info[Int(segment[j]) &* n &+ Int(phase[j])]
+      let slot = slots[Int(truncatingIfNeeded: e &>> 8) &+ Int(truncatingIfNeeded: u &>> (e & 63))]
+      let next = UInt32(truncatingIfNeeded: u) < UInt32(truncatingIfNeeded: slot &>> 32) ? slot : slot &>> 8
+      phase[j] = UInt8(truncatingIfNeeded: next)
+    }
+  }
+
+  /// Adds a block's counts to `tally`: at `2i` the customers that stayed in phase `i`, at
+  /// `2i + 1` those that entered it.
+  ///
+  /// Optimised builds count up to 16 phases with byte compares, 16 customers a vector
+  /// (a block of at most 16·255 customers keeps the byte counters from wrapping); more
+  /// phases and debug builds count one customer at a time. Both give the same counts.
+  @inline(__always)
+  static func countBlock(
+    new: UnsafeMutablePointer<UInt8>, old: UnsafeMutablePointer<UInt8>, count: Int, phases n: Int,
+    tally: UnsafeMutablePointer<UInt64>
+  ) {
+    #if DEBUG
+      countScalar(new: new, old: old, from: 0, to: count, tally: tally)
+    #else
+      if n > 16 {
+        countScalar(new: new, old: old, from: 0, to: count, tally: tally)
+      } else {
+        countVector(new: new, old: old, count: count, phases: n, tally: tally)
+      }
+    #endif
+  }
+
+  /// ``countBlock(new:old:count:phases:tally:)`` for `n ≤ 16` phases and `count ≤ 16·255`
+  /// customers with `SIMD16<UInt8>` compares: per phase, one pass over the block.
+  @inline(__always)
+  static func countVector(
+    new: UnsafeMutablePointer<UInt8>, old: UnsafeMutablePointer<UInt8>, count: Int, phases n: Int,
+    tally: UnsafeMutablePointer<UInt64>
+  ) {
+    let vectors = count / 16
+    let newRaw = UnsafeRawPointer(new)
+    let oldRaw = UnsafeRawPointer(old)
+    for i in 0..<n {
+      let target = SIMD16<UInt8>(repeating: UInt8(truncatingIfNeeded: i))
+      var inPhase = SIMD16<UInt8>.zero
+      var stayed = SIMD16<UInt8>.zero
+      for v in 0..<vectors {
+        let a = newRaw.loadUnaligned(fromByteOffset: 16 * v, as: SIMD16<UInt8>.self)
+        let b = oldRaw.loadUnaligned(fromByteOffset: 16 * v, as: SIMD16<UInt8>.self)
+        let isTarget = a .== target
+        inPhase &+= SIMD16<UInt8>.zero.replacing(with: 1, where: isTarget)
+        stayed &+= SIMD16<UInt8>.zero.replacing(with: 1, where: isTarget .& (b .== target))
+      }
+      let all = UInt64(SIMD16<UInt16>(truncatingIfNeeded: inPhase).wrappedSum())
+      let stay = UInt64(SIMD16<UInt16>(truncatingIfNeeded: stayed).wrappedSum())
+      tally[2 * i] &+= stay
+      tally[2 * i + 1] &+= all &- stay
+    }
+    countScalar(new: new, old: old, from: 16 * vectors, to: count, tally: tally)
+  }
+
+  @inline(__always)
+  static func countScalar(
+    new: UnsafeMutablePointer<UInt8>, old: UnsafeMutablePointer<UInt8>, from lo: Int, to hi: Int,
+    tally: UnsafeMutablePointer<UInt64>
+  ) {
+    guard lo < hi else { return }
+    for j in lo..<hi {
+      let next = Int(new[j])
+      tally[2 &* next &+ (next != Int(old[j]) ? 1 : 0)] &+= 1
+    }
+  }
+
+  /// The inner loop with a journey log: the same draws and moves as ``stepFast``, plus the
+  /// outcome's exposure pattern and the other channels from the log stream.
   static func stepWithLog(
     _ lo: Int, _ hi: Int, period t: Int, n: Int, channels cCount: Int, tables: StepTables,
     exposure p: [Double], format: JourneyLogFormat, phase: UnsafeMutablePointer<UInt8>,
-    segment: UnsafeMutablePointer<UInt8>, rng: inout SplitMix64, logRng: inout SplitMix64,
+    segment: UnsafeMutablePointer<UInt8>, lanes: UnsafeMutablePointer<UInt64>, logRng: inout SplitMix64,
     tally: UnsafeMutablePointer<UInt64>, buffer: inout [UInt8]
   ) {
-    let twoN = 2 * n
-    var g = rng
     var h = logRng
     buffer.reserveCapacity((hi - lo) * 32)
-    for customer in lo..<hi {
-      let ph = Int(phase[customer])
-      let table = Int(segment[customer]) &* n &+ ph
-      let u = g.next()
-      let index = tables.offset[table] &+ Int(truncatingIfNeeded: u &>> tables.shift[table])
-      let slot = tables.slots[index]
-      let usePrimary = UInt32(truncatingIfNeeded: u) < UInt32(truncatingIfNeeded: slot &>> 32)
-      let outcome = Int(usePrimary ? tables.primary[index] : tables.alias[index])
-      let next = Int(tables.outcomeNext[tables.outcomeOffset[table] &+ outcome])
-      var mask = tables.outcomePattern[tables.outcomeOffset[table] &+ outcome]
-      let relevant = tables.relevantMask[table]
-      for c in 0..<cCount where relevant & (1 << UInt64(c)) == 0 {
-        if h.uniform() < p[c] { mask |= 1 << UInt64(c) }
+    forEachBlock(lo, hi, lanes: lanes) { start, count, draws in
+      for j in 0..<count {
+        let customer = start + j
+        let ph = Int(phase[customer])
+        let table = Int(segment[customer]) &* n &+ ph
+        let u = draws[j]
+        let e = tables.info[table]
+        let index = Int(truncatingIfNeeded: e &>> 8) &+ Int(truncatingIfNeeded: u &>> (e & 63))
+        let slot = tables.slots[index]
+        let usePrimary = UInt32(truncatingIfNeeded: u) < UInt32(truncatingIfNeeded: slot &>> 32)
+        let outcome = Int(usePrimary ? tables.primary[index] : tables.alias[index])
+        let next = Int(tables.outcomeNext[tables.outcomeOffset[table] &+ outcome])
+        var mask = tables.outcomePattern[tables.outcomeOffset[table] &+ outcome]
+        let relevant = tables.relevantMask[table]
+        for c in 0..<cCount where relevant & (1 << UInt64(c)) == 0 {
+          if h.uniform() < p[c] { mask |= 1 << UInt64(c) }
+        }
+        format.appendRow(
+          customer: customer + 1, period: t, phase: ph, channels: mask, segment: Int(segment[customer]), to: &buffer)
+        phase[customer] = UInt8(truncatingIfNeeded: next)
+        tally[2 &* next &+ (next != ph ? 1 : 0)] &+= 1
       }
-      format.appendRow(
-        customer: customer + 1, period: t, phase: ph, channels: mask, segment: Int(segment[customer]), to: &buffer)
-      phase[customer] = UInt8(truncatingIfNeeded: next)
-      tally[(customer & (lanes - 1)) &* twoN &+ 2 &* next &+ (next != ph ? 1 : 0)] &+= 1
     }
-    rng = g
     logRng = h
   }
 }
@@ -279,8 +404,8 @@ struct StepTables {
   var slots: UnsafeMutablePointer<UInt64>
   var primary: UnsafeMutablePointer<UInt32>
   var alias: UnsafeMutablePointer<UInt32>
-  var offset: UnsafeMutablePointer<Int>
-  var shift: UnsafeMutablePointer<UInt64>
+  /// Per table: first slot `<< 8 | shift` (see ``AliasTables/info``).
+  var info: UnsafeMutablePointer<UInt64>
   var outcomeOffset: UnsafeMutablePointer<Int>
   var outcomeNext: UnsafeMutablePointer<UInt8>
   var outcomePattern: UnsafeMutablePointer<UInt64>
@@ -296,8 +421,7 @@ struct StepTables {
     slots = copy(t.slots)
     primary = copy(t.primary)
     alias = copy(t.alias)
-    offset = copy(t.offset)
-    shift = copy(t.shift)
+    info = copy(t.info)
     outcomeOffset = copy(t.outcomeOffset)
     outcomeNext = copy(t.outcomeNext)
     outcomePattern = copy(t.outcomePattern)
@@ -309,8 +433,7 @@ struct StepTables {
     slots.deallocate()
     primary.deallocate()
     alias.deallocate()
-    offset.deallocate()
-    shift.deallocate()
+    info.deallocate()
     outcomeOffset.deallocate()
     outcomeNext.deallocate()
     outcomePattern.deallocate()
@@ -331,9 +454,9 @@ extension IndividualEngine {
     let segment: UnsafeMutablePointer<UInt8>
     /// Per chunk `k`: the moves stream at `2k`, the journey-log stream at `2k + 1`.
     let rngs: UnsafeMutablePointer<SplitMix64>
-    /// Per chunk, ``IndividualEngine/lanes`` interleaved tallies of (phase, moved), so that
-    /// consecutive customers rarely increment the same counter: cell
-    /// `k·tallyBlock + lane·2n + 2·phase + moved`.
+    /// Per chunk, one ``Xoshiro256x8`` state block (64-byte aligned).
+    private let laneStates: UnsafeMutablePointer<UInt64>
+    /// Per chunk, the tallies of (phase, moved): cell `k·tallyBlock + 2·phase + moved`.
     let tally: UnsafeMutablePointer<UInt64>
     /// Per chunk, the journey-log rows of the current period.
     let logBuffers: UnsafeMutablePointer<[UInt8]>
@@ -344,7 +467,11 @@ extension IndividualEngine {
 
     init(customers: Int, chunks: Int, phases n: Int) {
       self.chunks = chunks
-      tallyBlock = IndividualEngine.lanes * 2 * n
+      tallyBlock = 2 * n
+      laneStates = UnsafeMutableRawPointer.allocate(
+        byteCount: chunks * Xoshiro256x8.words * MemoryLayout<UInt64>.stride, alignment: 64
+      ).bindMemory(to: UInt64.self, capacity: chunks * Xoshiro256x8.words)
+      laneStates.initialize(repeating: 0, count: chunks * Xoshiro256x8.words)
       phase = .allocate(capacity: Swift.max(customers, 1))
       segment = .allocate(capacity: Swift.max(customers, 1))
       rngs = .allocate(capacity: chunks * 2)
@@ -355,6 +482,9 @@ extension IndividualEngine {
       logBuffers.initialize(repeating: [], count: chunks)
       step = StepTables(copying: AliasTables.empty)
     }
+
+    /// Chunk `k`'s xoshiro256++ lanes.
+    func lanes(_ k: Int) -> UnsafeMutablePointer<UInt64> { laneStates + k * Xoshiro256x8.words }
 
     /// Zeroes every chunk's tallies.
     func clearTallies() { tally.update(repeating: 0, count: chunks * tallyBlock) }
@@ -370,6 +500,7 @@ extension IndividualEngine {
       segment.deallocate()
       rngs.deinitialize(count: chunks * 2)
       rngs.deallocate()
+      laneStates.deallocate()
       tally.deallocate()
       logBuffers.deinitialize(count: chunks)
       logBuffers.deallocate()

@@ -2,8 +2,9 @@
 /// are cheap to derive from `(seed, index)` pairs.
 ///
 /// Every Monte Carlo stream in JourneyKit is one `SplitMix64` seeded by
-/// ``SplitMix64/init(seed:stream:)``; parallel chunks own their streams, so the thread
-/// count never changes a result.
+/// ``SplitMix64/init(seed:stream:)`` (the individual engine's moves stream seeds the
+/// chunk's ``Xoshiro256x8`` lanes with its first numbers); parallel chunks own their
+/// streams, so the thread count never changes a result.
 public struct SplitMix64: RandomNumberGenerator, Sendable {
   public var state: UInt64
 

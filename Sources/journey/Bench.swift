@@ -32,6 +32,9 @@ struct Bench: ParsableCommand {
   @Flag(help: "Only the attribution figures.")
   var attributionOnly = false
 
+  @Flag(help: "Only the individual engine's figure (what bench/compare measures).")
+  var individualOnly = false
+
   @Option(help: "Keep the attribution figures' path file (1,000,000 paths) at this path.")
   var pathsCSV: String?
 
@@ -52,6 +55,7 @@ struct Bench: ParsableCommand {
     let steps = initialSteps + arrivalSteps
     let individual = try timed(inner: 1) { _ = try Simulator.run(spec, engine: .individual, threads: threads) }
     line("individual_customer_steps_per_s", steps / individual, "customer-steps/s")
+    if individualOnly { return }
 
     var big = spec
     big.population.size = 1_000_000_000
