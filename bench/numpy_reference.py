@@ -14,7 +14,7 @@ Measures, on the benchmark scenario (scenarios/bench.yaml), the same two figures
       per phase, rng.binomial per channel and branch splits the count over exposure
       patterns, rng.multinomial splits each pattern's count over the targets.
 
-The model is DESIGN.md sections 3-4: adstock a_c(t) = s_c(t) + lambda a_c(t-1); paid reach
+The model is the one docs/model.md describes: adstock a_c(t) = s_c(t) + lambda a_c(t-1); paid reach
 p_c = m a^s / (a^s + K^s); organic p_c = 1 - exp(-r n_driver / N) from the counts at the
 start of the period; P(i->j | e) proportional to p_ij exp(sum_c beta_ijc e_c), staying
 proportional to p_ii. Only the features bench.yaml uses are implemented (one segment, no
