@@ -417,15 +417,52 @@ extension CohortKernelCache {
       let channels = kernelChannels.baseAddress! + channelStart[cell]
       let cellRows = rows.baseAddress! + kernelSet[t] * rowStride + rowStart[cell]
       let low = (1 << first) - 1
-      for pattern in 0..<(1 << k) {
-        var pp = entry[pattern & low]
-        for b in first..<k {
-          let pc = p[channels[b]]
-          pp *= (pattern >> b) & 1 == 1 ? pc : 1 - pc
+      guard m <= 4 else {
+        for pattern in 0..<(1 << k) {
+          var pp = entry[pattern & low]
+          for b in first..<k {
+            let pc = p[channels[b]]
+            pp *= (pattern >> b) & 1 == 1 ? pc : 1 - pc
+          }
+          if pp == 0 { continue }
+          for j in 0..<m { row[j] += pp * cellRows[pattern * m + j] }
         }
-        if pp == 0 { continue }
-        for j in 0..<m { row[j] += pp * cellRows[pattern * m + j] }
+        return
       }
+      // Up to four targets: the sums in registers, in the same order (0 + x = x exactly).
+      var r0 = 0.0
+      var r1 = 0.0
+      var r2 = 0.0
+      var r3 = 0.0
+      @inline(__always) func add(_ pp: Double, _ pattern: Int) {
+        if pp == 0 { return }
+        let r = cellRows + pattern &* m
+        r0 += pp * r[0]
+        if m > 1 { r1 += pp * r[1] }
+        if m > 2 { r2 += pp * r[2] }
+        if m > 3 { r3 += pp * r[3] }
+      }
+      if first == k - 1 {
+        // One organic channel, the last bit: the patterns without it, then those with it.
+        let pc = p[channels[first]]
+        let off = 1 - pc
+        let half = 1 << first
+        for pattern in 0..<half { add(entry[pattern] * off, pattern) }
+        for pattern in 0..<half { add(entry[pattern] * pc, pattern &+ half) }
+      } else {
+        for pattern in 0..<(1 << k) {
+          var pp = entry[pattern & low]
+          for b in first..<k {
+            let pc = p[channels[b]]
+            pp *= (pattern >> b) & 1 == 1 ? pc : 1 - pc
+          }
+          add(pp, pattern)
+        }
+      }
+      row[0] = r0
+      if m > 1 { row[1] = r1 }
+      if m > 2 { row[2] = r2 }
+      if m > 3 { row[3] = r3 }
     }
 
     func run(
