@@ -58,6 +58,11 @@ public struct PlanReplicates: Sendable {
 /// start, a drawn adstock `λ` also recomputes that channel's start adstock
 /// (``ParameterSampler/startState(_:channels:)``). Replicates run in parallel; results
 /// are collected by replicate index, so the thread count never changes them.
+///
+/// The runs go through a ``CohortKernelCache``: without a fit one per plan, built once and
+/// shared by every replicate (paid exposures, kernel rows and exposure-averaged rows do not
+/// depend on the draws); with a fit one per replicate and plan. Either way the figures are
+/// those of the cohort engine, bit for bit.
 public struct Forecast: Sendable {
   public var budget: BudgetScenario
   public var replicates: Int
@@ -135,7 +140,8 @@ public struct Forecast: Sendable {
   ///   - progress: called with the number of replicates done (from any thread).
   /// - Throws: ``InputErrors`` when the fit's covariance is not positive definite.
   /// - Complexity: `replicates × plans` cohort-engine runs (see ``Simulator/run(_:engine:seed:threads:journeyLog:progress:)``),
-  ///   spread over `threads`.
+  ///   spread over `threads`; without a fit each run costs O(T · S · n · m) plus the cells
+  ///   with organic channels (``CohortKernelCache``).
   public static func run(
     _ budget: BudgetScenario, replicates: Int? = nil, seed: UInt64? = nil,
     threads: Int = ProcessInfo.processInfo.activeProcessorCount,
@@ -200,8 +206,8 @@ public struct Forecast: Sendable {
       plans.append(
         PlanReplicates(
           name: plan.name, spend: plan.spend(model: budget.model, horizon: budget.horizon, start: budget.startPeriod),
-          conversions: output.rows(\.conversions, plan: p), revenue: output.rows(\.revenue, plan: p),
-          finalCounts: output.rows(\.finalCounts, plan: p)))
+          conversions: output.rows(output.conversions, plan: p), revenue: output.rows(output.revenue, plan: p),
+          finalCounts: output.rows(output.finalCounts, plan: p)))
     }
     return Forecast(budget: budget, replicates: r, seed: seed, plans: plans)
   }
@@ -278,10 +284,10 @@ final class ReplicateBuffers: @unchecked Sendable {
     for i in 0..<phases { finalCounts[row * phases + i] = figures.finalCounts[i] }
   }
 
-  /// `[r][·]` of one plan.
-  func rows(_ field: KeyPath<ReplicateBuffers, UnsafeMutableBufferPointer<Double>>, plan p: Int) -> [[Double]] {
-    let buffer = self[keyPath: field]
-    let width = field == \ReplicateBuffers.finalCounts ? phases : periods
+  /// `[r][·]` of one plan: per-period rows of `conversions` or `revenue`, or per-phase rows
+  /// of `finalCounts`.
+  func rows(_ buffer: UnsafeMutableBufferPointer<Double>, plan p: Int) -> [[Double]] {
+    let width = buffer.baseAddress == finalCounts.baseAddress ? phases : periods
     return (0..<replicates).map { r in
       let row = (p * replicates + r) * width
       return Array(buffer[row..<row + width])

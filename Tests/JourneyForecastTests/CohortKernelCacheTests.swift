@@ -105,6 +105,34 @@ private func drawnScenario(draw: Int) throws -> (Scenario, StartState) {
     }
   }
 
+  /// With the organic channel first in channel order, every pattern multiplies in the
+  /// organic factor and the paid ones after it (the cache's general path).
+  @Test func organicChannelBeforeThePaidOnes() throws {
+    let model = try seasonalB2C(size: 50_000)
+    let referral = try #require(model.channelIndex(named: "referral"))
+    // Channel order: referral, then the others; effects and the driver follow.
+    let order = [referral] + model.channels.indices.filter { $0 != referral }
+    var scenario = model
+    scenario.channels = order.map { model.channels[$0] }
+    let n = model.phaseCount
+    let cc = model.channelCount
+    for s in scenario.segments.indices {
+      let old = model.segments[s].parameters.effects
+      for cell in 0..<(n * n) {
+        for (c, source) in order.enumerated() { scenario.segments[s].parameters.effects[cell * cc + c] = old[cell * cc + source] }
+      }
+    }
+    let cache = try #require(CohortKernelCache(scenario))
+    let workspace = CohortWorkspace()
+    for seed: UInt64 in [5, 6] {
+      var figures = CohortFigures(periods: scenario.horizon, phases: n)
+      cache.run(seed: seed, workspace: workspace, into: &figures)
+      let engine = try Simulator.run(scenario, engine: .cohort, seed: seed)
+      #expect(figures.conversions == engine.conversions)
+      #expect(figures.finalCounts == engine.finalCounts)
+    }
+  }
+
   @Test func aCacheOverTheLimitIsNotBuilt() throws {
     let scenario = try seasonalB2C(size: 1_000)
     #expect(CohortKernelCache(scenario, limit: 100) == nil)
