@@ -22,10 +22,11 @@ import JourneyModel
 /// engine, so ``run(seed:skip:workspace:into:)`` returns the same bits for the same seed.
 ///
 /// ```swift
-/// let cache = try #require(CohortKernelCache(scenario))
-/// let workspace = CohortWorkspace()
-/// var figures = CohortFigures(periods: scenario.horizon, phases: scenario.phaseCount)
-/// cache.run(seed: 7, workspace: workspace, into: &figures)
+/// if let cache = CohortKernelCache(scenario) {
+///   let workspace = CohortWorkspace()  // one per thread
+///   var figures = CohortFigures(periods: scenario.horizon, phases: scenario.phaseCount)
+///   for seed: UInt64 in 1...100 { cache.run(seed: seed, workspace: workspace, into: &figures) }
+/// }
 /// ```
 ///
 /// - Complexity: building costs what one cohort run spends on kernels and averaging,
