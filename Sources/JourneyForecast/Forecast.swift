@@ -58,6 +58,11 @@ public struct PlanReplicates: Sendable {
 /// start, a drawn adstock `λ` also recomputes that channel's start adstock
 /// (``ParameterSampler/startState(_:channels:)``). Replicates run in parallel; results
 /// are collected by replicate index, so the thread count never changes them.
+///
+/// The runs go through a ``CohortKernelCache``: without a fit one per plan, built once and
+/// shared by every replicate (paid exposures, kernel rows and exposure-averaged rows do not
+/// depend on the draws); with a fit one per replicate and plan. Either way the figures are
+/// those of the cohort engine, bit for bit.
 public struct Forecast: Sendable {
   public var budget: BudgetScenario
   public var replicates: Int
@@ -135,7 +140,8 @@ public struct Forecast: Sendable {
   ///   - progress: called with the number of replicates done (from any thread).
   /// - Throws: ``InputErrors`` when the fit's covariance is not positive definite.
   /// - Complexity: `replicates × plans` cohort-engine runs (see ``Simulator/run(_:engine:seed:threads:journeyLog:progress:)``),
-  ///   spread over `threads`.
+  ///   spread over `threads`; without a fit each run costs O(T · S · n · m) plus the cells
+  ///   with organic channels (``CohortKernelCache``).
   public static func run(
     _ budget: BudgetScenario, replicates: Int? = nil, seed: UInt64? = nil,
     threads: Int = ProcessInfo.processInfo.activeProcessorCount,
@@ -150,10 +156,16 @@ public struct Forecast: Sendable {
     let scenarios = budget.plans.map { scenario(for: $0, budget: budget) }
     let start = budget.startState
     let planCount = scenarios.count
-    let store = Locked([ReplicateFigures?](repeating: nil, count: r * planCount))
-    let done = Locked(0)
     let warmUp = start?.warmUp ?? 0
-    Parallel.strided(r, workers: threads) { index in
+    let horizon = budget.horizon
+    let phases = budget.model.phaseCount
+    // Without a fit every replicate of a plan runs the same scenario, so the plan's kernels
+    // and exposure-averaged rows are computed once here; with one, per replicate and plan.
+    let shared = sampler == nil ? scenarios.map { CohortKernelCache($0, start: start) } : []
+    let output = ReplicateBuffers(plans: planCount, replicates: r, periods: horizon, phases: phases)
+    let done = Locked(0)
+    Parallel.strided(r, workers: threads, state: { ReplicateWorkspace(periods: horizon, phases: phases) }) {
+      index, workspace in
       let simSeed = replicateSeed(seed, index)
       var segments: [Segment]?
       var reach: [[Double]] = []
@@ -167,25 +179,21 @@ public struct Forecast: Sendable {
         organic = sampler.drawOrganic(using: &rng)
       }
       for (p, base) in scenarios.enumerated() {
-        var s = base
-        var from = start
-        if let segments { s.segments = segments }
-        if let sampler, !reach.isEmpty {
-          s.channels = sampler.channels(s.channels, reach: reach)
-          // The adstock carried into the history's end follows the drawn λ.
-          if let state = from { from = sampler.startState(state, channels: s.channels) }
+        if p < shared.count, let cache = shared[p] {
+          cache.run(seed: simSeed, skip: warmUp, workspace: workspace.cohort, into: &workspace.figures)
+        } else {
+          var s = base
+          var from = start
+          if let segments { s.segments = segments }
+          if let sampler, !reach.isEmpty {
+            s.channels = sampler.channels(s.channels, reach: reach)
+            // The adstock carried into the history's end follows the drawn λ.
+            if let state = from { from = sampler.startState(state, channels: s.channels) }
+          }
+          if let sampler, !organic.isEmpty { s.channels = sampler.channels(s.channels, organic: organic) }
+          run(s, seed: simSeed, start: from, warmUp: warmUp, workspace: &workspace)
         }
-        if let sampler, !organic.isEmpty { s.channels = sampler.channels(s.channels, organic: organic) }
-        do {
-          let result = try Simulator.run(s, engine: .cohort, seed: simSeed, start: from)
-          // The warm-up periods are history, not forecast.
-          let figures = ReplicateFigures(
-            conversions: Array(result.conversions.dropFirst(warmUp)), revenue: Array(result.revenue.dropFirst(warmUp)),
-            finalCounts: result.finalCounts)
-          store.withLock { $0[index * planCount + p] = figures }
-        } catch {
-          preconditionFailure("the cohort engine does not throw: \(error)")
-        }
+        output.store(plan: p, replicate: index, workspace.figures)
       }
       let n = done.withLock {
         $0 += 1
@@ -193,26 +201,96 @@ public struct Forecast: Sendable {
       }
       progress?(n)
     }
-    let figures = store.withLock { $0 }
     var plans: [PlanReplicates] = []
     for (p, plan) in budget.plans.enumerated() {
-      let results = (0..<r).map { i -> ReplicateFigures in
-        guard let f = figures[i * planCount + p] else { preconditionFailure("replicate \(i) was not run") }
-        return f
-      }
       plans.append(
         PlanReplicates(
           name: plan.name, spend: plan.spend(model: budget.model, horizon: budget.horizon, start: budget.startPeriod),
-          conversions: results.map(\.conversions), revenue: results.map(\.revenue),
-          finalCounts: results.map(\.finalCounts)))
+          conversions: output.rows(output.conversions, plan: p), revenue: output.rows(output.revenue, plan: p),
+          finalCounts: output.rows(output.finalCounts, plan: p)))
     }
     return Forecast(budget: budget, replicates: r, seed: seed, plans: plans)
   }
+
+  /// One cohort run of `scenario` into `workspace.figures`: through a kernel cache of its own
+  /// (the scenario of one parameter draw), or the cohort engine when the cache would be too
+  /// large. Both give the same figures.
+  static func run(
+    _ scenario: Scenario, seed: UInt64, start: StartState?, warmUp: Int, workspace: inout ReplicateWorkspace
+  ) {
+    if let cache = CohortKernelCache(scenario, start: start) {
+      cache.run(seed: seed, skip: warmUp, workspace: workspace.cohort, into: &workspace.figures)
+      return
+    }
+    do {
+      let result = try Simulator.run(scenario, engine: .cohort, seed: seed, start: start)
+      // The warm-up periods are history, not forecast.
+      workspace.figures.conversions = Array(result.conversions.dropFirst(warmUp))
+      workspace.figures.revenue = Array(result.revenue.dropFirst(warmUp))
+      workspace.figures.finalCounts = result.finalCounts
+    } catch {
+      preconditionFailure("the cohort engine does not throw: \(error)")
+    }
+  }
 }
 
-/// What a forecast keeps of one cohort run.
-struct ReplicateFigures: Sendable {
-  var conversions: [Double]
-  var revenue: [Double]
-  var finalCounts: [Double]
+/// The scratch of one forecast thread: the cohort runs' buffers and one run's figures.
+struct ReplicateWorkspace {
+  let cohort = CohortWorkspace()
+  var figures: CohortFigures
+
+  init(periods: Int, phases: Int) {
+    figures = CohortFigures(periods: periods, phases: phases)
+  }
+}
+
+/// Every replicate's figures of every plan, in flat buffers written by many threads: each
+/// (plan, replicate) writes only its own rows, so no lock is needed.
+final class ReplicateBuffers: @unchecked Sendable {
+  let replicates: Int
+  let periods: Int
+  let phases: Int
+  /// `[(plan · replicates + r) · periods + t]`.
+  let conversions: UnsafeMutableBufferPointer<Double>
+  let revenue: UnsafeMutableBufferPointer<Double>
+  /// `[(plan · replicates + r) · phases + i]`.
+  let finalCounts: UnsafeMutableBufferPointer<Double>
+
+  init(plans: Int, replicates: Int, periods: Int, phases: Int) {
+    self.replicates = replicates
+    self.periods = periods
+    self.phases = phases
+    conversions = .allocate(capacity: Swift.max(1, plans * replicates * periods))
+    revenue = .allocate(capacity: Swift.max(1, plans * replicates * periods))
+    finalCounts = .allocate(capacity: Swift.max(1, plans * replicates * phases))
+    conversions.initialize(repeating: 0)
+    revenue.initialize(repeating: 0)
+    finalCounts.initialize(repeating: 0)
+  }
+
+  deinit {
+    conversions.deallocate()
+    revenue.deallocate()
+    finalCounts.deallocate()
+  }
+
+  func store(plan p: Int, replicate r: Int, _ figures: CohortFigures) {
+    let row = p * replicates + r
+    precondition(figures.conversions.count == periods && figures.finalCounts.count == phases)
+    for t in 0..<periods {
+      conversions[row * periods + t] = figures.conversions[t]
+      revenue[row * periods + t] = figures.revenue[t]
+    }
+    for i in 0..<phases { finalCounts[row * phases + i] = figures.finalCounts[i] }
+  }
+
+  /// `[r][·]` of one plan: per-period rows of `conversions` or `revenue`, or per-phase rows
+  /// of `finalCounts`.
+  func rows(_ buffer: UnsafeMutableBufferPointer<Double>, plan p: Int) -> [[Double]] {
+    let width = buffer.baseAddress == finalCounts.baseAddress ? phases : periods
+    return (0..<replicates).map { r in
+      let row = (p * replicates + r) * width
+      return Array(buffer[row..<row + width])
+    }
+  }
 }

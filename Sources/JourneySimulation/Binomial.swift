@@ -61,8 +61,10 @@ func binomialBTRS<G: RandomNumberGenerator>(_ n: Int, _ p: Double, using rng: in
     let u = uniform01(&rng) - 0.5
     var v = uniform01(&rng)
     let us = 0.5 - Swift.abs(u)
-    let k = Foundation.floor((2 * a / us + b) * u + c)
-    if k < 0 || k > nd { continue }
+    // k = ⌊x⌋, kept only in [0, n]: 0 ≤ x < n + 1, where ⌊x⌋ is the truncation (no libm call).
+    let x = (2 * a / us + b) * u + c
+    if !(x >= 0 && x < nd + 1) { continue }
+    let k = Double(Int(x))
     if us >= 0.07 && v <= vr { return Int(k) }
     if v <= 0 { continue }
     v = Foundation.log(v * alpha / (a / (us * us) + b))

@@ -40,6 +40,34 @@ public enum Parallel {
   }
 }
 
+extension Parallel {
+  /// ``strided(_:workers:_:)`` with per-thread state: each worker makes one `State` with
+  /// `makeState` and passes it to every item it runs (scratch buffers reused between
+  /// items). The state must not carry results from one item to the next.
+  ///
+  /// - Complexity: `count` calls of `body` and `min(workers, count)` calls of `makeState`.
+  public static func strided<State>(
+    _ count: Int, workers: Int, state makeState: @Sendable () -> State,
+    _ body: @Sendable (Int, inout State) -> Void
+  ) {
+    guard count > 0 else { return }
+    let workers = Swift.max(1, Swift.min(workers, count))
+    if workers == 1 {
+      var state = makeState()
+      for k in 0..<count { body(k, &state) }
+      return
+    }
+    DispatchQueue.concurrentPerform(iterations: workers) { w in
+      var state = makeState()
+      var k = w
+      while k < count {
+        body(k, &state)
+        k += workers
+      }
+    }
+  }
+}
+
 /// A value shared between threads, reached only under its lock.
 ///
 /// ```swift
