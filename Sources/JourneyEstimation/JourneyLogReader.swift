@@ -37,8 +37,16 @@ public enum JourneyLogReader {
   /// - Complexity: O(file size); see the type's discussion for memory.
   public static func read(
     path: String, vocabulary: Vocabulary, holdoutFraction: Double = 0,
-    progress: ((Int) -> Void)? = nil
+    threads: Int = ProcessInfo.processInfo.activeProcessorCount, progress: ((Int) -> Void)? = nil
   ) throws(InputErrors) -> JourneyLogSummary {
+    if threads > 1, let size = fileSize(path), size >= parallelBytes {
+      let step = size / threads
+      let cuts = [0] + (1..<threads).map { $0 * step } + [Int.max]
+      if let summary = readInChunks(path: path, vocabulary: vocabulary, holdoutFraction: holdoutFraction, cuts: cuts) {
+        progress?(size)
+        return summary
+      }
+    }
     var rows = JourneyLogRows(file: path, vocabulary: vocabulary, holdoutFraction: holdoutFraction)
     do {
       try CSVReader.forEachRecord(path: path, what: "journey log", progress: progress) {
@@ -48,6 +56,76 @@ public enum JourneyLogReader {
       throw rows.merged(error)
     }
     return try rows.finish()
+  }
+
+  /// Files smaller than this are read on one thread.
+  static let parallelBytes = 1 << 22
+
+  static func fileSize(_ path: String) -> Int? {
+    var info = stat()
+    guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+    return Int(info.st_size)
+  }
+
+  /// Reads the file in chunks on several threads, one chunk per pair of consecutive `cuts`
+  /// (byte offsets, the first 0), and merges the chunks' counts in file order: the summary
+  /// equals the one-thread reading's, whatever the cuts.
+  ///
+  /// The header is read first; each further chunk starts after the first line feed at or
+  /// after its cut and ends with the record that holds the byte before the next cut. A
+  /// chunk whose start differs from the previous chunk's end (its cut fell inside a quoted
+  /// field holding a line feed, or before blank lines) is read again from that end, so
+  /// the record boundaries are exactly the one-thread reading's.
+  ///
+  /// - Returns: `nil` when anything is wrong (a bad row, a customer whose periods do not
+  ///   continue across chunks, an unreadable file): the caller reads the file on one thread,
+  ///   which reports the problems with their lines, in order.
+  /// - Complexity: O(file size / chunks) per thread, then O(customers + periods + distinct
+  ///   transitions) per chunk to merge; memory O(one block + customers) per chunk.
+  static func readInChunks(path: String, vocabulary: Vocabulary, holdoutFraction: Double, cuts: [Int]) -> JourneyLogSummary? {
+    var header = JourneyLogRows(file: path, vocabulary: vocabulary, holdoutFraction: holdoutFraction)
+    guard
+      let headerBounds = try? CSVReader.forEachRecord(
+        path: path, what: "journey log", range: 0..<1, alignStart: false,
+        { (csv, b) throws(InputErrors) in try header.record(csv, b) }),
+      header.columns != nil, header.errors.isEmpty
+    else { return nil }
+    let headerEnd = headerBounds.end
+    let chunks = cuts.count - 1
+    guard chunks >= 1 else { return nil }
+    let template = header
+    func read(_ range: Range<Int>, align: Bool) -> (rows: JourneyLogRows, start: Int, end: Int)? {
+      var rows = template
+      guard
+        let bounds = try? CSVReader.forEachRecord(
+          path: path, what: "journey log", range: range, alignStart: align,
+          { (csv, b) throws(InputErrors) in try rows.record(csv, b) }),
+        rows.errors.isEmpty
+      else { return nil }
+      return (rows, bounds.start, bounds.end)
+    }
+    let results = UnsafeMutableBufferPointer<(rows: JourneyLogRows, start: Int, end: Int)?>.allocate(capacity: chunks)
+    results.initialize(repeating: nil)
+    defer {
+      _ = results.deinitialize()
+      results.deallocate()
+    }
+    nonisolated(unsafe) let shared = results
+    nonisolated(unsafe) let work = read
+    DispatchQueue.concurrentPerform(iterations: chunks) { k in
+      shared[k] = work(Swift.max(headerEnd, cuts[k])..<Swift.max(headerEnd, cuts[k + 1]), k > 0)
+    }
+    guard var merged = results[0] else { return nil }
+    for k in 1..<chunks {
+      guard var next = results[k] else { return nil }
+      if next.start != merged.end {
+        guard let again = read(merged.end..<Swift.max(headerEnd, cuts[k + 1]), align: false) else { return nil }
+        next = again
+      }
+      guard merged.rows.accumulator.absorb(next.rows.accumulator) else { return nil }
+      merged.end = next.end
+    }
+    return try? merged.rows.finish()
   }
 
   /// Reads a journey log held in memory; `file` names it in error messages.

@@ -189,30 +189,175 @@ public struct TransitionAccumulator {
     } else if period != s.period + 1 {
       return period == s.period ? .repeatedPeriod(line: s.line) : .notConsecutive(previous: s.period, line: s.line)
     } else {
-      let origin = Int(s.phase)
-      if denseStride > 0 {
-        let index = ((origin << vocabulary.channels.count) + Int(s.pattern)) * denseStride + phase
-        if s.heldOut { denseHoldout[index] += 1 } else { denseCounts[index] += 1 }
-      } else {
-        var key = s.pattern
-        if vocabulary.seasonLength > 0 {
-          let season = ((s.period % vocabulary.seasonLength) + vocabulary.seasonLength) % vocabulary.seasonLength
-          key |= UInt64(season) << UInt64(TransitionCounts.seasonShift)
-        }
-        if s.heldOut {
-          holdout.add(origin: origin, pattern: key, target: phase)
-          if isSegmented { segmentHoldout[Int(s.segment)].add(origin: origin, pattern: key, target: phase) }
-        } else {
-          training.add(origin: origin, pattern: key, target: phase)
-          if isSegmented { segmentTraining[Int(s.segment)].add(origin: origin, pattern: key, target: phase) }
-        }
-      }
+      count(from: s, to: phase)
     }
     s.period = period
     s.line = line
     s.phase = Int32(phase)
     s.pattern = pattern
     return .counted
+  }
+
+  /// Counts the transition from a customer's previous state `s` to `phase`.
+  @inline(__always)
+  mutating func count(from s: CustomerSlot, to phase: Int) {
+    let origin = Int(s.phase)
+    if denseStride > 0 {
+      let index = ((origin << vocabulary.channels.count) + Int(s.pattern)) * denseStride + phase
+      if s.heldOut { denseHoldout[index] += 1 } else { denseCounts[index] += 1 }
+    } else {
+      var key = s.pattern
+      if vocabulary.seasonLength > 0 {
+        let season = ((s.period % vocabulary.seasonLength) + vocabulary.seasonLength) % vocabulary.seasonLength
+        key |= UInt64(season) << UInt64(TransitionCounts.seasonShift)
+      }
+      if s.heldOut {
+        holdout.add(origin: origin, pattern: key, target: phase)
+        if isSegmented { segmentHoldout[Int(s.segment)].add(origin: origin, pattern: key, target: phase) }
+      } else {
+        training.add(origin: origin, pattern: key, target: phase)
+        if isSegmented { segmentTraining[Int(s.segment)].add(origin: origin, pattern: key, target: phase) }
+      }
+    }
+  }
+
+  /// Appends what another accumulator observed on the rows that follow this one's (the
+  /// next chunk of a file read in parallel), as if this accumulator had observed them.
+  ///
+  /// Names new to this accumulator's vocabulary and segments are added in `later`'s
+  /// first-seen order, so the result equals one accumulator fed every row in order,
+  /// whatever the chunks. A customer of both continues here: `later`'s first state of the
+  /// customer closes the transition from this accumulator's last state of the customer.
+  ///
+  /// - Returns: `false` when `later`'s rows cannot follow (a customer whose periods do not
+  ///   continue, or who changes segment, or more than 64 channels); the accumulator is
+  ///   then partly merged, and the caller reads the rows in one sequence to report why.
+  /// - Complexity: O(customers, periods and distinct transitions of `later`).
+  mutating func absorb(_ later: TransitionAccumulator) -> Bool {
+    guard vocabulary.seasonLength == later.vocabulary.seasonLength, isSegmented == later.isSegmented,
+      denseStride == later.denseStride
+    else { return false }
+    var phaseMap: [Int] = []
+    for name in later.vocabulary.phases {
+      phaseMap.append(vocabulary.phases.firstIndex(of: name) ?? addPhase(name))
+    }
+    var channelMap: [Int] = []
+    for name in later.vocabulary.channels {
+      guard let c = vocabulary.channels.firstIndex(of: name) ?? addChannel(name) else { return false }
+      channelMap.append(c)
+    }
+    let identity = phaseMap == Array(phaseMap.indices) && channelMap == Array(channelMap.indices)
+    guard identity || denseStride == 0 else { return false }
+    var segmentMap: [Int] = []
+    for name in later.segments { segmentMap.append(segments.firstIndex(of: name) ?? addSegment(name)) }
+    func pattern(_ p: UInt64) -> UInt64 {
+      if identity { return p }
+      var out = p & ~TransitionCounts.channelMask
+      var bits = p & TransitionCounts.channelMask
+      while bits != 0 {
+        out |= 1 << UInt64(channelMap[bits.trailingZeroBitCount])
+        bits &= bits - 1
+      }
+      return out
+    }
+    func add(_ counts: TransitionCounts, to target: inout TransitionCounts) {
+      for (key, n) in counts.counts {
+        target.add(
+          origin: phaseMap[Int(key.origin)], pattern: pattern(key.pattern), target: phaseMap[Int(key.target)], count: n)
+      }
+    }
+    func phases(_ row: [Int]) -> [Int] {
+      var out = [Int](repeating: 0, count: vocabulary.phases.count)
+      for (i, n) in row.enumerated() { out[phaseMap[i]] += n }
+      return out
+    }
+    func channels(_ row: [Int]) -> [Int] {
+      var out = [Int](repeating: 0, count: vocabulary.channels.count)
+      for (c, n) in row.enumerated() { out[channelMap[c]] += n }
+      return out
+    }
+    func sum(_ a: [Int], _ b: [Int]) -> [Int] {
+      var out = a.count >= b.count ? a : b
+      for (k, n) in (a.count >= b.count ? b : a).enumerated() { out[k] += n }
+      return out
+    }
+
+    // Counts of the rows themselves.
+    rows += later.rows
+    firstPeriod = Swift.min(firstPeriod, later.firstPeriod)
+    lastPeriod = Swift.max(lastPeriod, later.lastPeriod)
+    channelRows = sum(channelRows, channels(later.channelRows))
+    if later.periodRows.count > periodRows.count {
+      let extra = later.periodRows.count - periodRows.count
+      periodRows.append(contentsOf: repeatElement(0, count: extra))
+      periodExposed.append(contentsOf: repeatElement([], count: extra))
+      periodPhases.append(contentsOf: repeatElement([], count: extra))
+    }
+    for t in later.periodRows.indices where later.periodRows[t] > 0 {
+      periodRows[t] += later.periodRows[t]
+      periodPhases[t] = sum(periodPhases[t], phases(later.periodPhases[t]))
+      if !later.periodExposed[t].isEmpty { periodExposed[t] = sum(periodExposed[t], channels(later.periodExposed[t])) }
+    }
+    for (t, far) in later.farPeriods {
+      var entry = farPeriods[t] ?? (0, [], [])
+      entry.rows += far.rows
+      entry.phases = sum(entry.phases, phases(far.phases))
+      entry.exposed = sum(entry.exposed, channels(far.exposed))
+      farPeriods[t] = entry
+    }
+    if later.endPeriod >= endPeriod && later.endPeriod > Int.min {
+      if later.endPeriod > endPeriod {
+        endPeriod = later.endPeriod
+        endCounts = []
+        endSegmentCounts = [:]
+      }
+      endCounts = sum(endCounts, phases(later.endCounts))
+      for (k, row) in later.endSegmentCounts {
+        endSegmentCounts[segmentMap[k]] = sum(endSegmentCounts[segmentMap[k]] ?? [], phases(row))
+      }
+    }
+
+    // Transitions within `later`.
+    if denseStride > 0 {
+      for k in later.denseCounts.indices where later.denseCounts[k] > 0 { denseCounts[k] += later.denseCounts[k] }
+      for k in later.denseHoldout.indices where later.denseHoldout[k] > 0 { denseHoldout[k] += later.denseHoldout[k] }
+    }
+    add(later.training, to: &training)
+    add(later.holdout, to: &holdout)
+    for (j, k) in segmentMap.enumerated() {
+      add(later.segmentTraining[j], to: &segmentTraining[k])
+      add(later.segmentHoldout[j], to: &segmentHoldout[k])
+    }
+
+    // Customers: new ones join, known ones continue.
+    let ok = later.customers.idBytes.withUnsafeBufferPointer { ids -> Bool in
+      var lo = 0
+      for k in 0..<later.customers.count {
+        let hi = later.customers.idEnds[k]
+        var l = later.customers.slots[k]
+        lo = k == 0 ? 0 : later.customers.idEnds[k - 1]
+        l.phase = Int32(phaseMap[Int(l.phase)])
+        l.firstPhase = Int32(phaseMap[Int(l.firstPhase)])
+        l.pattern = pattern(l.pattern)
+        if isSegmented { l.segment = Int32(segmentMap[Int(l.segment)]) }
+        let (g, isNew) = customers.insert(UnsafeBufferPointer(rebasing: ids[lo..<hi]), heldOut: l.heldOut)
+        if isNew {
+          customers.slots[g] = l
+          if isSegmented { segmentCustomers[Int(l.segment)] += 1 }
+          continue
+        }
+        var s = customers.slots[g]
+        guard !isSegmented || s.segment == l.segment, l.firstPeriod == s.period + 1 else { return false }
+        count(from: s, to: Int(l.firstPhase))
+        s.period = l.period
+        s.line = l.line
+        s.phase = l.phase
+        s.pattern = l.pattern
+        customers.slots[g] = s
+      }
+      return true
+    }
+    return ok
   }
 
   /// Counts the row towards its period's market, phases and exposures, and each channel's rows.
@@ -415,6 +560,26 @@ struct CustomerTable {
     last = k
     if 2 * slots.count > index.count { grow() }
     return k
+  }
+
+  /// The slot of `id` and whether it is new (added with `heldOut`), for merging tables.
+  mutating func insert(_ id: UnsafeBufferPointer<UInt8>, heldOut: Bool) -> (Int, Bool) {
+    let mask = index.count - 1
+    var h = Self.hash(id) & mask
+    while index[h] >= 0 {
+      let k = Int(index[h])
+      if matches(k, id) { return (k, false) }
+      h = (h + 1) & mask
+    }
+    let k = slots.count
+    index[h] = Int32(truncatingIfNeeded: k)
+    idBytes.append(contentsOf: id)
+    idEnds.append(idBytes.count)
+    var slot = CustomerSlot()
+    slot.heldOut = heldOut
+    slots.append(slot)
+    if 2 * slots.count > index.count { grow() }
+    return (k, true)
   }
 
   /// Doubles the hash index.
