@@ -113,15 +113,16 @@ public enum JourneyLogReader {
     nonisolated(unsafe) let shared = results
     nonisolated(unsafe) let work = read
     DispatchQueue.concurrentPerform(iterations: chunks) { k in
-      shared[k] = work(Swift.max(headerEnd, cuts[k])..<Swift.max(headerEnd, cuts[k + 1]), k > 0)
+      let lower = Swift.max(headerEnd, cuts[k])
+      shared[k] = work(lower..<Swift.max(lower, cuts[k + 1]), k > 0)
     }
     guard var merged = results[0] else { return nil }
     for k in 1..<chunks {
-      guard var next = results[k] else { return nil }
-      if next.start != merged.end {
-        guard let again = read(merged.end..<Swift.max(headerEnd, cuts[k + 1]), align: false) else { return nil }
-        next = again
-      }
+      // A chunk that started inside a quoted field read garbage (or failed): read it again
+      // from the true boundary.
+      var chunk = results[k]
+      if chunk?.start != merged.end { chunk = read(merged.end..<Swift.max(merged.end, cuts[k + 1]), align: false) }
+      guard let next = chunk else { return nil }
       guard merged.rows.accumulator.absorb(next.rows.accumulator) else { return nil }
       merged.end = next.end
     }
@@ -155,9 +156,9 @@ struct JourneyLogRows {
   let file: String
   let holdoutFraction: Double
   var vocabulary: Vocabulary
-  var phaseBytes: [[UInt8]]
-  var channelBytes: [[UInt8]]
-  var segmentBytes: [[UInt8]] = []
+  var phaseNames: NameTable
+  var channelNames: NameTable
+  var segmentNames = NameTable()
   var errors: [InputError] = []
   var line = 0
   var headerLine = 0
@@ -170,8 +171,8 @@ struct JourneyLogRows {
     self.file = file
     self.vocabulary = vocabulary
     self.holdoutFraction = holdoutFraction
-    phaseBytes = vocabulary.phases.map { Array($0.utf8) }
-    channelBytes = vocabulary.channels.map { Array($0.utf8) }
+    phaseNames = NameTable(vocabulary.phases)
+    channelNames = NameTable(vocabulary.channels)
     accumulator = TransitionAccumulator(vocabulary: vocabulary, holdoutFraction: holdoutFraction)
   }
 
@@ -270,11 +271,7 @@ struct JourneyLogRows {
     }
     // phase
     let (phLo, phHi) = Self.field(csv, columns.phase, b)
-    var phase = -1
-    for (k, name) in phaseBytes.enumerated() where Self.matches(name, b, phLo, phHi) {
-      phase = k
-      break
-    }
+    var phase = phaseNames.index(b, phLo, phHi)
     if phase < 0 {
       let value = Self.text(b, phLo, phHi)
       if phLo == phHi {
@@ -283,7 +280,7 @@ struct JourneyLogRows {
       }
       if vocabulary.isInferred {
         phase = accumulator.addPhase(value)
-        phaseBytes.append(Array(b[phLo..<phHi]))
+        phaseNames.append(b, phLo, phHi)
         vocabulary.phases.append(value)
       } else {
         try error(.unknownName, "phase", "unknown phase \(InputError.echo(value)); expected one of: \(vocabulary.phases.joined(separator: ", "))")
@@ -301,16 +298,12 @@ struct JourneyLogRows {
       var z = hi
       Self.trim(b, &a, &z)
       if a < z {
-        var c = -1
-        for (k, name) in channelBytes.enumerated() where Self.matches(name, b, a, z) {
-          c = k
-          break
-        }
+        var c = channelNames.index(b, a, z)
         if c < 0 {
           let value = Self.text(b, a, z)
           if vocabulary.isInferred, let added = accumulator.addChannel(value) {
             c = added
-            channelBytes.append(Array(b[a..<z]))
+            channelNames.append(b, a, z)
             vocabulary.channels.append(value)
           } else if vocabulary.isInferred {
             try error(.limit, "channels", "channel \(InputError.echo(value)) is the 65th; at most 64 channels can be fitted")
@@ -333,11 +326,12 @@ struct JourneyLogRows {
         try error(.empty, "segment", "empty segment; expected a segment name (or no segment column at all)")
         return
       }
-      if let k = segmentBytes.firstIndex(where: { Self.matches($0, b, lo, hi) }) {
+      let k = segmentNames.index(b, lo, hi)
+      if k >= 0 {
         segment = k
       } else {
         segment = accumulator.addSegment(Self.text(b, lo, hi))
-        segmentBytes.append(Array(b[lo..<hi]))
+        segmentNames.append(b, lo, hi)
       }
     }
     let customer = accumulator.customer(id: UnsafeBufferPointer(rebasing: b[idLo..<idHi]))
@@ -370,5 +364,59 @@ struct JourneyLogRows {
     }
     guard errors.isEmpty else { throw InputErrors(errors) }
     return accumulator.finish()
+  }
+}
+
+/// Names found by their bytes without making strings: each name's length and first 8
+/// bytes packed in one word, compared with the field's in one step; longer names then
+/// compare the rest byte by byte.
+///
+/// - Complexity: O(names) word compares per ``index(_:_:_:)``, plus the bytes past the
+///   eighth of a name that matches.
+struct NameTable {
+  var keys: [UInt64] = []
+  var lengths: [Int] = []
+  var bytes: [[UInt8]] = []
+
+  init() {}
+
+  init(_ names: [String]) {
+    for name in names {
+      var text = name
+      text.withUTF8 { u in
+        let b = UnsafeMutableBufferPointer(mutating: u)
+        append(b, 0, b.count)
+      }
+    }
+  }
+
+  /// The first `min(8, hi - lo)` bytes of `b[lo..<hi]`, little-endian.
+  @inline(__always)
+  static func key(_ b: UnsafeMutableBufferPointer<UInt8>, _ lo: Int, _ hi: Int) -> UInt64 {
+    let n = Swift.min(8, hi - lo)
+    if lo + 8 <= b.count, let base = b.baseAddress {
+      let word = UInt64(littleEndian: UnsafeRawPointer(base + lo).loadUnaligned(as: UInt64.self))
+      return n == 8 ? word : word & ((1 << UInt64(8 * n)) - 1)
+    }
+    var key: UInt64 = 0
+    for k in 0..<n { key |= UInt64(b[lo + k]) << UInt64(8 * k) }
+    return key
+  }
+
+  mutating func append(_ b: UnsafeMutableBufferPointer<UInt8>, _ lo: Int, _ hi: Int) {
+    keys.append(Self.key(b, lo, hi))
+    lengths.append(hi - lo)
+    bytes.append(Array(b[lo..<hi]))
+  }
+
+  /// The index of the name `b[lo..<hi]`, or -1.
+  @inline(__always)
+  func index(_ b: UnsafeMutableBufferPointer<UInt8>, _ lo: Int, _ hi: Int) -> Int {
+    let key = Self.key(b, lo, hi)
+    let n = hi - lo
+    for k in keys.indices where keys[k] == key && lengths[k] == n {
+      if n <= 8 || JourneyLogRows.matches(bytes[k], b, lo, hi) { return k }
+    }
+    return -1
   }
 }

@@ -65,7 +65,12 @@ public struct TransitionAccumulator {
   public static let periodLimit = 1 << 20
   var denseCounts: [Int]
   var denseHoldout: [Int]
+  /// Dense counts' layout: index `((origin << denseShift) | pattern) · denseStride + target`;
+  /// `denseStride` 0 when the counts are kept in ``training`` and ``holdout`` instead.
   var denseStride: Int
+  var denseShift = 0
+  /// Entries an inferred vocabulary's dense table may grow to.
+  static let inferredDenseLimit = 1 << 22
   var firstPeriod = Int.max
   var lastPeriod = Int.min
   var endPeriod = Int.min
@@ -89,21 +94,81 @@ public struct TransitionAccumulator {
     channelRows = [Int](repeating: 0, count: vocabulary.channels.count)
     let p = vocabulary.phases.count
     let c = vocabulary.channels.count
-    // Dense counts when the vocabulary is fixed and small: index (origin·2^C + pattern)·P + target.
-    if !vocabulary.isInferred && vocabulary.seasonLength == 0 && !segmented && c <= 16 && p * p << c <= 1 << 24 {
-      denseStride = p
-      denseCounts = [Int](repeating: 0, count: p * p << c)
-      denseHoldout = holdoutFraction > 0 ? denseCounts : []
+    denseStride = 0
+    denseCounts = []
+    denseHoldout = []
+    // Dense counts when the table is small: for a fixed vocabulary sized by it, for an
+    // inferred one grown as names are met (see ``growDense()``).
+    if vocabulary.seasonLength == 0 && !segmented {
+      if !vocabulary.isInferred && c <= 16 && p * p << c <= 1 << 24 {
+        makeDense(stride: p, shift: c)
+      } else if vocabulary.isInferred {
+        makeDense(stride: Swift.max(4, p), shift: Swift.max(3, c))
+      }
+    }
+  }
+
+  /// An empty dense table of this layout.
+  mutating func makeDense(stride: Int, shift: Int) {
+    denseStride = stride
+    denseShift = shift
+    denseCounts = [Int](repeating: 0, count: stride * stride << shift)
+    denseHoldout = holdoutFraction > 0 ? denseCounts : []
+  }
+
+  /// Calls `body` with (origin, pattern, target, count) of every nonzero entry of a dense
+  /// table of the current layout.
+  func forEachDense(_ table: [Int], _ body: (Int, UInt64, Int, Int) -> Void) {
+    let stride = denseStride
+    let mask = (1 << denseShift) - 1
+    for k in table.indices where table[k] > 0 {
+      let rest = k / stride
+      body(rest >> denseShift, UInt64(rest & mask), k % stride, table[k])
+    }
+  }
+
+  /// Makes room in the dense table of an inferred vocabulary for its phases and channels:
+  /// twice the phases or two more channels, or, past ``inferredDenseLimit`` entries or 16
+  /// channels, the counts move to ``training`` and ``holdout``.
+  mutating func growDense() {
+    guard denseStride > 0,
+      vocabulary.phases.count > denseStride || vocabulary.channels.count > denseShift
+    else { return }
+    var stride = denseStride
+    var shift = denseShift
+    while vocabulary.phases.count > stride { stride *= 2 }
+    while vocabulary.channels.count > shift { shift += 2 }
+    let old = (denseCounts, denseHoldout)
+    let before = self
+    if shift <= 16 && stride * stride << shift <= Self.inferredDenseLimit {
+      makeDense(stride: stride, shift: shift)
+      before.forEachDense(old.0) { o, p, t, n in denseCounts[((o << shift) | Int(p)) * stride + t] += n }
+      before.forEachDense(old.1) { o, p, t, n in denseHoldout[((o << shift) | Int(p)) * stride + t] += n }
     } else {
+      before.forEachDense(old.0) { o, p, t, n in training.add(origin: o, pattern: p, target: t, count: n) }
+      before.forEachDense(old.1) { o, p, t, n in holdout.add(origin: o, pattern: p, target: t, count: n) }
       denseStride = 0
       denseCounts = []
       denseHoldout = []
     }
   }
 
+  /// Counts `n` transitions of the pooled (unsegmented) counts.
+  mutating func add(origin: Int, pattern: UInt64, target: Int, heldOut: Bool, count n: Int) {
+    if denseStride > 0 {
+      let index = ((origin << denseShift) | Int(pattern)) * denseStride + target
+      if heldOut { denseHoldout[index] += n } else { denseCounts[index] += n }
+    } else if heldOut {
+      holdout.add(origin: origin, pattern: pattern, target: target, count: n)
+    } else {
+      training.add(origin: origin, pattern: pattern, target: target, count: n)
+    }
+  }
+
   /// Adds a phase to an inferred vocabulary; returns its index.
   public mutating func addPhase(_ name: String) -> Int {
     vocabulary.phases.append(name)
+    growDense()
     return vocabulary.phases.count - 1
   }
 
@@ -113,6 +178,7 @@ public struct TransitionAccumulator {
     guard vocabulary.channels.count < 64 else { return nil }
     vocabulary.channels.append(name)
     channelRows.append(0)
+    growDense()
     return vocabulary.channels.count - 1
   }
 
@@ -203,7 +269,7 @@ public struct TransitionAccumulator {
   mutating func count(from s: CustomerSlot, to phase: Int) {
     let origin = Int(s.phase)
     if denseStride > 0 {
-      let index = ((origin << vocabulary.channels.count) + Int(s.pattern)) * denseStride + phase
+      let index = ((origin << denseShift) | Int(s.pattern)) * denseStride + phase
       if s.heldOut { denseHoldout[index] += 1 } else { denseCounts[index] += 1 }
     } else {
       var key = s.pattern
@@ -234,9 +300,7 @@ public struct TransitionAccumulator {
   ///   then partly merged, and the caller reads the rows in one sequence to report why.
   /// - Complexity: O(customers, periods and distinct transitions of `later`).
   mutating func absorb(_ later: TransitionAccumulator) -> Bool {
-    guard vocabulary.seasonLength == later.vocabulary.seasonLength, isSegmented == later.isSegmented,
-      denseStride == later.denseStride
-    else { return false }
+    guard vocabulary.seasonLength == later.vocabulary.seasonLength, isSegmented == later.isSegmented else { return false }
     var phaseMap: [Int] = []
     for name in later.vocabulary.phases {
       phaseMap.append(vocabulary.phases.firstIndex(of: name) ?? addPhase(name))
@@ -247,7 +311,6 @@ public struct TransitionAccumulator {
       channelMap.append(c)
     }
     let identity = phaseMap == Array(phaseMap.indices) && channelMap == Array(channelMap.indices)
-    guard identity || denseStride == 0 else { return false }
     var segmentMap: [Int] = []
     for name in later.segments { segmentMap.append(segments.firstIndex(of: name) ?? addSegment(name)) }
     func pattern(_ p: UInt64) -> UInt64 {
@@ -260,7 +323,7 @@ public struct TransitionAccumulator {
       }
       return out
     }
-    func add(_ counts: TransitionCounts, to target: inout TransitionCounts) {
+    func merge(_ counts: TransitionCounts, into target: inout TransitionCounts) {
       for (key, n) in counts.counts {
         target.add(
           origin: phaseMap[Int(key.origin)], pattern: pattern(key.pattern), target: phaseMap[Int(key.target)], count: n)
@@ -318,15 +381,26 @@ public struct TransitionAccumulator {
     }
 
     // Transitions within `later`.
-    if denseStride > 0 {
+    if identity && denseStride > 0 && later.denseStride == denseStride && later.denseShift == denseShift {
       for k in later.denseCounts.indices where later.denseCounts[k] > 0 { denseCounts[k] += later.denseCounts[k] }
       for k in later.denseHoldout.indices where later.denseHoldout[k] > 0 { denseHoldout[k] += later.denseHoldout[k] }
+    } else {
+      later.forEachDense(later.denseCounts) { o, p, t, n in
+        add(origin: phaseMap[o], pattern: pattern(p), target: phaseMap[t], heldOut: false, count: n)
+      }
+      later.forEachDense(later.denseHoldout) { o, p, t, n in
+        add(origin: phaseMap[o], pattern: pattern(p), target: phaseMap[t], heldOut: true, count: n)
+      }
     }
-    add(later.training, to: &training)
-    add(later.holdout, to: &holdout)
+    for (key, n) in later.training.counts {
+      add(origin: phaseMap[Int(key.origin)], pattern: pattern(key.pattern), target: phaseMap[Int(key.target)], heldOut: false, count: n)
+    }
+    for (key, n) in later.holdout.counts {
+      add(origin: phaseMap[Int(key.origin)], pattern: pattern(key.pattern), target: phaseMap[Int(key.target)], heldOut: true, count: n)
+    }
     for (j, k) in segmentMap.enumerated() {
-      add(later.segmentTraining[j], to: &segmentTraining[k])
-      add(later.segmentHoldout[j], to: &segmentHoldout[k])
+      merge(later.segmentTraining[j], into: &segmentTraining[k])
+      merge(later.segmentHoldout[j], into: &segmentHoldout[k])
     }
 
     // Customers: new ones join, known ones continue.
@@ -409,24 +483,8 @@ public struct TransitionAccumulator {
   public func finish() -> JourneyLogSummary {
     var training = training
     var holdout = holdout
-    if denseStride > 0 {
-      let p = denseStride
-      let patterns = 1 << vocabulary.channels.count
-      for (table, isHoldout) in [(denseCounts, false), (denseHoldout, true)] where !table.isEmpty {
-        for origin in 0..<p {
-          for pattern in 0..<patterns {
-            let base = (origin * patterns + pattern) * p
-            for target in 0..<p where table[base + target] > 0 {
-              if isHoldout {
-                holdout.add(origin: origin, pattern: UInt64(pattern), target: target, count: table[base + target])
-              } else {
-                training.add(origin: origin, pattern: UInt64(pattern), target: target, count: table[base + target])
-              }
-            }
-          }
-        }
-      }
-    }
+    forEachDense(denseCounts) { o, p, t, n in training.add(origin: o, pattern: p, target: t, count: n) }
+    forEachDense(denseHoldout) { o, p, t, n in holdout.add(origin: o, pattern: p, target: t, count: n) }
     var initial = [Int](repeating: 0, count: vocabulary.phases.count)
     var arrivals = initial
     for s in customers.slots {
