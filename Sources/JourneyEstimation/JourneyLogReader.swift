@@ -37,8 +37,16 @@ public enum JourneyLogReader {
   /// - Complexity: O(file size); see the type's discussion for memory.
   public static func read(
     path: String, vocabulary: Vocabulary, holdoutFraction: Double = 0,
-    progress: ((Int) -> Void)? = nil
+    threads: Int = ProcessInfo.processInfo.activeProcessorCount, progress: ((Int) -> Void)? = nil
   ) throws(InputErrors) -> JourneyLogSummary {
+    if threads > 1, let size = fileSize(path), size >= parallelBytes {
+      let step = size / threads
+      let cuts = [0] + (1..<threads).map { $0 * step } + [Int.max]
+      if let summary = readInChunks(path: path, vocabulary: vocabulary, holdoutFraction: holdoutFraction, cuts: cuts) {
+        progress?(size)
+        return summary
+      }
+    }
     var rows = JourneyLogRows(file: path, vocabulary: vocabulary, holdoutFraction: holdoutFraction)
     do {
       try CSVReader.forEachRecord(path: path, what: "journey log", progress: progress) {
@@ -48,6 +56,77 @@ public enum JourneyLogReader {
       throw rows.merged(error)
     }
     return try rows.finish()
+  }
+
+  /// Files smaller than this are read on one thread.
+  static let parallelBytes = 1 << 22
+
+  static func fileSize(_ path: String) -> Int? {
+    var info = stat()
+    guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+    return Int(info.st_size)
+  }
+
+  /// Reads the file in chunks on several threads, one chunk per pair of consecutive `cuts`
+  /// (byte offsets, the first 0), and merges the chunks' counts in file order: the summary
+  /// equals the one-thread reading's, whatever the cuts.
+  ///
+  /// The header is read first; each further chunk starts after the first line feed at or
+  /// after its cut and ends with the record that holds the byte before the next cut. A
+  /// chunk whose start differs from the previous chunk's end (its cut fell inside a quoted
+  /// field holding a line feed, or before blank lines) is read again from that end, so
+  /// the record boundaries are exactly the one-thread reading's.
+  ///
+  /// - Returns: `nil` when anything is wrong (a bad row, a customer whose periods do not
+  ///   continue across chunks, an unreadable file): the caller reads the file on one thread,
+  ///   which reports the problems with their lines, in order.
+  /// - Complexity: O(file size / chunks) per thread, then O(customers + periods + distinct
+  ///   transitions) per chunk to merge; memory O(one block + customers) per chunk.
+  static func readInChunks(path: String, vocabulary: Vocabulary, holdoutFraction: Double, cuts: [Int]) -> JourneyLogSummary? {
+    var header = JourneyLogRows(file: path, vocabulary: vocabulary, holdoutFraction: holdoutFraction)
+    guard
+      let headerBounds = try? CSVReader.forEachRecord(
+        path: path, what: "journey log", range: 0..<1, alignStart: false,
+        { (csv, b) throws(InputErrors) in try header.record(csv, b) }),
+      header.columns != nil, header.errors.isEmpty
+    else { return nil }
+    let headerEnd = headerBounds.end
+    let chunks = cuts.count - 1
+    guard chunks >= 1 else { return nil }
+    let template = header
+    func read(_ range: Range<Int>, align: Bool) -> (rows: JourneyLogRows, start: Int, end: Int)? {
+      var rows = template
+      guard
+        let bounds = try? CSVReader.forEachRecord(
+          path: path, what: "journey log", range: range, alignStart: align,
+          { (csv, b) throws(InputErrors) in try rows.record(csv, b) }),
+        rows.errors.isEmpty
+      else { return nil }
+      return (rows, bounds.start, bounds.end)
+    }
+    let results = UnsafeMutableBufferPointer<(rows: JourneyLogRows, start: Int, end: Int)?>.allocate(capacity: chunks)
+    results.initialize(repeating: nil)
+    defer {
+      _ = results.deinitialize()
+      results.deallocate()
+    }
+    nonisolated(unsafe) let shared = results
+    nonisolated(unsafe) let work = read
+    DispatchQueue.concurrentPerform(iterations: chunks) { k in
+      let lower = Swift.max(headerEnd, cuts[k])
+      shared[k] = work(lower..<Swift.max(lower, cuts[k + 1]), k > 0)
+    }
+    guard var merged = results[0] else { return nil }
+    for k in 1..<chunks {
+      // A chunk that started inside a quoted field read garbage (or failed): read it again
+      // from the true boundary.
+      var chunk = results[k]
+      if chunk?.start != merged.end { chunk = read(merged.end..<Swift.max(merged.end, cuts[k + 1]), align: false) }
+      guard let next = chunk else { return nil }
+      guard merged.rows.accumulator.absorb(next.rows.accumulator) else { return nil }
+      merged.end = next.end
+    }
+    return try? merged.rows.finish()
   }
 
   /// Reads a journey log held in memory; `file` names it in error messages.
@@ -77,9 +156,9 @@ struct JourneyLogRows {
   let file: String
   let holdoutFraction: Double
   var vocabulary: Vocabulary
-  var phaseBytes: [[UInt8]]
-  var channelBytes: [[UInt8]]
-  var segmentBytes: [[UInt8]] = []
+  var phaseNames: NameTable
+  var channelNames: NameTable
+  var segmentNames = NameTable()
   var errors: [InputError] = []
   var line = 0
   var headerLine = 0
@@ -92,8 +171,8 @@ struct JourneyLogRows {
     self.file = file
     self.vocabulary = vocabulary
     self.holdoutFraction = holdoutFraction
-    phaseBytes = vocabulary.phases.map { Array($0.utf8) }
-    channelBytes = vocabulary.channels.map { Array($0.utf8) }
+    phaseNames = NameTable(vocabulary.phases)
+    channelNames = NameTable(vocabulary.channels)
     accumulator = TransitionAccumulator(vocabulary: vocabulary, holdoutFraction: holdoutFraction)
   }
 
@@ -192,11 +271,7 @@ struct JourneyLogRows {
     }
     // phase
     let (phLo, phHi) = Self.field(csv, columns.phase, b)
-    var phase = -1
-    for (k, name) in phaseBytes.enumerated() where Self.matches(name, b, phLo, phHi) {
-      phase = k
-      break
-    }
+    var phase = phaseNames.index(b, phLo, phHi)
     if phase < 0 {
       let value = Self.text(b, phLo, phHi)
       if phLo == phHi {
@@ -205,7 +280,7 @@ struct JourneyLogRows {
       }
       if vocabulary.isInferred {
         phase = accumulator.addPhase(value)
-        phaseBytes.append(Array(b[phLo..<phHi]))
+        phaseNames.append(b, phLo, phHi)
         vocabulary.phases.append(value)
       } else {
         try error(.unknownName, "phase", "unknown phase \(InputError.echo(value)); expected one of: \(vocabulary.phases.joined(separator: ", "))")
@@ -223,16 +298,12 @@ struct JourneyLogRows {
       var z = hi
       Self.trim(b, &a, &z)
       if a < z {
-        var c = -1
-        for (k, name) in channelBytes.enumerated() where Self.matches(name, b, a, z) {
-          c = k
-          break
-        }
+        var c = channelNames.index(b, a, z)
         if c < 0 {
           let value = Self.text(b, a, z)
           if vocabulary.isInferred, let added = accumulator.addChannel(value) {
             c = added
-            channelBytes.append(Array(b[a..<z]))
+            channelNames.append(b, a, z)
             vocabulary.channels.append(value)
           } else if vocabulary.isInferred {
             try error(.limit, "channels", "channel \(InputError.echo(value)) is the 65th; at most 64 channels can be fitted")
@@ -255,11 +326,12 @@ struct JourneyLogRows {
         try error(.empty, "segment", "empty segment; expected a segment name (or no segment column at all)")
         return
       }
-      if let k = segmentBytes.firstIndex(where: { Self.matches($0, b, lo, hi) }) {
+      let k = segmentNames.index(b, lo, hi)
+      if k >= 0 {
         segment = k
       } else {
         segment = accumulator.addSegment(Self.text(b, lo, hi))
-        segmentBytes.append(Array(b[lo..<hi]))
+        segmentNames.append(b, lo, hi)
       }
     }
     let customer = accumulator.customer(id: UnsafeBufferPointer(rebasing: b[idLo..<idHi]))
@@ -292,5 +364,59 @@ struct JourneyLogRows {
     }
     guard errors.isEmpty else { throw InputErrors(errors) }
     return accumulator.finish()
+  }
+}
+
+/// Names found by their bytes without making strings: each name's length and first 8
+/// bytes packed in one word, compared with the field's in one step; longer names then
+/// compare the rest byte by byte.
+///
+/// - Complexity: O(names) word compares per ``index(_:_:_:)``, plus the bytes past the
+///   eighth of a name that matches.
+struct NameTable {
+  var keys: [UInt64] = []
+  var lengths: [Int] = []
+  var bytes: [[UInt8]] = []
+
+  init() {}
+
+  init(_ names: [String]) {
+    for name in names {
+      var text = name
+      text.withUTF8 { u in
+        let b = UnsafeMutableBufferPointer(mutating: u)
+        append(b, 0, b.count)
+      }
+    }
+  }
+
+  /// The first `min(8, hi - lo)` bytes of `b[lo..<hi]`, little-endian.
+  @inline(__always)
+  static func key(_ b: UnsafeMutableBufferPointer<UInt8>, _ lo: Int, _ hi: Int) -> UInt64 {
+    let n = Swift.min(8, hi - lo)
+    if lo + 8 <= b.count, let base = b.baseAddress {
+      let word = UInt64(littleEndian: UnsafeRawPointer(base + lo).loadUnaligned(as: UInt64.self))
+      return n == 8 ? word : word & ((1 << UInt64(8 * n)) - 1)
+    }
+    var key: UInt64 = 0
+    for k in 0..<n { key |= UInt64(b[lo + k]) << UInt64(8 * k) }
+    return key
+  }
+
+  mutating func append(_ b: UnsafeMutableBufferPointer<UInt8>, _ lo: Int, _ hi: Int) {
+    keys.append(Self.key(b, lo, hi))
+    lengths.append(hi - lo)
+    bytes.append(Array(b[lo..<hi]))
+  }
+
+  /// The index of the name `b[lo..<hi]`, or -1.
+  @inline(__always)
+  func index(_ b: UnsafeMutableBufferPointer<UInt8>, _ lo: Int, _ hi: Int) -> Int {
+    let key = Self.key(b, lo, hi)
+    let n = hi - lo
+    for k in keys.indices where keys[k] == key && lengths[k] == n {
+      if n <= 8 || JourneyLogRows.matches(bytes[k], b, lo, hi) { return k }
+    }
+    return -1
   }
 }

@@ -65,7 +65,12 @@ public struct TransitionAccumulator {
   public static let periodLimit = 1 << 20
   var denseCounts: [Int]
   var denseHoldout: [Int]
+  /// Dense counts' layout: index `((origin << denseShift) | pattern) · denseStride + target`;
+  /// `denseStride` 0 when the counts are kept in ``training`` and ``holdout`` instead.
   var denseStride: Int
+  var denseShift = 0
+  /// Entries an inferred vocabulary's dense table may grow to.
+  static let inferredDenseLimit = 1 << 22
   var firstPeriod = Int.max
   var lastPeriod = Int.min
   var endPeriod = Int.min
@@ -89,21 +94,81 @@ public struct TransitionAccumulator {
     channelRows = [Int](repeating: 0, count: vocabulary.channels.count)
     let p = vocabulary.phases.count
     let c = vocabulary.channels.count
-    // Dense counts when the vocabulary is fixed and small: index (origin·2^C + pattern)·P + target.
-    if !vocabulary.isInferred && vocabulary.seasonLength == 0 && !segmented && c <= 16 && p * p << c <= 1 << 24 {
-      denseStride = p
-      denseCounts = [Int](repeating: 0, count: p * p << c)
-      denseHoldout = holdoutFraction > 0 ? denseCounts : []
+    denseStride = 0
+    denseCounts = []
+    denseHoldout = []
+    // Dense counts when the table is small: for a fixed vocabulary sized by it, for an
+    // inferred one grown as names are met (see ``growDense()``).
+    if vocabulary.seasonLength == 0 && !segmented {
+      if !vocabulary.isInferred && c <= 16 && p * p << c <= 1 << 24 {
+        makeDense(stride: p, shift: c)
+      } else if vocabulary.isInferred {
+        makeDense(stride: Swift.max(4, p), shift: Swift.max(3, c))
+      }
+    }
+  }
+
+  /// An empty dense table of this layout.
+  mutating func makeDense(stride: Int, shift: Int) {
+    denseStride = stride
+    denseShift = shift
+    denseCounts = [Int](repeating: 0, count: stride * stride << shift)
+    denseHoldout = holdoutFraction > 0 ? denseCounts : []
+  }
+
+  /// Calls `body` with (origin, pattern, target, count) of every nonzero entry of a dense
+  /// table of the current layout.
+  func forEachDense(_ table: [Int], _ body: (Int, UInt64, Int, Int) -> Void) {
+    let stride = denseStride
+    let mask = (1 << denseShift) - 1
+    for k in table.indices where table[k] > 0 {
+      let rest = k / stride
+      body(rest >> denseShift, UInt64(rest & mask), k % stride, table[k])
+    }
+  }
+
+  /// Makes room in the dense table of an inferred vocabulary for its phases and channels:
+  /// twice the phases or two more channels, or, past ``inferredDenseLimit`` entries or 16
+  /// channels, the counts move to ``training`` and ``holdout``.
+  mutating func growDense() {
+    guard denseStride > 0,
+      vocabulary.phases.count > denseStride || vocabulary.channels.count > denseShift
+    else { return }
+    var stride = denseStride
+    var shift = denseShift
+    while vocabulary.phases.count > stride { stride *= 2 }
+    while vocabulary.channels.count > shift { shift += 2 }
+    let old = (denseCounts, denseHoldout)
+    let before = self
+    if shift <= 16 && stride * stride << shift <= Self.inferredDenseLimit {
+      makeDense(stride: stride, shift: shift)
+      before.forEachDense(old.0) { o, p, t, n in denseCounts[((o << shift) | Int(p)) * stride + t] += n }
+      before.forEachDense(old.1) { o, p, t, n in denseHoldout[((o << shift) | Int(p)) * stride + t] += n }
     } else {
+      before.forEachDense(old.0) { o, p, t, n in training.add(origin: o, pattern: p, target: t, count: n) }
+      before.forEachDense(old.1) { o, p, t, n in holdout.add(origin: o, pattern: p, target: t, count: n) }
       denseStride = 0
       denseCounts = []
       denseHoldout = []
     }
   }
 
+  /// Counts `n` transitions of the pooled (unsegmented) counts.
+  mutating func add(origin: Int, pattern: UInt64, target: Int, heldOut: Bool, count n: Int) {
+    if denseStride > 0 {
+      let index = ((origin << denseShift) | Int(pattern)) * denseStride + target
+      if heldOut { denseHoldout[index] += n } else { denseCounts[index] += n }
+    } else if heldOut {
+      holdout.add(origin: origin, pattern: pattern, target: target, count: n)
+    } else {
+      training.add(origin: origin, pattern: pattern, target: target, count: n)
+    }
+  }
+
   /// Adds a phase to an inferred vocabulary; returns its index.
   public mutating func addPhase(_ name: String) -> Int {
     vocabulary.phases.append(name)
+    growDense()
     return vocabulary.phases.count - 1
   }
 
@@ -113,6 +178,7 @@ public struct TransitionAccumulator {
     guard vocabulary.channels.count < 64 else { return nil }
     vocabulary.channels.append(name)
     channelRows.append(0)
+    growDense()
     return vocabulary.channels.count - 1
   }
 
@@ -189,30 +255,183 @@ public struct TransitionAccumulator {
     } else if period != s.period + 1 {
       return period == s.period ? .repeatedPeriod(line: s.line) : .notConsecutive(previous: s.period, line: s.line)
     } else {
-      let origin = Int(s.phase)
-      if denseStride > 0 {
-        let index = ((origin << vocabulary.channels.count) + Int(s.pattern)) * denseStride + phase
-        if s.heldOut { denseHoldout[index] += 1 } else { denseCounts[index] += 1 }
-      } else {
-        var key = s.pattern
-        if vocabulary.seasonLength > 0 {
-          let season = ((s.period % vocabulary.seasonLength) + vocabulary.seasonLength) % vocabulary.seasonLength
-          key |= UInt64(season) << UInt64(TransitionCounts.seasonShift)
-        }
-        if s.heldOut {
-          holdout.add(origin: origin, pattern: key, target: phase)
-          if isSegmented { segmentHoldout[Int(s.segment)].add(origin: origin, pattern: key, target: phase) }
-        } else {
-          training.add(origin: origin, pattern: key, target: phase)
-          if isSegmented { segmentTraining[Int(s.segment)].add(origin: origin, pattern: key, target: phase) }
-        }
-      }
+      count(from: s, to: phase)
     }
     s.period = period
     s.line = line
     s.phase = Int32(phase)
     s.pattern = pattern
     return .counted
+  }
+
+  /// Counts the transition from a customer's previous state `s` to `phase`.
+  @inline(__always)
+  mutating func count(from s: CustomerSlot, to phase: Int) {
+    let origin = Int(s.phase)
+    if denseStride > 0 {
+      let index = ((origin << denseShift) | Int(s.pattern)) * denseStride + phase
+      if s.heldOut { denseHoldout[index] += 1 } else { denseCounts[index] += 1 }
+    } else {
+      var key = s.pattern
+      if vocabulary.seasonLength > 0 {
+        let season = ((s.period % vocabulary.seasonLength) + vocabulary.seasonLength) % vocabulary.seasonLength
+        key |= UInt64(season) << UInt64(TransitionCounts.seasonShift)
+      }
+      if s.heldOut {
+        holdout.add(origin: origin, pattern: key, target: phase)
+        if isSegmented { segmentHoldout[Int(s.segment)].add(origin: origin, pattern: key, target: phase) }
+      } else {
+        training.add(origin: origin, pattern: key, target: phase)
+        if isSegmented { segmentTraining[Int(s.segment)].add(origin: origin, pattern: key, target: phase) }
+      }
+    }
+  }
+
+  /// Appends what another accumulator observed on the rows that follow this one's (the
+  /// next chunk of a file read in parallel), as if this accumulator had observed them.
+  ///
+  /// Names new to this accumulator's vocabulary and segments are added in `later`'s
+  /// first-seen order, so the result equals one accumulator fed every row in order,
+  /// whatever the chunks. A customer of both continues here: `later`'s first state of the
+  /// customer closes the transition from this accumulator's last state of the customer.
+  ///
+  /// - Returns: `false` when `later`'s rows cannot follow (a customer whose periods do not
+  ///   continue, or who changes segment, or more than 64 channels); the accumulator is
+  ///   then partly merged, and the caller reads the rows in one sequence to report why.
+  /// - Complexity: O(customers, periods and distinct transitions of `later`).
+  mutating func absorb(_ later: TransitionAccumulator) -> Bool {
+    guard vocabulary.seasonLength == later.vocabulary.seasonLength, isSegmented == later.isSegmented else { return false }
+    var phaseMap: [Int] = []
+    for name in later.vocabulary.phases {
+      phaseMap.append(vocabulary.phases.firstIndex(of: name) ?? addPhase(name))
+    }
+    var channelMap: [Int] = []
+    for name in later.vocabulary.channels {
+      guard let c = vocabulary.channels.firstIndex(of: name) ?? addChannel(name) else { return false }
+      channelMap.append(c)
+    }
+    let identity = phaseMap == Array(phaseMap.indices) && channelMap == Array(channelMap.indices)
+    var segmentMap: [Int] = []
+    for name in later.segments { segmentMap.append(segments.firstIndex(of: name) ?? addSegment(name)) }
+    func pattern(_ p: UInt64) -> UInt64 {
+      if identity { return p }
+      var out = p & ~TransitionCounts.channelMask
+      var bits = p & TransitionCounts.channelMask
+      while bits != 0 {
+        out |= 1 << UInt64(channelMap[bits.trailingZeroBitCount])
+        bits &= bits - 1
+      }
+      return out
+    }
+    func merge(_ counts: TransitionCounts, into target: inout TransitionCounts) {
+      for (key, n) in counts.counts {
+        target.add(
+          origin: phaseMap[Int(key.origin)], pattern: pattern(key.pattern), target: phaseMap[Int(key.target)], count: n)
+      }
+    }
+    func phases(_ row: [Int]) -> [Int] {
+      var out = [Int](repeating: 0, count: vocabulary.phases.count)
+      for (i, n) in row.enumerated() { out[phaseMap[i]] += n }
+      return out
+    }
+    func channels(_ row: [Int]) -> [Int] {
+      var out = [Int](repeating: 0, count: vocabulary.channels.count)
+      for (c, n) in row.enumerated() { out[channelMap[c]] += n }
+      return out
+    }
+    func sum(_ a: [Int], _ b: [Int]) -> [Int] {
+      var out = a.count >= b.count ? a : b
+      for (k, n) in (a.count >= b.count ? b : a).enumerated() { out[k] += n }
+      return out
+    }
+
+    // Counts of the rows themselves.
+    rows += later.rows
+    firstPeriod = Swift.min(firstPeriod, later.firstPeriod)
+    lastPeriod = Swift.max(lastPeriod, later.lastPeriod)
+    channelRows = sum(channelRows, channels(later.channelRows))
+    if later.periodRows.count > periodRows.count {
+      let extra = later.periodRows.count - periodRows.count
+      periodRows.append(contentsOf: repeatElement(0, count: extra))
+      periodExposed.append(contentsOf: repeatElement([], count: extra))
+      periodPhases.append(contentsOf: repeatElement([], count: extra))
+    }
+    for t in later.periodRows.indices where later.periodRows[t] > 0 {
+      periodRows[t] += later.periodRows[t]
+      periodPhases[t] = sum(periodPhases[t], phases(later.periodPhases[t]))
+      if !later.periodExposed[t].isEmpty { periodExposed[t] = sum(periodExposed[t], channels(later.periodExposed[t])) }
+    }
+    for (t, far) in later.farPeriods {
+      var entry = farPeriods[t] ?? (0, [], [])
+      entry.rows += far.rows
+      entry.phases = sum(entry.phases, phases(far.phases))
+      entry.exposed = sum(entry.exposed, channels(far.exposed))
+      farPeriods[t] = entry
+    }
+    if later.endPeriod >= endPeriod && later.endPeriod > Int.min {
+      if later.endPeriod > endPeriod {
+        endPeriod = later.endPeriod
+        endCounts = []
+        endSegmentCounts = [:]
+      }
+      endCounts = sum(endCounts, phases(later.endCounts))
+      for (k, row) in later.endSegmentCounts {
+        endSegmentCounts[segmentMap[k]] = sum(endSegmentCounts[segmentMap[k]] ?? [], phases(row))
+      }
+    }
+
+    // Transitions within `later`.
+    if identity && denseStride > 0 && later.denseStride == denseStride && later.denseShift == denseShift {
+      for k in later.denseCounts.indices where later.denseCounts[k] > 0 { denseCounts[k] += later.denseCounts[k] }
+      for k in later.denseHoldout.indices where later.denseHoldout[k] > 0 { denseHoldout[k] += later.denseHoldout[k] }
+    } else {
+      later.forEachDense(later.denseCounts) { o, p, t, n in
+        add(origin: phaseMap[o], pattern: pattern(p), target: phaseMap[t], heldOut: false, count: n)
+      }
+      later.forEachDense(later.denseHoldout) { o, p, t, n in
+        add(origin: phaseMap[o], pattern: pattern(p), target: phaseMap[t], heldOut: true, count: n)
+      }
+    }
+    for (key, n) in later.training.counts {
+      add(origin: phaseMap[Int(key.origin)], pattern: pattern(key.pattern), target: phaseMap[Int(key.target)], heldOut: false, count: n)
+    }
+    for (key, n) in later.holdout.counts {
+      add(origin: phaseMap[Int(key.origin)], pattern: pattern(key.pattern), target: phaseMap[Int(key.target)], heldOut: true, count: n)
+    }
+    for (j, k) in segmentMap.enumerated() {
+      merge(later.segmentTraining[j], into: &segmentTraining[k])
+      merge(later.segmentHoldout[j], into: &segmentHoldout[k])
+    }
+
+    // Customers: new ones join, known ones continue.
+    let ok = later.customers.idBytes.withUnsafeBufferPointer { ids -> Bool in
+      var lo = 0
+      for k in 0..<later.customers.count {
+        let hi = later.customers.idEnds[k]
+        var l = later.customers.slots[k]
+        lo = k == 0 ? 0 : later.customers.idEnds[k - 1]
+        l.phase = Int32(phaseMap[Int(l.phase)])
+        l.firstPhase = Int32(phaseMap[Int(l.firstPhase)])
+        l.pattern = pattern(l.pattern)
+        if isSegmented { l.segment = Int32(segmentMap[Int(l.segment)]) }
+        let (g, isNew) = customers.insert(UnsafeBufferPointer(rebasing: ids[lo..<hi]), heldOut: l.heldOut)
+        if isNew {
+          customers.slots[g] = l
+          if isSegmented { segmentCustomers[Int(l.segment)] += 1 }
+          continue
+        }
+        var s = customers.slots[g]
+        guard !isSegmented || s.segment == l.segment, l.firstPeriod == s.period + 1 else { return false }
+        count(from: s, to: Int(l.firstPhase))
+        s.period = l.period
+        s.line = l.line
+        s.phase = l.phase
+        s.pattern = l.pattern
+        customers.slots[g] = s
+      }
+      return true
+    }
+    return ok
   }
 
   /// Counts the row towards its period's market, phases and exposures, and each channel's rows.
@@ -264,24 +483,8 @@ public struct TransitionAccumulator {
   public func finish() -> JourneyLogSummary {
     var training = training
     var holdout = holdout
-    if denseStride > 0 {
-      let p = denseStride
-      let patterns = 1 << vocabulary.channels.count
-      for (table, isHoldout) in [(denseCounts, false), (denseHoldout, true)] where !table.isEmpty {
-        for origin in 0..<p {
-          for pattern in 0..<patterns {
-            let base = (origin * patterns + pattern) * p
-            for target in 0..<p where table[base + target] > 0 {
-              if isHoldout {
-                holdout.add(origin: origin, pattern: UInt64(pattern), target: target, count: table[base + target])
-              } else {
-                training.add(origin: origin, pattern: UInt64(pattern), target: target, count: table[base + target])
-              }
-            }
-          }
-        }
-      }
-    }
+    forEachDense(denseCounts) { o, p, t, n in training.add(origin: o, pattern: p, target: t, count: n) }
+    forEachDense(denseHoldout) { o, p, t, n in holdout.add(origin: o, pattern: p, target: t, count: n) }
     var initial = [Int](repeating: 0, count: vocabulary.phases.count)
     var arrivals = initial
     for s in customers.slots {
@@ -415,6 +618,26 @@ struct CustomerTable {
     last = k
     if 2 * slots.count > index.count { grow() }
     return k
+  }
+
+  /// The slot of `id` and whether it is new (added with `heldOut`), for merging tables.
+  mutating func insert(_ id: UnsafeBufferPointer<UInt8>, heldOut: Bool) -> (Int, Bool) {
+    let mask = index.count - 1
+    var h = Self.hash(id) & mask
+    while index[h] >= 0 {
+      let k = Int(index[h])
+      if matches(k, id) { return (k, false) }
+      h = (h + 1) & mask
+    }
+    let k = slots.count
+    index[h] = Int32(truncatingIfNeeded: k)
+    idBytes.append(contentsOf: id)
+    idEnds.append(idBytes.count)
+    var slot = CustomerSlot()
+    slot.heldOut = heldOut
+    slots.append(slot)
+    if 2 * slots.count > index.count { grow() }
+    return (k, true)
   }
 
   /// Doubles the hash index.

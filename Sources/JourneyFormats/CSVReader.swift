@@ -62,6 +62,98 @@ public enum CSVReader {
     }
   }
 
+  /// Calls `body` for the records of the file at `path` that start in `range`: one chunk of
+  /// a file read in parallel.
+  ///
+  /// A chunk that does not begin the file starts after the first line feed at or after
+  /// `range.lowerBound - 1` when `alignStart` is set (a record boundary, unless that line
+  /// feed is inside a quoted field), else exactly at `range.lowerBound` (a boundary known
+  /// from the previous chunk). Reading stops at the first record that starts at or after
+  /// `range.upperBound`; the position of that record is the returned `end`, so chunks were
+  /// split correctly exactly when each chunk's `start` equals the previous chunk's `end`
+  /// (otherwise read the chunk again from that `end` with `alignStart` off).
+  ///
+  /// The tokenizer counts lines from 1 at `start` in chunks that do not begin the file;
+  /// readers that report lines re-read the file from the start when a chunk fails.
+  ///
+  /// ```swift
+  /// let (start, end) = try CSVReader.forEachRecord(path: "log.csv", range: 1 << 26..<1 << 27, alignStart: true) {
+  ///   (csv, buffer) throws(InputErrors) in …
+  /// }
+  /// ```
+  ///
+  /// - Returns: Where the first record read starts and where the first record not read
+  ///   starts (the end of the file when none is left).
+  /// - Throws: ``InputErrors`` when the file cannot be read, from the tokenizer, or from `body`.
+  /// - Complexity: O(bytes of the chunk); memory O(``blockSize``).
+  @discardableResult
+  public static func forEachRecord(
+    path: String, what: String = "file", limits: CSVTokenizer.Limits = .standard, range: Range<Int>,
+    alignStart: Bool,
+    _ body: (CSVTokenizer, UnsafeMutableBufferPointer<UInt8>) throws(InputErrors) -> Void
+  ) throws(InputErrors) -> (start: Int, end: Int) {
+    let fd = open(path, O_RDONLY)
+    guard fd >= 0 else {
+      throw InputErrors([InputError(.io, file: path, "cannot open the \(what): \(String(cString: strerror(errno)))")])
+    }
+    defer { close(fd) }
+    let capacity = Swift.max(blockSize, 2 * limits.recordBytes)
+    let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: capacity)
+    defer { buffer.deallocate() }
+    func readAt(_ offset: Int, _ into: Int) throws(InputErrors) -> Int {
+      while true {
+        let got = pread(fd, buffer.baseAddress! + into, capacity - into, off_t(offset))
+        if got >= 0 { return got }
+        if errno != EINTR {
+          throw InputErrors([InputError(.io, file: path, "cannot read the \(what): \(String(cString: strerror(errno)))")])
+        }
+      }
+    }
+    var start = range.lowerBound
+    if alignStart && start > 0 {
+      var offset = start - 1
+      search: while true {
+        let got = try readAt(offset, 0)
+        if got == 0 {
+          start = offset
+          break
+        }
+        for k in 0..<got where buffer[k] == 10 {
+          start = offset + k + 1
+          break search
+        }
+        offset += got
+      }
+    }
+    if start >= range.upperBound { return (start, start) }
+    let tokenizer = CSVTokenizer(file: path, limits: limits)
+    if start > 0 { tokenizer.resume(atLine: 1) }
+    var origin = start
+    var carry = 0
+    while true {
+      let got = try readAt(origin + carry, carry)
+      let end = carry + got
+      let final = got == 0
+      let view = UnsafeMutableBufferPointer(rebasing: buffer[0..<end])
+      var position = 0
+      while origin + position < range.upperBound {
+        let next: Int?
+        do {
+          next = try tokenizer.next(view, from: position, final: final)
+        } catch {
+          throw InputErrors([error])
+        }
+        guard let next else { break }
+        try body(tokenizer, view)
+        position = next
+      }
+      if final || origin + position >= range.upperBound { return (start, origin + position) }
+      if position > 0 { memmove(buffer.baseAddress!, buffer.baseAddress! + position, end - position) }
+      carry = end - position
+      origin += position
+    }
+  }
+
   /// Calls `body` for every record of a ``TableInput`` (a file, standard input or bytes,
   /// gzip-compressed or not).
   ///

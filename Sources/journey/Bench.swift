@@ -38,6 +38,12 @@ struct Bench: ParsableCommand {
   @Option(help: "Keep the attribution figures' path file (1,000,000 paths) at this path.")
   var pathsCSV: String?
 
+  @Flag(help: "Only the fit-ingest figures.")
+  var ingestOnly = false
+
+  @Option(help: "Keep the fit figures' journey log (200,000 customers) at this path.")
+  var journeyLog: String?
+
   func validate() throws {
     guard `repeat` >= 1 else { throw ValidationError("Please give '--repeat' of at least 1.") }
   }
@@ -49,6 +55,7 @@ struct Bench: ParsableCommand {
     let threads = threadOptions.threads
     let spec = try Scenario.load(path: scenario)
     if attributionOnly { return try attributionFigures(spec) }
+    if ingestOnly { return try fitFigures(spec) }
     let horizon = Double(spec.horizon)
     let initialSteps = Double(spec.population.size) * horizon
     let arrivalSteps = Double(spec.population.arrivals) * horizon * (horizon - 1) / 2
@@ -64,25 +71,7 @@ struct Bench: ParsableCommand {
     let expected = try timed(inner: 20) { _ = try Simulator.run(big, engine: .expected) }
     line("expected_forecast_ms", expected * 1_000, "ms/forecast(\(spec.horizon) periods)")
 
-    // Fitting: a journey log of 200,000 customers (10.4M rows for the shipped scenario).
-    var logged = spec
-    logged.population.size = 200_000
-    let path = NSTemporaryDirectory() + "/journey-bench-\(getpid()).csv"
-    defer { try? FileManager.default.removeItem(atPath: path) }
-    let log = try JourneyLogFile(path: path)
-    _ = try Simulator.run(logged, engine: .individual, threads: threads, journeyLog: log)
-    try log.finish()
-    let vocabulary = Vocabulary(phases: logged.phases.map(\.name), channels: logged.channels.map(\.name))
-    var rows = 0
-    let ingest = try timed {
-      rows = try JourneyLogReader.read(path: path, vocabulary: vocabulary).rows
-    }
-    line("fit_ingest_rows_per_s", Double(rows) / ingest, "rows/s")
-    let fit = try timed {
-      let summary = try JourneyLogReader.read(path: path, vocabulary: vocabulary)
-      _ = try TransitionFit.fit(summary, model: logged, file: path)
-    }
-    line("fit_seconds", fit, "s(read + fit, \(rows) rows)")
+    try fitFigures(spec)
     // journey forecast: 1,000 replicates × 52 weeks × 3 plans of the B2C model at N = 10⁷.
     let model = try Scenario.load(path: forecastModel).withPopulation(10_000_000)
     let paid = model.channels.indices.filter { model.channels[$0].isPaid }
@@ -109,6 +98,47 @@ struct Bench: ParsableCommand {
     let optimize = try timed(runs: Swift.min(`repeat`, 3)) { _ = optimizer.run() }
     line("optimize_s_6_channels", optimize, "s/optimisation(6 channels, 52 periods)")
     try attributionFigures(spec)
+  }
+
+  /// Fitting: a journey log of 200,000 customers (10.6M rows, 252 MB for the shipped
+  /// scenario), read with the scenario's names and with inferred ones, on `--threads`
+  /// threads and on one; MB/s per core is the bytes over the process's CPU time.
+  func fitFigures(_ spec: Scenario) throws {
+    let threads = threadOptions.threads
+    var logged = spec
+    logged.population.size = 200_000
+    let path = journeyLog ?? NSTemporaryDirectory() + "/journey-bench-\(getpid()).csv"
+    defer { if journeyLog == nil { try? FileManager.default.removeItem(atPath: path) } }
+    let log = try JourneyLogFile(path: path)
+    _ = try Simulator.run(logged, engine: .individual, threads: threads, journeyLog: log)
+    try log.finish()
+    let bytes = Double((try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0)
+    let named = Vocabulary(phases: logged.phases.map(\.name), channels: logged.channels.map(\.name))
+    var rows = 0
+    for (label, vocabulary, workers) in [("", named, threads), ("_inferred", .inferred, threads), ("_1_thread", named, 1)] {
+      var cpu = Double.infinity
+      let wall = try timed {
+        let before = Self.cpuSeconds()
+        rows = try JourneyLogReader.read(path: path, vocabulary: vocabulary, threads: workers).rows
+        cpu = Swift.min(cpu, Self.cpuSeconds() - before)
+      }
+      line("fit_ingest\(label)_rows_per_s", Double(rows) / wall, "rows/s(\(workers) threads)")
+      line("fit_ingest\(label)_mb_per_s", bytes / 1e6 / wall, "MB/s(\(workers) threads)")
+      line("fit_ingest\(label)_mb_per_s_per_core", bytes / 1e6 / cpu, "MB/s per CPU-second")
+    }
+    let fit = try timed {
+      let summary = try JourneyLogReader.read(path: path, vocabulary: named, threads: threads)
+      _ = try TransitionFit.fit(summary, model: logged, file: path)
+    }
+    line("fit_seconds", fit, "s(read + fit, \(rows) rows, \(Int(bytes / 1e6)) MB)")
+  }
+
+  /// User plus system CPU time of the process so far.
+  static func cpuSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    let user = Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
+    return user + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
   }
 
   /// Best wall time over `repeat` runs of `inner` calls, per call.

@@ -1,0 +1,130 @@
+import Foundation
+import JourneyModel
+import JourneySimulation
+import Testing
+import _JourneyTestSupport
+
+@testable import JourneyEstimation
+
+/// The journey log read in parallel chunks gives exactly the one-thread summary, and the
+/// same fit bit for bit, whatever the number of chunks and wherever the cuts fall.
+struct ParallelIngestTests {
+  /// Writes `bytes` to a temporary file for the duration of `body`.
+  func withFile<T>(_ bytes: [UInt8], _ body: (String) throws -> T) throws -> T {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("parallel-\(getpid())-\(UUID().uuidString).csv").path
+    try Data(bytes).write(to: URL(fileURLWithPath: path))
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    return try body(path)
+  }
+
+  /// Every field of the summary the fit and the reports use.
+  func expectSame(_ a: JourneyLogSummary, _ b: JourneyLogSummary, _ note: Comment = "") {
+    #expect(a.vocabulary == b.vocabulary, note)
+    #expect(a.training == b.training, note)
+    #expect(a.holdout == b.holdout, note)
+    #expect(a.rows == b.rows, note)
+    #expect(a.customers == b.customers, note)
+    #expect(a.firstPeriod == b.firstPeriod && a.lastPeriod == b.lastPeriod, note)
+    #expect(a.initialPhases == b.initialPhases && a.arrivalPhases == b.arrivalPhases, note)
+    #expect(a.endCounts == b.endCounts && a.endSegmentCounts == b.endSegmentCounts, note)
+    #expect(a.channelRows == b.channelRows, note)
+    #expect(a.exposure == b.exposure, note)
+    #expect(a.segments == b.segments && a.segmentCustomers == b.segmentCustomers, note)
+    #expect(a.segmentTraining == b.segmentTraining && a.segmentHoldout == b.segmentHoldout, note)
+  }
+
+  /// Cuts splitting `size` bytes into `chunks` equal parts.
+  func cuts(_ size: Int, _ chunks: Int) -> [Int] {
+    [0] + (1..<chunks).map { $0 * size / chunks } + [Int.max]
+  }
+
+  @Test(arguments: [(false, 0.0), (true, 0.0), (true, 0.25)])
+  func shippedLogAnyThreadCount(inferred: Bool, holdout: Double) throws {
+    let path = RepositoryFiles.root.appendingPathComponent("scenarios/history/word-of-mouth-journeys.csv").path
+    let model = try RepositoryFiles.scenario("word-of-mouth.yaml")
+    let vocabulary = inferred ? Vocabulary.inferred : Vocabulary(model: model)
+    let one = try JourneyLogReader.read(path: path, vocabulary: vocabulary, holdoutFraction: holdout, threads: 1)
+    let size = try #require(JourneyLogReader.fileSize(path))
+    let fitOne = try TransitionFit.fit(one, model: inferred ? nil : model, file: path)
+    for threads in [1, 2, 3, 7] {
+      let many = try #require(
+        JourneyLogReader.readInChunks(path: path, vocabulary: vocabulary, holdoutFraction: holdout, cuts: cuts(size, threads)))
+      expectSame(one, many, "\(threads) threads")
+      let fitMany = try TransitionFit.fit(many, model: inferred ? nil : model, file: path)
+      #expect(fitOne.parameters.map(\.estimate) == fitMany.parameters.map(\.estimate), "\(threads) threads")
+      #expect(fitOne.parameters.map(\.standardError) == fitMany.parameters.map(\.standardError))
+      #expect(fitOne.logLikelihood == fitMany.logLikelihood)
+    }
+  }
+
+  @Test func segmentedSimulatedLog() throws {
+    let scenario = try RepositoryFiles.scenario("b2c.yaml", size: 3_000)
+    let log = MemoryLog()
+    _ = try Simulator.run(scenario, engine: .individual, seed: 7, threads: 1, journeyLog: log)
+    for vocabulary in [Vocabulary(model: scenario), .inferred] {
+      let one = try JourneyLogReader.read(bytes: log.bytes, file: "log.csv", vocabulary: vocabulary, holdoutFraction: 0.2)
+      try withFile(log.bytes) { path in
+        for threads in [2, 3, 7] {
+          let many = try #require(
+            JourneyLogReader.readInChunks(
+              path: path, vocabulary: vocabulary, holdoutFraction: 0.2, cuts: cuts(log.bytes.count, threads)))
+          expectSame(one, many, "\(threads) threads")
+        }
+      }
+    }
+  }
+
+  /// Quoted ids holding line feeds and quotes, CRLF line endings, blank lines, a byte order
+  /// mark, customer-major and period-major rows: cut at every byte, the chunks still merge
+  /// into the one-thread summary.
+  @Test func cutsInsideQuotedFieldsAndCRLFPairs() throws {
+    var text = "\u{FEFF}customer_id,period,phase,channels\r\n"
+    for t in 0..<4 {
+      for c in 0..<6 {
+        let id = c % 2 == 0 ? "\"c\n,\(c)\"\"\r\n\"" : "id\(c)"
+        let phase = ["a", "b", "\"c\"", "d"][(c + t) % 4]
+        let channels = ["", "x", "\"x;y\"", "y"][(c * t) % 4]
+        text += "\(id),\(t),\(phase),\(channels)\r\n"
+        if c == 3 && t == 1 { text += "\r\n  \r\n" }
+      }
+    }
+    text += "tail,0,a,x"  // no final line ending
+    let bytes = Array(text.utf8)
+    for vocabulary in [Vocabulary(phases: ["a", "b", "c", "d"], channels: ["x", "y"]), .inferred] {
+      let one = try JourneyLogReader.read(bytes: bytes, file: "log.csv", vocabulary: vocabulary)
+      #expect(one.customers == 7)
+      try withFile(bytes) { path in
+        for cut in 1..<bytes.count {
+          let many = try #require(
+            JourneyLogReader.readInChunks(path: path, vocabulary: vocabulary, holdoutFraction: 0, cuts: [0, cut, Int.max]),
+            "cut at \(cut)")
+          expectSame(one, many, "cut at \(cut)")
+        }
+        for cut in stride(from: 1, to: bytes.count - 40, by: 7) {
+          let many = try #require(
+            JourneyLogReader.readInChunks(
+              path: path, vocabulary: vocabulary, holdoutFraction: 0, cuts: [0, cut, cut + 13, cut + 40, Int.max]))
+          expectSame(one, many, "cuts at \(cut)")
+        }
+      }
+    }
+  }
+
+  /// A row that breaks the rules in a later chunk, or across chunks: the chunked reading
+  /// gives up and the one-thread reading reports the error with its line, as before.
+  @Test func errorsFallBackToTheOneThreadReading() throws {
+    var text = "customer_id,period,phase,channels\n"
+    for t in 0..<3 { for c in 0..<50 { text += "\(c),\(t),a,x\n" } }
+    text += "7,5,a,x\n"  // period 5 after period 2
+    let bytes = Array(text.utf8)
+    let vocabulary = Vocabulary(phases: ["a"], channels: ["x"])
+    try withFile(bytes) { path in
+      #expect(JourneyLogReader.readInChunks(path: path, vocabulary: vocabulary, holdoutFraction: 0, cuts: cuts(bytes.count, 3)) == nil)
+      let e = #expect(throws: InputErrors.self) {
+        _ = try JourneyLogReader.read(path: path, vocabulary: vocabulary, threads: 3)
+      }
+      #expect(e?.errors.map(\.line) == [152])
+      #expect(e?.errors.first?.description.contains("period 5 follows period 2 (line 109)") == true)
+    }
+  }
+}
