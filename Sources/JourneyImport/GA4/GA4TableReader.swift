@@ -127,7 +127,10 @@ public enum GA4TableReader {
         return
       }
       guard let eventName = text(.stage) else {
-        try bad(.stage, .empty, "is empty; expected the GA4 event name (page_view, purchase, …)")
+        let k = r[.stage]!
+        try fail(InputError(
+          .empty, file: input.name, line: csv.line, column: k + 1, path: header[k],
+          "empty event name; expected the GA4 event name (page_view, purchase, …)"))
         return
       }
       guard let microseconds = time(field(r[.time]!)) else {
