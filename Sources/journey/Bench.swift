@@ -79,6 +79,7 @@ struct Bench: ParsableCommand {
       _ = try TransitionFit.fit(summary, model: logged, file: path)
     }
     line("fit_seconds", fit, "s(read + fit, \(rows) rows)")
+    try eventFigures()
     // journey forecast: 1,000 replicates × 52 weeks × 3 plans of the B2C model at N = 10⁷.
     let model = try Scenario.load(path: forecastModel).withPopulation(10_000_000)
     let paid = model.channels.indices.filter { model.channels[$0].isPaid }
