@@ -60,10 +60,10 @@ public struct EventCollector {
   public private(set) var channels: [String]
   public private(set) var files: [String] = []
 
-  var customers = CustomerIndex()
-  var stageNames = CustomerIndex()
+  var customers = IDTable()
+  var stageNames = IDTable()
   var stageCodes: [Int32] = []
-  var channelNames = CustomerIndex()
+  var channelNames = IDTable()
   var channelCodes: [Int32] = []
   /// Unmapped names: (kind is stage, source name number) → (count, first location).
   var unmapped: [Int: (count: Int, first: EventLocation)] = [:]
