@@ -35,11 +35,12 @@ public struct RawExport: Sendable {
 /// `t`. Touchpoints of customers without stage events, and touchpoints before a
 /// customer's first period, are ignored with a warning.
 ///
-/// **Plausibility.** Before any period is counted, the timestamps are checked: an event
-/// more than ``plausibleMargin(_:)`` (at least a year) beyond the range of the central 98%
-/// of all events is an error naming its file, line and timestamp, with the number of such
-/// events; and the history may span at most ``maxSpan`` periods. So one mistyped date
-/// (9999-12-31) cannot turn a few thousand events into millions of carried-forward states.
+/// **Plausibility.** Before any period is counted, the timestamps go through
+/// ``EventPlausibility`` (the rules every timed source shares): an event far beyond the
+/// range of the central 98% of all events is an error naming its file, line and
+/// timestamp, with the number of such events; and the history may span at most
+/// ``maxSpan`` periods. So one mistyped date (9999-12-31) cannot turn a few thousand
+/// events into millions of carried-forward states.
 ///
 /// Files need not be sorted. Each customer's states come from a ``PeriodTimeline`` (the
 /// period logic every timed source shares) and go straight into a
@@ -49,8 +50,8 @@ public struct RawExport: Sendable {
 ///   calls; memory O(e + customers), never customers × periods.
 public enum RawExportReader {
   static let maxErrors = 20
-  /// The most periods the exports may span (about 11 years of days, 77 years of weeks).
-  public static let maxSpan = 4_000
+  /// The most periods the exports may span (``EventPlausibility/maxSpan``).
+  public static let maxSpan = EventPlausibility.maxSpan
   /// Offending events listed one by one in a plausibility error.
   static let listedOutliers = 5
 
@@ -63,16 +64,10 @@ public enum RawExportReader {
     var record: Int32
   }
 
-  /// How far an event may lie beyond the central 98% of all events: that range's own
-  /// length, and at least a year (366 days, 53 weeks or 12 months).
+  /// How far an event may lie beyond the central 98% of all events
+  /// (``EventPlausibility/margin(bulk:unit:)``).
   public static func plausibleMargin(bulk: Int, unit: PeriodUnit) -> Int {
-    let year: Int
-    switch unit {
-    case .day: year = 366
-    case .week: year = 53
-    case .month: year = 12
-    }
-    return Swift.max(bulk, year)
+    EventPlausibility.margin(bulk: bulk, unit: unit)
   }
 
   /// Reads both files.
@@ -284,16 +279,15 @@ public enum RawExportReader {
       warnings.append(
         "\(touchpoints.file): \(orphanTouchpoints) touchpoints of \(orphanCustomers.count) customers without stage events (e.g. \(example)) were ignored")
     }
-    try checkPlausibility(events: events, touches: touches, stages: stages, touchpoints: touchpoints, unit: unit)
+    try checkPlausibility(
+      events: events, touches: touches, stages: stages, touchpoints: touchpoints, unit: unit, lowest: minBucket, highest: maxBucket)
     let origin = startBucket ?? minBucket
     let last = maxBucket - origin
     guard last >= 0 else {
       throw InputErrors([InputError(.range, file: stages.file, "every timestamp lies before --start \(start ?? ""); expected events from the start on")])
     }
-    guard last < maxSpan else {
-      throw InputErrors([InputError(
-        .limit, file: stages.file,
-        "the exports span \(last + 1) \(unit.rawValue)s from \(Timestamps.label(bucket: origin, unit: unit)) to \(Timestamps.label(bucket: maxBucket, unit: unit)); at most \(maxSpan) periods are supported (choose a longer --period or a later --start)")])
+    if let problem = EventPlausibility.spanProblem(origin: origin, end: maxBucket, unit: unit, what: "exports") {
+      throw InputErrors([InputError(.limit, file: stages.file, problem)])
     }
 
     // Every customer's states, one customer at a time, in id order.
@@ -333,22 +327,17 @@ public enum RawExportReader {
   ///
   /// - Throws: ``InputErrors``: the first offending events with file, line and timestamp,
   ///   and how many events of each file lie outside.
-  /// - Complexity: O(e log e) for e events.
+  /// - Complexity: O(e + p log p) for e events in p distinct periods.
   static func checkPlausibility(
     events: [[Event]], touches: [[(bucket: Int, channel: Int, record: Int32)]], stages: CSVTable,
-    touchpoints: CSVTable, unit: PeriodUnit
+    touchpoints: CSVTable, unit: PeriodUnit, lowest: Int, highest: Int
   ) throws(InputErrors) {
-    var buckets: [Int] = []
-    for e in events { for x in e { buckets.append(Int(x.period)) } }
-    for t in touches { for x in t { buckets.append(x.bucket) } }
-    guard buckets.count > 2 else { return }
-    buckets.sort()
-    let low = buckets[Int((Double(buckets.count - 1) * 0.01).rounded(.down))]
-    let high = buckets[Int((Double(buckets.count - 1) * 0.99).rounded(.up))]
-    let margin = plausibleMargin(bulk: high - low, unit: unit)
-    let lowest = low - margin
-    let highest = high + margin
-    guard buckets[0] < lowest || buckets[buckets.count - 1] > highest else { return }
+    var check = EventPlausibility(unit: unit, lowest: lowest, highest: highest)
+    for e in events { for x in e { check.count(Int(x.period)) } }
+    for t in touches { for x in t { check.count(x.bucket) } }
+    guard let verdict = check.verdict(), verdict.outside > 0 else { return }
+    let lowest = verdict.lowest
+    let highest = verdict.highest
     // (file, record) of the offending events, in file order.
     var outside: [(table: CSVTable, record: Int)] = []
     var stageCount = 0
@@ -366,9 +355,8 @@ public enum RawExportReader {
       }
     }
     outside.sort { ($0.table.file == stages.file ? 0 : 1, $0.record) < ($1.table.file == stages.file ? 0 : 1, $1.record) }
-    let label = { (b: Int) in Timestamps.label(bucket: b, unit: unit) }
     let summary =
-      "98% of the events fall in the \(unit.rawValue)s from \(label(low)) to \(label(high)); expected every event between \(label(lowest)) and \(label(highest)) "
+      verdict.expectation + " "
       + "(\(stageCount) of \(events.reduce(0) { $0 + $1.count }) stage events and \(touchCount) of \(touches.reduce(0) { $0 + $1.count }) touchpoints lie outside; correct or remove them, or leave them out with --from/--until)"
     var errors: [InputError] = []
     for (table, record) in outside.prefix(listedOutliers) {

@@ -60,10 +60,10 @@ public struct EventCollector {
   public private(set) var channels: [String]
   public private(set) var files: [String] = []
 
-  var customers = CustomerIndex()
-  var stageNames = CustomerIndex()
+  var customers = IDTable()
+  var stageNames = IDTable()
   var stageCodes: [Int32] = []
-  var channelNames = CustomerIndex()
+  var channelNames = IDTable()
   var channelCodes: [Int32] = []
   /// Unmapped names: (kind is stage, source name number) → (count, first location).
   var unmapped: [Int: (count: Int, first: EventLocation)] = [:]
@@ -273,7 +273,7 @@ public struct EventCollector {
   ///
   /// - Throws: ``InputErrors``: unmapped names (unless ignored), no stage event at all,
   ///   events far outside the bulk of the data, or a history longer than
-  ///   ``RawExportReader/maxSpan`` periods.
+  ///   ``EventPlausibility/maxSpan`` periods (the rules of ``EventPlausibility``).
   /// - Complexity: O(e + c log c), see the type.
   public consuming func finish() throws(InputErrors) -> ImportedHistory {
     var errors: [InputError] = []
@@ -309,41 +309,29 @@ public struct EventCollector {
     guard last >= 0 else {
       throw InputErrors([InputError(.range, file: name, "every event lies before --start \(settings.start ?? ""); expected events from the start on")])
     }
-    guard last < RawExportReader.maxSpan else {
-      throw InputErrors([InputError(
-        .limit, file: files[Int(maxLocation.file)], line: Int(maxLocation.line),
-        "the events span \(last + 1) \(settings.unit.rawValue)s from \(Timestamps.label(bucket: origin, unit: settings.unit)) to \(Timestamps.label(bucket: end, unit: settings.unit)); expected at most \(RawExportReader.maxSpan) periods (choose a longer --period, a later --start or --from)")])
+    if let problem = EventPlausibility.spanProblem(origin: origin, end: end, unit: settings.unit, what: "events") {
+      // A far --until extends the history by itself; otherwise the latest event does.
+      let byUntil = untilBucket.map { $0 > maxBucket } ?? false
+      throw InputErrors([
+        byUntil
+          ? InputError(.limit, file: "--until", problem)
+          : InputError(.limit, file: files[Int(maxLocation.file)], line: Int(maxLocation.line), problem)
+      ])
     }
     return ImportedHistory(collector: self, origin: origin, last: last)
   }
 
-  /// Rejects events far outside the bulk of the data, as ``RawExportReader`` does: more
-  /// than ``RawExportReader/plausibleMargin(bulk:unit:)`` beyond the central 98%.
+  /// Rejects events far outside the bulk of the data: the rule of ``EventPlausibility``,
+  /// which ``RawExportReader`` applies too.
   func checkPlausibility() throws(InputErrors) {
-    var histogram: [Int32: Int] = [:]
-    for s in stages { histogram[s.bucket, default: 0] += 1 }
-    for b in touchBuckets { histogram[b, default: 0] += 1 }
-    let total = stages.count + touchBuckets.count
-    guard total > 2 else { return }
-    let keys = histogram.keys.sorted()
-    func quantile(_ q: Double) -> Int {
-      let target = q * Double(total - 1)
-      var seen = 0
-      for k in keys {
-        seen += histogram[k]!
-        if Double(seen - 1) >= target { return Int(k) }
-      }
-      return Int(keys.last!)
-    }
-    let low = quantile(0.01)
-    let high = quantile(0.99)
-    let margin = RawExportReader.plausibleMargin(bulk: high - low, unit: settings.unit)
-    let outside = keys.filter { Int($0) < low - margin || Int($0) > high + margin }.reduce(0) { $0 + histogram[$1]! }
-    guard outside > 0 else { return }
+    var check = EventPlausibility(unit: settings.unit, lowest: minBucket, highest: maxBucket)
+    for s in stages { check.count(Int(s.bucket)) }
+    for b in touchBuckets { check.count(Int(b)) }
+    guard let verdict = check.verdict(), verdict.outside > 0 else { return }
     let label = { (b: Int) in Timestamps.label(bucket: b, unit: self.settings.unit) }
-    let worst = minBucket < low - margin ? (minLocation, minBucket) : (maxLocation, maxBucket)
+    let worst = verdict.isOutside(minBucket) ? (minLocation, minBucket) : (maxLocation, maxBucket)
     throw InputErrors([InputError(
       .range, file: files[Int(worst.0.file)], line: Int(worst.0.line), path: "time",
-      "an event in the \(settings.unit.rawValue) of \(label(worst.1)) lies far outside the bulk of the data: 98% of the events fall in the \(settings.unit.rawValue)s from \(label(low)) to \(label(high)); expected every event between \(label(low - margin)) and \(label(high + margin)) (\(outside) of \(total) events lie outside; correct or remove them, or leave them out with --from/--until)")])
+      "an event in the \(settings.unit.rawValue) of \(label(worst.1)) lies far outside the bulk of the data: \(verdict.expectation) (\(verdict.outside) of \(verdict.total) events lie outside; correct or remove them, or leave them out with --from/--until)")])
   }
 }

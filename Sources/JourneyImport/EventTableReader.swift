@@ -22,6 +22,8 @@ public enum EventTableReader {
     let file = collector.beginFile(input.name)
     let settings = collector.settings
     var columns: ResolvedColumns?
+    // The column numbers alone: a row reads them without copying the header's names.
+    var indices: Indices?
     var errors: [InputError] = []
     func fail(_ e: InputError) throws(InputErrors) {
       errors.append(e)
@@ -33,14 +35,16 @@ public enum EventTableReader {
         try fail(InputError(.syntax, file: input.name, line: csv.line, CSVTokenizer.malformedMessage))
         return
       }
-      guard let c = columns else {
-        columns = try settings.columns.resolve(header: csv.texts(in: b), file: input.name, line: csv.line)
+      guard let c = indices else {
+        let resolved = try settings.columns.resolve(header: csv.texts(in: b), file: input.name, line: csv.line)
+        columns = resolved
+        indices = Indices(resolved)
         return
       }
       guard csv.fieldCount >= c.fieldsNeeded else {
         try fail(InputError(
           .missing, file: input.name, line: csv.line,
-          "a row of \(csv.fieldCount) fields; expected at least \(c.fieldsNeeded) as in the header (\(c.names.prefix(c.fieldsNeeded).joined(separator: ",")))"))
+          "a row of \(csv.fieldCount) fields; expected at least \(c.fieldsNeeded) as in the header (\((columns?.names ?? []).prefix(c.fieldsNeeded).joined(separator: ",")))"))
         return
       }
       func field(_ k: Int) -> UnsafeBufferPointer<UInt8> {
@@ -48,12 +52,12 @@ public enum EventTableReader {
       }
       func bad(_ k: Int, _ kind: InputError.Kind, _ message: String) throws(InputErrors) {
         let text = String(decoding: field(k), as: UTF8.self)
-        try fail(InputError(kind, file: input.name, line: csv.line, column: k + 1, path: c.names[k], "\(InputError.echo(text)) \(message)"))
+        try fail(InputError(kind, file: input.name, line: csv.line, column: k + 1, path: columns?.names[k], "\(InputError.echo(text)) \(message)"))
       }
       let id = field(c.customer)
       if id.isEmpty {
         try fail(InputError(
-          .empty, file: input.name, line: csv.line, column: c.customer + 1, path: c.names[c.customer],
+          .empty, file: input.name, line: csv.line, column: c.customer + 1, path: columns?.names[c.customer],
           "empty customer id; expected an identifier"))
         return
       }
@@ -86,6 +90,25 @@ public enum EventTableReader {
     if columns == nil {
       throw InputErrors([InputError(
         .empty, file: input.name, "the event table is empty; expected a header (customer_id,timestamp,stage,channel) and rows")])
+    }
+  }
+
+  /// The column numbers of a ``ResolvedColumns``.
+  struct Indices {
+    let customer: Int
+    let time: Int
+    let stage: Int?
+    let channel: Int?
+    let revenue: Int?
+    let fieldsNeeded: Int
+
+    init(_ c: ResolvedColumns) {
+      customer = c.customer
+      time = c.time
+      stage = c.stage
+      channel = c.channel
+      revenue = c.revenue
+      fieldsNeeded = c.fieldsNeeded
     }
   }
 }

@@ -3,8 +3,12 @@ import JourneyFormats
 import JourneyModel
 
 /// The role of a column of an event table or stage history.
+///
+/// `user`, `source`, `medium` and `campaign` are read from flattened GA4 tables only
+/// (``GA4TableReader``): the signed-in user id and the traffic source; there `channel` is
+/// GA4's default channel group, when the table carries it.
 public enum ColumnRole: String, CaseIterable, Sendable {
-  case customer, time, stage, channel, revenue
+  case customer, time, stage, channel, revenue, user, source, medium, campaign
 }
 
 /// Which header names give the customer, time, stage, channel and revenue of a row.
@@ -52,6 +56,13 @@ public struct ColumnMapping: Sendable, Equatable {
       result[role] = parts[1]
     }
     return result
+  }
+
+  /// The columns named explicitly (`--columns`, the model's `import:` block).
+  public var explicitColumns: [ColumnRole: String] {
+    var named: [ColumnRole: String] = [:]
+    for role in explicit { if let name = candidates[role]?.first { named[role] = name } }
+    return named
   }
 
   /// This mapping with `columns` named explicitly.

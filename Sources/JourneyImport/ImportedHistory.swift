@@ -15,7 +15,7 @@ public struct ImportedHistory {
   /// What was read, skipped and merged; complete after ``replay(_:)``.
   public private(set) var report: ImportReport
   let vocabulary: Vocabulary
-  let customers: CustomerIndex
+  let customers: IDTable
   /// Stage events and touchpoints grouped by customer: customer `k`'s are
   /// `stages[stageStart[k]..<stageStart[k + 1]]`, sorted by time.
   var stages: [PeriodTimeline.Stage]

@@ -140,4 +140,32 @@ public enum JourneyLogExport {
     }
     return lines.reversed().joined(separator: "\n") + "\n"
   }
+
+  /// The events of ``ga4Export(_:)`` as the flattened GA4 table (CSV, one row per event:
+  /// `event_date,event_timestamp,event_name,user_pseudo_id,user_id,source,medium,campaign,purchase_revenue`),
+  /// rows in the same order; a stage event has no traffic source, a page view the
+  /// channel's ``ga4Traffic``.
+  public static func ga4FlatTable(_ log: [UInt8]) -> String {
+    var lines: [String] = []
+    var previous: [String: String] = [:]
+    func row(_ period: Int, day: Int, hour: Int, _ id: String, _ name: String, source: String = "", medium: String = "") -> String {
+      let (y, m, d) = date(period, day: day)
+      let seconds = (monday + 7 * period + day) * 86_400 + hour * 3600 + 15 * 60
+      return [String(format: "%04d%02d%02d", y, m, d), String(seconds) + "000000", name, id, "", source, medium, "", ""].joined(separator: ",")
+    }
+    for r in rows(log) {
+      if let p = previous[r.id] {
+        if p != r.phase { lines.append(row(r.period - 1, day: 4, hour: 15, r.id, "journey_" + r.phase)) }
+      } else {
+        lines.append(row(r.period, day: 0, hour: 8, r.id, "journey_" + r.phase))
+      }
+      previous[r.id] = r.phase
+      for c in r.channels {
+        let t = ga4Traffic[c] ?? (c, "cpc", c)
+        lines.append(row(r.period, day: 2, hour: 12, r.id, "page_view", source: t.source, medium: t.medium))
+      }
+    }
+    return "event_date,event_timestamp,event_name,user_pseudo_id,user_id,source,medium,campaign,purchase_revenue\n"
+      + lines.reversed().joined(separator: "\n") + "\n"
+  }
 }

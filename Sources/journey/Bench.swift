@@ -72,6 +72,7 @@ struct Bench: ParsableCommand {
     line("expected_forecast_ms", expected * 1_000, "ms/forecast(\(spec.horizon) periods)")
 
     try fitFigures(spec)
+    try eventFigures()
     // journey forecast: 1,000 replicates × 52 weeks × 3 plans of the B2C model at N = 10⁷.
     let model = try Scenario.load(path: forecastModel).withPopulation(10_000_000)
     let paid = model.channels.indices.filter { model.channels[$0].isPaid }

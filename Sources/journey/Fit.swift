@@ -67,7 +67,7 @@ struct Fit: ParsableCommand {
 
   @Option(
     parsing: .upToNextOption,
-    help: "Google Analytics 4 BigQuery exports (newline-delimited JSON, as for 'journey import ga4'), read straight into the fit.")
+    help: "Google Analytics 4 BigQuery exports (newline-delimited JSON or the flattened CSV, detected by content, as for 'journey import ga4'), read straight into the fit.")
   var ga4: [String] = []
 
   @OptionGroup(title: "Google Analytics 4 exports (--ga4)") var ga4Options: GA4Options

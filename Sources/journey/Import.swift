@@ -7,7 +7,7 @@ import JourneyModel
 
 /// The options of every importer (`journey import events|crm`, `journey fit --events`).
 struct ImportOptions: ParsableArguments {
-  @Option(help: "Column mapping role=column: customer, time, stage, channel, revenue (e.g. customer=user_id,time=event_time); with 'journey fit --postgres': customer, period, phase, channels, segment.")
+  @Option(help: "Column mapping role=column: customer, time, stage, channel, revenue (e.g. customer=user_id,time=event_time); for a flattened GA4 table also user, source, medium, campaign; with 'journey fit --postgres': customer, period, phase, channels, segment.")
   var columns: String?
 
   @Option(help: "CRM export layout: salesforce, hubspot or cobra (see docs/importing.md).")
@@ -209,10 +209,13 @@ struct Import: ParsableCommand {
   struct GA4: ParsableCommand {
     static let configuration = CommandConfiguration(
       commandName: "ga4",
-      abstract: "Import a Google Analytics 4 BigQuery export (newline-delimited JSON) as a journey log.",
+      abstract: "Import a Google Analytics 4 BigQuery export (newline-delimited JSON or the flattened CSV) as a journey log.",
       discussion: """
         One JSON event per line, as 'bq extract --destination_format NEWLINE_DELIMITED_JSON' \
-        writes the events_* tables (plain or gzip, '-' for stdin). Customers are \
+        writes the events_* tables, or the flattened table of one row per event (CSV: \
+        event_timestamp, event_name, user_pseudo_id, user_id, source, medium, campaign, \
+        purchase_revenue; rename with --columns), detected by content (plain or gzip, '-' \
+        for stdin). Customers are \
         user_pseudo_id (or user_id with --identity user_id); channels are GA4's default \
         channel groups (paid_search, organic_social, email, …) computed from each event's \
         traffic source, then renamed with --channel-map; stages are the lifecycle events \
@@ -221,6 +224,7 @@ struct Import: ParsableCommand {
 
         Examples:
           journey import ga4 events_2024*.json.gz -o journeys.csv
+          journey import ga4 ga4_events.csv.gz --columns customer=client_id -o journeys.csv
           journey import ga4 export.ndjson --channel-map ga4-channels.csv --model scenarios/b2c.yaml
           journey import ga4 --print-source-categories > sources.csv
         """
@@ -235,6 +239,9 @@ struct Import: ParsableCommand {
     @Option(help: "A scenario: its phases and channels (unknown names are unmapped) and its import: block.")
     var model: String?
 
+    @Option(help: "The form of the files: ndjson or csv (the flattened table); default: detected from each file's content.")
+    var format: GA4Format?
+
     @OptionGroup var ga4: GA4Options
     @OptionGroup var options: ImportOptions
     @OptionGroup var periods: PeriodOptions
@@ -248,10 +255,14 @@ struct Import: ParsableCommand {
         print(SourceCategories.default.csv, terminator: "")
         return
       }
-      try Import.run(files: files, options: options, period: periods, model: model, output: output, ga4: try ga4.settings())
+      var settings = try ga4.settings()
+      settings.format = format
+      try Import.run(files: files, options: options, period: periods, model: model, output: output, ga4: settings)
     }
   }
 }
+
+extension GA4Format: ExpressibleByArgument {}
 
 /// The options of a GA4 import (`journey import ga4`, `journey fit --ga4`).
 struct GA4Options: ParsableArguments {

@@ -3,22 +3,43 @@ import JourneyEstimation
 import JourneyFormats
 import JourneyModel
 
+/// The two forms of a GA4 export.
+public enum GA4Format: String, Sendable, CaseIterable {
+  /// The `events_*` tables as newline-delimited JSON (``GA4Reader``).
+  case ndjson
+  /// The flattened table, one row per event (``GA4TableReader``).
+  case csv
+
+  /// The form of a file that starts with `bytes`: NDJSON when the first character
+  /// (after a byte order mark and white space) is `{`, else a table.
+  public static func detect(_ bytes: some Collection<UInt8>) -> GA4Format {
+    var rest = bytes[...]
+    if rest.starts(with: [0xEF, 0xBB, 0xBF]) { rest = rest.dropFirst(3) }
+    guard let first = rest.first(where: { !($0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D) }) else { return .ndjson }
+    return first == UInt8(ascii: "{") ? .ndjson : .csv
+  }
+}
+
 /// What a Google Analytics 4 import needs beyond the event-table settings.
 public struct GA4Settings: Sendable {
   /// Who a customer is: the device (`user_pseudo_id`) or the signed-in user.
   public var identity: GA4Reader.Identity = .pseudo
   /// The site lists behind the default channel group's rules.
   public var categories: SourceCategories = .default
+  /// The form of the files; `nil` detects it from each file's content (``GA4Format/detect(_:)``).
+  public var format: GA4Format?
 
-  public init(identity: GA4Reader.Identity = .pseudo, categories: SourceCategories = .default) {
+  public init(identity: GA4Reader.Identity = .pseudo, categories: SourceCategories = .default, format: GA4Format? = nil) {
     self.identity = identity
     self.categories = categories
+    self.format = format
   }
 }
 
 /// `journey import ga4` and `journey fit --ga4`: the GA4 BigQuery export (newline-delimited
-/// JSON, plain or gzip, `-` for stdin) into an ``ImportedHistory`` through the same
-/// ``EventCollector`` as every other source.
+/// JSON, or the flattened table as CSV (``GA4TableReader``); plain or gzip, `-` for stdin)
+/// into an ``ImportedHistory`` through the same ``EventCollector`` as every other source.
+/// Both forms of the same events give the same history.
 ///
 /// Each event becomes one collector event:
 /// - the customer from ``GA4Settings/identity``;
@@ -31,7 +52,8 @@ public struct GA4Settings: Sendable {
 ///   then through the settings' `--channel-map`;
 /// - the purchase revenue.
 ///
-/// - Complexity: O(bytes); memory: the whole input of one file plus what the collector keeps.
+/// - Complexity: O(bytes); memory: the whole input of one NDJSON file (one block of a
+///   table) plus what the collector keeps.
 public enum GA4Import {
   /// GA4's recommended lifecycle events as a stage map (event name → phase).
   public static var defaultStageMap: NameMap {
@@ -56,30 +78,37 @@ public enum GA4Import {
   {
     var collector = try EventCollector(settings: withStages(settings), vocabulary: vocabulary)
     for path in paths {
-      let input = try TableInput(path: path, what: "GA4 export")
-      try read(input, ga4: ga4, into: &collector)
+      let (input, format) = try open(path, format: ga4.format)
+      try read(input, format: format, ga4: ga4, into: &collector)
     }
     return try collector.finish()
   }
 
-  /// Reads a GA4 export held in memory (tests, fuzzing); `name` names it in errors.
-  public static func read(bytes: [UInt8], name: String, settings: ImportSettings, ga4: GA4Settings, vocabulary: Vocabulary)
-    throws(InputErrors) -> ImportedHistory
-  {
-    var collector = try EventCollector(settings: withStages(settings), vocabulary: vocabulary)
-    try read(TableInput(bytes: bytes, name: name), ga4: ga4, into: &collector)
-    return try collector.finish()
+  /// Opens `path` and finds its form: `format`, else from the first block of its
+  /// (inflated) content. Standard input is read into memory to look at it.
+  static func open(_ path: String, format: GA4Format?) throws(InputErrors) -> (TableInput, GA4Format) {
+    if path == "-" {
+      let input = try TableInput(path: path, what: "GA4 export")
+      if let format { return (input, format) }
+      let bytes = try readAll(input)
+      return (TableInput(bytes: bytes, name: input.name), GA4Format.detect(bytes))
+    }
+    if let format { return (try TableInput(path: path, what: "GA4 export"), format) }
+    let peek = try TableInput(path: path, what: "GA4 export")
+    var head = [UInt8](repeating: 0, count: 1 << 16)
+    var got = 0
+    while got < head.count {
+      let n = try head.withUnsafeMutableBufferPointer { (b) throws(InputErrors) -> Int in
+        try peek.read(into: b.baseAddress! + got, count: b.count - got, what: "GA4 export")
+      }
+      if n == 0 { break }
+      got += n
+    }
+    return (try TableInput(path: path, what: "GA4 export"), GA4Format.detect(head[0..<got]))
   }
 
-  /// The settings with GA4's default stage map when they name none.
-  static func withStages(_ settings: ImportSettings) -> ImportSettings {
-    var s = settings
-    if s.stageMap == nil { s.stageMap = defaultStageMap }
-    return s
-  }
-
-  static func read(_ input: TableInput, ga4: GA4Settings, into collector: inout EventCollector) throws(InputErrors) {
-    let file = collector.beginFile(input.name)
+  /// Every (inflated) byte of `input`, at most ``maxFileBytes``.
+  static func readAll(_ input: TableInput) throws(InputErrors) -> [UInt8] {
     var bytes: [UInt8] = []
     let block = 1 << 20
     var buffer = [UInt8](repeating: 0, count: block)
@@ -93,53 +122,91 @@ public enum GA4Import {
       }
       bytes.append(contentsOf: buffer[0..<got])
     }
+    return bytes
+  }
+
+  /// Reads a GA4 export held in memory (tests, fuzzing); `name` names it in errors.
+  public static func read(bytes: [UInt8], name: String, settings: ImportSettings, ga4: GA4Settings, vocabulary: Vocabulary)
+    throws(InputErrors) -> ImportedHistory
+  {
+    var collector = try EventCollector(settings: withStages(settings), vocabulary: vocabulary)
+    try read(TableInput(bytes: bytes, name: name), format: ga4.format ?? GA4Format.detect(bytes.prefix(1 << 16)), ga4: ga4, into: &collector)
+    return try collector.finish()
+  }
+
+  /// The settings with GA4's default stage map when they name none.
+  static func withStages(_ settings: ImportSettings) -> ImportSettings {
+    var s = settings
+    if s.stageMap == nil { s.stageMap = defaultStageMap }
+    return s
+  }
+
+  static func read(_ input: TableInput, format: GA4Format, ga4: GA4Settings, into collector: inout EventCollector) throws(InputErrors) {
+    let file = collector.beginFile(input.name)
     let stages = (collector.settings.stageMap ?? defaultStageMap).compiled()
     let reader = GA4Reader(grouping: GA4ChannelGrouping(categories: ga4.categories), identity: ga4.identity)
     var stageNames: [String: Bool] = [:]
-    var failure: InputErrors?
-    do {
-      let tally = try reader.read(bytes: bytes, file: input.name) { row in
-        let isStage = stageNames[row.eventName] ?? {
+    /// One event into the collector: the same for both forms.
+    func add(_ row: GA4Reader.Row, _ collector: inout EventCollector) throws(InputErrors) {
+      let isStage =
+        stageNames[row.eventName]
+        ?? {
           let known = stages.target(of: row.eventName) != nil
           stageNames[row.eventName] = known
           return known
         }()
-        if !isStage && row.channel == nil {
-          collector.skip("GA4 events without a mapped stage or a channel")
-          return
-        }
-        let seconds = row.microseconds >= 0 ? row.microseconds / 1_000_000 : -((-row.microseconds + 999_999) / 1_000_000)
-        let time = Timestamps.Parsed(wallSeconds: seconds, offset: 0)
-        var customer = row.customer
-        var stage = row.eventName
-        var channel = row.channel.map(channelName)
-        do {
-          try customer.withUTF8 { id in
-            try stage.withUTF8 { s in
-              if var c = channel {
-                try c.withUTF8 { ch in
-                  try collector.add(
-                    customer: id, time: time, stage: isStage ? s : nil, channel: ch, revenue: isStage ? row.revenue : nil,
-                    at: EventLocation(file: file, line: Int32(clamping: row.line)))
-                }
-                channel = c
-              } else {
+      if !isStage && row.channel == nil {
+        collector.skip("GA4 events without a mapped stage or a channel")
+        return
+      }
+      let seconds = row.microseconds >= 0 ? row.microseconds / 1_000_000 : -((-row.microseconds + 999_999) / 1_000_000)
+      let time = Timestamps.Parsed(wallSeconds: seconds, offset: 0)
+      var customer = row.customer
+      var stage = row.eventName
+      var channel = row.channel.map(channelName)
+      let at = EventLocation(file: file, line: Int32(clamping: row.line))
+      do {
+        try customer.withUTF8 { id in
+          try stage.withUTF8 { s in
+            if var c = channel {
+              try c.withUTF8 { ch in
                 try collector.add(
-                  customer: id, time: time, stage: s, channel: nil, revenue: row.revenue,
-                  at: EventLocation(file: file, line: Int32(clamping: row.line)))
+                  customer: id, time: time, stage: isStage ? s : nil, channel: ch, revenue: isStage ? row.revenue : nil, at: at)
               }
+              channel = c
+            } else {
+              try collector.add(customer: id, time: time, stage: s, channel: nil, revenue: row.revenue, at: at)
             }
           }
-        } catch let e as InputErrors {
-          failure = e
-          throw e
         }
+      } catch let e as InputErrors {
+        throw e
+      } catch {
+        throw InputErrors([InputError(.io, file: input.name, "\(error)")])
+      }
+    }
+    switch format {
+    case .csv:
+      let tally = try GA4TableReader.read(input, settings: collector.settings, reader: reader) { (row) throws(InputErrors) in
+        try add(row, &collector)
       }
       for _ in 0..<tally.withoutCustomer { collector.skip("GA4 events without a customer id") }
-    } catch let e as GA4Reader.ReadError {
-      throw InputErrors([InputError(.syntax, file: e.file, line: e.line, e.message)])
-    } catch {
-      throw failure ?? InputErrors([InputError(.io, file: input.name, "\(error)")])
+    case .ndjson:
+      let bytes = try readAll(input)
+      var failure: InputErrors?
+      do {
+        let tally = try reader.read(bytes: bytes, file: input.name) { row in
+          do throws(InputErrors) { try add(row, &collector) } catch {
+            failure = error
+            throw error
+          }
+        }
+        for _ in 0..<tally.withoutCustomer { collector.skip("GA4 events without a customer id") }
+      } catch let e as GA4Reader.ReadError {
+        throw InputErrors([InputError(.syntax, file: e.file, line: e.line, e.message)])
+      } catch {
+        throw failure ?? InputErrors([InputError(.io, file: input.name, "\(error)")])
+      }
     }
   }
 }

@@ -116,23 +116,39 @@ public struct GA4Reader: Sendable {
         tally.withoutCustomer += 1
         continue
       }
-      var channel: String?
-      if let fields = event.trafficSourceFields() {
-        tally.byOrigin[fields.origin.rawValue, default: 0] += 1
-        let group: GA4ChannelGrouping.Channel
-        if let given = fields.group, let known = GA4ChannelGrouping.Channel.allCases.first(where: { $0.rawValue.lowercased() == given.lowercased() }) {
-          group = known
-        } else {
-          group = grouping.channel(source: fields.source, medium: fields.medium, campaign: fields.campaign)
-        }
-        if group == .unassigned { tally.unassigned += 1 } else { channel = group.rawValue }
-      } else {
-        tally.withoutSource += 1
-      }
+      let fields = event.trafficSourceFields()
+      let channel = self.channel(
+        source: fields?.source, medium: fields?.medium, campaign: fields?.campaign, group: fields?.group,
+        origin: fields?.origin.rawValue ?? "", tally: &tally)
       tally.events += 1
       try body(Row(customer: customer, microseconds: event.eventTimestamp, eventName: event.eventName, channel: channel, revenue: event.revenue, line: line))
     }
     return tally
+  }
+
+  /// The channel group of a traffic source (values `nil` when not set): GA4's own
+  /// `group` when it names a known group, else ``GA4ChannelGrouping`` of source, medium
+  /// and campaign; `nil` without a source, medium or group, and for `Unassigned`. Counts
+  /// what it saw in `tally`. The NDJSON and the flattened-table readers share it.
+  public func channel(
+    source: String?, medium: String?, campaign: String?, group given: String?, origin: String, tally: inout Tally
+  ) -> String? {
+    guard source != nil || medium != nil || given != nil else {
+      tally.withoutSource += 1
+      return nil
+    }
+    tally.byOrigin[origin, default: 0] += 1
+    let group: GA4ChannelGrouping.Channel
+    if let given, let known = GA4ChannelGrouping.Channel.allCases.first(where: { $0.rawValue.lowercased() == given.lowercased() }) {
+      group = known
+    } else {
+      group = grouping.channel(source: source, medium: medium, campaign: campaign)
+    }
+    if group == .unassigned {
+      tally.unassigned += 1
+      return nil
+    }
+    return group.rawValue
   }
 
   /// A decoding error as "field: what was expected".
