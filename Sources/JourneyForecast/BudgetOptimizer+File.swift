@@ -30,7 +30,8 @@ extension BudgetOptimizer {
     file.mixGain = result.mixGain
     file.moneyEffect = result.moneyEffect
     file.marginalPer1000 = byName(result.marginal.map { 1000 * $0 })
-    file.periodBounds = periodBounds.map { byName($0.map { [$0.min, $0.max] }) }
+    // An open maximum is written as the total (no period can spend more).
+    file.periodBounds = periodBounds.map { byName($0.map { [$0.min, Swift.min($0.max, total)] }) }
     file.maxChange = maxChange
     if let gain {
       let interval = gain.interval

@@ -33,7 +33,11 @@ extension BudgetOptimizer {
   /// metric `Σ w_k (x_k − y_k)²` (``QuadraticProgram``).
   func pacedProjection(_ y: [Double], weights w: [Double]) throws -> [Double] {
     let n = y.count
-    var qp = QuadraticProgram(target: y, weights: w)
+    // The metric up to a factor, with weights kept within 10¹² of the largest so that the
+    // factorisation stays well scaled.
+    let top = w.max() ?? 1
+    let weights = w.map { Swift.max($0 / top, 1e-12) }
+    var qp = QuadraticProgram(target: y, weights: weights)
     qp.equal([Double](repeating: 1, count: n), total)
     for c in channels.indices { addConstraints(of: c, to: &qp, at: c * horizon, count: n) }
     var x = try qp.solve(tolerance: 1e-12 * Swift.max(total, 1))

@@ -69,10 +69,11 @@ extension BudgetOptimizer {
     }
   }
 
-  /// This optimiser with another total (bounds kept; default bounds follow the total).
+  /// This optimiser with another total (bounds kept; default and unbounded maximums
+  /// follow the total).
   public func with(total newTotal: Double) -> BudgetOptimizer {
     var o = self
-    o.bounds = bounds.map { ($0.min, $0.max == total ? newTotal : $0.max) }
+    o.bounds = bounds.map { ($0.min, $0.max == total || !$0.max.isFinite ? newTotal : $0.max) }
     o.total = newTotal
     return o
   }

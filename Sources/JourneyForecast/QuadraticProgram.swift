@@ -211,9 +211,12 @@ struct QuadraticProgram {
           t1 = u[k] / r[k]
           l = active[k]
         }
+        // z = 0 (the constraint depends on the active ones) when the part of d = Jᵀn in
+        // the null space of the active set vanishes relative to d.
         let zn = dot(np, z)
-        let zz = (0..<n).reduce(0) { $0 + z[$1] * z[$1] }
-        let t2 = zz > 1e-300 && zn > 0 ? -sp / zn : Double.infinity
+        let free = (iq..<n).reduce(0) { $0 + d[$1] * d[$1] }
+        let whole = (0..<n).reduce(0) { $0 + d[$1] * d[$1] }
+        let t2 = free > 1e-24 * whole && zn > 0 ? -sp / zn : Double.infinity
         let t = Swift.min(t1, t2)
         guard t.isFinite else { throw Infeasible() }
         if !t2.isFinite {
@@ -229,7 +232,8 @@ struct QuadraticProgram {
         u[iq] += t
         if t == t2 {
           active[iq] = p
-          if !addConstraint() { throw Infeasible() }
+          // Numerically dependent: satisfied now, it stays out of the active set.
+          if !addConstraint() { iq -= 1 }
           break
         }
         deleteConstraint(l)

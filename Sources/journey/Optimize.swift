@@ -159,13 +159,15 @@ struct Optimize: ParsableCommand {
     if let t = file.target {
       let rule = t.kind == "cpa" ? "spend per incremental conversion ≤ \(significant(t.value))" : "incremental revenue per spend ≥ \(significant(t.value))"
       if !t.met {
-        s += "\(spec.name): the target (\(rule)) cannot be met at any spend: even the first "
-        s += "\(g(o.total, 2)) of spend gives \(t.kind == "cpa" ? "a spend per incremental conversion of" : "an incremental revenue per spend of") \(significant(t.average ?? .nan))\n\n"
+        s += "\(spec.name): the target (\(rule)) cannot be met at any spend: the best is "
+        s += "\(significant(t.average ?? .nan)) at the first \(g(o.total, 2)) of spend (the most efficient use of money; "
+        s += "more spend only makes it worse)\n"
+        return s
       } else {
         s += "\(spec.name): the largest total with \(rule) is \(g(o.total))"
         s += "\n  average: \(t.kind == "cpa" ? "spend per incremental conversion" : "incremental revenue per spend") \(significant(t.average ?? .nan))"
         s += "; marginal: \(t.kind == "cpa" ? "spend per next conversion" : "revenue per next unit of spend") \(significant(t.marginal ?? .nan))"
-        s += " (increments over no paid spend: \(g(t.zeroSpendExpected ?? 0, 1)) \(what))\n"
+        s += "; increments over \(g(t.zeroSpendExpected ?? 0, 1)) expected \(what) without paid spend\n"
       }
     }
     s += "\(spec.name): allocate \(g(o.total)) over \(names.count) paid channels, \(o.scenario.horizon) \(unit)"
