@@ -107,3 +107,24 @@ import _JourneyTestSupport
     #expect(a.probabilityBetter >= 0 && a.probabilityBetter <= 1)
   }
 }
+
+/// The shipped budget's optima with exact derivatives against those of the finite-difference
+/// optimiser they replace (total 1,200,000).
+@Suite struct OptimizerRegressionTests {
+  /// `(objective, per period, the finite-difference optimiser's optimum)`.
+  static let previous: [(Objective, Bool, Double)] = [
+    (.conversions, false, 87343.602984196), (.value, false, 6987488.238995373),
+    (.conversions, true, 100911.29844105295), (.value, true, 8072903.59326919),
+  ]
+
+  @Test(arguments: 0..<4)
+  func theOptimumIsNoWorse(case k: Int) throws {
+    let (objective, perPeriod, old) = Self.previous[k]
+    let budget = try BudgetScenario.load(path: RepositoryFiles.path("scenarios/budget-b2c.yaml"))
+    let optimizer = try BudgetOptimizer(
+      budget: budget, total: 1_200_000, objective: objective, perPeriod: perPeriod, threads: 2)
+    let r = optimizer.run(curves: false)
+    #expect(r.converged)
+    #expect(r.expected >= old * (1 - 1e-9), "\(r.expected) < \(old)")
+  }
+}
