@@ -339,6 +339,9 @@ public struct BudgetOptimizer: Sendable {
     var damping = 1.0
     var g = [Double](repeating: 0, count: n)
     let paced = maxChange != nil
+    // The exchange check moves spend proportionally within channels, which per-period
+    // bounds and pacing may not allow.
+    let exchanges = maxChange == nil && periodBounds == nil
     while iterations < maxIter {
       iterations += 1
       let d = derivatives(x)
@@ -353,7 +356,7 @@ public struct BudgetOptimizer: Sendable {
       let stepLength = (0..<n).reduce(0) { Swift.max($0, abs(target[$1] - x[$1])) }
       let stationary = paced ? stepLength <= 1e-7 * Swift.max(scale, 1) : kktViolation(x, g) <= tolerance
       if stationary {
-        if !paced, let better = exchange(x, f) {
+        if exchanges, let better = exchange(x, f) {
           evaluations += better.evaluations
           if better.value > f {
             x = better.point
@@ -382,7 +385,7 @@ public struct BudgetOptimizer: Sendable {
         damping = alpha == 1 ? Swift.max(damping / 2, 1) : damping * 2
       } else {
         // No ascent along the Newton direction: try an exchange between two variables.
-        if !paced, let better = exchange(x, f), better.value > f {
+        if exchanges, let better = exchange(x, f), better.value > f {
           x = better.point
           f = better.value
           evaluations += better.evaluations

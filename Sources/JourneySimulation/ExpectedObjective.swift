@@ -118,7 +118,7 @@ extension ExpectedObjective {
   }
 
   /// One primal run, keeping what the directional derivatives need.
-  struct Pass: @unchecked Sendable {
+  struct Pass: Sendable {
     let objective: ExpectedObjective
     var value = 0.0
     /// `[t][s][i]`
