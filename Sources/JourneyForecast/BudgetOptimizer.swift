@@ -15,19 +15,22 @@ public enum Objective: String, Sendable, CaseIterable {
 ///
 /// Variables are channel totals over the horizon; a channel's spend keeps the per-period
 /// shape of its model plan (a flat shape when the plan spends nothing). With
-/// ``perPeriod`` every (channel, period) spend is a variable and the channel bounds apply
-/// to its total.
+/// ``perPeriod`` every (channel, period) spend is a variable, the channel bounds apply
+/// to its total, ``periodBounds`` to each period's spend and ``maxChange`` limits the
+/// change from one period to the next.
 ///
-/// Method: projected diagonal-Newton ascent. Each iteration takes marginal returns `g_k`
-/// and curvatures `h_k` from central finite differences of the expected engine (step
-/// `1e-4` of the variable, forward differences at 0), steps to the maximiser of the
-/// separable quadratic model `Σ g_k d_k − ½ H_k d_k²` (`H_k = max(−h_k, floor)`) over
-/// `{Σ x = B, x ≥ 0, min_c ≤ channel total ≤ max_c}` (exact projection by nested
-/// bisection on the Lagrange multipliers), and backtracks until the objective rises. It
-/// stops when the KKT conditions hold within 0.5%: every feasible move from a variable
-/// `a` to a variable `b` has `g_b ≤ g_a + 0.005·|g_a|` (so interior channels have equal
-/// marginal returns within 0.5%), and a final exchange check finds no move of 1% of the
-/// budget between two channels that improves the objective.
+/// Method: projected diagonal-Newton ascent. Each iteration takes the marginal returns
+/// `g_k = ∂F/∂x_k` and the curvatures `h_k = ∂²F/∂x_k²` exactly from the expected engine
+/// (``ExpectedObjective``: forward-mode derivatives through adstock, reach and the
+/// transition recursion; one engine run plus one tangent pass per variable), steps to the
+/// maximiser of the separable quadratic model `Σ g_k d_k − ½ H_k d_k²`
+/// (`H_k = max(−h_k, floor)`) over the feasible set (exact projection: nested bisection on
+/// the Lagrange multipliers, or an active-set quadratic programme with pacing), and
+/// backtracks until the objective rises. It stops when the KKT conditions hold within
+/// ``tolerance``: every feasible move from a variable `a` to a variable `b` has
+/// `g_b ≤ g_a + tol·|g_a|` (so interior channels have equal marginal returns), and a
+/// final exchange check finds no move of 1% of the budget between two channels that
+/// improves the objective.
 public struct BudgetOptimizer: Sendable {
   public var scenario: Scenario
   /// Paid channel indices, in model order.
@@ -37,6 +40,12 @@ public struct BudgetOptimizer: Sendable {
   public var bounds: [(min: Double, max: Double)]
   public var objective: Objective
   public var perPeriod: Bool
+  /// With ``perPeriod``: per paid channel, `(min, max)` of its spend in every period
+  /// (`nil`: `0...∞`).
+  public var periodBounds: [(min: Double, max: Double)]?
+  /// With ``perPeriod``: the largest relative change of a channel's spend from one period
+  /// to the next, `(1 − R)·x_t ≤ x_{t+1} ≤ (1 + R)·x_t` (`nil`: no pacing limit).
+  public var maxChange: Double?
   public var threads: Int
   /// The state the horizon starts from (at the horizon's first calendar period, after any
   /// warm-up); `nil` for the model's own population from period 0.
@@ -47,13 +56,19 @@ public struct BudgetOptimizer: Sendable {
   /// `[c][t]`: each paid channel's share of its total per period.
   let shapes: [[Double]]
 
+  /// The KKT tolerance the optimiser stops at (relative spread of marginal returns).
+  public static let tolerance = 1e-4
+
   public struct Result: Sendable {
     /// Per paid channel, total over the horizon.
     public var allocation: [Double]
     /// `[c][t]`: spend per paid channel and period.
     public var byPeriod: [[Double]]
     public var expected: Double
+    /// The objective with the model's own plan (its own money and mix).
     public var baselineExpected: Double
+    /// The objective with the model's own plan scaled to the total (its mix, the new money).
+    public var scaledExpected: Double
     /// Marginal objective per unit of spend of each paid channel at the optimum.
     public var marginal: [Double]
     /// Per paid channel: `(spend, value)` points.
@@ -61,6 +76,11 @@ public struct BudgetOptimizer: Sendable {
     public var iterations: Int
     public var converged: Bool
     public var evaluations: Int
+
+    /// The gain from the mix at equal budget: optimum − own plan scaled to the total.
+    public var mixGain: Double { expected - scaledExpected }
+    /// The effect of the money: own plan scaled to the total − own plan.
+    public var moneyEffect: Double { scaledExpected - baselineExpected }
   }
 
   /// - Parameters:
@@ -70,9 +90,12 @@ public struct BudgetOptimizer: Sendable {
   ///     scenario, in calendar periods, with ``StartState/warmUp`` + horizon periods): the
   ///     warm-up runs once on the expected engine, then every evaluation starts from its
   ///     mean state at calendar period `start.forecastStart`.
+  ///   - periodBounds, maxChange: see ``periodBounds`` and ``maxChange`` (only with
+  ///     `perPeriod`).
   public init(
     scenario: Scenario, total: Double, bounds: [(min: Double, max: Double)]? = nil, objective: Objective = .conversions,
-    perPeriod: Bool = false, threads: Int = ProcessInfo.processInfo.activeProcessorCount, start: StartState? = nil
+    perPeriod: Bool = false, periodBounds: [(min: Double, max: Double)]? = nil, maxChange: Double? = nil,
+    threads: Int = ProcessInfo.processInfo.activeProcessorCount, start: StartState? = nil
   ) {
     var scenario = scenario
     var warm = start
@@ -91,6 +114,8 @@ public struct BudgetOptimizer: Sendable {
     self.bounds = bounds ?? channels.map { _ in (0, total) }
     self.objective = objective
     self.perPeriod = perPeriod
+    self.periodBounds = perPeriod ? periodBounds : nil
+    self.maxChange = perPeriod ? maxChange : nil
     self.threads = Swift.max(1, threads)
     let horizon = scenario.horizon
     shapes = channels.map { c in
@@ -104,6 +129,14 @@ public struct BudgetOptimizer: Sendable {
   var variableCount: Int { perPeriod ? channels.count * horizon : channels.count }
   func group(_ k: Int) -> Int { perPeriod ? k / horizon : k }
 
+  /// The objective as a function of every channel's spend.
+  public var function: ExpectedObjective {
+    ExpectedObjective(
+      scenario: scenario, start: start,
+      weights: objective == .conversions
+        ? ExpectedObjective.conversionWeights(scenario) : ExpectedObjective.revenueWeights(scenario))
+  }
+
   /// Spend `[c][t]` per paid channel for a variable vector.
   func spend(_ x: [Double]) -> [[Double]] {
     channels.indices.map { c in
@@ -111,32 +144,41 @@ public struct BudgetOptimizer: Sendable {
     }
   }
 
+  /// Per scenario channel, the spend of the paid channels (`spend[k]` for paid channel `k`).
+  func channelSpend(_ spend: [[Double]]) -> [[Double]] {
+    var full = [[Double]](repeating: [], count: scenario.channelCount)
+    for (k, c) in channels.enumerated() { full[c] = spend[k].map { Swift.max(0, $0) } }
+    return full
+  }
+
   /// The expected objective of a per-channel, per-period spend.
   public func evaluate(spend: [[Double]]) -> Double {
-    var s = scenario
-    for (k, c) in channels.enumerated() {
-      if case .paid(_, let adstock, let reach) = s.channels[c].kind {
-        s.channels[c].kind = .paid(
-          spend: SpendPlan(
-            base: 0, perPeriod: [Double](repeating: 0, count: offset) + spend[k].map { Swift.max(0, $0) }),
-          adstock: adstock, reach: reach)
-      }
-    }
-    guard let result = try? Simulator.run(s, engine: .expected, start: start) else { return -.infinity }
-    return objective == .conversions ? result.totalConversions : result.totalRevenue
+    function.value(spend: channelSpend(spend))
   }
 
   func evaluate(_ x: [Double]) -> Double { evaluate(spend: spend(x)) }
 
+  /// The model's own plan, `[c][t]` per paid channel over the horizon.
+  public var ownPlan: [[Double]] {
+    channels.map { c in (0..<horizon).map { scenario.spend(at: offset + $0)[c] } }
+  }
+
   /// Total spend of the model's own plan over the horizon.
-  public var baselineSpend: Double {
-    channels.reduce(0) { sum, c in sum + (0..<horizon).reduce(0) { $0 + scenario.spend(at: offset + $1)[c] } }
+  public var baselineSpend: Double { ownPlan.reduce(0) { $0 + $1.reduce(0, +) } }
+
+  /// The model's own plan scaled to `total` (its mix and shapes; an even split over the
+  /// channels and periods when the plan spends nothing).
+  public func scaledPlan(total: Double) -> [[Double]] {
+    let own = ownPlan
+    let ownTotal = baselineSpend
+    return own.indices.map { c in
+      ownTotal > 0
+        ? own[c].map { $0 * total / ownTotal } : shapes[c].map { $0 * total / Double(channels.count) }
+    }
   }
 
   /// The objective with the model's own plan.
-  public func baseline() -> Double {
-    evaluate(spend: channels.map { c in (0..<horizon).map { scenario.spend(at: offset + $0)[c] } })
-  }
+  public func baseline() -> Double { evaluate(spend: ownPlan) }
 
   /// Evaluates many points, in parallel, in order.
   func evaluateAll(_ points: [[Double]]) -> [Double] {
@@ -148,48 +190,20 @@ public struct BudgetOptimizer: Sendable {
     return out.withLock { $0 }
   }
 
-  /// Marginal returns and curvatures by finite differences.
-  func derivatives(_ x: [Double], f0: Double) -> (g: [Double], h: [Double]) {
-    let n = x.count
-    let scale = total / Double(n)
-    var points: [[Double]] = []
-    var steps: [Double] = []
-    var forward: [Bool] = []
-    for k in 0..<n {
-      // 1e-4 of the variable; at least 1e-6 of an even share, and 0.01 when the budget is 0.
-      var step = 1e-4 * Swift.max(x[k], 1e-2 * scale)
-      if !(step > 0) { step = 0.01 }
-      steps.append(step)
-      let isForward = x[k] - step < 0
-      forward.append(isForward)
-      var a = x
-      var b = x
-      if isForward {
-        a[k] += step
-        b[k] += 2 * step
-      } else {
-        a[k] += step
-        b[k] -= step
-      }
-      points.append(a)
-      points.append(b)
-    }
-    let values = evaluateAll(points)
-    var g = [Double](repeating: 0, count: n)
-    var h = [Double](repeating: 0, count: n)
-    for k in 0..<n {
-      let fa = values[2 * k]
-      let fb = values[2 * k + 1]
-      let step = steps[k]
-      if forward[k] {
-        g[k] = (4 * fa - fb - 3 * f0) / (2 * step)
-        h[k] = (fb - 2 * fa + f0) / (step * step)
-      } else {
-        g[k] = (fa - fb) / (2 * step)
-        h[k] = (fa - 2 * f0 + fb) / (step * step)
+  /// The spend directions of the variables.
+  var directions: [ExpectedObjective.Direction] {
+    if perPeriod {
+      return channels.indices.flatMap { k in
+        (0..<horizon).map { t in ExpectedObjective.Direction(channel: channels[k], first: t, rate: [1]) }
       }
     }
-    return (g, h)
+    return channels.indices.map { k in ExpectedObjective.Direction(channel: channels[k], first: 0, rate: shapes[k]) }
+  }
+
+  /// The objective, marginal returns and curvatures, exactly (``ExpectedObjective``).
+  func derivatives(_ x: [Double]) -> (f: Double, g: [Double], h: [Double]) {
+    let d = function.derivatives(spend: channelSpend(spend(x)), directions: directions, threads: threads)
+    return (d.value, d.first, d.second)
   }
 
   /// Group totals.
@@ -199,16 +213,26 @@ public struct BudgetOptimizer: Sendable {
     return t
   }
 
+  /// Per variable, `(min, max)` of its value (per-period bounds; `0...∞` otherwise).
+  func box(_ k: Int) -> (min: Double, max: Double) {
+    guard let periodBounds else { return (0, .infinity) }
+    return periodBounds[group(k)]
+  }
+
   /// The point of the feasible set closest to `y` in the metric `Σ w_k (x_k − y_k)²`.
   func project(_ y: [Double], weights w: [Double]) -> [Double] {
+    if maxChange != nil, let x = try? pacedProjection(y, weights: w) { return x }
     let members: [[Int]] = channels.indices.map { c in y.indices.filter { group($0) == c } }
-    func groupTotal(_ c: Int, _ nu: Double) -> Double {
-      members[c].reduce(0) { $0 + Swift.max(0, y[$1] - nu / w[$1]) }
+    let boxes = y.indices.map(box)
+    func value(_ k: Int, _ nu: Double) -> Double {
+      Swift.min(Swift.max(y[k] - nu / w[k], boxes[k].min), boxes[k].max)
     }
-    /// ν with groupTotal(c, ν) = target (decreasing in ν).
+    func groupTotal(_ c: Int, _ nu: Double) -> Double {
+      members[c].reduce(0) { $0 + value($1, nu) }
+    }
+    /// ν with groupTotal(c, ν) = target (non-increasing in ν).
     func solveGroup(_ c: Int, _ target: Double) -> Double {
-      var hi = members[c].map { y[$0] * w[$0] }.max() ?? 0
-      if target <= 0 { return hi }
+      var hi = (members[c].map { (y[$0] - boxes[$0].min) * w[$0] }.max() ?? 0) + 1
       var lo = hi - 1
       var width = 1.0
       while groupTotal(c, lo) < target && width < 1e300 {
@@ -227,7 +251,7 @@ public struct BudgetOptimizer: Sendable {
     }
     func sum(_ lambda: Double) -> Double { channels.indices.reduce(0) { $0 + clampedTotal($1, lambda) } }
     // Bisection on λ: sum(λ) is non-increasing.
-    var hi = (y.indices.map { y[$0] * w[$0] }.max() ?? 0) + 1
+    var hi = (y.indices.map { (y[$0] - boxes[$0].min) * w[$0] }.max() ?? 0) + 1
     var lo = hi - 1
     var width = 1.0
     while sum(lo) < total && width < 1e300 {
@@ -245,19 +269,29 @@ public struct BudgetOptimizer: Sendable {
     }
     let lambda = 0.5 * (lo + hi)
     var targets = channels.indices.map { clampedTotal($0, lambda) }
+    let capacity = channels.indices.map { c in
+      (
+        min: Swift.max(bounds[c].min, members[c].reduce(0) { $0 + boxes[$1].min }),
+        max: Swift.min(bounds[c].max, members[c].reduce(0) { $0 + boxes[$1].max })
+      )
+    }
     // Spread the remaining rounding error over groups with room.
-    let gap = total - targets.reduce(0, +)
-    if gap != 0, let c = channels.indices.first(where: { targets[$0] + gap >= bounds[$0].min && targets[$0] + gap <= bounds[$0].max }) {
-      targets[c] += gap
+    var gap = total - targets.reduce(0, +)
+    for c in channels.indices where gap != 0 {
+      let moved = Swift.min(Swift.max(targets[c] + gap, capacity[c].min), capacity[c].max) - targets[c]
+      targets[c] += moved
+      gap -= moved
     }
     var x = y
     for c in channels.indices {
       let nu = abs(groupTotal(c, lambda) - targets[c]) <= 1e-12 * Swift.max(total, 1) ? lambda : solveGroup(c, targets[c])
-      for k in members[c] { x[k] = Swift.max(0, y[k] - nu / w[k]) }
-      // Make the group total exact.
-      let got = members[c].reduce(0) { $0 + x[$1] }
-      if got > 0 { for k in members[c] { x[k] *= targets[c] / got } } else if targets[c] > 0 {
-        for k in members[c] { x[k] = targets[c] / Double(members[c].count) }
+      for k in members[c] { x[k] = value(k, nu) }
+      // Make the group total exact within the boxes.
+      var rest = targets[c] - members[c].reduce(0) { $0 + x[$1] }
+      for k in members[c] where rest != 0 {
+        let moved = Swift.min(Swift.max(x[k] + rest, boxes[k].min), boxes[k].max) - x[k]
+        x[k] += moved
+        rest -= moved
       }
     }
     return x
@@ -269,9 +303,9 @@ public struct BudgetOptimizer: Sendable {
     let t = groupTotals(x)
     let eps = 1e-9 * Swift.max(total, 1)
     var worst = 0.0
-    for a in x.indices where x[a] > eps {
+    for a in x.indices where x[a] > box(a).min + eps {
       let ca = group(a)
-      for b in x.indices where b != a {
+      for b in x.indices where b != a && x[b] < box(b).max - eps {
         let cb = group(b)
         let feasible = ca == cb || (t[ca] > bounds[ca].min + eps && t[cb] < bounds[cb].max - eps)
         guard feasible else { continue }
@@ -284,26 +318,19 @@ public struct BudgetOptimizer: Sendable {
 
   /// Runs the optimisation.
   ///
-  /// - Complexity: O(iterations · v) expected-engine runs for `v` variables (channels, or
-  ///   channels × periods with ``perPeriod``): two finite differences per variable per
-  ///   iteration (at most 300, 150 per period), plus the backtracking and exchange checks
-  ///   and 21 runs per channel for the response curves. The runs of one iteration go in
-  ///   parallel over ``threads``.
-  public func run(tolerance: Double = 0.005, maxIterations: Int? = nil) -> Result {
+  /// - Parameter curves: compute the response curves (21 engine runs per channel).
+  /// - Complexity: per iteration one engine run with its derivatives (one tangent pass per
+  ///   variable), the backtracking and the exchange checks (at most 300 iterations, 150
+  ///   per period); 21 runs per channel for the response curves. The tangent passes and
+  ///   the checks go in parallel over ``threads``.
+  public func run(tolerance: Double = BudgetOptimizer.tolerance, maxIterations: Int? = nil, curves: Bool = true)
+    -> Result
+  {
     let n = variableCount
     let maxIter = maxIterations ?? (perPeriod ? 150 : 300)
-    // Start: the model's plan shape scaled to the total, projected onto the bounds.
-    let own = channels.map { c in (0..<horizon).reduce(0) { $0 + scenario.spend(at: offset + $1)[c] } }
-    let ownTotal = own.reduce(0, +)
-    var start: [Double] = []
-    for (c, _) in channels.enumerated() {
-      let share = ownTotal > 0 ? own[c] / ownTotal : 1 / Double(channels.count)
-      if perPeriod {
-        start += shapes[c].map { $0 * share * total }
-      } else {
-        start.append(share * total)
-      }
-    }
+    // Start: the model's plan scaled to the total, projected onto the bounds.
+    let scaled = scaledPlan(total: total)
+    let start: [Double] = perPeriod ? Array(scaled.joined()) : scaled.map { $0.reduce(0, +) }
     var x = project(start, weights: [Double](repeating: 1, count: n))
     var f = evaluate(x)
     var evaluations = 1
@@ -311,13 +338,25 @@ public struct BudgetOptimizer: Sendable {
     var converged = false
     var damping = 1.0
     var g = [Double](repeating: 0, count: n)
+    let paced = maxChange != nil
+    // The exchange check moves spend proportionally within channels, which per-period
+    // bounds and pacing may not allow.
+    let exchanges = maxChange == nil && periodBounds == nil
     while iterations < maxIter {
       iterations += 1
-      let d = derivatives(x, f0: f)
-      evaluations += 2 * n
+      let d = derivatives(x)
+      evaluations += 1
       g = d.g
-      if kktViolation(x, g) <= tolerance {
-        if let better = exchange(x, f) {
+      let scale = total / Double(n)
+      let weights = (0..<n).map { k in
+        let floor = 0.02 * abs(g[k]) / Swift.max(x[k], scale) + 1e-300
+        return damping * Swift.max(-d.h[k], floor)
+      }
+      let target = project((0..<n).map { x[$0] + g[$0] / weights[$0] }, weights: weights)
+      let stepLength = (0..<n).reduce(0) { Swift.max($0, abs(target[$1] - x[$1])) }
+      let stationary = paced ? stepLength <= 1e-7 * Swift.max(scale, 1) : kktViolation(x, g) <= tolerance
+      if stationary {
+        if exchanges, let better = exchange(x, f) {
           evaluations += better.evaluations
           if better.value > f {
             x = better.point
@@ -328,12 +367,6 @@ public struct BudgetOptimizer: Sendable {
         converged = true
         break
       }
-      let scale = total / Double(n)
-      let weights = (0..<n).map { k in
-        let floor = 0.02 * abs(g[k]) / Swift.max(x[k], scale) + 1e-300
-        return damping * Swift.max(-d.h[k], floor)
-      }
-      let target = project((0..<n).map { x[$0] + g[$0] / weights[$0] }, weights: weights)
       var alpha = 1.0
       var accepted = false
       for _ in 0..<30 {
@@ -352,16 +385,18 @@ public struct BudgetOptimizer: Sendable {
         damping = alpha == 1 ? Swift.max(damping / 2, 1) : damping * 2
       } else {
         // No ascent along the Newton direction: try an exchange between two variables.
-        if let better = exchange(x, f), better.value > f {
+        if exchanges, let better = exchange(x, f), better.value > f {
           x = better.point
           f = better.value
           evaluations += better.evaluations
         } else {
-          converged = kktViolation(x, g) <= tolerance
+          converged = paced || kktViolation(x, g) <= tolerance
           break
         }
       }
     }
+    g = derivatives(x).g
+    evaluations += 1
     let byPeriod = spend(x)
     let allocation = byPeriod.map { $0.reduce(0, +) }
     // Marginal per channel: the derivative of scaling the channel's allocation.
@@ -372,11 +407,12 @@ public struct BudgetOptimizer: Sendable {
       if tot <= 0 { return range.map { g[$0] }.max() ?? 0 }
       return range.reduce(0) { $0 + g[$1] * x[$1] } / tot
     }
-    let curves = responseCurves(x, allocation: allocation)
-    evaluations += curves.count * 21
+    let responseCurves = curves ? self.responseCurves(x, allocation: allocation) : []
+    evaluations += responseCurves.count * 21
     return Result(
-      allocation: allocation, byPeriod: byPeriod, expected: f, baselineExpected: baseline(), marginal: marginal,
-      responseCurves: curves, iterations: iterations, converged: converged, evaluations: evaluations + 1)
+      allocation: allocation, byPeriod: byPeriod, expected: f, baselineExpected: baseline(),
+      scaledExpected: evaluate(spend: scaled), marginal: marginal, responseCurves: responseCurves,
+      iterations: iterations, converged: converged, evaluations: evaluations + 2)
   }
 
   /// Tries moving 1% of the budget between every pair of channels; returns the best

@@ -142,6 +142,13 @@ public struct ForecastFile: JSONFileFormat, Equatable {
 }
 
 /// `optimize.json`, written by `journey optimize` and read by `journey report`.
+///
+/// Money is in the scenario's spend units (no currency symbol). The three reference
+/// figures separate the money from the mix: ``baselineExpected`` is the model's own plan
+/// (its money ``ownPlanSpend`` and its mix), ``scaledPlanExpected`` the same plan scaled
+/// to ``total`` (same mix, new money), ``expected`` the optimum; ``mixGain`` = optimum −
+/// scaled plan (the reallocation at equal budget), ``moneyEffect`` = scaled plan − own plan
+/// (the budget change).
 public struct OptimizeFile: JSONFileFormat, Equatable {
   public static let formatName = "journeykit-optimization"
   public static let formatVersion = 1
@@ -154,6 +161,67 @@ public struct OptimizeFile: JSONFileFormat, Equatable {
     public init(spend: Double, value: Double) {
       self.spend = spend
       self.value = value
+    }
+  }
+
+  /// The gain of the optimum over the model's own plan scaled to the same total, under
+  /// parameter draws from a fit's covariance.
+  public struct GainInterval: Codable, Sendable, Equatable {
+    public var draws: Int
+    public var seed: UInt64
+    /// Mean over the draws of `F(optimum) − F(scaled own plan)`.
+    public var mean: Double
+    /// 5% and 95% quantiles of the gain (a 90% interval).
+    public var p5: Double
+    public var p95: Double
+    /// Share of draws in which the optimum beats the scaled own plan.
+    public var probabilityBetter: Double
+    /// The fit report the covariance came from.
+    public var fit: String?
+
+    enum CodingKeys: String, CodingKey {
+      case draws, seed, mean, p5, p95, fit
+      case probabilityBetter = "probability_better"
+    }
+
+    public init(draws: Int, seed: UInt64, mean: Double, p5: Double, p95: Double, probabilityBetter: Double, fit: String?) {
+      self.draws = draws
+      self.seed = seed
+      self.mean = mean
+      self.p5 = p5
+      self.p95 = p95
+      self.probabilityBetter = probabilityBetter
+      self.fit = fit
+    }
+  }
+
+  /// Target-efficiency mode: the largest total whose average cost per incremental
+  /// conversion (`cpa`) or incremental revenue per spend (`roas`) meets the target.
+  public struct Target: Codable, Sendable, Equatable {
+    /// `cpa` or `roas`.
+    public var kind: String
+    public var value: Double
+    /// Whether some positive total meets the target.
+    public var met: Bool
+    /// At the chosen total: spend / incremental conversions (cpa) or incremental revenue / spend (roas).
+    public var average: Double?
+    /// At the chosen total: 1 / marginal conversions per spend (cpa) or marginal revenue per spend (roas).
+    public var marginal: Double?
+    /// The objective with no paid spend at all (what increments are measured from).
+    public var zeroSpendExpected: Double?
+
+    enum CodingKeys: String, CodingKey {
+      case kind, value, met, average, marginal
+      case zeroSpendExpected = "zero_spend_expected"
+    }
+
+    public init(kind: String, value: Double, met: Bool, average: Double?, marginal: Double?, zeroSpendExpected: Double?) {
+      self.kind = kind
+      self.value = value
+      self.met = met
+      self.average = average
+      self.marginal = marginal
+      self.zeroSpendExpected = zeroSpendExpected
     }
   }
 
@@ -170,11 +238,29 @@ public struct OptimizeFile: JSONFileFormat, Equatable {
   public var allocation: [String: Double]?
   /// With `per_period`: each channel's spend per period.
   public var allocationByPeriod: [String: [Double]]?
+  /// The objective at the optimum.
   public var expected: Double?
+  /// The objective with the model's own plan (its own money and mix).
   public var baselineExpected: Double?
+  /// Total spend of the model's own plan over the horizon.
+  public var ownPlanSpend: Double?
+  /// The objective with the model's own plan scaled to ``total`` (same mix, new money).
+  public var scaledPlanExpected: Double?
+  /// The gain from the mix at equal budget: ``expected`` − ``scaledPlanExpected``.
+  public var mixGain: Double?
+  /// The effect of the money: ``scaledPlanExpected`` − ``baselineExpected``.
+  public var moneyEffect: Double?
+  /// Marginal objective per unit of spend (kept for readers of earlier files; prefer
+  /// ``marginalPer1000``).
   public var marginal: [String: Double]?
+  /// Marginal objective per 1,000 of spend at the optimum.
+  public var marginalPer1000: [String: Double]?
   /// `[min, max]` per channel.
   public var bounds: [String: [Double]]?
+  /// With `per_period`: `[min, max]` of each channel's spend in every period.
+  public var periodBounds: [String: [Double]]?
+  /// With `per_period`: the largest relative change of a channel's spend between periods.
+  public var maxChange: Double?
   public var responseCurves: [String: [CurvePoint]]?
   public var converged: Bool?
   public var iterations: Int?
@@ -182,15 +268,28 @@ public struct OptimizeFile: JSONFileFormat, Equatable {
   public var currency: String?
   /// The budget and model the optimisation came from (absent when the writer sets none).
   public var source: ResultSource?
+  /// `none`, or where the parameter draws of ``gainInterval`` came from.
+  public var parameterUncertainty: String?
+  public var gainInterval: GainInterval?
+  public var target: Target?
 
   enum CodingKeys: String, CodingKey {
     case format, scenario, model, objective, total, horizon, allocation, expected, marginal, bounds, converged, iterations
-    case currency, source
+    case currency, source, target
     case formatVersion = "format_version"
     case perPeriod = "per_period"
     case allocationByPeriod = "allocation_by_period"
     case baselineExpected = "baseline_expected"
+    case ownPlanSpend = "own_plan_spend"
+    case scaledPlanExpected = "scaled_plan_expected"
+    case mixGain = "mix_gain"
+    case moneyEffect = "money_effect"
+    case marginalPer1000 = "marginal_per_1000"
+    case periodBounds = "period_bounds"
+    case maxChange = "max_change"
     case responseCurves = "response_curves"
+    case parameterUncertainty = "parameter_uncertainty"
+    case gainInterval = "gain_interval"
   }
 
   public init(

@@ -36,8 +36,43 @@ extension HTMLReport {
     if let b = o.baselineExpected {
       facts.append(["expected \(objective) of the baseline", objective == "value" ? money(b) : number(b)])
     }
-    if let e = o.expected, let b = o.baselineExpected, b != 0 {
+    func figure(_ x: Double) -> String { objective == "value" ? money(x) : number(x) }
+    func signed(_ x: Double, of base: Double?) -> String {
+      var text = (x >= 0 ? "+" : "−") + figure(Swift.abs(x))
+      if let base, base != 0 { text += " (" + (x >= 0 ? "+" : "−") + number(Swift.abs(x) / Swift.abs(base) * 100, decimals: 1) + "%)" }
+      return text
+    }
+    if let own = o.ownPlanSpend { facts.append(["spend of the model's own plan", money(own)]) }
+    if let scaled = o.scaledPlanExpected {
+      facts.append(["expected \(objective) of the own plan scaled to the budget", figure(scaled)])
+    }
+    if let mix = o.mixGain {
+      // Money and mix apart: the optimum against the own plan at the same budget, and the
+      // own plan at the new budget against the own plan.
+      facts.append(["gain from the mix at equal budget (optimum − scaled own plan)", signed(mix, of: o.scaledPlanExpected)])
+      if let money = o.moneyEffect { facts.append(["effect of the money (scaled − own plan)", signed(money, of: o.baselineExpected)]) }
+      if let g = o.gainInterval {
+        facts.append([
+          "mix gain under parameter uncertainty (\(g.draws) draws)",
+          "mean \(signed(g.mean, of: nil)), 90% interval \(signed(g.p5, of: nil)) to \(signed(g.p95, of: nil)); "
+            + "optimum better in \(number(g.probabilityBetter * 100, decimals: 1))% of draws",
+        ])
+      } else if o.parameterUncertainty == "none" {
+        facts.append(["mix gain under parameter uncertainty", "none (no fit given)"])
+      }
+    } else if let e = o.expected, let b = o.baselineExpected, b != 0 {
       facts.append(["change against the baseline", (e >= b ? "+" : "") + number((e - b) / Swift.abs(b) * 100, decimals: 1) + "%"])
+    }
+    if let t = o.target {
+      let what = t.kind == "cpa" ? "target CPA \(money(t.value, decimals: 2))" : "target ROAS \(number(t.value, decimals: 2))"
+      var text = t.met ? "met" : "cannot be met at any spend"
+      if t.met, let average = t.average {
+        text += t.kind == "cpa" ? "; average CPA \(money(average, decimals: 2))" : "; average ROAS \(number(average, decimals: 2))"
+        if let marginal = t.marginal {
+          text += t.kind == "cpa" ? ", marginal CPA \(money(marginal, decimals: 2))" : ", marginal ROAS \(number(marginal, decimals: 2))"
+        }
+      }
+      facts.append([what, text])
     }
     if !facts.isEmpty { s += table(id: "optimization-summary", header: ["", ""], rows: facts) }
     let curves = o.responseCurves ?? [:]

@@ -112,6 +112,73 @@ import _JourneyTestSupport
     #expect(root["marginal"] as? [String: Double] != nil)
   }
 
+  @Test func optimizeSeparatesMoneyFromMixAndStatesTheUnit() throws {
+    let out = try CommandRunner.temporaryDirectory()
+    let r = try CommandRunner.run(["optimize", "scenarios/budget-b2c.yaml", "--total", "1200000", "--out", out])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stdout.contains("own plan scaled to the total  1,200,000"))
+    #expect(r.stdout.contains("mix at equal budget (optimum − own plan scaled to 1,200,000): +"))
+    #expect(r.stdout.contains("money (own plan scaled from 989,500 to 1,200,000 spend, same mix): +"))
+    #expect(r.stdout.contains("uncertainty of the gain: none"))
+    let data = try Data(contentsOf: URL(fileURLWithPath: out + "/optimize.json"))
+    let root = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    let expected = try #require(root["expected"] as? Double)
+    let own = try #require(root["baseline_expected"] as? Double)
+    let scaled = try #require(root["scaled_plan_expected"] as? Double)
+    #expect(abs(try #require(root["mix_gain"] as? Double) - (expected - scaled)) <= 1e-9 * expected)
+    #expect(abs(try #require(root["money_effect"] as? Double) - (scaled - own)) <= 1e-9 * expected)
+    #expect(root["own_plan_spend"] as? Double == 989_500)
+    #expect(root["parameter_uncertainty"] as? String == "none")
+    let perUnit = try #require(root["marginal"] as? [String: Double])
+    let per1000 = try #require(root["marginal_per_1000"] as? [String: Double])
+    for (channel, m) in perUnit { #expect(abs(per1000[channel]! - 1000 * m) <= 1e-12 * abs(1000 * m)) }
+  }
+
+  @Test func optimizeWithAFitGivesTheGainsInterval() throws {
+    let dir = try CommandRunner.temporaryDirectory()
+    try """
+      {"origins": [{"origin": "aware",
+                    "parameters": [{"kind": "intercept", "target": "considering", "channel": null, "estimate": -2.0},
+                                   {"kind": "effect", "target": "considering", "channel": "search", "estimate": 0.8}],
+                    "covariance": [[0.04, -0.01], [-0.01, 0.02]]}]}
+      """.write(toFile: dir + "/fit.json", atomically: true, encoding: .utf8)
+    var outputs: [String] = []
+    for threads in ["1", "2"] {
+      let r = try CommandRunner.run([
+        "optimize", "scenarios/budget-b2c.yaml", "--total", "1200000", "--fit", dir + "/fit.json", "--draws", "30",
+        "--seed", "5", "--threads", threads, "--out", dir + "/out", "--format", "json",
+      ])
+      #expect(r.status == 0, "\(r.stderr)")
+      outputs.append(r.stdout)
+    }
+    #expect(outputs[0] == outputs[1])
+    let root = try #require(try JSONSerialization.jsonObject(with: Data(outputs[0].utf8)) as? [String: Any])
+    let interval = try #require(root["gain_interval"] as? [String: Any])
+    #expect(interval["draws"] as? Int == 30)
+    #expect(interval["seed"] as? Int == 5)
+    let p5 = try #require(interval["p5"] as? Double)
+    let p95 = try #require(interval["p95"] as? Double)
+    #expect(p5 <= p95)
+    #expect((interval["probability_better"] as? Double).map { $0 >= 0 && $0 <= 1 } == true)
+    #expect((root["parameter_uncertainty"] as? String)?.contains("fit.json") == true)
+  }
+
+  @Test func optimizeMeetsATargetOrSaysItCannot() throws {
+    let out = try CommandRunner.temporaryDirectory()
+    let r = try CommandRunner.run(["optimize", "scenarios/budget-b2c.yaml", "--target-cpa", "12", "--out", out])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stdout.contains("the largest total with spend per incremental conversion ≤ 12 is"))
+    let data = try Data(contentsOf: URL(fileURLWithPath: out + "/optimize.json"))
+    let root = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    let target = try #require(root["target"] as? [String: Any])
+    #expect(target["kind"] as? String == "cpa")
+    #expect(target["met"] as? Bool == true)
+    #expect((target["average"] as? Double).map { $0 <= 12 * (1 + 1e-9) } == true)
+    let none = try CommandRunner.run(["optimize", "scenarios/budget-b2c.yaml", "--target-cpa", "0.1", "--out", out])
+    #expect(none.status == 0, "\(none.stderr)")
+    #expect(none.stdout.contains("cannot be met at any spend"))
+  }
+
   @Test func aZeroBudgetIsAllocatedWithoutNaN() throws {
     let out = try CommandRunner.temporaryDirectory()
     let r = try CommandRunner.run(["optimize", "scenarios/budget-b2c.yaml", "--total", "0", "--out", out, "--format", "json"])
@@ -128,6 +195,21 @@ import _JourneyTestSupport
     (["--total", "100", "--bounds", "tv=60:", "search=50:"], "bounds cannot sum to the total: the minimums sum to 110, above the total 100"),
     (["--total", "100", "--bounds", "tv=0:10", "search=0:10", "social=0:10", "display=0:10", "email=0:10"], "bounds cannot sum to the total: the maximums sum to 50, below the total 100"),
     (["--total=-5"], "total -5.0 is negative"),
+    (
+      ["--total", "1200000", "--per-period", "--bounds", "tv=100000:", "--period-bounds", "tv=0:1000"],
+      "--period-bounds: channel 'tv' cannot meet its constraints: total 100000…1200000 over 13 periods with 0…1000 per period"
+    ),
+    (
+      ["--total", "1200000", "--per-period", "--max-change", "0.5", "--period-bounds", "tv=0:1000", "search=0:1000",
+       "social=0:1000", "display=0:1000", "email=0:1000"],
+      "the channels cannot add up to the total 1200000 under --period-bounds and --max-change"
+    ),
+    (["--total", "100", "--period-bounds", "tv=0:10"], "'--period-bounds' and '--max-change' need '--per-period'"),
+    (["--total", "100", "--per-period", "--max-change=-1"], "--max-change: max change -1.0 is not a finite number ≥ 0"),
+    (["--total", "100", "--per-period", "--period-bounds", "radio=0:1"], "--period-bounds radio=0:1: unknown channel 'radio'"),
+    (["--total", "100", "--target-cpa", "5"], "exactly one of '--total', '--target-cpa' and '--target-roas'"),
+    (["--target-roas", "0"], "--target-roas: target 0.0 is not a finite number > 0"),
+    (["--total", "100", "--fit", "missing-fit.json"], "missing-fit.json: cannot read the file"),
   ])
   func badBoundsExitTwo(arguments: [String], message: String) throws {
     let out = try CommandRunner.temporaryDirectory()
