@@ -41,8 +41,18 @@ public struct JourneyPaths: Sendable {
     let phaseNames = scenario.phases.map { Array($0.name.utf8) }
     let channelIndex = ChannelIndex(scenario.channels.map(\.name))
     var ids: [[UInt8]: Int] = [:]
-    var lastID: [UInt8] = []
+    // Customer k's id is idBytes[idEnds[k]..<idEnds[k + 1]].
+    var idBytes: [UInt8] = []
+    var idEnds = [0]
     var lastK = -1
+    func idEquals(_ k: Int, _ b: UnsafeMutableBufferPointer<UInt8>, _ lo: Int, _ hi: Int) -> Bool {
+      let start = idEnds[k]
+      let length = idEnds[k &+ 1] &- start
+      guard length == hi &- lo else { return false }
+      return idBytes.withUnsafeBufferPointer { kept in
+        length == 0 || memcmp(kept.baseAddress! + start, b.baseAddress! + lo, length) == 0
+      }
+    }
     var paths = PathAccumulator(scenario: scenario)
     var columns: (customer: Int, period: Int, phase: Int, channels: Int)? = nil
     func appendChannels(_ k: Int, _ csv: CSVTokenizer, _ b: UnsafeMutableBufferPointer<UInt8>, _ column: Int)
@@ -119,11 +129,17 @@ public struct JourneyPaths: Sendable {
       }
       let (idLo, idHi) = PathFields.range(csv, columns.customer, b)
       let k: Int
-      if lastK >= 0 && PathFields.equals(lastID, b, idLo, idHi) {
+      // The same customer as the last row (a log grouped by customer), or the customer first
+      // met after it (a log written period by period, customers in the same order), before
+      // the dictionary.
+      if lastK >= 0 && idEquals(lastK, b, idLo, idHi) {
         k = lastK
+      } else if lastK &+ 1 < paths.customers && idEquals(lastK &+ 1, b, idLo, idHi) {
+        k = lastK &+ 1
+        lastK = k
       } else {
-        lastID = Array(UnsafeBufferPointer(rebasing: b[idLo..<idHi]))
-        if let known = ids[lastID] {
+        let id = Array(UnsafeBufferPointer(rebasing: b[idLo..<idHi]))
+        if let known = ids[id] {
           k = known
           lastK = k
         } else {
@@ -133,7 +149,9 @@ public struct JourneyPaths: Sendable {
               "more than \(maxCustomers) customers; the limit is \(maxCustomers)")
           }
           k = paths.addCustomer(phase: phase, period: period)
-          ids[lastID] = k
+          ids[id] = k
+          idBytes.append(contentsOf: id)
+          idEnds.append(idBytes.count)
           lastK = k
           try appendChannels(k, csv, b, columns.channels)
           return

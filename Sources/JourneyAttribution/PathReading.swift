@@ -268,9 +268,10 @@ extension PathTable {
   ///   non-negative number, more than ``maxChannels`` channels or ``maxPathLength``
   ///   touches, an empty file.
   public static func readPaths(
-    path file: String, columns: PathColumns = PathColumns(), vocabulary: [String]? = nil
+    path file: String, columns: PathColumns = PathColumns(), vocabulary: [String]? = nil,
+    threads: Int = ProcessInfo.processInfo.activeProcessorCount
   ) throws(InputError) -> PathTable {
-    try parse(path: file, bytes: nil, file: file, columns: columns, vocabulary: vocabulary)
+    try parse(path: file, bytes: nil, file: file, columns: columns, vocabulary: vocabulary, threads: threads)
   }
 
   /// ``readPaths(path:columns:vocabulary:)`` on bytes in memory.
@@ -281,10 +282,13 @@ extension PathTable {
     try parse(path: nil, bytes: bytes, file: file, columns: columns, vocabulary: vocabulary)
   }
 
-  /// What the record handler of ``parse(path:bytes:file:columns:vocabulary:)`` keeps
-  /// between records; a class so that the handler captures one reference, its fields
-  /// without runtime exclusivity bookkeeping (only the handler touches them).
+  /// What the reader keeps between records: the table so far, the channel look-ups and
+  /// the header's columns. A class so that the record handler captures one reference, its
+  /// fields without runtime exclusivity bookkeeping (only the handler touches them).
   final class ParseState {
+    let file: String
+    let columns: PathColumns
+    let fixedVocabulary: Bool
     @exclusivity(unchecked) var table: PathTable
     @exclusivity(unchecked) var index: ChannelIndex
     @exclusivity(unchecked) var header: [String]? = nil
@@ -292,22 +296,29 @@ extension PathTable {
     @exclusivity(unchecked) var col = (path: 0, conv: 0, null: -1, value: -1)
     @exclusivity(unchecked) var recent = ShortNames()
 
-    init(channels: [String]) {
-      table = PathTable(channels: channels)
-      index = ChannelIndex(channels)
+    init(file: String, columns: PathColumns, vocabulary: [String]?) {
+      self.file = file
+      self.columns = columns
+      fixedVocabulary = vocabulary != nil
+      table = PathTable(channels: vocabulary ?? [])
+      index = ChannelIndex(vocabulary ?? [])
     }
-  }
 
-  static func parse(
-    path: String?, bytes: [UInt8]?, file: String, columns: PathColumns, vocabulary: [String]?
-  ) throws(InputError) -> PathTable {
-    let state = ParseState(channels: vocabulary ?? [])
-    try forEachPathRecord(path: path, bytes: bytes, file: file, what: "path file") {
-      (csv: CSVTokenizer, b: UnsafeMutableBufferPointer<UInt8>) throws(InputError) in
-      guard let names = state.header else {
+    /// A state for a later chunk of the same file: the header already read, the table empty.
+    func continuation() -> ParseState {
+      let next = ParseState(file: file, columns: columns, vocabulary: fixedVocabulary ? table.channels : nil)
+      next.header = header
+      next.headerLine = headerLine
+      next.col = col
+      return next
+    }
+
+    /// Reads one record: the header first, then one path row.
+    func record(_ csv: CSVTokenizer, _ b: UnsafeMutableBufferPointer<UInt8>) throws(InputError) {
+      guard let names = header else {
         let names = csv.texts(in: b)
-        state.header = names
-        state.headerLine = csv.line
+        header = names
+        headerLine = csv.line
         func find(_ name: String, required: Bool) throws(InputError) -> Int {
           if let k = names.firstIndex(of: name) { return k }
           guard !required else {
@@ -318,7 +329,7 @@ extension PathTable {
           }
           return -1
         }
-        state.col = (
+        col = (
           try find(columns.path, required: true), try find(columns.conversions, required: true),
           try find(columns.nulls, required: false), try find(columns.value, required: false)
         )
@@ -329,7 +340,7 @@ extension PathTable {
           .syntax, file: file, line: csv.line,
           "\(csv.fieldCount) fields; expected \(names.count) as in the header")
       }
-      let col = state.col
+      let col = col
       func number(_ k: Int) throws(InputError) -> Double {
         guard k >= 0 else { return 0 }
         let lo = csv.start(k)
@@ -346,7 +357,7 @@ extension PathTable {
       let value = try number(col.value)
       let (first, last) = PathFields.range(csv, col.path, b)
       // Touches go straight into the table's steps; the row is closed after the last one.
-      let rowStart = state.table.steps.count
+      let rowStart = table.steps.count
       var start = first
       while start <= last {
         let end = PathFields.separator(b, start, last)
@@ -355,38 +366,38 @@ extension PathTable {
         while lo < hi && (b[lo] == 32 || b[lo] == 9) { lo &+= 1 }
         while hi > lo && (b[hi &- 1] == 32 || b[hi &- 1] == 9) { hi &-= 1 }
         guard lo < hi else {
-          state.table.dropSteps(from: rowStart)
+          table.dropSteps(from: rowStart)
           throw InputError(
             .syntax, file: file, line: csv.line, column: PathFields.column(csv, col.path, b),
             path: names[col.path],
             "malformed path \(InputError.echo(PathFields.text(b, first, last))); expected channel names separated by ' > '")
         }
-        if let k = state.recent.find(b, lo, hi) {
-          state.table.appendStep(UInt8(truncatingIfNeeded: k))
-        } else if let k = state.index.find(b, lo, hi) {
-          state.recent.remember(b, lo, hi, k)
-          state.table.appendStep(UInt8(truncatingIfNeeded: k))
-        } else if vocabulary != nil {
-          state.table.dropSteps(from: rowStart)
+        if let k = recent.find(b, lo, hi) {
+          table.appendStep(UInt8(truncatingIfNeeded: k))
+        } else if let k = index.find(b, lo, hi) {
+          recent.remember(b, lo, hi, k)
+          table.appendStep(UInt8(truncatingIfNeeded: k))
+        } else if fixedVocabulary {
+          table.dropSteps(from: rowStart)
           throw InputError(
             .unknownName, file: file, line: csv.line, column: PathFields.column(csv, col.path, b),
             path: names[col.path],
-            "unknown channel \(InputError.echo(PathFields.text(b, lo, hi))); expected one of: \(state.table.channels.joined(separator: ", "))"
+            "unknown channel \(InputError.echo(PathFields.text(b, lo, hi))); expected one of: \(table.channels.joined(separator: ", "))"
           )
         } else {
-          guard state.table.channels.count < maxChannels else {
-            state.table.dropSteps(from: rowStart)
+          guard table.channels.count < maxChannels else {
+            table.dropSteps(from: rowStart)
             throw InputError(
               .limit, file: file, line: csv.line, column: PathFields.column(csv, col.path, b),
               path: names[col.path],
               "more than \(maxChannels) distinct channels; the limit is \(maxChannels)")
           }
-          state.table.appendStep(UInt8(state.table.channels.count))
-          state.index.insert(Array(UnsafeBufferPointer(rebasing: b[lo..<hi])))
-          state.table.channels.append(PathFields.text(b, lo, hi))
+          table.appendStep(UInt8(table.channels.count))
+          index.insert(Array(UnsafeBufferPointer(rebasing: b[lo..<hi])))
+          table.channels.append(PathFields.text(b, lo, hi))
         }
-        guard state.table.steps.count &- rowStart <= maxPathLength else {
-          state.table.dropSteps(from: rowStart)
+        guard table.steps.count &- rowStart <= maxPathLength else {
+          table.dropSteps(from: rowStart)
           throw InputError(
             .limit, file: file, line: csv.line, column: PathFields.column(csv, col.path, b),
             path: names[col.path],
@@ -394,7 +405,28 @@ extension PathTable {
         }
         start = end &+ 1
       }
-      state.table.closeRow(conversions: conv, nulls: null, value: value)
+      table.closeRow(conversions: conv, nulls: null, value: value)
+    }
+  }
+
+  /// Files smaller than this are read on one thread.
+  static let parallelBytes = 1 << 22
+
+  static func parse(
+    path: String?, bytes: [UInt8]?, file: String, columns: PathColumns, vocabulary: [String]?,
+    threads: Int = ProcessInfo.processInfo.activeProcessorCount
+  ) throws(InputError) -> PathTable {
+    if threads > 1, let path, let size = CSVReader.regularFileSize(path), size >= parallelBytes {
+      let step = size / threads
+      let cuts = [0] + (1..<threads).map { $0 * step } + [Int.max]
+      if let table = readInChunks(path: path, file: file, columns: columns, vocabulary: vocabulary, cuts: cuts) {
+        return table
+      }
+    }
+    let state = ParseState(file: file, columns: columns, vocabulary: vocabulary)
+    try forEachPathRecord(path: path, bytes: bytes, file: file, what: "path file") {
+      (csv: CSVTokenizer, b: UnsafeMutableBufferPointer<UInt8>) throws(InputError) in
+      try state.record(csv, b)
     }
     let header = state.header
     let headerLine = state.headerLine
@@ -411,5 +443,76 @@ extension PathTable {
         "the path file has a header but no rows; expected one row per path")
     }
     return table
+  }
+
+  /// The record handler of a chunk read: `state` reads the records; a malformed record is
+  /// an error (the caller then reads the file on one thread for the message).
+  static func feed(_ state: ParseState) -> (CSVTokenizer, UnsafeMutableBufferPointer<UInt8>) throws(InputErrors) -> Void {
+    { (csv, b) throws(InputErrors) in
+      do throws(InputError) {
+        if csv.isMalformed { throw InputError(.syntax, file: state.file, line: csv.line, CSVTokenizer.malformedMessage) }
+        try state.record(csv, b)
+      } catch {
+        throw InputErrors([error])
+      }
+    }
+  }
+
+  /// Reads the file in chunks on several threads, one chunk per pair of consecutive `cuts`
+  /// (byte offsets, the first 0), and joins the chunks' rows in file order: the table equals
+  /// the one-thread reading's (rows, their order, the channels in order of first
+  /// appearance), whatever the cuts.
+  ///
+  /// The header is read first; each further chunk starts after the first line feed at or
+  /// after its cut and ends with the record that holds the byte before the next cut. A chunk
+  /// whose start differs from the previous chunk's end (its cut fell inside a quoted field
+  /// holding a line feed) is read again from that end.
+  ///
+  /// - Returns: `nil` when anything is wrong (a bad row, too many channels in all, no rows,
+  ///   an unreadable file): the caller reads the file on one thread, which reports the
+  ///   problem with its line.
+  /// - Complexity: O(file size / chunks) per thread, then O(touches) to join.
+  static func readInChunks(
+    path: String, file: String, columns: PathColumns, vocabulary: [String]?, cuts: [Int]
+  ) -> PathTable? {
+    let head = ParseState(file: file, columns: columns, vocabulary: vocabulary)
+    guard
+      let headerBounds = try? CSVReader.forEachRecord(
+        path: path, what: "path file", range: 0..<1, alignStart: false, feed(head)),
+      head.header != nil
+    else { return nil }
+    let chunks = cuts.count - 1
+    guard chunks >= 1 else { return nil }
+    func read(_ range: Range<Int>, align: Bool) -> (table: PathTable, start: Int, end: Int)? {
+      let state = head.continuation()
+      guard
+        let bounds = try? CSVReader.forEachRecord(
+          path: path, what: "path file", range: range, alignStart: align, feed(state))
+      else { return nil }
+      return (state.table, bounds.start, bounds.end)
+    }
+    let results = UnsafeMutableBufferPointer<(table: PathTable, start: Int, end: Int)?>.allocate(capacity: chunks)
+    results.initialize(repeating: nil)
+    defer {
+      _ = results.deinitialize()
+      results.deallocate()
+    }
+    nonisolated(unsafe) let shared = results
+    nonisolated(unsafe) let work = read
+    let headerEnd = headerBounds.end
+    DispatchQueue.concurrentPerform(iterations: chunks) { k in
+      let lower = Swift.max(headerEnd, cuts[k])
+      shared[k] = work(lower..<Swift.max(lower, cuts[k + 1]), k > 0)
+    }
+    guard let first = results[0] else { return nil }
+    var table = first.table
+    var end = first.end
+    for k in 1..<chunks {
+      var chunk = results[k]
+      if chunk?.start != end { chunk = read(end..<Swift.max(end, cuts[k + 1]), align: false) }
+      guard let next = chunk, table.appendRows(of: next.table) else { return nil }
+      end = next.end
+    }
+    return table.count > 0 ? table : nil
   }
 }

@@ -77,6 +77,36 @@ public struct PathTable: Sendable, Equatable {
     values.append(v)
   }
 
+  /// Appends the rows of `other` (a later chunk of the same file), its channels mapped by
+  /// name; names new to this table are appended in `other`'s order.
+  ///
+  /// - Returns: `false`, with nothing changed, when the channels would exceed ``maxChannels``.
+  mutating func appendRows(of other: PathTable) -> Bool {
+    var names = channels
+    var map: [UInt8] = []
+    for name in other.channels {
+      if let k = names.firstIndex(of: name) {
+        map.append(UInt8(truncatingIfNeeded: k))
+      } else {
+        guard names.count < Self.maxChannels else { return false }
+        map.append(UInt8(truncatingIfNeeded: names.count))
+        names.append(name)
+      }
+    }
+    channels = names
+    let base = steps.count
+    if map.indices.allSatisfy({ Int(map[$0]) == $0 }) {
+      steps.append(contentsOf: other.steps)
+    } else {
+      steps.append(contentsOf: other.steps.lazy.map { map[Int($0)] })
+    }
+    offsets.append(contentsOf: other.offsets.dropFirst().lazy.map { $0 &+ base })
+    conversions.append(contentsOf: other.conversions)
+    nulls.append(contentsOf: other.nulls)
+    values.append(contentsOf: other.values)
+    return true
+  }
+
   /// Drops the touches of an unfinished row (a reader stopping at an error).
   mutating func dropSteps(from start: Int) { steps.removeSubrange(start...) }
 

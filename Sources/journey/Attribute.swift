@@ -234,7 +234,7 @@ struct Attribute: ParsableCommand {
       let scenario = try input.map { try Scenario.load(path: $0) }
       inputSeed = scenario?.seed
       let vocabulary = scenario?.channels.map(\.name)
-      table = try PathTable.readPaths(path: paths, columns: columns, vocabulary: vocabulary)
+      table = try PathTable.readPaths(path: paths, columns: columns, vocabulary: vocabulary, threads: threads)
       source = paths
     } else {
       return

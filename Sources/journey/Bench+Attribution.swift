@@ -33,24 +33,37 @@ extension Bench {
       "ms/attribution(\(shortLabel), from memory; CPU \(milliseconds(shortTime.cpu)))")
     let csv = pathsCSV ?? NSTemporaryDirectory() + "/journey-bench-paths-\(getpid()).csv"
     defer { if pathsCSV == nil { try? FileManager.default.removeItem(atPath: csv) } }
-    var text = "path,total_conversions,total_null,total_conversion_value\n"
-    for p in 0..<table.count {
-      text += table.path(p).map { table.channels[Int($0)] }.joined(separator: " > ")
-      text += ",\(Int(table.conversions[p])),\(Int(table.nulls[p])),\(Int(table.values[p]))\n"
-    }
-    try text.write(toFile: csv, atomically: false, encoding: .utf8)
-    let endToEnd = try cpuTimed(runs: Swift.min(`repeat`, 3)) {
-      _ = try PathAttribution.run(PathTable.readPaths(path: csv).aggregated())
-    }
+    let endToEnd = try csvTimed(table, csv)
     line(
       "markov1_csv_s_1e6_paths", endToEnd.wall,
       "s/attribution(read CSV, aggregate, solve; \(label); CPU \(milliseconds(endToEnd.cpu)))")
+    let shortCSV = pathsCSV.map { ($0.hasSuffix(".csv") ? String($0.dropLast(4)) : $0) + "-8-periods.csv" }
+      ?? NSTemporaryDirectory() + "/journey-bench-paths-8-\(getpid()).csv"
+    defer { if pathsCSV == nil { try? FileManager.default.removeItem(atPath: shortCSV) } }
+    let shortEndToEnd = try csvTimed(shortTable, shortCSV)
+    line(
+      "markov1_csv_s_paths_8_periods", shortEndToEnd.wall,
+      "s/attribution(read CSV, aggregate, solve; \(shortLabel); CPU \(milliseconds(shortEndToEnd.cpu)))")
     let shapley = try cpuTimed(runs: Swift.min(`repeat`, 3)) {
       _ = ChannelContribution.run(spec, options: .init(draws: 0, threads: threadOptions.threads))
     }
     line(
       "shapley_ms_6_channels", shapley.wall * 1_000,
       "ms/attribution(2^6 expected-engine runs + marginals; CPU of all threads \(milliseconds(shapley.cpu)))")
+  }
+
+  /// Writes `table` as a ChannelAttribution-style path file (one row per customer) and
+  /// times reading it back, aggregating and solving the order-1 chain.
+  func csvTimed(_ table: PathTable, _ csv: String) throws -> (wall: Double, cpu: Double) {
+    var text = "path,total_conversions,total_null,total_conversion_value\n"
+    for p in 0..<table.count {
+      text += table.path(p).map { table.channels[Int($0)] }.joined(separator: " > ")
+      text += ",\(Int(table.conversions[p])),\(Int(table.nulls[p])),\(Int(table.values[p]))\n"
+    }
+    try text.write(toFile: csv, atomically: false, encoding: .utf8)
+    return try cpuTimed(runs: Swift.min(`repeat`, 3)) {
+      _ = try PathAttribution.run(PathTable.readPaths(path: csv, threads: threadOptions.threads).aggregated())
+    }
   }
 
   /// Best wall time and best CPU time of the process (every thread) over `runs` runs.

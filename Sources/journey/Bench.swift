@@ -35,7 +35,8 @@ struct Bench: ParsableCommand {
   @Flag(help: "Only the individual engine's figure (what bench/compare measures).")
   var individualOnly = false
 
-  @Option(help: "Keep the attribution figures' path file (1,000,000 paths) at this path.")
+  @Option(
+    help: "Keep the attribution figures' path files (1,000,000 paths over 52 weeks at this path, over 8 weeks beside it with '-8-periods.csv').")
   var pathsCSV: String?
 
   @Flag(help: "Only the fit-ingest figures.")
