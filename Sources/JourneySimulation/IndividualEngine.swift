@@ -28,7 +28,8 @@ extension JourneyLogSink {
 /// buffer with one 64-bit draw per customer of the block (customer `j` of the block takes
 /// number `j`), a branch-free loop moves the block through the alias tables, and a
 /// separate pass counts the block's (phase, moved) pairs. Blocks and draws depend on the
-/// seed, the chunk and the number of active customers only.
+/// seed, the chunk and the number of active customers only, not on the thread that runs a
+/// chunk nor on the ``EngineKernel`` (AVX-512, AVX2 or portable Swift) that runs the loop.
 enum IndividualEngine {
   static let chunkSize = 1 << 15
   /// Customers per buffer of draws (a multiple of ``Xoshiro256x8/lanes``; at most 16·255
@@ -199,7 +200,8 @@ enum IndividualEngine {
     result.phaseCounts.append(start)
     result.startPeriod = t0
     result.segments = segments.map(\.name)
-    result.finalSegmentCounts = finalCounts(storage, customers: total, chunks: chunkCount, segments: segments.count, phases: n, workers: workers)
+    result.finalSegmentCounts = finalCounts(
+      storage, customers: total, chunks: chunkCount, segments: segments.count, phases: n, workers: workers)
     result.finalAdstock = exposureState.adstock
     return result
   }
