@@ -1,6 +1,13 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
+// Opt-in build of the individual engine's Swift code for one CPU: JOURNEY_TARGET_CPU=x86-64-v4
+// (or x86-64-v3, sapphirerapids, ...) adds `-target-cpu` to JourneySimulation only; the binary
+// then needs that CPU. Unset (the default), nothing changes: the engine's AVX2/AVX-512 kernels
+// (CJourneyKernels) are chosen at run time instead. See docs/performance.md.
+let simulationSwiftSettings: [SwiftSetting] =
+  Context.environment["JOURNEY_TARGET_CPU"].map { cpu in [.unsafeFlags(["-target-cpu", cpu])] } ?? []
+
 let package = Package(
   name: "JourneyKit",
   platforms: [.macOS(.v13)],
@@ -43,7 +50,11 @@ let package = Package(
     .target(name: "JourneyFormats", dependencies: ["JourneyModel", "CZlib"]),
     .target(name: "JourneyEstimation", dependencies: ["JourneyModel", "JourneyFormats", "JourneyLinearAlgebra"]),
     .target(name: "JourneyImport", dependencies: ["JourneyModel", "JourneyFormats", "JourneyEstimation"]),
-    .target(name: "JourneySimulation", dependencies: ["JourneyModel", "JourneyFormats", "JourneyLinearAlgebra"]),
+    .target(name: "CJourneyKernels"),
+    .target(
+      name: "JourneySimulation", dependencies: ["JourneyModel", "JourneyFormats", "JourneyLinearAlgebra", "CJourneyKernels"],
+      swiftSettings: simulationSwiftSettings
+    ),
     .target(name: "JourneyReports", dependencies: ["JourneyModel", "JourneyFormats", "JourneySimulation"]),
     .target(
       name: "JourneyCheck", dependencies: ["JourneyModel", "JourneyFormats", "JourneySimulation", "JourneyForecast"]

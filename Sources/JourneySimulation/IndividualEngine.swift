@@ -1,3 +1,4 @@
+import CJourneyKernels
 import Dispatch
 import JourneyFormats
 import JourneyModel
@@ -27,7 +28,8 @@ extension JourneyLogSink {
 /// buffer with one 64-bit draw per customer of the block (customer `j` of the block takes
 /// number `j`), a branch-free loop moves the block through the alias tables, and a
 /// separate pass counts the block's (phase, moved) pairs. Blocks and draws depend on the
-/// seed, the chunk and the number of active customers only.
+/// seed, the chunk and the number of active customers only, not on the thread that runs a
+/// chunk nor on the ``EngineKernel`` (AVX-512, AVX2 or portable Swift) that runs the loop.
 enum IndividualEngine {
   static let chunkSize = 1 << 15
   /// Customers per buffer of draws (a multiple of ``Xoshiro256x8/lanes``; at most 16·255
@@ -43,8 +45,9 @@ enum IndividualEngine {
   ///   phase; memory O(N + A·T) bytes.
   static func run(
     _ scenario: Scenario, seed: UInt64, threads: Int, journeyLog: JourneyLogSink?,
-    progress: ((Int) -> Void)?, start startState: StartState? = nil
+    progress: ((Int) -> Void)?, start startState: StartState? = nil, kernel: EngineKernel = .selected
   ) throws -> SimulationResult {
+    precondition(kernel.rawValue <= EngineKernel.supported.rawValue, "kernel \(kernel) not supported here")
     let n = scenario.phaseCount
     let cCount = scenario.channelCount
     let segments = scenario.segments
@@ -127,7 +130,8 @@ enum IndividualEngine {
     }
 
     storage.clearTallies()
-    Parallel.strided(chunkCount, workers: workers) { k in
+    // Chunks go to whichever worker is free (a chunk's numbers do not depend on it).
+    Parallel.dynamic(chunkCount, workers: workers) { k in
       let lo = k * chunkSize
       if let startCells {
         placeStart(k, lo, Swift.min(lo + chunkSize, pop.size), startCells)
@@ -161,7 +165,7 @@ enum IndividualEngine {
       let arrivalsLo = active
       let arrivalsHi = active + pop.arrivals
 
-      Parallel.strided(chunkCount, workers: workers) { k in
+      Parallel.dynamic(chunkCount, workers: workers) { k in
         let lo = k * chunkSize
         let hi = Swift.min(lo + chunkSize, active)
         if lo < hi {
@@ -170,11 +174,12 @@ enum IndividualEngine {
               lo, hi, period: t0 + t, n: n, channels: cCount, tables: storage.step, exposure: p, format: rowFormat,
               phase: storage.phase, segment: storage.segment, lanes: storage.lanes(k),
               logRng: &storage.rngs[2 * k + 1], tally: storage.tally + k * tallyBlock,
-              buffer: &storage.logBuffers[k])
+              buffer: &storage.logBuffers[k], kernel: kernel)
           } else {
             stepFast(
               lo, hi, n: n, segments: segments.count, tables: storage.step, phase: storage.phase,
-              segment: storage.segment, lanes: storage.lanes(k), tally: storage.tally + k * tallyBlock)
+              segment: storage.segment, lanes: storage.lanes(k), tally: storage.tally + k * tallyBlock,
+              kernel: kernel)
           }
         }
         let alo = Swift.max(lo, arrivalsLo)
@@ -195,13 +200,43 @@ enum IndividualEngine {
     result.phaseCounts.append(start)
     result.startPeriod = t0
     result.segments = segments.map(\.name)
-    var bySegment = [[Double]](repeating: [Double](repeating: 0, count: n), count: segments.count)
-    for customer in 0..<(pop.size + horizon * pop.arrivals) {
-      bySegment[Int(storage.segment[customer])][Int(storage.phase[customer])] += 1
-    }
-    result.finalSegmentCounts = bySegment
+    result.finalSegmentCounts = finalCounts(
+      storage, customers: total, chunks: chunkCount, segments: segments.count, phases: n, workers: workers)
     result.finalAdstock = exposureState.adstock
     return result
+  }
+
+  /// Final (segment, phase) counts of customers `0..<customers`, counted per chunk in parallel.
+  static func finalCounts(
+    _ storage: Storage, customers: Int, chunks: Int, segments: Int, phases n: Int, workers: Int
+  ) -> [[Double]] {
+    let cells = segments * n
+    let counts = UnsafeMutablePointer<UInt64>.allocate(capacity: chunks * cells)
+    counts.initialize(repeating: 0, count: chunks * cells)
+    defer { counts.deallocate() }
+    let shared = UncheckedPointer(counts)
+    Parallel.dynamic(chunks, workers: workers) { k in
+      let mine = shared.pointer + k * cells
+      let lo = k * chunkSize
+      let hi = Swift.min(lo + chunkSize, customers)
+      guard lo < hi else { return }
+      for customer in lo..<hi {
+        mine[Int(storage.segment[customer]) &* n &+ Int(storage.phase[customer])] &+= 1
+      }
+    }
+    var bySegment = [[Double]](repeating: [Double](repeating: 0, count: n), count: segments)
+    for k in 0..<chunks {
+      for s in 0..<segments {
+        for i in 0..<n { bySegment[s][i] += Double(counts[k * cells + s * n + i]) }
+      }
+    }
+    return bySegment
+  }
+
+  /// A pointer handed to parallel workers that each write only their own part of it.
+  struct UncheckedPointer: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<UInt64>
+    init(_ pointer: UnsafeMutablePointer<UInt64>) { self.pointer = pointer }
   }
 
   static func cumulative(_ weights: [Double]) -> [Double] {
@@ -227,7 +262,7 @@ enum IndividualEngine {
   /// the 64-bit draw of customer `start + j`.
   @inline(__always)
   static func forEachBlock(
-    _ lo: Int, _ hi: Int, lanes: UnsafeMutablePointer<UInt64>,
+    _ lo: Int, _ hi: Int, lanes: UnsafeMutablePointer<UInt64>, kernel: EngineKernel = .portable,
     _ body: (Int, Int, UnsafeMutablePointer<UInt64>) -> Void
   ) {
     withUnsafeTemporaryAllocation(of: UInt64.self, capacity: blockSize) { buffer in
@@ -235,18 +270,27 @@ enum IndividualEngine {
       var start = lo
       while start < hi {
         let count = Swift.min(blockSize, hi - start)
-        Xoshiro256x8.fill(lanes, draws, count: (count + Xoshiro256x8.lanes - 1) & ~(Xoshiro256x8.lanes - 1))
+        let rounded = (count + Xoshiro256x8.lanes - 1) & ~(Xoshiro256x8.lanes - 1)
+        kernel.fill(lanes, draws, count: rounded)
         body(start, count, draws)
         start += count
       }
     }
   }
 
-  /// The inner loop without a journey log: per block, the draws, the moves, then the counts.
+  /// The inner loop without a journey log: per block, the draws, the moves, then the counts;
+  /// the whole range in one call of `journey_step` for the AVX2 and AVX-512 kernels.
   static func stepFast(
     _ lo: Int, _ hi: Int, n: Int, segments: Int, tables: StepTables, phase: UnsafeMutablePointer<UInt8>,
-    segment: UnsafeMutablePointer<UInt8>, lanes: UnsafeMutablePointer<UInt64>, tally: UnsafeMutablePointer<UInt64>
+    segment: UnsafeMutablePointer<UInt8>, lanes: UnsafeMutablePointer<UInt64>, tally: UnsafeMutablePointer<UInt64>,
+    kernel: EngineKernel = .portable
   ) {
+    if kernel != .portable {
+      journey_step(
+        Int32(kernel.rawValue), phase + lo, segments == 1 ? nil : UnsafePointer(segment + lo), hi - lo, n,
+        tables.slots, tables.info, lanes, tally)
+      return
+    }
     withUnsafeTemporaryAllocation(of: UInt8.self, capacity: blockSize) { oldBuffer in
       guard let old = oldBuffer.baseAddress else { return }
       forEachBlock(lo, hi, lanes: lanes) { start, count, draws in
@@ -367,11 +411,11 @@ enum IndividualEngine {
     _ lo: Int, _ hi: Int, period t: Int, n: Int, channels cCount: Int, tables: StepTables,
     exposure p: [Double], format: JourneyLogFormat, phase: UnsafeMutablePointer<UInt8>,
     segment: UnsafeMutablePointer<UInt8>, lanes: UnsafeMutablePointer<UInt64>, logRng: inout SplitMix64,
-    tally: UnsafeMutablePointer<UInt64>, buffer: inout [UInt8]
+    tally: UnsafeMutablePointer<UInt64>, buffer: inout [UInt8], kernel: EngineKernel = .portable
   ) {
     var h = logRng
     buffer.reserveCapacity((hi - lo) * 32)
-    forEachBlock(lo, hi, lanes: lanes) { start, count, draws in
+    forEachBlock(lo, hi, lanes: lanes, kernel: kernel) { start, count, draws in
       for j in 0..<count {
         let customer = start + j
         let ph = Int(phase[customer])
@@ -412,7 +456,7 @@ struct StepTables {
   var relevantMask: UnsafeMutablePointer<UInt64>
 
   /// Copies of the tables' arrays.
-  fileprivate init(copying t: AliasTables) {
+  init(copying t: AliasTables) {
     func copy<T>(_ a: [T]) -> UnsafeMutablePointer<T> {
       let p = UnsafeMutablePointer<T>.allocate(capacity: Swift.max(a.count, 1))
       p.initialize(from: a, count: a.count)
@@ -429,7 +473,7 @@ struct StepTables {
   }
 
   /// Frees the copies (their elements are trivial types).
-  fileprivate func deallocate() {
+  func deallocate() {
     slots.deallocate()
     primary.deallocate()
     alias.deallocate()

@@ -41,6 +41,38 @@ public enum Parallel {
 }
 
 extension Parallel {
+  /// Calls `body(k)` for every `k` in `0..<count` on up to `workers` threads; each worker
+  /// takes the next item not yet taken, so a worker slowed down (by other processes on the
+  /// machine) takes fewer items instead of holding the others up.
+  ///
+  /// As with ``strided(_:workers:_:)``, each item must write only its own results; which
+  /// thread runs an item then changes nothing. With one worker the items run in order on
+  /// the calling thread.
+  ///
+  /// - Complexity: `count` calls of `body` and `count` lock acquisitions, spread over
+  ///   `min(workers, count)` threads.
+  public static func dynamic(_ count: Int, workers: Int, _ body: @Sendable (Int) -> Void) {
+    guard count > 0 else { return }
+    let workers = Swift.max(1, Swift.min(workers, count))
+    if workers == 1 {
+      for k in 0..<count { body(k) }
+      return
+    }
+    let next = Locked(0)
+    DispatchQueue.concurrentPerform(iterations: workers) { _ in
+      while true {
+        let k = next.withLock { k in
+          defer { k += 1 }
+          return k
+        }
+        guard k < count else { return }
+        body(k)
+      }
+    }
+  }
+}
+
+extension Parallel {
   /// ``strided(_:workers:_:)`` with per-thread state: each worker makes one `State` with
   /// `makeState` and passes it to every item it runs (scratch buffers reused between
   /// items). The state must not carry results from one item to the next.
