@@ -415,6 +415,9 @@ struct NameTable {
   var keys: [UInt64] = []
   var lengths: [Int] = []
   var bytes: [[UInt8]] = []
+  /// Name indices by ``slot(_:_:)`` of their key and length (open addressing, -1 empty; at
+  /// least four times as many slots as names).
+  var slots = [Int32](repeating: -1, count: 64)
 
   init() {}
 
@@ -445,6 +448,25 @@ struct NameTable {
     keys.append(Self.key(b, lo, hi))
     lengths.append(hi - lo)
     bytes.append(Array(b[lo..<hi]))
+    if 4 * keys.count > slots.count {
+      slots = [Int32](repeating: -1, count: 2 * slots.count)
+      for k in keys.indices { place(k) }
+    } else {
+      place(keys.count - 1)
+    }
+  }
+
+  /// The hash slot of a name's key and length.
+  @inline(__always)
+  static func slot(_ key: UInt64, _ length: Int) -> Int {
+    Int(truncatingIfNeeded: ((key ^ UInt64(truncatingIfNeeded: length)) &* 0x9E37_79B9_7F4A_7C15) >> 40)
+  }
+
+  mutating func place(_ k: Int) {
+    let mask = slots.count - 1
+    var h = Self.slot(keys[k], lengths[k]) & mask
+    while slots[h] >= 0 { h = (h + 1) & mask }
+    slots[h] = Int32(k)
   }
 
   /// The index of the name `b[lo..<hi]`, or -1.

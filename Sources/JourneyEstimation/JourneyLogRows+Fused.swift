@@ -20,6 +20,12 @@ import JourneyModel
 extension JourneyLogRows {
   /// The longest row the fused decoder takes, line feed included.
   static let fusedRowBytes = 256
+  // The bytes the decoder looks for, as literals (a `static let` of another module is
+  // read through an accessor call).
+  static let comma: UInt8 = 0x2C
+  static let quote: UInt8 = 0x22
+  static let apostrophe: UInt8 = 0x27
+  static let semicolon: UInt8 = 0x3B
 
   /// What a header column is to the fused decoder.
   enum FusedRole: UInt8 {
@@ -66,11 +72,11 @@ extension JourneyLogRows {
     let ones: UInt64 = 0x0101_0101_0101_0101
     let high: UInt64 = 0x8080_8080_8080_8080
     let low = (w &- ones &* 0x21) & ~w & high
-    let comma = w ^ (ones &* UInt64(CSV.separator))
-    let quote = w ^ (ones &* UInt64(CSV.quote))
+    let comma = w ^ (ones &* UInt64(Self.comma))
+    let quote = w ^ (ones &* UInt64(Self.quote))
     var m = low | ((comma &- ones) & ~comma & high) | ((quote &- ones) & ~quote & high)
     if semicolon {
-      let s = w ^ (ones &* UInt64(JourneyLogFormat.channelSeparator))
+      let s = w ^ (ones &* UInt64(Self.semicolon))
       m |= (s &- ones) & ~s & high
     }
     return m
@@ -113,7 +119,7 @@ extension JourneyLogRows {
     let count = fusedRoles.count
     for k in 0..<count {
       let a = q
-      if base[a] == CSV.formulaGuard { return -1 }
+      if base[a] == Self.apostrophe { return -1 }
       switch fusedRoles[k] {
       case .id:
         q = Self.fieldEnd(base, a, end)
@@ -142,7 +148,7 @@ extension JourneyLogRows {
             if c < 0 { return -1 }
             pattern |= 1 << UInt64(c)
           }
-          if base[q] != JourneyLogFormat.channelSeparator { break }
+          if base[q] != Self.semicolon { break }
           lo = q + 1
         }
       case .segment:
@@ -154,11 +160,14 @@ extension JourneyLogRows {
         q = Self.fieldEnd(base, a, end)
       }
       if q < 0 { return -1 }
-      if base[q] != (k + 1 < count ? CSV.separator : 10) { return -1 }
+      if base[q] != (k + 1 < count ? Self.comma : 10) { return -1 }
       q += 1
     }
     if idHi <= idLo { return -1 }
-    let customer = accumulator.customer(id: UnsafeBufferPointer(start: base + idLo, count: idHi - idLo))
+    let n = idHi - idLo
+    let word = Self.word(base, idLo)
+    let customer = accumulator.customer(
+      id: UnsafeBufferPointer(start: base + idLo, count: n), key: n >= 8 ? word : word & ((1 << UInt64(8 * n)) &- 1))
     if accumulator.denseStride > 0 && !accumulator.isSegmented
       && accumulator.observeDense(customer: customer, period: period, phase: phase, pattern: pattern, line: line)
     {
@@ -175,19 +184,27 @@ extension JourneyLogRows {
 extension NameTable {
   /// The index of the name `base[lo..<hi]`, or -1, for a field of the fused decoder: at
   /// least 8 readable bytes from `lo`, none below `!` in the field (so that a name of at
-  /// most 8 bytes is told by its masked first word alone).
+  /// most 8 bytes is told by its masked first word alone). One probe of ``slots`` mostly.
   @inline(__always)
   func index(_ base: UnsafeMutablePointer<UInt8>, _ lo: Int, _ hi: Int) -> Int {
     let n = hi - lo
     let word = JourneyLogRows.word(base, lo)
     let key = n >= 8 ? word : word & ((1 << UInt64(8 * n)) &- 1)
-    for k in keys.indices where keys[k] == key && lengths[k] == n {
-      if n <= 8 { return k }
-      let match = bytes[k].withUnsafeBufferPointer { name in
-        memcmp(name.baseAddress! + 8, base + lo + 8, n - 8) == 0
+    return slots.withUnsafeBufferPointer { slots in
+      let mask = slots.count &- 1
+      var h = Self.slot(key, n) & mask
+      while true {
+        let k = Int(slots[h])
+        if k < 0 { return -1 }
+        if keys[k] == key && lengths[k] == n {
+          if n <= 8 { return k }
+          let match = bytes[k].withUnsafeBufferPointer { name in
+            memcmp(name.baseAddress! + 8, base + lo + 8, n - 8) == 0
+          }
+          if match { return k }
+        }
+        h = (h &+ 1) & mask
       }
-      if match { return k }
     }
-    return -1
   }
 }

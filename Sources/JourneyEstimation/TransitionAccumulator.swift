@@ -1,3 +1,4 @@
+import Foundation
 import JourneyModel
 
 /// Turns customers' states, one customer and period at a time, into the counts a fit needs:
@@ -200,6 +201,12 @@ public struct TransitionAccumulator {
   /// - Complexity: O(length of the id), amortised.
   public mutating func customer(id: UnsafeBufferPointer<UInt8>) -> Int {
     customers.find(id, holdoutFraction: holdoutFraction)
+  }
+
+  /// ``customer(id:)`` with the id's first 8 bytes (little-endian, zero past its end) known.
+  @inline(__always)
+  mutating func customer(id: UnsafeBufferPointer<UInt8>, key: UInt64) -> Int {
+    customers.find(id, key: key, holdoutFraction: holdoutFraction)
   }
 
   /// The dense number of the customer `id`.
@@ -660,6 +667,8 @@ struct CustomerTable {
   /// Every id's bytes, one after another; id `k` ends at `idEnds[k]`.
   var idBytes: [UInt8] = []
   var idEnds: [Int] = []
+  /// Each id's first 8 bytes (``key(_:)``), compared before the bytes.
+  var keys: [UInt64] = []
   /// Slot numbers by hash, `-1` for empty; the capacity is a power of two at least twice
   /// the number of customers.
   var index = [Int32](repeating: -1, count: 16)
@@ -670,43 +679,67 @@ struct CustomerTable {
 
   var storageBytes: Int {
     slots.capacity * MemoryLayout<CustomerSlot>.stride + idBytes.capacity + idEnds.capacity * MemoryLayout<Int>.stride
+      + keys.capacity * MemoryLayout<UInt64>.stride
       + index.capacity * MemoryLayout<Int32>.stride
   }
 
   @inline(__always)
-  func matches(_ k: Int, _ id: UnsafeBufferPointer<UInt8>) -> Bool {
+  func matches(_ k: Int, _ id: UnsafeBufferPointer<UInt8>, _ key: UInt64) -> Bool {
+    guard keys[k] == key else { return false }
     let hi = idEnds[k]
     let lo = k == 0 ? 0 : idEnds[k - 1]
     guard hi - lo == id.count else { return false }
-    var i = 0
-    while i < id.count {
-      if idBytes[lo + i] != id[i] { return false }
-      i += 1
-    }
-    return true
+    if id.count <= 8 { return true }
+    return idBytes.withUnsafeBufferPointer { bytes in memcmp(bytes.baseAddress! + lo + 8, id.baseAddress! + 8, id.count - 8) == 0 }
   }
 
-  static func hash<C: Collection<UInt8>>(_ id: C) -> Int {
-    var h: UInt64 = 0xcbf2_9ce4_8422_2325
-    for b in id { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+  /// The first `min(8, count)` bytes of an id, little-endian.
+  @inline(__always)
+  static func key<C: Collection<UInt8>>(_ id: C) -> UInt64 {
+    var key: UInt64 = 0
+    var shift: UInt64 = 0
+    for b in id.prefix(8) {
+      key |= UInt64(b) << shift
+      shift += 8
+    }
+    return key
+  }
+
+  @inline(__always)
+  static func hash<C: Collection<UInt8>>(_ id: C, key: UInt64) -> Int {
+    var h = (key ^ UInt64(truncatingIfNeeded: id.count)) &* 0x9E37_79B9_7F4A_7C15
+    if id.count > 8 {
+      for b in id.dropFirst(8) { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+    }
     h ^= h >> 29
     return Int(truncatingIfNeeded: h)
   }
 
   /// The slot of `id`, added when new.
   mutating func find(_ id: UnsafeBufferPointer<UInt8>, holdoutFraction: Double) -> Int {
+    find(id, key: Self.key(id), holdoutFraction: holdoutFraction)
+  }
+
+  /// ``find(_:holdoutFraction:)`` with the id's ``key(_:)`` known.
+  @inline(__always)
+  mutating func find(_ id: UnsafeBufferPointer<UInt8>, key: UInt64, holdoutFraction: Double) -> Int {
     if last >= 0 {
-      if matches(last, id) { return last }
-      if last + 1 < slots.count && matches(last + 1, id) {
+      if matches(last, id, key) { return last }
+      if last + 1 < keys.count && matches(last + 1, id, key) {
         last += 1
         return last
       }
     }
+    return lookUp(id, key: key, holdoutFraction: holdoutFraction)
+  }
+
+  /// ``find(_:key:holdoutFraction:)`` past the guesses: the hash index.
+  mutating func lookUp(_ id: UnsafeBufferPointer<UInt8>, key: UInt64, holdoutFraction: Double) -> Int {
     let mask = index.count - 1
-    var h = Self.hash(id) & mask
+    var h = Self.hash(id, key: key) & mask
     while index[h] >= 0 {
       let k = Int(index[h])
-      if matches(k, id) {
+      if matches(k, id, key) {
         last = k
         return k
       }
@@ -716,6 +749,7 @@ struct CustomerTable {
     index[h] = Int32(truncatingIfNeeded: k)
     idBytes.append(contentsOf: id)
     idEnds.append(idBytes.count)
+    keys.append(key)
     var slot = CustomerSlot()
     slot.heldOut = JourneyLogReader.isHeldOut(id, fraction: holdoutFraction)
     slots.append(slot)
@@ -727,16 +761,18 @@ struct CustomerTable {
   /// The slot of `id` and whether it is new (added with `heldOut`), for merging tables.
   mutating func insert(_ id: UnsafeBufferPointer<UInt8>, heldOut: Bool) -> (Int, Bool) {
     let mask = index.count - 1
-    var h = Self.hash(id) & mask
+    let key = Self.key(id)
+    var h = Self.hash(id, key: key) & mask
     while index[h] >= 0 {
       let k = Int(index[h])
-      if matches(k, id) { return (k, false) }
+      if matches(k, id, key) { return (k, false) }
       h = (h + 1) & mask
     }
     let k = slots.count
     index[h] = Int32(truncatingIfNeeded: k)
     idBytes.append(contentsOf: id)
     idEnds.append(idBytes.count)
+    keys.append(key)
     var slot = CustomerSlot()
     slot.heldOut = heldOut
     slots.append(slot)
@@ -751,7 +787,7 @@ struct CustomerTable {
     var lo = 0
     for k in 0..<slots.count {
       let hi = idEnds[k]
-      var h = Self.hash(idBytes[lo..<hi]) & mask
+      var h = Self.hash(idBytes[lo..<hi], key: keys[k]) & mask
       while bigger[h] >= 0 { h = (h + 1) & mask }
       bigger[h] = Int32(truncatingIfNeeded: k)
       lo = hi
