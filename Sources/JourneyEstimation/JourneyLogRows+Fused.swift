@@ -56,13 +56,86 @@ extension JourneyLogRows {
     guard !fusedRoles.isEmpty, let base = b.baseAddress else { return position }
     let last = Swift.min(b.count - Self.fusedRowBytes - 8, limit - 1)
     var p = position
-    while p <= last {
-      let next = try fusedRow(b, base, p, line)
-      if next < 0 { break }
-      p = next
-      line += 1
+    if fusedRoles == Self.simulatorLayout {
+      while p <= last {
+        let next = try simulatorRow(b, base, p, line)
+        if next < 0 { break }
+        p = next
+        line += 1
+      }
+    } else {
+      while p <= last {
+        let next = try fusedRow(b, base, p, line)
+        if next < 0 { break }
+        p = next
+        line += 1
+      }
     }
     return p
+  }
+
+  /// The columns as the simulator writes them, decoded by ``simulatorRow(_:_:_:_:)``.
+  static let simulatorLayout: [FusedRole] = [.id, .period, .phase, .channels]
+
+  /// ``fusedRow(_:_:_:_:)`` for the columns `customer_id,period,phase,channels` in this
+  /// order: the same decoding without the per-field dispatch.
+  @inline(__always)
+  mutating func simulatorRow(
+    _ b: UnsafeMutableBufferPointer<UInt8>, _ base: UnsafeMutablePointer<UInt8>, _ start: Int, _ line: Int
+  ) throws(InputErrors) -> Int {
+    let end = start + Self.fusedRowBytes
+    // customer_id
+    if base[start] == Self.apostrophe { return -1 }
+    let idHi = Self.fieldEnd(base, start, end)
+    if idHi <= start || base[idHi] != Self.comma { return -1 }
+    // period
+    var q = idHi + 1
+    let a = q
+    var period = 0
+    while q < end {
+      let d = base[q] &- 48
+      if d > 9 { break }
+      period = period &* 10 &+ Int(d)
+      q += 1
+    }
+    if q == a || q - a > 12 || base[q] != Self.comma { return -1 }
+    // phase
+    q += 1
+    if base[q] == Self.apostrophe { return -1 }
+    let phaseHi = Self.fieldEnd(base, q, end)
+    if phaseHi <= q || base[phaseHi] != Self.comma { return -1 }
+    let phase = phaseNames.index(base, q, phaseHi)
+    if phase < 0 { return -1 }
+    // channels
+    q = phaseHi + 1
+    if base[q] == Self.apostrophe { return -1 }
+    var pattern: UInt64 = 0
+    while true {
+      let e = Self.fieldEnd(base, q, end, semicolon: true)
+      if e < 0 { return -1 }
+      if e > q {
+        let c = channelNames.index(base, q, e)
+        if c < 0 { return -1 }
+        pattern |= 1 << UInt64(c)
+      }
+      q = e + 1
+      let stop = base[e]
+      if stop == 10 { break }
+      if stop != Self.semicolon { return -1 }
+    }
+    let n = idHi - start
+    let word = Self.word(base, start)
+    let customer = accumulator.customer(
+      id: UnsafeBufferPointer(start: base + start, count: n), key: n >= 8 ? word : word & ((1 << UInt64(8 * n)) &- 1))
+    if accumulator.denseStride > 0
+      && accumulator.observeDense(customer: customer, period: period, phase: phase, pattern: pattern, line: line)
+    {
+      return q
+    }
+    self.line = line
+    let outcome = accumulator.observe(customer: customer, period: period, phase: phase, pattern: pattern, line: line)
+    try report(outcome, b, start, idHi, period: period, segment: 0)
+    return q
   }
 
   /// Bits 7, 15, … set for the bytes of `w` below `!` or equal to `,` or `"` (and `;` when
