@@ -39,19 +39,30 @@ public enum JourneyLogReader {
     path: String, vocabulary: Vocabulary, holdoutFraction: Double = 0,
     threads: Int = ProcessInfo.processInfo.activeProcessorCount, progress: ((Int) -> Void)? = nil
   ) throws(InputErrors) -> JourneyLogSummary {
+    try read(path: path, vocabulary: vocabulary, holdoutFraction: holdoutFraction, threads: threads, fused: true, progress: progress)
+  }
+
+  /// ``read(path:vocabulary:holdoutFraction:threads:progress:)``, with the fused decoder
+  /// (``JourneyLogRows/fusedRecords(_:from:upTo:line:)``) or every row through the
+  /// tokenizer (`fused` false: the reference the tests compare it with).
+  static func read(
+    path: String, vocabulary: Vocabulary, holdoutFraction: Double, threads: Int, fused: Bool,
+    progress: ((Int) -> Void)? = nil
+  ) throws(InputErrors) -> JourneyLogSummary {
     if threads > 1, let size = fileSize(path), size >= parallelBytes {
       let step = size / threads
       let cuts = [0] + (1..<threads).map { $0 * step } + [Int.max]
-      if let summary = readInChunks(path: path, vocabulary: vocabulary, holdoutFraction: holdoutFraction, cuts: cuts) {
+      if let summary = readInChunks(path: path, vocabulary: vocabulary, holdoutFraction: holdoutFraction, cuts: cuts, fused: fused) {
         progress?(size)
         return summary
       }
     }
-    var rows = JourneyLogRows(file: path, vocabulary: vocabulary, holdoutFraction: holdoutFraction)
+    var rows = JourneyLogRows(file: path, vocabulary: vocabulary, holdoutFraction: holdoutFraction, fused: fused)
     do {
-      try CSVReader.forEachRecord(path: path, what: "journey log", progress: progress) {
-        (csv, b) throws(InputErrors) in try rows.record(csv, b)
-      }
+      try CSVReader.forEachRecord(
+        path: path, what: "journey log", progress: progress,
+        fast: { (b, p, limit, line) throws(InputErrors) in try rows.fusedRecords(b, from: p, upTo: limit, line: &line) }
+      ) { (csv, b) throws(InputErrors) in try rows.record(csv, b) }
     } catch {
       throw rows.merged(error)
     }
@@ -82,8 +93,10 @@ public enum JourneyLogReader {
   ///   which reports the problems with their lines, in order.
   /// - Complexity: O(file size / chunks) per thread, then O(customers + periods + distinct
   ///   transitions) per chunk to merge; memory O(one block + customers) per chunk.
-  static func readInChunks(path: String, vocabulary: Vocabulary, holdoutFraction: Double, cuts: [Int]) -> JourneyLogSummary? {
-    var header = JourneyLogRows(file: path, vocabulary: vocabulary, holdoutFraction: holdoutFraction)
+  static func readInChunks(
+    path: String, vocabulary: Vocabulary, holdoutFraction: Double, cuts: [Int], fused: Bool = true
+  ) -> JourneyLogSummary? {
+    var header = JourneyLogRows(file: path, vocabulary: vocabulary, holdoutFraction: holdoutFraction, fused: fused)
     guard
       let headerBounds = try? CSVReader.forEachRecord(
         path: path, what: "journey log", range: 0..<1, alignStart: false,
@@ -99,6 +112,7 @@ public enum JourneyLogReader {
       guard
         let bounds = try? CSVReader.forEachRecord(
           path: path, what: "journey log", range: range, alignStart: align,
+          fast: { (b, p, limit, line) throws(InputErrors) in try rows.fusedRecords(b, from: p, upTo: limit, line: &line) },
           { (csv, b) throws(InputErrors) in try rows.record(csv, b) }),
         rows.errors.isEmpty
       else { return nil }
@@ -135,9 +149,19 @@ public enum JourneyLogReader {
   public static func read(
     bytes: [UInt8], file: String, vocabulary: Vocabulary, holdoutFraction: Double = 0
   ) throws(InputErrors) -> JourneyLogSummary {
-    var rows = JourneyLogRows(file: file, vocabulary: vocabulary, holdoutFraction: holdoutFraction)
+    try read(bytes: bytes, file: file, vocabulary: vocabulary, holdoutFraction: holdoutFraction, fused: true)
+  }
+
+  /// ``read(bytes:file:vocabulary:holdoutFraction:)`` with or without the fused decoder.
+  static func read(
+    bytes: [UInt8], file: String, vocabulary: Vocabulary, holdoutFraction: Double, fused: Bool
+  ) throws(InputErrors) -> JourneyLogSummary {
+    var rows = JourneyLogRows(file: file, vocabulary: vocabulary, holdoutFraction: holdoutFraction, fused: fused)
     do {
-      try CSVReader.forEachRecord(bytes: bytes, file: file) { (csv, b) throws(InputErrors) in try rows.record(csv, b) }
+      try CSVReader.forEachRecord(
+        bytes: bytes, file: file,
+        fast: { (b, p, limit, line) throws(InputErrors) in try rows.fusedRecords(b, from: p, upTo: limit, line: &line) }
+      ) { (csv, b) throws(InputErrors) in try rows.record(csv, b) }
     } catch {
       throw rows.merged(error)
     }
@@ -166,8 +190,13 @@ struct JourneyLogRows {
   /// The optional `segment` column.
   var segmentColumn: Int?
   var accumulator: TransitionAccumulator
+  /// Whether plain rows go through the fused decoder.
+  let fused: Bool
+  /// The fused decoder's plan of the header's columns (empty: it takes no row).
+  var fusedRoles: [FusedRole] = []
 
-  init(file: String, vocabulary: Vocabulary, holdoutFraction: Double) {
+  init(file: String, vocabulary: Vocabulary, holdoutFraction: Double, fused: Bool = true) {
+    self.fused = fused
     self.file = file
     self.vocabulary = vocabulary
     self.holdoutFraction = holdoutFraction
@@ -212,6 +241,7 @@ struct JourneyLogRows {
       segmentColumn = k
       accumulator = TransitionAccumulator(vocabulary: vocabulary, holdoutFraction: holdoutFraction, segmented: true)
     }
+    if fused { fusedRoles = Self.fusedRoles(names, columns: columns!, segment: segmentColumn) }
   }
 
   static func matches(_ name: [UInt8], _ b: UnsafeMutableBufferPointer<UInt8>, _ lo: Int, _ hi: Int) -> Bool {
@@ -337,6 +367,14 @@ struct JourneyLogRows {
     let customer = accumulator.customer(id: UnsafeBufferPointer(rebasing: b[idLo..<idHi]))
     let outcome = accumulator.observe(
       customer: customer, period: period, phase: phase, pattern: pattern, segment: segment, line: line)
+    try report(outcome, b, idLo, idHi, period: period, segment: segment)
+  }
+
+  /// Reports an observation that did not count (the row's customer id is `b[idLo..<idHi]`).
+  mutating func report(
+    _ outcome: TransitionAccumulator.Observation, _ b: UnsafeMutableBufferPointer<UInt8>, _ idLo: Int, _ idHi: Int,
+    period: Int, segment: Int
+  ) throws(InputErrors) {
     switch outcome {
     case .counted:
       break
@@ -377,6 +415,9 @@ struct NameTable {
   var keys: [UInt64] = []
   var lengths: [Int] = []
   var bytes: [[UInt8]] = []
+  /// Name indices by ``slot(_:_:)`` of their key and length (open addressing, -1 empty; at
+  /// least four times as many slots as names).
+  var slots = [Int32](repeating: -1, count: 64)
 
   init() {}
 
@@ -407,6 +448,25 @@ struct NameTable {
     keys.append(Self.key(b, lo, hi))
     lengths.append(hi - lo)
     bytes.append(Array(b[lo..<hi]))
+    if 4 * keys.count > slots.count {
+      slots = [Int32](repeating: -1, count: 2 * slots.count)
+      for k in keys.indices { place(k) }
+    } else {
+      place(keys.count - 1)
+    }
+  }
+
+  /// The hash slot of a name's key and length.
+  @inline(__always)
+  static func slot(_ key: UInt64, _ length: Int) -> Int {
+    Int(truncatingIfNeeded: ((key ^ UInt64(truncatingIfNeeded: length)) &* 0x9E37_79B9_7F4A_7C15) >> 40)
+  }
+
+  mutating func place(_ k: Int) {
+    let mask = slots.count - 1
+    var h = Self.slot(keys[k], lengths[k]) & mask
+    while slots[h] >= 0 { h = (h + 1) & mask }
+    slots[h] = Int32(k)
   }
 
   /// The index of the name `b[lo..<hi]`, or -1.

@@ -1,3 +1,4 @@
+import Foundation
 import JourneyModel
 
 /// Turns customers' states, one customer and period at a time, into the counts a fit needs:
@@ -54,15 +55,22 @@ public struct TransitionAccumulator {
   var segmentTraining: [TransitionCounts] = []
   var segmentHoldout: [TransitionCounts] = []
   var segmentCustomers: [Int] = []
-  /// Rows and exposures per period (index `period`); periods beyond ``periodLimit`` go to
-  /// ``farPeriods``.
-  var periodRows: [Int] = []
-  var periodExposed: [[Int]] = []
-  /// Rows per phase and period (index `period`), for organic channels' drivers.
-  var periodPhases: [[Int]] = []
+  /// Rows per phase and exposures per channel of the periods `periodBase ..< periodBase +
+  /// periodSpan`, one flat row of ``periodWidth`` entries per period: the phases'
+  /// counts (``phaseSlots`` of them, for organic channels' drivers; a period's rows are
+  /// their sum), then the channels' (``channelSlots``). Periods the table cannot take
+  /// (farther than ``periodLimit`` or ``periodTableEntries`` allow) go to ``farPeriods``.
+  var periodTable: [Int] = []
+  var periodBase = 0
+  var periodSpan = 0
+  var phaseSlots = 0
+  var channelSlots = 0
+  var periodWidth: Int { phaseSlots + channelSlots }
   var farPeriods: [Int: (rows: Int, exposed: [Int], phases: [Int])] = [:]
   /// Periods a history may span.
   public static let periodLimit = 1 << 20
+  /// Entries the per-period table may hold (8 bytes each).
+  static let periodTableEntries = 1 << 22
   var denseCounts: [Int]
   var denseHoldout: [Int]
   /// Dense counts' layout: index `((origin << denseShift) | pattern) · denseStride + target`;
@@ -74,10 +82,9 @@ public struct TransitionAccumulator {
   var firstPeriod = Int.max
   var lastPeriod = Int.min
   var endPeriod = Int.min
-  var endCounts: [Int] = []
-  /// ``endCounts`` per segment (segmented logs only).
+  /// Rows per phase in the last period, per segment (segmented logs only; unsegmented
+  /// logs read the last period's row of ``periodTable``).
   var endSegmentCounts: [Int: [Int]] = [:]
-  var channelRows: [Int]
 
   /// An accumulator for states named by `vocabulary`.
   ///
@@ -91,7 +98,6 @@ public struct TransitionAccumulator {
     self.vocabulary = vocabulary
     self.holdoutFraction = holdoutFraction
     isSegmented = segmented
-    channelRows = [Int](repeating: 0, count: vocabulary.channels.count)
     let p = vocabulary.phases.count
     let c = vocabulary.channels.count
     denseStride = 0
@@ -177,7 +183,6 @@ public struct TransitionAccumulator {
   public mutating func addChannel(_ name: String) -> Int? {
     guard vocabulary.channels.count < 64 else { return nil }
     vocabulary.channels.append(name)
-    channelRows.append(0)
     growDense()
     return vocabulary.channels.count - 1
   }
@@ -196,6 +201,12 @@ public struct TransitionAccumulator {
   /// - Complexity: O(length of the id), amortised.
   public mutating func customer(id: UnsafeBufferPointer<UInt8>) -> Int {
     customers.find(id, holdoutFraction: holdoutFraction)
+  }
+
+  /// ``customer(id:)`` with the id's first 8 bytes (little-endian, zero past its end) known.
+  @inline(__always)
+  mutating func customer(id: UnsafeBufferPointer<UInt8>, key: UInt64) -> Int {
+    customers.find(id, key: key, holdoutFraction: holdoutFraction)
   }
 
   /// The dense number of the customer `id`.
@@ -228,15 +239,12 @@ public struct TransitionAccumulator {
     tally(period: period, pattern: pattern, phase: phase)
     firstPeriod = Swift.min(firstPeriod, period)
     lastPeriod = Swift.max(lastPeriod, period)
-    if period > endPeriod {
-      endPeriod = period
-      endCounts = [Int](repeating: 0, count: Swift.max(vocabulary.phases.count, phase + 1))
-      endSegmentCounts = [:]
-    }
-    if period == endPeriod {
-      if phase >= endCounts.count { endCounts += [Int](repeating: 0, count: phase + 1 - endCounts.count) }
-      endCounts[phase] += 1
-      if isSegmented {
+    if isSegmented {
+      if period > endPeriod {
+        endPeriod = period
+        endSegmentCounts = [:]
+      }
+      if period == endPeriod {
         var row = endSegmentCounts[segment] ?? []
         if phase >= row.count { row += [Int](repeating: 0, count: phase + 1 - row.count) }
         row[phase] += 1
@@ -262,6 +270,35 @@ public struct TransitionAccumulator {
     s.phase = Int32(phase)
     s.pattern = pattern
     return .counted
+  }
+
+  /// ``observe(customer:period:phase:pattern:segment:line:)`` for the journey-log reader's
+  /// fused decoder, with dense counts and no segments: `false`, with nothing changed, when
+  /// the state does not continue the customer's previous one (then `observe` tells why).
+  ///
+  /// - Precondition: `denseStride > 0` and not ``isSegmented``.
+  @inline(__always)
+  mutating func observeDense(customer: Int, period: Int, phase: Int, pattern: UInt64, line: Int) -> Bool {
+    var s = customers.slots[customer]
+    if s.period >= 0 {
+      guard period == s.period &+ 1 else { return false }
+      let index = ((Int(s.phase) << denseShift) | Int(s.pattern)) * denseStride + phase
+      if s.heldOut { denseHoldout[index] += 1 } else { denseCounts[index] += 1 }
+    } else {
+      s.segment = 0
+      s.firstPeriod = period
+      s.firstPhase = Int32(phase)
+    }
+    rows += 1
+    tally(period: period, pattern: pattern, phase: phase)
+    if period < firstPeriod { firstPeriod = period }
+    if period > lastPeriod { lastPeriod = period }
+    s.period = period
+    s.line = line
+    s.phase = Int32(phase)
+    s.pattern = pattern
+    customers.slots[customer] = s
+    return true
   }
 
   /// Counts the transition from a customer's previous state `s` to `phase`.
@@ -349,32 +386,25 @@ public struct TransitionAccumulator {
     rows += later.rows
     firstPeriod = Swift.min(firstPeriod, later.firstPeriod)
     lastPeriod = Swift.max(lastPeriod, later.lastPeriod)
-    channelRows = sum(channelRows, channels(later.channelRows))
-    if later.periodRows.count > periodRows.count {
-      let extra = later.periodRows.count - periodRows.count
-      periodRows.append(contentsOf: repeatElement(0, count: extra))
-      periodExposed.append(contentsOf: repeatElement([], count: extra))
-      periodPhases.append(contentsOf: repeatElement([], count: extra))
-    }
-    for t in later.periodRows.indices where later.periodRows[t] > 0 {
-      periodRows[t] += later.periodRows[t]
-      periodPhases[t] = sum(periodPhases[t], phases(later.periodPhases[t]))
-      if !later.periodExposed[t].isEmpty { periodExposed[t] = sum(periodExposed[t], channels(later.periodExposed[t])) }
+    let width = later.periodWidth
+    for r in 0..<later.periodSpan {
+      let row = r * width
+      for i in 0..<later.phaseSlots where later.periodTable[row + i] > 0 {
+        addTally(period: later.periodBase + r, phase: phaseMap[i], count: later.periodTable[row + i])
+      }
+      for c in 0..<later.channelSlots where later.periodTable[row + later.phaseSlots + c] > 0 {
+        addTally(period: later.periodBase + r, channel: channelMap[c], count: later.periodTable[row + later.phaseSlots + c])
+      }
     }
     for (t, far) in later.farPeriods {
-      var entry = farPeriods[t] ?? (0, [], [])
-      entry.rows += far.rows
-      entry.phases = sum(entry.phases, phases(far.phases))
-      entry.exposed = sum(entry.exposed, channels(far.exposed))
-      farPeriods[t] = entry
+      for (i, n) in far.phases.enumerated() where n > 0 { addTally(period: t, phase: phaseMap[i], count: n) }
+      for (c, n) in far.exposed.enumerated() where n > 0 { addTally(period: t, channel: channelMap[c], count: n) }
     }
     if later.endPeriod >= endPeriod && later.endPeriod > Int.min {
       if later.endPeriod > endPeriod {
         endPeriod = later.endPeriod
-        endCounts = []
         endSegmentCounts = [:]
       }
-      endCounts = sum(endCounts, phases(later.endCounts))
       for (k, row) in later.endSegmentCounts {
         endSegmentCounts[segmentMap[k]] = sum(endSegmentCounts[segmentMap[k]] ?? [], phases(row))
       }
@@ -434,47 +464,136 @@ public struct TransitionAccumulator {
     return ok
   }
 
-  /// Counts the row towards its period's market, phases and exposures, and each channel's rows.
+  /// Counts the row towards its period's market, phases and exposures.
+  @inline(__always)
   mutating func tally(period: Int, pattern: UInt64, phase: Int) {
-    let c = vocabulary.channels.count
-    if period < Self.periodLimit {
-      if period >= periodRows.count {
-        periodRows.append(contentsOf: repeatElement(0, count: period + 1 - periodRows.count))
-        periodExposed.append(contentsOf: repeatElement([], count: period + 1 - periodExposed.count))
-        periodPhases.append(contentsOf: repeatElement([], count: period + 1 - periodPhases.count))
+    var r = period &- periodBase
+    if r < 0 || r >= periodSpan || phase >= phaseSlots || pattern >> channelSlots != 0 {
+      guard widenPeriods(period: period, phase: phase, pattern: pattern) else {
+        addFar(period: period, phase: phase, pattern: pattern, count: 1)
+        return
       }
-      periodRows[period] += 1
-      if phase >= periodPhases[period].count {
-        periodPhases[period].append(contentsOf: repeatElement(0, count: phase + 1 - periodPhases[period].count))
-      }
-      periodPhases[period][phase] += 1
-      if pattern != 0 {
-        if periodExposed[period].count < c {
-          periodExposed[period].append(contentsOf: repeatElement(0, count: c - periodExposed[period].count))
-        }
-        var bits = pattern
-        while bits != 0 {
-          let k = bits.trailingZeroBitCount
-          channelRows[k] += 1
-          periodExposed[period][k] += 1
-          bits &= bits - 1
-        }
-      }
-    } else {
-      var entry = farPeriods[period] ?? (0, [], [])
-      entry.rows += 1
-      if phase >= entry.phases.count { entry.phases.append(contentsOf: repeatElement(0, count: phase + 1 - entry.phases.count)) }
-      entry.phases[phase] += 1
-      if entry.exposed.count < c { entry.exposed.append(contentsOf: repeatElement(0, count: c - entry.exposed.count)) }
+      r = period - periodBase
+    }
+    let row = r * periodWidth
+    let exposures = row + phaseSlots
+    periodTable.withUnsafeMutableBufferPointer { table in
+      table[row + phase] += 1
       var bits = pattern
       while bits != 0 {
-        let k = bits.trailingZeroBitCount
-        channelRows[k] += 1
-        entry.exposed[k] += 1
-        bits &= bits - 1
+        table[exposures + bits.trailingZeroBitCount] += 1
+        bits &= bits &- 1
       }
-      farPeriods[period] = entry
     }
+  }
+
+  /// Adds `n` rows in `phase` to `period`'s counts.
+  mutating func addTally(period: Int, phase: Int, count n: Int) {
+    guard widenPeriods(period: period, phase: phase, pattern: 0) else {
+      return addFar(period: period, phase: phase, pattern: 0, count: n)
+    }
+    periodTable[(period - periodBase) * periodWidth + phase] += n
+  }
+
+  /// Adds `n` exposures to `channel` to `period`'s counts (no rows: their phases count them).
+  mutating func addTally(period: Int, channel: Int, count n: Int) {
+    guard widenPeriods(period: period, phase: 0, pattern: 1 << UInt64(channel)) else {
+      var entry = farPeriods[period] ?? (0, [], [])
+      if entry.exposed.count <= channel { entry.exposed += [Int](repeating: 0, count: channel + 1 - entry.exposed.count) }
+      entry.exposed[channel] += n
+      farPeriods[period] = entry
+      return
+    }
+    periodTable[(period - periodBase) * periodWidth + phaseSlots + channel] += n
+  }
+
+  /// Counts `n` rows of one phase and pattern in a period the table cannot take.
+  mutating func addFar(period: Int, phase: Int, pattern: UInt64, count n: Int) {
+    var entry = farPeriods[period] ?? (0, [], [])
+    entry.rows += n
+    if phase >= entry.phases.count { entry.phases.append(contentsOf: repeatElement(0, count: phase + 1 - entry.phases.count)) }
+    entry.phases[phase] += n
+    var bits = pattern
+    while bits != 0 {
+      let k = bits.trailingZeroBitCount
+      if entry.exposed.count <= k { entry.exposed.append(contentsOf: repeatElement(0, count: k + 1 - entry.exposed.count)) }
+      entry.exposed[k] += n
+      bits &= bits - 1
+    }
+    farPeriods[period] = entry
+  }
+
+  /// Makes room in ``periodTable`` for `period`, `phase` and the channels of `pattern`
+  /// (the span grows by doubling, the phases and channels to the next power of two);
+  /// `false` when the period does not fit (``periodLimit``, ``periodTableEntries``): it
+  /// goes to ``farPeriods``, and a period that does not fit never will.
+  mutating func widenPeriods(period: Int, phase: Int, pattern: UInt64) -> Bool {
+    let inSpan = periodSpan > 0 && period >= periodBase && period < periodBase + periodSpan
+    if inSpan && phase < phaseSlots && pattern >> channelSlots == 0 { return true }
+    var phases = Swift.max(phaseSlots, 8)
+    while phases <= phase { phases *= 2 }
+    var channels = Swift.max(channelSlots, 8)
+    while pattern >> channels != 0 { channels *= 2 }
+    let width = phases + channels
+    let room = Swift.min(Self.periodLimit, Self.periodTableEntries / width)
+    var lo = periodSpan == 0 ? period : Swift.min(periodBase, period)
+    var hi = periodSpan == 0 ? period + 1 : Swift.max(periodBase + periodSpan, period + 1)
+    if hi - lo > room {
+      // The period does not fit: it goes far, the table stays as it is.
+      guard inSpan else { return false }
+      lo = periodBase
+      hi = periodBase + periodSpan
+    } else if periodSpan > 0 {
+      // Doubling, so that periods met one after another (either way) cost amortised O(1).
+      if period >= periodBase + periodSpan { hi = Swift.max(hi, Swift.min(periodBase + 2 * periodSpan, lo + room)) }
+      if period < periodBase { lo = Swift.min(lo, Swift.max(periodBase - periodSpan, hi - room, Swift.min(period, 0))) }
+    }
+    var table = [Int](repeating: 0, count: (hi - lo) * width)
+    for r in 0..<periodSpan {
+      let from = r * periodWidth
+      let to = (periodBase + r - lo) * width
+      for i in 0..<phaseSlots { table[to + i] = periodTable[from + i] }
+      for c in 0..<channelSlots { table[to + phases + c] = periodTable[from + phaseSlots + c] }
+    }
+    periodTable = table
+    periodBase = lo
+    periodSpan = hi - lo
+    phaseSlots = phases
+    channelSlots = channels
+    return true
+  }
+
+  /// Rows per phase (`phases` entries) and exposures per channel (`channels` entries) in `t`.
+  func periodCounts(_ t: Int, phases p: Int, channels c: Int) -> (rows: Int, phases: [Int], exposed: [Int]) {
+    var byPhase = [Int](repeating: 0, count: p)
+    var exposed = [Int](repeating: 0, count: c)
+    var rows = 0
+    if t >= periodBase && t < periodBase + periodSpan {
+      let row = (t - periodBase) * periodWidth
+      for i in 0..<phaseSlots {
+        rows += periodTable[row + i]
+        if i < p { byPhase[i] = periodTable[row + i] }
+      }
+      for k in 0..<Swift.min(c, channelSlots) { exposed[k] = periodTable[row + phaseSlots + k] }
+    } else if let far = farPeriods[t] {
+      rows = far.rows
+      for (k, n) in far.exposed.enumerated() where k < c { exposed[k] = n }
+      for (i, n) in far.phases.enumerated() where i < p { byPhase[i] = n }
+    }
+    return (rows, byPhase, exposed)
+  }
+
+  /// Rows exposed to each channel, over all periods.
+  var channelRows: [Int] {
+    var rows = [Int](repeating: 0, count: vocabulary.channels.count)
+    for r in 0..<periodSpan {
+      let row = r * periodWidth + phaseSlots
+      for k in 0..<Swift.min(rows.count, channelSlots) { rows[k] += periodTable[row + k] }
+    }
+    for far in farPeriods.values {
+      for (k, n) in far.exposed.enumerated() where k < rows.count { rows[k] += n }
+    }
+    return rows
   }
 
   /// The summary of everything observed.
@@ -496,7 +615,10 @@ public struct TransitionAccumulator {
       channelRows: channelRows)
     summary.customerTableBytes = customers.storageBytes
     summary.exposure = exposureCounts()
-    summary.endCounts = endCounts + [Int](repeating: 0, count: Swift.max(0, vocabulary.phases.count - endCounts.count))
+    summary.endCounts =
+      firstPeriod <= lastPeriod
+      ? periodCounts(lastPeriod, phases: vocabulary.phases.count, channels: 0).phases
+      : [Int](repeating: 0, count: vocabulary.phases.count)
     summary.segments = segments
     summary.endSegmentCounts = segments.indices.map { k in
       let row = endSegmentCounts[k] ?? []
@@ -517,21 +639,10 @@ public struct TransitionAccumulator {
     var phases: [[Int]] = []
     guard firstPeriod <= lastPeriod, lastPeriod - firstPeriod < Self.periodLimit else { return ExposureCounts() }
     for t in firstPeriod...lastPeriod {
-      var rows = 0
-      var e = [Int](repeating: 0, count: c)
-      var byPhase = [Int](repeating: 0, count: p)
-      if t < periodRows.count {
-        rows = periodRows[t]
-        for (k, n) in periodExposed[t].enumerated() { e[k] = n }
-        for (i, n) in periodPhases[t].enumerated() where i < p { byPhase[i] = n }
-      } else if let far = farPeriods[t] {
-        rows = far.rows
-        for (k, n) in far.exposed.enumerated() { e[k] = n }
-        for (i, n) in far.phases.enumerated() where i < p { byPhase[i] = n }
-      }
-      customers.append(rows)
-      exposed.append(e)
-      phases.append(byPhase)
+      let counts = periodCounts(t, phases: p, channels: c)
+      customers.append(counts.rows)
+      exposed.append(counts.exposed)
+      phases.append(counts.phases)
     }
     return ExposureCounts(firstPeriod: firstPeriod, customers: customers, exposed: exposed, phases: phases)
   }
@@ -556,6 +667,8 @@ struct CustomerTable {
   /// Every id's bytes, one after another; id `k` ends at `idEnds[k]`.
   var idBytes: [UInt8] = []
   var idEnds: [Int] = []
+  /// Each id's first 8 bytes (``key(_:)``), compared before the bytes.
+  var keys: [UInt64] = []
   /// Slot numbers by hash, `-1` for empty; the capacity is a power of two at least twice
   /// the number of customers.
   var index = [Int32](repeating: -1, count: 16)
@@ -566,43 +679,67 @@ struct CustomerTable {
 
   var storageBytes: Int {
     slots.capacity * MemoryLayout<CustomerSlot>.stride + idBytes.capacity + idEnds.capacity * MemoryLayout<Int>.stride
+      + keys.capacity * MemoryLayout<UInt64>.stride
       + index.capacity * MemoryLayout<Int32>.stride
   }
 
   @inline(__always)
-  func matches(_ k: Int, _ id: UnsafeBufferPointer<UInt8>) -> Bool {
+  func matches(_ k: Int, _ id: UnsafeBufferPointer<UInt8>, _ key: UInt64) -> Bool {
+    guard keys[k] == key else { return false }
     let hi = idEnds[k]
     let lo = k == 0 ? 0 : idEnds[k - 1]
     guard hi - lo == id.count else { return false }
-    var i = 0
-    while i < id.count {
-      if idBytes[lo + i] != id[i] { return false }
-      i += 1
-    }
-    return true
+    if id.count <= 8 { return true }
+    return idBytes.withUnsafeBufferPointer { bytes in memcmp(bytes.baseAddress! + lo + 8, id.baseAddress! + 8, id.count - 8) == 0 }
   }
 
-  static func hash<C: Collection<UInt8>>(_ id: C) -> Int {
-    var h: UInt64 = 0xcbf2_9ce4_8422_2325
-    for b in id { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+  /// The first `min(8, count)` bytes of an id, little-endian.
+  @inline(__always)
+  static func key<C: Collection<UInt8>>(_ id: C) -> UInt64 {
+    var key: UInt64 = 0
+    var shift: UInt64 = 0
+    for b in id.prefix(8) {
+      key |= UInt64(b) << shift
+      shift += 8
+    }
+    return key
+  }
+
+  @inline(__always)
+  static func hash<C: Collection<UInt8>>(_ id: C, key: UInt64) -> Int {
+    var h = (key ^ UInt64(truncatingIfNeeded: id.count)) &* 0x9E37_79B9_7F4A_7C15
+    if id.count > 8 {
+      for b in id.dropFirst(8) { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+    }
     h ^= h >> 29
     return Int(truncatingIfNeeded: h)
   }
 
   /// The slot of `id`, added when new.
   mutating func find(_ id: UnsafeBufferPointer<UInt8>, holdoutFraction: Double) -> Int {
+    find(id, key: Self.key(id), holdoutFraction: holdoutFraction)
+  }
+
+  /// ``find(_:holdoutFraction:)`` with the id's ``key(_:)`` known.
+  @inline(__always)
+  mutating func find(_ id: UnsafeBufferPointer<UInt8>, key: UInt64, holdoutFraction: Double) -> Int {
     if last >= 0 {
-      if matches(last, id) { return last }
-      if last + 1 < slots.count && matches(last + 1, id) {
+      if matches(last, id, key) { return last }
+      if last + 1 < keys.count && matches(last + 1, id, key) {
         last += 1
         return last
       }
     }
+    return lookUp(id, key: key, holdoutFraction: holdoutFraction)
+  }
+
+  /// ``find(_:key:holdoutFraction:)`` past the guesses: the hash index.
+  mutating func lookUp(_ id: UnsafeBufferPointer<UInt8>, key: UInt64, holdoutFraction: Double) -> Int {
     let mask = index.count - 1
-    var h = Self.hash(id) & mask
+    var h = Self.hash(id, key: key) & mask
     while index[h] >= 0 {
       let k = Int(index[h])
-      if matches(k, id) {
+      if matches(k, id, key) {
         last = k
         return k
       }
@@ -612,6 +749,7 @@ struct CustomerTable {
     index[h] = Int32(truncatingIfNeeded: k)
     idBytes.append(contentsOf: id)
     idEnds.append(idBytes.count)
+    keys.append(key)
     var slot = CustomerSlot()
     slot.heldOut = JourneyLogReader.isHeldOut(id, fraction: holdoutFraction)
     slots.append(slot)
@@ -623,16 +761,18 @@ struct CustomerTable {
   /// The slot of `id` and whether it is new (added with `heldOut`), for merging tables.
   mutating func insert(_ id: UnsafeBufferPointer<UInt8>, heldOut: Bool) -> (Int, Bool) {
     let mask = index.count - 1
-    var h = Self.hash(id) & mask
+    let key = Self.key(id)
+    var h = Self.hash(id, key: key) & mask
     while index[h] >= 0 {
       let k = Int(index[h])
-      if matches(k, id) { return (k, false) }
+      if matches(k, id, key) { return (k, false) }
       h = (h + 1) & mask
     }
     let k = slots.count
     index[h] = Int32(truncatingIfNeeded: k)
     idBytes.append(contentsOf: id)
     idEnds.append(idBytes.count)
+    keys.append(key)
     var slot = CustomerSlot()
     slot.heldOut = heldOut
     slots.append(slot)
@@ -647,7 +787,7 @@ struct CustomerTable {
     var lo = 0
     for k in 0..<slots.count {
       let hi = idEnds[k]
-      var h = Self.hash(idBytes[lo..<hi]) & mask
+      var h = Self.hash(idBytes[lo..<hi], key: keys[k]) & mask
       while bigger[h] >= 0 { h = (h + 1) & mask }
       bigger[h] = Int32(truncatingIfNeeded: k)
       lo = hi

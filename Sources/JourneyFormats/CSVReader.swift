@@ -19,6 +19,22 @@ public enum CSVReader {
   /// Bytes read from a file at once.
   public static let blockSize = 1 << 22
 
+  /// A reader's own decoder for its common records, tried before the tokenizer at every
+  /// record boundary after the first record: called with the bytes, where the next record
+  /// starts, the position no record may start at or after (`Int.max` without a range) and
+  /// the line of the next record; it decodes complete, line-feed-terminated records straight
+  /// from the bytes and returns where it stopped, after advancing `line` by the records it
+  /// took. It stops before a record it does not take (a quote, a byte order mark, a byte to
+  /// trim, an odd field count, an error ...), which the tokenizer then reads as usual, so
+  /// every message and limit stays the tokenizer's.
+  public typealias FastRecords = (
+    _ bytes: UnsafeMutableBufferPointer<UInt8>, _ from: Int, _ upTo: Int, _ line: inout Int
+  ) throws(InputErrors) -> Int
+
+  /// The ``FastRecords`` that takes no record.
+  @inline(__always)
+  static func noFastRecords(_: UnsafeMutableBufferPointer<UInt8>, _ from: Int, _: Int, _: inout Int) -> Int { from }
+
   /// Calls `body` for every record of the file at `path`, with the tokenizer (positioned
   /// on the record) and the buffer its field ranges index.
   ///
@@ -32,6 +48,16 @@ public enum CSVReader {
   public static func forEachRecord(
     path: String, what: String = "file", limits: CSVTokenizer.Limits = .standard,
     progress: ((Int) -> Void)? = nil,
+    _ body: (CSVTokenizer, UnsafeMutableBufferPointer<UInt8>) throws(InputErrors) -> Void
+  ) throws(InputErrors) {
+    try forEachRecord(path: path, what: what, limits: limits, progress: progress, fast: noFastRecords, body)
+  }
+
+  /// ``forEachRecord(path:what:limits:progress:_:)`` with a reader's own decoder for its
+  /// common records (see ``FastRecords``).
+  public static func forEachRecord(
+    path: String, what: String = "file", limits: CSVTokenizer.Limits = .standard,
+    progress: ((Int) -> Void)? = nil, fast: FastRecords,
     _ body: (CSVTokenizer, UnsafeMutableBufferPointer<UInt8>) throws(InputErrors) -> Void
   ) throws(InputErrors) {
     let fd = open(path, O_RDONLY)
@@ -53,7 +79,7 @@ public enum CSVReader {
       let end = carry + got
       let final = got == 0
       let view = UnsafeMutableBufferPointer(rebasing: buffer[0..<end])
-      let position = try run(tokenizer, view, final: final, body)
+      let position = try run(tokenizer, view, final: final, fast: fast, body)
       if final { break }
       if position > 0 { memmove(buffer.baseAddress!, buffer.baseAddress! + position, end - position) }
       carry = end - position
@@ -90,6 +116,17 @@ public enum CSVReader {
   public static func forEachRecord(
     path: String, what: String = "file", limits: CSVTokenizer.Limits = .standard, range: Range<Int>,
     alignStart: Bool,
+    _ body: (CSVTokenizer, UnsafeMutableBufferPointer<UInt8>) throws(InputErrors) -> Void
+  ) throws(InputErrors) -> (start: Int, end: Int) {
+    try forEachRecord(path: path, what: what, limits: limits, range: range, alignStart: alignStart, fast: noFastRecords, body)
+  }
+
+  /// ``forEachRecord(path:what:limits:range:alignStart:_:)`` with a reader's own decoder for
+  /// its common records (see ``FastRecords``).
+  @discardableResult
+  public static func forEachRecord(
+    path: String, what: String = "file", limits: CSVTokenizer.Limits = .standard, range: Range<Int>,
+    alignStart: Bool, fast: FastRecords,
     _ body: (CSVTokenizer, UnsafeMutableBufferPointer<UInt8>) throws(InputErrors) -> Void
   ) throws(InputErrors) -> (start: Int, end: Int) {
     let fd = open(path, O_RDONLY)
@@ -137,6 +174,8 @@ public enum CSVReader {
       let view = UnsafeMutableBufferPointer(rebasing: buffer[0..<end])
       var position = 0
       while origin + position < range.upperBound {
+        position = try fastRecords(tokenizer, view, from: position, upTo: range.upperBound - origin, fast)
+        if origin + position >= range.upperBound { break }
         let next: Int?
         do {
           next = try tokenizer.next(view, from: position, final: final)
@@ -233,20 +272,31 @@ public enum CSVReader {
     bytes: [UInt8], file: String, limits: CSVTokenizer.Limits = .standard,
     _ body: (CSVTokenizer, UnsafeMutableBufferPointer<UInt8>) throws(InputErrors) -> Void
   ) throws(InputErrors) {
+    try forEachRecord(bytes: bytes, file: file, limits: limits, fast: noFastRecords, body)
+  }
+
+  /// ``forEachRecord(bytes:file:limits:_:)`` with a reader's own decoder for its common
+  /// records (see ``FastRecords``).
+  public static func forEachRecord(
+    bytes: [UInt8], file: String, limits: CSVTokenizer.Limits = .standard, fast: FastRecords,
+    _ body: (CSVTokenizer, UnsafeMutableBufferPointer<UInt8>) throws(InputErrors) -> Void
+  ) throws(InputErrors) {
     let tokenizer = CSVTokenizer(file: file, limits: limits)
     var copy = bytes
     try copy.withUnsafeMutableBufferPointer { (view: inout UnsafeMutableBufferPointer<UInt8>) throws(InputErrors) in
-      _ = try run(tokenizer, view, final: true, body)
+      _ = try run(tokenizer, view, final: true, fast: fast, body)
     }
   }
 
   /// Hands every complete record of `view` to `body`; returns where the rest starts.
   static func run(
     _ tokenizer: CSVTokenizer, _ view: UnsafeMutableBufferPointer<UInt8>, final: Bool,
+    fast: FastRecords = noFastRecords,
     _ body: (CSVTokenizer, UnsafeMutableBufferPointer<UInt8>) throws(InputErrors) -> Void
   ) throws(InputErrors) -> Int {
     var position = 0
     while true {
+      position = try fastRecords(tokenizer, view, from: position, upTo: Int.max, fast)
       let next: Int?
       do {
         next = try tokenizer.next(view, from: position, final: final)
@@ -257,6 +307,21 @@ public enum CSVReader {
       try body(tokenizer, view)
       position = next
     }
+  }
+
+  /// Lets `fast` take the records from `position` once the tokenizer is past the first
+  /// record; returns where the tokenizer continues, its line count moved past the records
+  /// taken.
+  @inline(__always)
+  static func fastRecords(
+    _ tokenizer: CSVTokenizer, _ view: UnsafeMutableBufferPointer<UInt8>, from position: Int, upTo limit: Int,
+    _ fast: FastRecords
+  ) throws(InputErrors) -> Int {
+    guard tokenizer.isPastFirstRecord else { return position }
+    var line = tokenizer.nextLine
+    let taken = try fast(view, position, limit, &line)
+    if taken != position { tokenizer.resume(atLine: line) }
+    return taken
   }
 
   /// Reads a whole (small) file into a header and records of text.

@@ -387,6 +387,9 @@ public final class CSVTokenizer {
     (((w & 0x8080_8080_8080_8080) &>> 7) &* 0x0102_0408_1020_4080) &>> 56
   }
 
+  /// Whether the first record (where a byte order mark may be) has been read.
+  public var isPastFirstRecord: Bool { !atStart }
+
   /// Continues an input in the middle: no byte order mark is looked for, and the next
   /// record is counted as line `line` (for readers that start at a record boundary found
   /// by ``CSVReader/forEachRecord(path:what:limits:range:alignStart:_:)``).

@@ -1,0 +1,161 @@
+import Foundation
+import JourneyModel
+import JourneySimulation
+import Testing
+import _JourneyTestSupport
+
+@testable import JourneyEstimation
+
+/// The journey-log reader's fused decoder gives exactly what the tokenizer path gives (every
+/// count of the summary, the fit bit for bit, the same errors with the same lines), and
+/// hands every row it does not take to that path.
+struct FusedDecoderTests {
+  let parallel = ParallelIngestTests()
+
+  /// Reads `bytes` with and without the fused decoder, in memory, on one thread from a file
+  /// and in 2, 3 and 7 chunks; expects the same summary or the same errors.
+  func expectSameReadings(_ bytes: [UInt8], _ vocabulary: Vocabulary, holdout: Double = 0, _ note: Comment = "") throws {
+    func reading(_ body: () throws -> JourneyLogSummary) -> Result<JourneyLogSummary, InputErrors> {
+      do { return .success(try body()) } catch let e as InputErrors { return .failure(e) } catch { return .failure(InputErrors([])) }
+    }
+    let general = reading {
+      try JourneyLogReader.read(bytes: bytes, file: "log.csv", vocabulary: vocabulary, holdoutFraction: holdout, fused: false)
+    }
+    let fused = reading {
+      try JourneyLogReader.read(bytes: bytes, file: "log.csv", vocabulary: vocabulary, holdoutFraction: holdout, fused: true)
+    }
+    switch (general, fused) {
+    case (.success(let a), .success(let b)):
+      parallel.expectSame(a, b, note)
+      try parallel.withFile(bytes) { path in
+        for threads in [1, 2, 3, 7] {
+          let file = try JourneyLogReader.read(path: path, vocabulary: vocabulary, holdoutFraction: holdout, threads: threads)
+          parallel.expectSame(a, file, "\(note) \(threads) threads")
+          if threads > 1 {
+            let chunks = try #require(
+              JourneyLogReader.readInChunks(
+                path: path, vocabulary: vocabulary, holdoutFraction: holdout, cuts: parallel.cuts(bytes.count, threads)))
+            parallel.expectSame(a, chunks, "\(note) \(threads) chunks")
+          }
+        }
+      }
+    case (.failure(let a), .failure(let b)):
+      #expect(a.errors.map(\.description) == b.errors.map(\.description), note)
+      #expect(!a.errors.isEmpty, note)
+    default:
+      Issue.record("one reading failed, the other did not: \(general) / \(fused) \(note)")
+    }
+  }
+
+  @Test(arguments: [false, true])
+  func shippedLogWithAndWithoutFusedDecoder(inferred: Bool) throws {
+    let path = RepositoryFiles.root.appendingPathComponent("scenarios/history/word-of-mouth-journeys.csv").path
+    let model = try RepositoryFiles.scenario("word-of-mouth.yaml")
+    let vocabulary = inferred ? Vocabulary.inferred : Vocabulary(model: model)
+    let general = try JourneyLogReader.read(path: path, vocabulary: vocabulary, holdoutFraction: 0.25, threads: 1, fused: false)
+    let fitGeneral = try TransitionFit.fit(general, model: inferred ? nil : model, file: path)
+    for threads in [1, 2, 3, 7] {
+      let fused = try JourneyLogReader.read(path: path, vocabulary: vocabulary, holdoutFraction: 0.25, threads: threads, fused: true)
+      parallel.expectSame(general, fused, "\(threads) threads")
+      let fit = try TransitionFit.fit(fused, model: inferred ? nil : model, file: path)
+      #expect(fit.parameters.map(\.estimate) == fitGeneral.parameters.map(\.estimate))
+      #expect(fit.parameters.map(\.standardError) == fitGeneral.parameters.map(\.standardError))
+      #expect(fit.logLikelihood == fitGeneral.logLikelihood)
+    }
+  }
+
+  @Test(arguments: ["b2c.yaml", "word-of-mouth.yaml", "bench.yaml"])
+  func simulatedLogs(scenario name: String) throws {
+    let scenario = try RepositoryFiles.scenario(name, size: 2_000)
+    let log = MemoryLog()
+    _ = try Simulator.run(scenario, engine: .individual, seed: 11, threads: 1, journeyLog: log)
+    for vocabulary in [Vocabulary(model: scenario), .inferred] {
+      try expectSameReadings(log.bytes, vocabulary, holdout: 0.2, "\(name)")
+      let general = try JourneyLogReader.read(bytes: log.bytes, file: "log.csv", vocabulary: vocabulary, holdoutFraction: 0, fused: false)
+      let fused = try JourneyLogReader.read(bytes: log.bytes, file: "log.csv", vocabulary: vocabulary, holdoutFraction: 0, fused: true)
+      let model = vocabulary.isInferred ? nil : scenario
+      let a = try TransitionFit.fit(general, model: model, file: "log.csv")
+      let b = try TransitionFit.fit(fused, model: model, file: "log.csv")
+      #expect(a.parameters.map(\.estimate) == b.parameters.map(\.estimate), "\(name)")
+      #expect(a.logLikelihood == b.logLikelihood, "\(name)")
+    }
+  }
+
+  /// A period-major log whose rows are written in every way the fused decoder leaves to
+  /// the tokenizer (quotes, spaces and tabs to trim, CRLF, formula guards, empty and
+  /// repeated channel separators, ids longer than a fused row, extra columns, blank lines),
+  /// mixed at random with plain rows; the readings agree for any mix and thread count.
+  @Test(arguments: [1, 2, 3, 4, 5])
+  func everyFallbackMixedWithPlainRows(seed: UInt64) throws {
+    var rng = SplitMix64(seed: seed, stream: 0)
+    let phases = ["unaware", "aware", "considering-long-name", "x"]
+    let channels = ["tv", "search", "a-channel-name-longer-than-16", "e"]
+    let segmented = seed % 2 == 0
+    let extra = seed % 3 == 0
+    var text = seed == 1 ? "\u{FEFF}" : ""
+    text += segmented ? "segment,channels,customer_id,phase,period" : "customer_id,period,phase,channels"
+    text += extra ? ",note\n" : "\n"
+    let customers = 60
+    let longID = String(repeating: "L", count: 300)
+    for t in 0..<12 {
+      for c in 0..<customers {
+        func decorate(_ field: String, _ quotable: Bool = true) -> String {
+          switch rng.next() % 16 {
+          case 0 where quotable: return "\"\(field)\""
+          case 1: return " \(field)"
+          case 2: return "\(field)\t"
+          default: return field
+          }
+        }
+        var id = c == 7 ? longID : c == 8 ? "'=id8" : "c\(c)"
+        if c == 9 { id = "\"id, with \"\"quotes\"\"\"" } else { id = decorate(id) }
+        let phase = decorate(phases[Int((UInt64(c * 7 + t) &* 2_654_435_761 >> 3) % UInt64(phases.count))])
+        var pattern: [String] = []
+        for (k, name) in channels.enumerated() where (c + t + k) % 3 == 0 { pattern.append(name) }
+        var list = pattern.joined(separator: rng.next() % 8 == 0 ? ";;" : ";")
+        if rng.next() % 10 == 0 { list += ";" }
+        if rng.next() % 12 == 0 { list = "'" + list }
+        let channelsField = rng.next() % 9 == 0 ? "\"\(list)\"" : decorate(list, false)
+        let period = rng.next() % 20 == 0 ? " \(t)" : "\(t)"
+        let segment = decorate(c % 3 == 0 ? "north" : "south")
+        var row = segmented ? "\(segment),\(channelsField),\(id),\(phase),\(period)" : "\(id),\(period),\(phase),\(channelsField)"
+        if extra { row += rng.next() % 4 == 0 ? ",\"a\nb\"" : ",note \(t)" }
+        row += rng.next() % 10 == 0 ? "\r\n" : "\n"
+        if rng.next() % 50 == 0 { row += "\n  \n" }
+        text += row
+      }
+    }
+    let bytes = Array(text.utf8)
+    try expectSameReadings(bytes, .inferred, holdout: 0.3, "seed \(seed)")
+    try expectSameReadings(bytes, Vocabulary(phases: phases.reversed(), channels: channels), "seed \(seed) fixed")
+  }
+
+  /// Rows that break the rules among plain rows: the same messages on the same lines.
+  @Test(arguments: [
+    ("c5,3,a,x", "period twice"), ("c5,5,a,x", "gap"), ("c5,1,a,x", "going back"), ("c5,4,zz,x", "unknown phase"),
+    ("c5,4,a,x;q", "unknown channel"), (",4,a,x", "empty id"), ("c5,4,,x", "empty phase"), ("c5,4x,a,x", "bad period"),
+    ("c5,1234567890123,a,x", "13-digit period"), ("c5,4,a", "missing field"), ("c5,4,a,x\"y", "quote in a field"),
+  ])
+  func errorsAmongPlainRows(bad: String, note: String) throws {
+    var text = "customer_id,period,phase,channels\n"
+    for t in 0..<6 {
+      for c in 0..<40 { text += "c\(c),\(t),\(["a", "b", "c"][(c + t) % 3]),\(["", "x", "x;y", "y"][(c * t) % 4])\n" }
+      if t == 3 { text += bad + "\n" }
+    }
+    let vocabulary = Vocabulary(phases: ["a", "b", "c"], channels: ["x", "y"])
+    try expectSameReadings(Array(text.utf8), vocabulary, "\(note)")
+    try expectSameReadings(Array(text.utf8), .inferred, "\(note)")
+  }
+
+  /// Periods far apart (past the per-period table) and a log written newest period first.
+  @Test func farPeriodsAndDescendingPeriods() throws {
+    var text = "customer_id,period,phase,channels\n"
+    for c in 0..<30 {
+      for t in 0..<4 { text += "c\(c),\(t + (c % 2 == 0 ? 0 : 5_000_000)),\(["a", "b"][(c + t) % 2]),x\n" }
+    }
+    try expectSameReadings(Array(text.utf8), .inferred, "far periods")
+    var descending = "customer_id,period,phase,channels\n"
+    for t in (0..<40).reversed() { for c in 0..<20 { descending += "c\(c)_\(t),\(t),a,\(t % 2 == 0 ? "x" : "")\n" } }
+    try expectSameReadings(Array(descending.utf8), .inferred, "descending")
+  }
+}
