@@ -73,6 +73,10 @@ public struct EventCollector {
   var touchBuckets: [Int32] = []
   var touchChannels: [Int32] = []
   var touchCustomer: [Int32] = []
+  /// Where the events of the customers queued in `customers` are: stage and touchpoint
+  /// positions (-1 for none), one pair per queued id.
+  var pendingStage: [Int32] = []
+  var pendingTouch: [Int32] = []
   var minBucket = Int.max
   var maxBucket = Int.min
   var minLocation = EventLocation(file: 0, line: 0)
@@ -176,21 +180,46 @@ public struct EventCollector {
       maxBucket = bucket
       maxLocation = location
     }
-    let k = Int32(truncatingIfNeeded: customers.number(of: customer))
     let b = Int32(clamping: bucket)
+    // The customer's number comes later, a batch at a time (``resolveCustomers()``).
+    var stageAt: Int32 = -1
+    var touchAt: Int32 = -1
     if phase >= 0 {
-      stages.append(PeriodTimeline.Stage(time: utc, order: Int32(stages.count), bucket: b, phase: phase))
-      stageCustomer.append(k)
+      stageAt = Int32(truncatingIfNeeded: stages.count)
+      stages.append(PeriodTimeline.Stage(time: utc, order: stageAt, bucket: b, phase: phase))
+      stageCustomer.append(-1)
       if let revenue {
         revenueSum[Int(phase)] += revenue
         revenueCount[Int(phase)] += 1
       }
     }
     if channelCode >= 0 {
+      touchAt = Int32(truncatingIfNeeded: touchBuckets.count)
       touchBuckets.append(b)
       touchChannels.append(channelCode)
-      touchCustomer.append(k)
+      touchCustomer.append(-1)
     }
+    pendingStage.append(stageAt)
+    pendingTouch.append(touchAt)
+    if customers.enqueue(customer) { resolveCustomers() }
+  }
+
+  /// Numbers the customers of the queued events (``IDTable/enqueue(_:)``) and fills in
+  /// their `stageCustomer` and `touchCustomer`.
+  mutating func resolveCustomers() {
+    let pendingStage = pendingStage
+    let pendingTouch = pendingTouch
+    stageCustomer.withUnsafeMutableBufferPointer { sc in
+      touchCustomer.withUnsafeMutableBufferPointer { tc in
+        customers.resolveQueued { q, k in
+          let n = Int32(truncatingIfNeeded: k)
+          if pendingStage[q] >= 0 { sc[Int(pendingStage[q])] = n }
+          if pendingTouch[q] >= 0 { tc[Int(pendingTouch[q])] = n }
+        }
+      }
+    }
+    self.pendingStage.removeAll(keepingCapacity: true)
+    self.pendingTouch.removeAll(keepingCapacity: true)
   }
 
   /// The phase of a stage name; -1 when unmapped.
@@ -276,6 +305,7 @@ public struct EventCollector {
   ///   ``EventPlausibility/maxSpan`` periods (the rules of ``EventPlausibility``).
   /// - Complexity: O(e + c log c), see the type.
   public consuming func finish() throws(InputErrors) -> ImportedHistory {
+    resolveCustomers()
     var errors: [InputError] = []
     for isChannel in [false, true] {
       let names = unmappedNames(channels: isChannel)

@@ -26,6 +26,19 @@ struct IDTable {
   /// other array), or -1.
   private var lastOffset = -1
 
+  /// The queue of ``enqueue(_:)``: bytes, end of each string in them, hashes, and whether
+  /// a string repeats the one before it.
+  private var queuedBytes: [UInt8] = []
+  private var queuedEnds: [UInt32] = []
+  private var queuedHashes: [UInt64] = []
+  private var queuedSame: [Bool] = []
+  /// Where the last string not repeating its predecessor starts in `queuedBytes`.
+  private var queuedLastStart = 0
+  /// The sum of the values touched ahead of a batch (keeps the reads).
+  private(set) var touched: UInt64 = 0
+  /// Strings per batch of ``enqueue(_:)``.
+  static let batch = 32
+
   static let positionBits: UInt64 = 40
   static let positionMask: UInt64 = (1 << 40) - 1
   static let header = 8
@@ -38,6 +51,18 @@ struct IDTable {
     let start = offsets[k] + Self.header
     let length = arena.withUnsafeBytes { Int($0.loadUnaligned(fromByteOffset: offsets[k] + 4, as: UInt32.self)) }
     return arena[start..<(start + length)]
+  }
+
+  /// Where the bytes of string `k` are in the arena of ``withArena(_:)``.
+  func range(_ k: Int) -> Range<Int> {
+    let start = offsets[k] + Self.header
+    let length = arena.withUnsafeBytes { Int($0.loadUnaligned(fromByteOffset: offsets[k] + 4, as: UInt32.self)) }
+    return start..<(start + length)
+  }
+
+  /// Calls `body` with the arena of the strings (see ``range(_:)``).
+  func withArena<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+    try arena.withUnsafeBufferPointer(body)
   }
 
   /// Bytes held.
@@ -84,7 +109,11 @@ struct IDTable {
       let found = arena.withUnsafeBytes { Self.number(at: lastOffset, in: $0, matching: id) }
       if let found { return found }
     }
-    let h = Self.hash(UnsafeRawBufferPointer(id))
+    return number(of: id, hash: Self.hash(UnsafeRawBufferPointer(id)))
+  }
+
+  /// ``number(of:)`` of a string whose ``hash(_:)`` is known, without the last-string check.
+  private mutating func number(of id: UnsafeBufferPointer<UInt8>, hash h: UInt64) -> Int {
     let tag = h >> Self.positionBits
     let mask = slots.count - 1
     var i = Int(truncatingIfNeeded: h) & mask
@@ -115,6 +144,86 @@ struct IDTable {
     lastOffset = offset
     if 2 * offsets.count > slots.count { grow() }
     return n
+  }
+
+  // MARK: Batched lookups
+
+  /// Queues `id` for ``resolveQueued(_:)``, which numbers the queued strings in order, as
+  /// ``number(of:)`` one by one would, but with the memory reads of the batch overlapped:
+  /// on a table larger than the caches a lookup waits on two cache misses (the slot and
+  /// the record); a batch issues the slot reads of all its strings, then their record
+  /// reads, before comparing any, so the misses overlap instead of following each other.
+  /// A string equal to the one queued before it (rows sorted by customer) is not hashed.
+  ///
+  /// - Returns: Whether the batch is full (call ``resolveQueued(_:)``).
+  @inline(__always)
+  mutating func enqueue(_ id: UnsafeBufferPointer<UInt8>) -> Bool {
+    let start = queuedBytes.count
+    if !queuedEnds.isEmpty, start - queuedLastStart == id.count,
+      queuedBytes.withUnsafeBufferPointer({ q in id.isEmpty || memcmp(q.baseAddress! + queuedLastStart, id.baseAddress!, id.count) == 0 })
+    {
+      queuedEnds.append(UInt32(truncatingIfNeeded: start))
+      queuedHashes.append(queuedHashes[queuedHashes.count - 1])
+      queuedSame.append(true)
+    } else {
+      queuedLastStart = start
+      queuedBytes.append(contentsOf: id)
+      queuedEnds.append(UInt32(truncatingIfNeeded: start + id.count))
+      queuedHashes.append(Self.hash(UnsafeRawBufferPointer(id)))
+      queuedSame.append(false)
+    }
+    return queuedEnds.count >= Self.batch
+  }
+
+  /// Strings queued.
+  var queuedCount: Int { queuedEnds.count }
+
+  /// Numbers the queued strings in order: `body(position in the queue, number)`; empties
+  /// the queue.
+  mutating func resolveQueued(_ body: (Int, Int) -> Void) {
+    let count = queuedEnds.count
+    guard count > 0 else { return }
+    // Touch the slots, then the records they point at: independent loads the processor
+    // overlaps. The sum keeps them from being optimised away.
+    let mask = slots.count - 1
+    var sink: UInt64 = 0
+    slots.withUnsafeBufferPointer { s in
+      arena.withUnsafeBytes { a in
+        for q in 0..<count where !queuedSame[q] {
+          sink &+= s[Int(truncatingIfNeeded: queuedHashes[q]) & mask]
+        }
+        for q in 0..<count where !queuedSame[q] {
+          let h = queuedHashes[q]
+          let entry = s[Int(truncatingIfNeeded: h) & mask]
+          if entry != 0 && entry >> Self.positionBits == h >> Self.positionBits {
+            sink &+= UInt64(a.loadUnaligned(fromByteOffset: Int(entry & Self.positionMask) - 1 + 4, as: UInt32.self))
+          }
+        }
+      }
+    }
+    touched &+= sink
+    let bytes = queuedBytes
+    let ends = queuedEnds
+    let hashes = queuedHashes
+    let same = queuedSame
+    var n = 0
+    bytes.withUnsafeBufferPointer { b in
+      var start = 0
+      for q in 0..<count {
+        let end = Int(ends[q])
+        if !same[q] {
+          let id = UnsafeBufferPointer(rebasing: b[start..<end])
+          n = number(of: id, hash: hashes[q])
+          start = end
+        }
+        body(q, n)
+      }
+    }
+    queuedBytes.removeAll(keepingCapacity: true)
+    queuedEnds.removeAll(keepingCapacity: true)
+    queuedHashes.removeAll(keepingCapacity: true)
+    queuedSame.removeAll(keepingCapacity: true)
+    queuedLastStart = 0
   }
 
   /// Doubles the slots.

@@ -146,25 +146,46 @@ public struct ImportedHistory {
   ) throws {
     let format = try JourneyLogFormat(
       phases: phases, channels: channels, segments: nil, neutraliseFormulas: neutraliseFormulas, file: "channels")
-    var out = Array(format.header.utf8)
-    out.reserveCapacity(1 << 20 + 4096)
+    let out = format.rowBuffer(capacity: 1 << 20 + 4096)
+    out.append(format.header.utf8)
     var current = -1
     var field: [UInt8] = []
+    var plain: UnsafeBufferPointer<UInt8>?
     var failure: Error?
     let customers = customers
-    replay { k, t, phase, pattern in
-      guard failure == nil else { return }
-      if k != current {
-        current = k
-        field = CSV.fieldBytes(String(decoding: customers.id(k), as: UTF8.self), neutraliseFormulas: neutraliseFormulas)
-      }
-      format.appendRow(customerField: field, period: t, phase: phase, channels: pattern, segment: 0, to: &out)
-      if out.count >= 1 << 20 {
-        do { try out.withUnsafeBytes { try write($0) } } catch { failure = error }
-        out.removeAll(keepingCapacity: true)
+    customers.withArena { arena in
+      replay { k, t, phase, pattern in
+        guard failure == nil else { return }
+        if k != current {
+          current = k
+          let id = UnsafeBufferPointer(rebasing: arena[customers.range(k)])
+          plain = Self.isPlainField(id, neutraliseFormulas: neutraliseFormulas) ? id : nil
+          if plain == nil {
+            field = CSV.fieldBytes(String(decoding: id, as: UTF8.self), neutraliseFormulas: neutraliseFormulas)
+          }
+        }
+        if let plain {
+          out.appendRow(customerField: plain, period: t, phase: phase, channels: pattern, segment: 0)
+        } else {
+          field.withUnsafeBufferPointer {
+            out.appendRow(customerField: $0, period: t, phase: phase, channels: pattern, segment: 0)
+          }
+        }
+        if out.count >= 1 << 20 {
+          do { try write(out.bytes) } catch { failure = error }
+          out.removeAll()
+        }
       }
     }
     if let failure { throw failure }
-    if !out.isEmpty { try out.withUnsafeBytes { try write($0) } }
+    if out.count > 0 { try write(out.bytes) }
+  }
+
+  /// Whether an id is its own CSV field: ASCII (so that decoding it as UTF-8 changes
+  /// nothing), no quoting and no formula guard needed.
+  static func isPlainField(_ id: UnsafeBufferPointer<UInt8>, neutraliseFormulas: Bool) -> Bool {
+    for b in id where b >= 0x80 { return false }
+    if CSV.needsQuotes(id) { return false }
+    return !neutraliseFormulas || !CSV.needsFormulaGuard(id)
   }
 }
