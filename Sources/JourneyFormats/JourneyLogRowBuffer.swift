@@ -26,10 +26,26 @@ extension JourneyLogFormat {
     let segmentBase: Int
     /// The longest row after its customer field.
     let longestState: Int
-    var buffer: UnsafeMutablePointer<UInt8>
-    var capacity: Int
+    /// The buffer, its capacity and the bytes held, behind a pointer: a class's stored
+    /// variables would cost a run-time exclusivity check on every access.
+    struct Storage {
+      var buffer: UnsafeMutablePointer<UInt8>
+      var capacity: Int
+      var count: Int
+      /// The states written so far (see `stateIndex`), one after another.
+      var states: UnsafeMutablePointer<UInt8>
+      var statesCapacity: Int
+      var statesCount: Int
+    }
+    let storage: UnsafeMutablePointer<Storage>
+    /// With at most 8 channels: start and length in `states` of the text `phase,channels`
+    /// of each (phase, channel set) met so far, at `2 · (phase << cacheBits | set)`; -1 when
+    /// not yet written. A journey log holds few distinct states, each written once.
+    let stateIndex: UnsafeMutablePointer<Int32>?
+    let cacheBits: Int
+
     /// Bytes held.
-    public private(set) var count = 0
+    public var count: Int { storage.pointee.count }
 
     init(_ format: JourneyLogFormat, capacity: Int) {
       self.format = format
@@ -56,41 +72,63 @@ extension JourneyLogFormat {
       longestState =
         21 + (format.phaseFields.map(\.count).max() ?? 0) + 2 * channelBytes + 3
         + (format.segmentFields?.map(\.count).max() ?? 0) + 4
-      self.capacity = Swift.max(capacity, 4096)
-      buffer = .allocate(capacity: self.capacity)
+      let size = Swift.max(capacity, 4096)
+      let statesSize = 4 * longestState + 64
+      storage = .allocate(capacity: 1)
+      storage.initialize(
+        to: Storage(
+          buffer: .allocate(capacity: size), capacity: size, count: 0, states: .allocate(capacity: statesSize),
+          statesCapacity: statesSize, statesCount: 0))
+      if format.channelNames.count <= 8 {
+        cacheBits = format.channelNames.count
+        let entries = Swift.max(1, format.phaseFields.count) << cacheBits
+        let index = UnsafeMutablePointer<Int32>.allocate(capacity: 2 * entries)
+        index.initialize(repeating: -1, count: 2 * entries)
+        stateIndex = index
+      } else {
+        cacheBits = 0
+        stateIndex = nil
+      }
     }
 
     deinit {
       names.deallocate()
       starts.deallocate()
-      buffer.deallocate()
+      storage.pointee.buffer.deallocate()
+      storage.pointee.states.deallocate()
+      storage.deallocate()
+      stateIndex?.deallocate()
     }
 
     /// The bytes held.
-    public var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: buffer, count: count) }
+    public var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: storage.pointee.buffer, count: count) }
 
     /// Forgets the bytes held, keeping the capacity.
-    public func removeAll() { count = 0 }
+    public func removeAll() { storage.pointee.count = 0 }
 
-    /// Room for `extra` more bytes.
+    /// Room for `extra` more bytes; the buffer.
     @inline(__always)
-    func reserve(_ extra: Int) {
-      guard count + extra > capacity else { return }
-      let bigger = Swift.max(2 * capacity, count + extra)
+    func reserve(_ extra: Int) -> UnsafeMutablePointer<UInt8> {
+      let s = storage.pointee
+      guard s.count + extra > s.capacity else { return s.buffer }
+      let bigger = Swift.max(2 * s.capacity, s.count + extra)
       let b = UnsafeMutablePointer<UInt8>.allocate(capacity: bigger)
-      b.update(from: buffer, count: count)
-      buffer.deallocate()
-      buffer = b
-      capacity = bigger
+      b.update(from: s.buffer, count: s.count)
+      s.buffer.deallocate()
+      storage.pointee.buffer = b
+      storage.pointee.capacity = bigger
+      return b
     }
 
     /// Appends bytes as they are (the header, say).
     public func append<C: Collection<UInt8>>(_ bytes: C) {
-      reserve(bytes.count)
+      let buffer = reserve(bytes.count)
+      var count = storage.pointee.count
       for b in bytes {
         buffer[count] = b
         count += 1
       }
+      storage.pointee.count = count
     }
 
     /// Appends one row of a customer whose id is given as its CSV field
@@ -103,18 +141,34 @@ extension JourneyLogFormat {
     ///   - channels: Bit `c` set when channel `c` was met.
     ///   - segment: Index into the segments (ignored without a segment column).
     public func appendRow(customerField: UnsafeBufferPointer<UInt8>, period: Int, phase: Int, channels: UInt64, segment: Int) {
-      reserve(customerField.count + longestState)
-      var p = buffer + count
-      if customerField.count > 0 {
-        p.update(from: customerField.baseAddress!, count: customerField.count)
-        p += customerField.count
-      }
+      let buffer = reserve(customerField.count + longestState)
+      var p = buffer + storage.pointee.count
+      if let base = customerField.baseAddress { p = Self.copy(base, customerField.count, to: p) }
       p.pointee = CSV.separator
       p += 1
       p = Self.write(period, at: p)
       p.pointee = CSV.separator
       p += 1
-      p = copy(phase, to: p)
+      if let stateIndex {
+        let key = 2 * (phase << cacheBits | Int(truncatingIfNeeded: channels))
+        if stateIndex[key] < 0 { cacheState(phase: phase, channels: channels, at: key) }
+        p = Self.copy(storage.pointee.states + Int(stateIndex[key]), Int(stateIndex[key + 1]), to: p)
+      } else {
+        p = writeState(phase: phase, channels: channels, at: p)
+      }
+      if format.segmentFields != nil {
+        p.pointee = CSV.separator
+        p += 1
+        p = copy(segmentBase + segment, to: p)
+      }
+      p.pointee = 10
+      p += 1
+      storage.pointee.count = p - buffer
+    }
+
+    /// Writes `phase,channels` at `p` (at most ``longestState`` bytes); returns the end.
+    func writeState(phase: Int, channels: UInt64, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+      var p = copy(phase, to: p)
       p.pointee = CSV.separator
       p += 1
       if channels & format.specialChannels == 0 {
@@ -135,23 +189,50 @@ extension JourneyLogFormat {
           p += 1
         }
       }
-      if format.segmentFields != nil {
-        p.pointee = CSV.separator
-        p += 1
-        p = copy(segmentBase + segment, to: p)
+      return p
+    }
+
+    /// Writes the state of `key` into `states` and records where.
+    func cacheState(phase: Int, channels: UInt64, at key: Int) {
+      let s = storage.pointee
+      if s.statesCount + longestState > s.statesCapacity {
+        let bigger = 2 * s.statesCapacity + longestState
+        let b = UnsafeMutablePointer<UInt8>.allocate(capacity: bigger)
+        b.update(from: s.states, count: s.statesCount)
+        s.states.deallocate()
+        storage.pointee.states = b
+        storage.pointee.statesCapacity = bigger
       }
-      p.pointee = 10
-      p += 1
-      count = p - buffer
+      let start = storage.pointee.states + s.statesCount
+      let end = writeState(phase: phase, channels: channels, at: start)
+      stateIndex![key] = Int32(s.statesCount)
+      stateIndex![key + 1] = Int32(end - start)
+      storage.pointee.statesCount += end - start
     }
 
     /// Copies name `i` of the table to `p`; returns the end.
     @inline(__always)
     func copy(_ i: Int, to p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
       let start = starts[i]
-      let length = starts[i + 1] - start
-      p.update(from: names + start, count: length)
-      return p + length
+      return Self.copy(names + start, starts[i + 1] - start, to: p)
+    }
+
+    /// Copies `n` bytes from `source` to `p`, eight at a time (names are short: a call to
+    /// `memmove` costs more than the copy); returns the end.
+    @inline(__always)
+    static func copy(_ source: UnsafePointer<UInt8>, _ n: Int, to p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+      let from = UnsafeRawPointer(source)
+      let to = UnsafeMutableRawPointer(p)
+      var i = 0
+      while i + 8 <= n {
+        to.storeBytes(of: from.loadUnaligned(fromByteOffset: i, as: UInt64.self), toByteOffset: i, as: UInt64.self)
+        i += 8
+      }
+      while i < n {
+        p[i] = source[i]
+        i += 1
+      }
+      return p + n
     }
 
     /// Writes `value` in decimal at `p`; returns the end.

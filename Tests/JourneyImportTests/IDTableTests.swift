@@ -41,20 +41,40 @@ extension IDTableTests {
     var batched = IDTable()
     var got = [Int](repeating: -1, count: ids.count)
     var queued: [Int] = []
+    var batch = IDTable.Batch()
     func resolve() {
       let positions = queued
-      batched.resolveQueued { q, n in got[positions[q]] = n }
+      batched.resolve(&batch) { q, n in got[positions[q]] = n }
       queued.removeAll()
     }
     for (i, id) in ids.enumerated() {
       var s = id
       queued.append(i)
-      if s.withUTF8({ batched.enqueue($0) }) { resolve() }
+      if s.withUTF8({ batch.append($0) }) { resolve() }
     }
     resolve()
-    #expect(batched.queuedCount == 0)
+    #expect(batch.count == 0)
     #expect(got == expected)
     #expect(batched.count == single.count)
     for k in 0..<single.count { #expect(batched.id(k) == single.id(k)) }
+  }
+}
+
+extension IDTableTests {
+  /// A table of names scans its first strings before hashing: the same numbers as one
+  /// that does not, for names sharing their first seven bytes, of every length, past the
+  /// scanned ones.
+  @Test func smallTablesNumberAsHashedOnes() {
+    var scanning = IDTable(scansSmall: true)
+    var hashing = IDTable()
+    let names = ["", "a", "abcdefg", "abcdefgh", "abcdefgX", "abcdefghijklmnop", "abcdefghijklmnoq", "aware", "awarf"]
+      + (0..<40).map { "name\($0)" }
+    var rng = SystemRandomNumberGenerator()
+    for _ in 0..<2_000 {
+      let name = names[Int(rng.next() % UInt64(names.count))]
+      #expect(number(&scanning, name) == number(&hashing, name), "\(name)")
+    }
+    for name in names { #expect(number(&scanning, name) == number(&hashing, name)) }
+    #expect(scanning.count == hashing.count)
   }
 }
