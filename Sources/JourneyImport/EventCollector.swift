@@ -306,7 +306,7 @@ public struct EventCollector {
   ///   events far outside the bulk of the data, or a history longer than
   ///   ``EventPlausibility/maxSpan`` periods (the rules of ``EventPlausibility``).
   /// - Complexity: O(e + c log c), see the type.
-  public consuming func finish() throws(InputErrors) -> ImportedHistory {
+  public mutating func finish() throws(InputErrors) -> ImportedHistory {
     resolveCustomers()
     var errors: [InputError] = []
     for isChannel in [false, true] {
