@@ -69,8 +69,17 @@ public struct PeriodTimeline {
   ///
   /// - Parameters:
   ///   - stages: The customer's stage events sorted by (time, order); at least one.
-  ///   - touches: The customer's touchpoints as (bucket, channel), in any order.
+  ///   - touchBuffer: The customer's touchpoints as (bucket, channel), in any order.
   ///   - state: Called with (period, phase, pattern) for every period, in order.
+  public mutating func emit(
+    stages: UnsafeBufferPointer<Stage>, touchBuffer: UnsafeBufferPointer<(bucket: Int32, channel: Int32)>,
+    _ state: (Int, Int, UInt64) -> Void
+  ) {
+    // Specialised here: a caller in another module would otherwise run the generic one.
+    emit(stages: stages, touches: touchBuffer, state)
+  }
+
+  /// ``emit(stages:touchBuffer:_:)`` for touchpoints in any sequence.
   public mutating func emit<S: Sequence<(bucket: Int32, channel: Int32)>>(
     stages: UnsafeBufferPointer<Stage>, touches: S, _ state: (Int, Int, UInt64) -> Void
   ) {

@@ -38,7 +38,8 @@ public struct EventLocation: Sendable, Equatable {
 /// **Memory.** 28 bytes per stage event and 12 per touchpoint (twice that while
 /// ``finish()`` groups them by customer), the distinct customer ids and names; nothing
 /// per period. Events are grouped by customer with a counting sort and each customer's
-/// stage events sorted by time.
+/// stage events sorted by time. Customer ids are numbered 32 rows at a time
+/// (``IDTable/Batch``): an event's customer is filled in when its batch is resolved.
 ///
 /// - Complexity: O(1) amortised per event (O(length of the id)); ``finish()`` O(e + c log c)
 ///   for `e` events and the largest customer's `c` events.
@@ -61,18 +62,26 @@ public struct EventCollector {
   public private(set) var files: [String] = []
 
   var customers = IDTable()
-  var stageNames = IDTable()
+  var stageNames = IDTable(scansSmall: true)
   var stageCodes: [Int32] = []
-  var channelNames = IDTable()
+  var channelNames = IDTable(scansSmall: true)
   var channelCodes: [Int32] = []
   /// Unmapped names: (kind is stage, source name number) → (count, first location).
   var unmapped: [Int: (count: Int, first: EventLocation)] = [:]
 
   var stages: [PeriodTimeline.Stage] = []
   var stageCustomer: [Int32] = []
-  var touchBuckets: [Int32] = []
-  var touchChannels: [Int32] = []
-  var touchCustomer: [Int32] = []
+  /// A touchpoint: its calendar bucket, its channel and its customer's number.
+  struct Touch {
+    var bucket: Int32
+    var channel: Int32
+    var customer: Int32
+  }
+  var touches: [Touch] = []
+  /// Customer ids waiting for their numbers, and where their events are: stage and
+  /// touchpoint positions (-1 for none), one pair per queued id.
+  var pendingIDs = IDTable.Batch()
+  var pending: [(stage: Int32, touch: Int32)] = []
   var minBucket = Int.max
   var maxBucket = Int.min
   var minLocation = EventLocation(file: 0, line: 0)
@@ -163,7 +172,7 @@ public struct EventCollector {
       report.skipped[stage != nil || channel != nil ? "unmapped stage or channel (--ignore-unmapped)" : "no stage and no channel", default: 0] += 1
       return
     }
-    guard stages.count + touchBuckets.count < Self.maxEvents else {
+    guard stages.count + touches.count < Self.maxEvents else {
       throw InputErrors([InputError(
         .limit, file: files[Int(location.file)], line: Int(location.line), "more than \(Self.maxEvents) events; expected fewer")])
     }
@@ -176,21 +185,43 @@ public struct EventCollector {
       maxBucket = bucket
       maxLocation = location
     }
-    let k = Int32(truncatingIfNeeded: customers.number(of: customer))
     let b = Int32(clamping: bucket)
+    // The customer's number comes later, a batch at a time (``resolveCustomers()``).
+    var stageAt: Int32 = -1
+    var touchAt: Int32 = -1
     if phase >= 0 {
-      stages.append(PeriodTimeline.Stage(time: utc, order: Int32(stages.count), bucket: b, phase: phase))
-      stageCustomer.append(k)
+      stageAt = Int32(truncatingIfNeeded: stages.count)
+      stages.append(PeriodTimeline.Stage(time: utc, order: stageAt, bucket: b, phase: phase))
+      stageCustomer.append(-1)
       if let revenue {
         revenueSum[Int(phase)] += revenue
         revenueCount[Int(phase)] += 1
       }
     }
     if channelCode >= 0 {
-      touchBuckets.append(b)
-      touchChannels.append(channelCode)
-      touchCustomer.append(k)
+      touchAt = Int32(truncatingIfNeeded: touches.count)
+      touches.append(Touch(bucket: b, channel: channelCode, customer: -1))
     }
+    pending.append((stageAt, touchAt))
+    if pendingIDs.append(customer) { resolveCustomers() }
+  }
+
+  /// Numbers the customers of the queued events (``IDTable/Batch``) and fills in the
+  /// customers of their stage events and touchpoints.
+  mutating func resolveCustomers() {
+    pending.withUnsafeBufferPointer { pending in
+      stageCustomer.withUnsafeMutableBufferPointer { sc in
+        touches.withUnsafeMutableBufferPointer { tc in
+          customers.resolve(&pendingIDs) { q, k in
+            let n = Int32(truncatingIfNeeded: k)
+            let (s, t) = pending[q]
+            if s >= 0 { sc[Int(s)] = n }
+            if t >= 0 { tc[Int(t)].customer = n }
+          }
+        }
+      }
+    }
+    pending.removeAll(keepingCapacity: true)
   }
 
   /// The phase of a stage name; -1 when unmapped.
@@ -275,7 +306,8 @@ public struct EventCollector {
   ///   events far outside the bulk of the data, or a history longer than
   ///   ``EventPlausibility/maxSpan`` periods (the rules of ``EventPlausibility``).
   /// - Complexity: O(e + c log c), see the type.
-  public consuming func finish() throws(InputErrors) -> ImportedHistory {
+  public mutating func finish() throws(InputErrors) -> ImportedHistory {
+    resolveCustomers()
     var errors: [InputError] = []
     for isChannel in [false, true] {
       let names = unmappedNames(channels: isChannel)
@@ -326,7 +358,7 @@ public struct EventCollector {
   func checkPlausibility() throws(InputErrors) {
     var check = EventPlausibility(unit: settings.unit, lowest: minBucket, highest: maxBucket)
     for s in stages { check.count(Int(s.bucket)) }
-    for b in touchBuckets { check.count(Int(b)) }
+    for t in touches { check.count(Int(t.bucket)) }
     guard let verdict = check.verdict(), verdict.outside > 0 else { return }
     let label = { (b: Int) in Timestamps.label(bucket: b, unit: self.settings.unit) }
     let worst = verdict.isOutside(minBucket) ? (minLocation, minBucket) : (maxLocation, maxBucket)

@@ -57,21 +57,22 @@ public struct ImportedHistory {
     stageStart = starts
     stages = grouped
     touchStart = [Int](repeating: 0, count: n + 1)
-    for k in c.touchCustomer { touchStart[Int(k) + 1] += 1 }
+    for t in c.touches { touchStart[Int(t.customer) + 1] += 1 }
     for k in 0..<n { touchStart[k + 1] += touchStart[k] }
     next = touchStart
-    var t = [(bucket: Int32, channel: Int32)](repeating: (0, 0), count: c.touchBuckets.count)
-    for (i, k) in c.touchCustomer.enumerated() {
-      t[next[Int(k)]] = (c.touchBuckets[i], c.touchChannels[i])
-      next[Int(k)] += 1
+    var t = [(bucket: Int32, channel: Int32)](repeating: (0, 0), count: c.touches.count)
+    for touch in c.touches {
+      let k = Int(touch.customer)
+      t[next[k]] = (touch.bucket, touch.channel)
+      next[k] += 1
     }
     touches = t
     report.stageEvents = c.stages.count
-    report.touchpoints = c.touchBuckets.count
+    report.touchpoints = c.touches.count
     report.phaseEvents = [Int](repeating: 0, count: phases.count)
     for s in c.stages { report.phaseEvents[Int(s.phase)] += 1 }
     report.channelEvents = [Int](repeating: 0, count: channels.count)
-    for ch in c.touchChannels { report.channelEvents[Int(ch)] += 1 }
+    for touch in c.touches { report.channelEvents[Int(touch.channel)] += 1 }
     report.phases = phases
     report.channels = channels
     report.revenue = (0..<phases.count).map { (c.revenueSum[$0], c.revenueCount[$0]) }
@@ -103,10 +104,13 @@ public struct ImportedHistory {
     let touchStart = touchStart
     let touches = touches
     stages.withUnsafeBufferPointer { all in
-      for k in 0..<n where stageStart[k + 1] > stageStart[k] {
-        let mine = UnsafeBufferPointer(rebasing: all[stageStart[k]..<stageStart[k + 1]])
-        timeline.emit(stages: mine, touches: touches[touchStart[k]..<touchStart[k + 1]]) { t, phase, pattern in
-          body(k, t, phase, pattern)
+      touches.withUnsafeBufferPointer { allTouches in
+        for k in 0..<n where stageStart[k + 1] > stageStart[k] {
+          let mine = UnsafeBufferPointer(rebasing: all[stageStart[k]..<stageStart[k + 1]])
+          let theirs = UnsafeBufferPointer(rebasing: allTouches[touchStart[k]..<touchStart[k + 1]])
+          timeline.emit(stages: mine, touchBuffer: theirs) { t, phase, pattern in
+            body(k, t, phase, pattern)
+          }
         }
       }
     }
@@ -146,25 +150,54 @@ public struct ImportedHistory {
   ) throws {
     let format = try JourneyLogFormat(
       phases: phases, channels: channels, segments: nil, neutraliseFormulas: neutraliseFormulas, file: "channels")
-    var out = Array(format.header.utf8)
-    out.reserveCapacity(1 << 20 + 4096)
+    let out = format.rowBuffer(capacity: 1 << 20 + 4096)
+    out.append(format.header.utf8)
     var current = -1
     var field: [UInt8] = []
+    var plain: UnsafeBufferPointer<UInt8>?
     var failure: Error?
     let customers = customers
-    replay { k, t, phase, pattern in
-      guard failure == nil else { return }
-      if k != current {
-        current = k
-        field = CSV.fieldBytes(String(decoding: customers.id(k), as: UTF8.self), neutraliseFormulas: neutraliseFormulas)
-      }
-      format.appendRow(customerField: field, period: t, phase: phase, channels: pattern, segment: 0, to: &out)
-      if out.count >= 1 << 20 {
-        do { try out.withUnsafeBytes { try write($0) } } catch { failure = error }
-        out.removeAll(keepingCapacity: true)
+    customers.withArena { arena in
+      replay { k, t, phase, pattern in
+        guard failure == nil else { return }
+        if k != current {
+          current = k
+          let id = UnsafeBufferPointer(rebasing: arena[customers.range(k)])
+          plain = Self.isPlainField(id, neutraliseFormulas: neutraliseFormulas) ? id : nil
+          if plain == nil {
+            field = CSV.fieldBytes(String(decoding: id, as: UTF8.self), neutraliseFormulas: neutraliseFormulas)
+          }
+        }
+        if let plain {
+          out.appendRow(customerField: plain, period: t, phase: phase, channels: pattern, segment: 0)
+        } else {
+          field.withUnsafeBufferPointer {
+            out.appendRow(customerField: $0, period: t, phase: phase, channels: pattern, segment: 0)
+          }
+        }
+        if out.count >= 1 << 20 {
+          do { try write(out.bytes) } catch { failure = error }
+          out.removeAll()
+        }
       }
     }
     if let failure { throw failure }
-    if !out.isEmpty { try out.withUnsafeBytes { try write($0) } }
+    if out.count > 0 { try write(out.bytes) }
+  }
+
+  /// Whether an id is its own CSV field: ASCII (so that decoding it as UTF-8 changes
+  /// nothing), no quoting and no formula guard needed.
+  /// Conservative: an id it rejects takes ``CSV/fieldBytes(_:neutraliseFormulas:)``.
+  static func isPlainField(_ id: UnsafeBufferPointer<UInt8>, neutraliseFormulas: Bool) -> Bool {
+    guard let first = id.first, let last = id.last else { return true }
+    if first == 32 || first == 9 || last == 32 || last == 9 { return false }
+    if neutraliseFormulas {
+      switch first {
+      case UInt8(ascii: "="), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "@"), UInt8(ascii: "'"), 13: return false
+      default: break
+      }
+    }
+    for b in id where b >= 0x80 || b == CSV.separator || b == CSV.quote || b == 10 || b == 13 { return false }
+    return true
   }
 }

@@ -72,6 +72,7 @@ public struct TimeParser: Sendable, Equatable {
   ///
   /// - Complexity: O(length of the value).
   public func parse(_ b: UnsafeBufferPointer<UInt8>) -> Outcome {
+    if dateFormat == nil, let p = Self.parseFixedWidth(b) { return .parsed(p) }
     if let dateFormat, let p = parse(b, dateFormat) { return .parsed(p) }
     if let p = Timestamps.parse(bytes: b) { return .parsed(p) }
     if isNumber(b) {
@@ -88,6 +89,50 @@ public struct TimeParser: Sendable, Equatable {
     if let dateFormat { expected += ", or \(dateFormat.text) [HH:MM[:SS]]" }
     if let epoch { expected += ", or epoch \(epoch.rawValue)" }
     return .invalid("is not a timestamp; expected \(expected)")
+  }
+
+  /// The common fixed-width forms read from fixed positions: `YYYY-MM-DD`,
+  /// `YYYY-MM-DDTHH:MM:SS` (or a space or `t` for the `T`), the same with `Z` (or `z`) and
+  /// with ` UTC`. `nil` for any other form or a value out of range, which then takes
+  /// ``Timestamps/parse(bytes:)``: where this gives a result, it is that function's.
+  ///
+  /// - Complexity: O(1).
+  @inline(__always)
+  static func parseFixedWidth(_ b: UnsafeBufferPointer<UInt8>) -> Timestamps.Parsed? {
+    let n = b.count
+    guard n == 10 || n == 19 || n == 20 || n == 23, let p = b.baseAddress else { return nil }
+    @inline(__always) func digit(_ i: Int) -> Int? {
+      let d = p[i] &- 48
+      return d < 10 ? Int(d) : nil
+    }
+    guard p[4] == UInt8(ascii: "-"), p[7] == UInt8(ascii: "-"), let y0 = digit(0), let y1 = digit(1), let y2 = digit(2),
+      let y3 = digit(3), let mo0 = digit(5), let mo1 = digit(6), let d0 = digit(8), let d1 = digit(9)
+    else { return nil }
+    let year = y0 * 1000 + y1 * 100 + y2 * 10 + y3
+    let month = mo0 * 10 + mo1
+    let day = d0 * 10 + d1
+    guard month >= 1 && month <= 12, day >= 1, day <= Timestamps.daysIn(year: year, month: month) else { return nil }
+    let date = Int64(Timestamps.daysFromCivil(year, month, day)) * 86_400
+    if n == 10 { return Timestamps.Parsed(wallSeconds: date, offset: nil) }
+    let t = p[10]
+    guard t == UInt8(ascii: "T") || t == 32 || t == UInt8(ascii: "t"), p[13] == UInt8(ascii: ":"), p[16] == UInt8(ascii: ":"),
+      let h0 = digit(11), let h1 = digit(12), let m0 = digit(14), let m1 = digit(15), let s0 = digit(17), let s1 = digit(18)
+    else { return nil }
+    let hour = h0 * 10 + h1
+    let minute = m0 * 10 + m1
+    let second = s0 * 10 + s1
+    guard hour <= 23 && minute <= 59 && second <= 60 else { return nil }
+    var offset: Int?
+    switch n {
+    case 20:
+      guard p[19] == UInt8(ascii: "Z") || p[19] == UInt8(ascii: "z") else { return nil }
+      offset = 0
+    case 23:
+      guard p[19] == 32, p[20] == UInt8(ascii: "U"), p[21] == UInt8(ascii: "T"), p[22] == UInt8(ascii: "C") else { return nil }
+      offset = 0
+    default: break
+    }
+    return Timestamps.Parsed(wallSeconds: date + Int64(hour * 3600 + minute * 60 + second), offset: offset)
   }
 
   func isNumber(_ b: UnsafeBufferPointer<UInt8>) -> Bool {

@@ -67,7 +67,7 @@ struct Fit: ParsableCommand {
 
   @Option(
     parsing: .upToNextOption,
-    help: "Google Analytics 4 BigQuery exports (newline-delimited JSON or the flattened CSV, detected by content, as for 'journey import ga4'), read straight into the fit.")
+    help: "Google Analytics 4 BigQuery exports (newline-delimited JSON or the flattened CSV, detected by content unless --ga4-format says, as for 'journey import ga4'), read straight into the fit.")
   var ga4: [String] = []
 
   @OptionGroup(title: "Google Analytics 4 exports (--ga4)") var ga4Options: GA4Options
@@ -111,6 +111,9 @@ struct Fit: ParsableCommand {
         sources == 0
           ? "Please give '--journeys FILE', '--events FILE…', '--ga4 FILE…', both '--stages FILE' and '--touchpoints FILE', '--counts FILE', or '--postgres URL' with '--table' or '--query'."
           : "Please give one history: '--journeys', '--events', '--ga4', '--stages'/'--touchpoints', '--counts' or '--postgres'.")
+    }
+    if ga4Options.ga4Format != nil && ga4.isEmpty {
+      throw ValidationError("'--ga4-format' goes with '--ga4 FILE…'.")
     }
     if stages != nil || touchpoints != nil {
       guard stages != nil && touchpoints != nil else {

@@ -225,6 +225,7 @@ struct Import: ParsableCommand {
         Examples:
           journey import ga4 events_2024*.json.gz -o journeys.csv
           journey import ga4 ga4_events.csv.gz --columns customer=client_id -o journeys.csv
+          journey import ga4 - --ga4-format csv < flattened.csv
           journey import ga4 export.ndjson --channel-map ga4-channels.csv --model scenarios/b2c.yaml
           journey import ga4 --print-source-categories > sources.csv
         """
@@ -239,7 +240,7 @@ struct Import: ParsableCommand {
     @Option(help: "A scenario: its phases and channels (unknown names are unmapped) and its import: block.")
     var model: String?
 
-    @Option(help: "The form of the files: ndjson or csv (the flattened table); default: detected from each file's content.")
+    @Option(help: "The form of the files: ndjson or csv (the flattened table), as --ga4-format; default: detected from each file's content.")
     var format: GA4Format?
 
     @OptionGroup var ga4: GA4Options
@@ -248,6 +249,9 @@ struct Import: ParsableCommand {
 
     func validate() throws {
       guard ga4.printSourceCategories || !files.isEmpty else { throw ValidationError("Please give GA4 export files ('-' for stdin).") }
+      if let format, let other = ga4.ga4Format, format != other {
+        throw ValidationError("Please give the form once: '--format \(format.rawValue)' and '--ga4-format \(other.rawValue)' disagree.")
+      }
     }
 
     func run() throws {
@@ -256,7 +260,7 @@ struct Import: ParsableCommand {
         return
       }
       var settings = try ga4.settings()
-      settings.format = format
+      if let format { settings.format = format }
       try Import.run(files: files, options: options, period: periods, model: model, output: output, ga4: settings)
     }
   }
@@ -275,8 +279,11 @@ struct GA4Options: ParsableArguments {
   @Flag(name: .customLong("print-source-categories"), help: "Print the built-in site lists (to edit and pass to --source-categories) and exit.")
   var printSourceCategories = false
 
+  @Option(name: .customLong("ga4-format"), help: "The form of the GA4 files: ndjson or csv (the flattened table); default: detected from each file's content.")
+  var ga4Format: GA4Format?
+
   func settings() throws -> GA4Settings {
-    var s = GA4Settings(identity: identity)
+    var s = GA4Settings(identity: identity, format: ga4Format)
     if let sourceCategories {
       s.categories = try SourceCategories.parse(csv: TextFile.read(sourceCategories), file: sourceCategories)
     }

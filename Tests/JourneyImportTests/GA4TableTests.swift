@@ -145,4 +145,35 @@ struct GA4TableTests {
     let fit = try CommandRunner.run(["fit", "--ga4", dir + "/events.csv", "--out", dir + "/fit"])
     #expect(fit.status == 0, "\(fit.stderr)")
   }
+
+  /// `--ga4-format` chooses the form on both commands, next to `journey fit --format` (the
+  /// output format); `journey import ga4 --format` keeps working and must agree with it.
+  @Test func ga4FormatOption() throws {
+    let dir = try CommandRunner.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    try Self.table.write(toFile: dir + "/events.txt", atomically: true, encoding: .utf8)
+    let forced = try CommandRunner.run(["import", "ga4", "--ga4-format", "csv", dir + "/events.txt", "-o", dir + "/forced.csv"])
+    #expect(forced.status == 0, "\(forced.stderr)")
+    let plain = try CommandRunner.run(["import", "ga4", dir + "/events.txt", "-o", dir + "/plain.csv"])
+    #expect(plain.status == 0, "\(plain.stderr)")
+    #expect(
+      (try String(contentsOfFile: dir + "/forced.csv", encoding: .utf8))
+        == (try String(contentsOfFile: dir + "/plain.csv", encoding: .utf8)))
+    let wrong = try CommandRunner.run(["import", "ga4", "--ga4-format", "ndjson", dir + "/events.txt", "-o", dir + "/x.csv"])
+    #expect(wrong.status == 2, "\(wrong.stderr)")
+    #expect(wrong.stderr.contains("events.txt:1"), "\(wrong.stderr)")
+    let both = try CommandRunner.run(["import", "ga4", "--format", "csv", "--ga4-format", "ndjson", dir + "/events.txt"])
+    #expect(both.status != 0)
+    #expect(both.stderr.contains("disagree"), "\(both.stderr)")
+    let fit = try CommandRunner.run([
+      "fit", "--ga4", dir + "/events.txt", "--ga4-format", "csv", "--format", "json", "--out", dir + "/fit",
+    ])
+    #expect(fit.status == 0, "\(fit.stderr)")
+    #expect(fit.stdout.contains("{"))
+    let fitWrong = try CommandRunner.run(["fit", "--ga4", dir + "/events.txt", "--ga4-format", "ndjson", "--out", dir + "/fit2"])
+    #expect(fitWrong.status == 2, "\(fitWrong.stderr)")
+    let alone = try CommandRunner.run(["fit", "--journeys", dir + "/plain.csv", "--ga4-format", "csv", "--out", dir + "/fit3"])
+    #expect(alone.status != 0)
+    #expect(alone.stderr.contains("--ga4-format"), "\(alone.stderr)")
+  }
 }
