@@ -27,6 +27,15 @@ static inline int journey_blas_threads(void) { return openblas_get_num_threads()
 
 static inline void journey_set_blas_threads(int threads) { openblas_set_num_threads(threads); }
 
+/// Ends OpenBLAS's worker threads (an exported OpenBLAS function without a header
+/// declaration). OpenBLAS starts them when the library is loaded and each one polls with
+/// `sched_yield` for about 2^28 cycles before it sleeps: a tenth of a CPU-second per worker
+/// in every process, BLAS used or not. OpenBLAS starts them again when a threaded routine
+/// next runs (`exec_blas_async` checks `blas_server_avail`).
+int blas_thread_shutdown_(void);
+
+static inline void journey_blas_release_threads(void) { (void)blas_thread_shutdown_(); }
+
 /// Each wrapper returns LAPACK's `info` (0 on success).
 static inline int journey_dgesv(int n, int nrhs, double *a, int lda, int *ipiv, double *b,
                                 int ldb) {

@@ -4,6 +4,19 @@ extension BLAS {
   /// OpenBLAS's worker threads (its `OPENBLAS_NUM_THREADS`, by default the cores).
   public static var threads: Int { Int(journey_blas_threads()) }
 
+  /// Ends OpenBLAS's idle worker threads; a threaded BLAS routine starts them again.
+  ///
+  /// OpenBLAS starts its workers when the library is loaded, and each polls for work
+  /// (`sched_yield` in a loop) for about 2^28 cycles before it sleeps: on a free core that
+  /// costs about 0.1 CPU-second per worker in every process, whether BLAS runs or not. A
+  /// program that does little BLAS work (the `journey` tool: a fit solves systems of a few
+  /// dozen unknowns) calls this first. The thread count (``threads``) is unchanged.
+  ///
+  /// - Complexity: O(workers): it wakes and joins them.
+  public static func releaseIdleThreads() {
+    journey_blas_release_threads()
+  }
+
   /// Runs `body` with OpenBLAS on one thread, then restores the thread count.
   ///
   /// OpenBLAS splits a product or a factorisation over its threads, and the partial sums

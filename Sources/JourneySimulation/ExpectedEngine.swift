@@ -1,4 +1,3 @@
-import JourneyLinearAlgebra
 import JourneyModel
 
 /// The expected engine: the exact mean recursion `x(t+1) = x(t) · P̄(t) + arrivals` per
@@ -30,8 +29,7 @@ enum ExpectedEngine {
       var entries = [Double](repeating: 0, count: n)
       for s in segments.indices {
         let pbar = meanTransitionMatrix(kernels, segment: s, n: n)
-        // x(t+1) = x(t)·P̄ = (P̄ᵀ x(t)ᵀ)ᵀ through BLAS dgemv.
-        let next = Matrix(rows: n, cols: n, rowMajor: pbar).multiply(x[s], transpose: true)
+        let next = step(x[s], pbar, n)
         for j in 0..<n { entries[j] += next[j] - x[s][j] * pbar[j * n + j] }
         x[s] = next
         let arrivals = Double(pop.arrivals) * segments[s].share
@@ -45,6 +43,23 @@ enum ExpectedEngine {
     result.finalSegmentCounts = x
     result.finalAdstock = exposureState.adstock
     return result
+  }
+
+  /// `x·P̄` for row-major `P̄` (n×n): `next[j] = Σᵢ x[i]·P̄[i][j]`, summed over `i` in
+  /// order.
+  ///
+  /// A plain loop, not BLAS `dgemv`: OpenBLAS chooses its kernel for the CPU it runs on,
+  /// and its kernels add the terms in different orders (the Skylake-X and Cooper Lake
+  /// `dgemv_t` give results that differ in the last bit), so the expected engine's
+  /// figures, which `journey check` compares exactly, would depend on the machine. With
+  /// at most 64 phases the loop costs no more than the call.
+  static func step(_ x: [Double], _ pbar: [Double], _ n: Int) -> [Double] {
+    var next = [Double](repeating: 0, count: n)
+    for i in 0..<n where x[i] != 0 {
+      let xi = x[i]
+      for j in 0..<n { next[j] += xi * pbar[i * n + j] }
+    }
+    return next
   }
 
   static func sumRows(_ x: [[Double]], _ n: Int) -> [Double] {

@@ -85,3 +85,36 @@ import Testing
     #expect(BLAS.norm2([3, 4]) == 5)
   }
 }
+
+@Suite struct BLASThreadTests {
+  /// Ending OpenBLAS's idle workers (what the `journey` tool does first) keeps the thread
+  /// count, and threaded products still run and stay exact afterwards: OpenBLAS starts
+  /// the workers again. Small integer entries make every order of summation exact.
+  @Test func releasedWorkersComeBack() {
+    let n = 256
+    let x = (0..<(n * n)).map { Double(($0 * 7 + 3) % 11) - 5 }
+    let y = (0..<(n * n)).map { Double(($0 * 5 + 1) % 13) - 6 }
+    let a = Matrix(rows: n, cols: n, rowMajor: x)
+    let b = Matrix(rows: n, cols: n, rowMajor: y)
+    var product = [Double](repeating: 0, count: n * n)
+    x.withUnsafeBufferPointer { x in
+      y.withUnsafeBufferPointer { y in
+        product.withUnsafeMutableBufferPointer { p in
+          for i in 0..<n {
+            for k in 0..<n {
+              let xik = x[i * n + k]
+              for j in 0..<n { p[i * n + j] += xik * y[k * n + j] }
+            }
+          }
+        }
+      }
+    }
+    let expected = Matrix(rows: n, cols: n, rowMajor: product)
+    let threads = BLAS.threads
+    for _ in 0..<3 {
+      BLAS.releaseIdleThreads()
+      #expect(BLAS.threads == threads)
+      #expect(a * b == expected)
+    }
+  }
+}
