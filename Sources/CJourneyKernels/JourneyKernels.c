@@ -186,40 +186,60 @@ TARGET_AVX512 static void count_avx512(
 
 // Draws, moves and counts in one pass per block: each xoshiro step gives the draws of
 // eight consecutive customers (number 8i + l is lane l's i-th output), used in registers.
+// One block of the AVX-512 step; `permute` (a constant at each call) says that the table
+// entries fit two registers (at most 16 tables), so a two-register permute finds them
+// instead of a gather: one gather per eight customers instead of two.
+TARGET_AVX512 static inline __attribute__((always_inline)) void step_block_avx512(
+    uint8_t *ph, const uint8_t *sg, long c, const uint64_t *slots, const uint64_t *info, __m512i entries0,
+    __m512i entries1, int permute, __m512i phases, __m512i *s0, __m512i *s1, __m512i *s2, __m512i *s3) {
+  const __m512i low32 = _mm512_set1_epi64(0xFFFFFFFF);
+  const __m512i shiftMask = _mm512_set1_epi64(63);
+  for (long j = 0; j < c; j += 8) {
+    __m512i u;
+    XOSHIRO_STEP_AVX512(u, *s0, *s1, *s2, *s3);
+    // The last vector of a chunk may be partial: its other lanes load, gather and store nothing.
+    __mmask8 live = c - j >= 8 ? (__mmask8)0xFF : (__mmask8)((1u << (c - j)) - 1);
+    __m512i table = _mm512_cvtepu8_epi64(_mm_maskz_loadu_epi8((__mmask16)live, ph + j));
+    if (sg) {
+      __m512i segment = _mm512_cvtepu8_epi64(_mm_maskz_loadu_epi8((__mmask16)live, sg + j));
+      table = _mm512_add_epi64(_mm512_mul_epu32(segment, phases), table);
+    }
+    __m512i e = permute ? _mm512_permutex2var_epi64(entries0, table, entries1)
+                        : _mm512_mask_i64gather_epi64(_mm512_setzero_si512(), live, table, (const void *)info, 8);
+    __m512i index =
+        _mm512_add_epi64(_mm512_srli_epi64(e, 8), _mm512_srlv_epi64(u, _mm512_and_si512(e, shiftMask)));
+    __m512i slot = _mm512_mask_i64gather_epi64(_mm512_setzero_si512(), live, index, (const void *)slots, 8);
+    __mmask8 primary = _mm512_cmplt_epu64_mask(_mm512_and_si512(u, low32), _mm512_srli_epi64(slot, 32));
+    __m512i next = _mm512_mask_blend_epi64(primary, _mm512_srli_epi64(slot, 8), slot);
+    _mm512_mask_cvtepi64_storeu_epi8(ph + j, live, next);
+  }
+}
+
 TARGET_AVX512 static void step_avx512(
-    uint8_t *phase, const uint8_t *segment, long count, long n, const uint64_t *slots, const uint64_t *info,
-    uint64_t *lanes, uint64_t *tally) {
+    uint8_t *phase, const uint8_t *segment, long count, long n, long tables, const uint64_t *slots,
+    const uint64_t *info, uint64_t *lanes, uint64_t *tally) {
   __m512i s0 = _mm512_loadu_si512(lanes + 0);
   __m512i s1 = _mm512_loadu_si512(lanes + 8);
   __m512i s2 = _mm512_loadu_si512(lanes + 16);
   __m512i s3 = _mm512_loadu_si512(lanes + 24);
-  const __m512i low32 = _mm512_set1_epi64(0xFFFFFFFF);
-  const __m512i shiftMask = _mm512_set1_epi64(63);
   const __m512i phases = _mm512_set1_epi64(n);
+  // Up to 16 table entries live in two registers (the rest zero; a masked-off lane reads
+  // entry 0, and its slot gather and store are masked).
+  const int permute = tables <= 16;
+  uint64_t small[16] __attribute__((aligned(64))) = {0};
+  if (permute) memcpy(small, info, (size_t)tables * sizeof(uint64_t));
+  const __m512i entries0 = _mm512_load_si512(small), entries1 = _mm512_load_si512(small + 8);
   uint8_t old[JOURNEY_BLOCK] __attribute__((aligned(64)));
   uint64_t all[64] = {0}, stay[64] = {0};
   for (long start = 0; start < count; start += JOURNEY_BLOCK) {
     long c = count - start < JOURNEY_BLOCK ? count - start : JOURNEY_BLOCK;
     uint8_t *ph = phase + start;
+    const uint8_t *sg = segment ? segment + start : NULL;
     memcpy(old, ph, (size_t)c);
-    for (long j = 0; j < c; j += 8) {
-      __m512i u;
-      XOSHIRO_STEP_AVX512(u, s0, s1, s2, s3);
-      // The last vector of a chunk may be partial: its other lanes load, gather and store nothing.
-      __mmask8 live = c - j >= 8 ? (__mmask8)0xFF : (__mmask8)((1u << (c - j)) - 1);
-      __m512i table = _mm512_cvtepu8_epi64(_mm_maskz_loadu_epi8((__mmask16)live, ph + j));
-      if (segment) {
-        __m512i sg = _mm512_cvtepu8_epi64(_mm_maskz_loadu_epi8((__mmask16)live, segment + start + j));
-        table = _mm512_add_epi64(_mm512_mul_epu32(sg, phases), table);
-      }
-      __m512i e = _mm512_mask_i64gather_epi64(_mm512_setzero_si512(), live, table, (const void *)info, 8);
-      __m512i index =
-          _mm512_add_epi64(_mm512_srli_epi64(e, 8), _mm512_srlv_epi64(u, _mm512_and_si512(e, shiftMask)));
-      __m512i slot = _mm512_mask_i64gather_epi64(_mm512_setzero_si512(), live, index, (const void *)slots, 8);
-      __mmask8 primary = _mm512_cmplt_epu64_mask(_mm512_and_si512(u, low32), _mm512_srli_epi64(slot, 32));
-      __m512i next = _mm512_mask_blend_epi64(primary, _mm512_srli_epi64(slot, 8), slot);
-      _mm512_mask_cvtepi64_storeu_epi8(ph + j, live, next);
-    }
+    if (permute)
+      step_block_avx512(ph, sg, c, slots, info, entries0, entries1, 1, phases, &s0, &s1, &s2, &s3);
+    else
+      step_block_avx512(ph, sg, c, slots, info, entries0, entries1, 0, phases, &s0, &s1, &s2, &s3);
     count_avx512(ph, old, c, n, all, stay);
   }
   _mm512_storeu_si512(lanes + 0, s0);
@@ -240,10 +260,10 @@ void journey_fill(int level, uint64_t *state, uint64_t *out, long count) {
 }
 
 void journey_step(
-    int level, uint8_t *phase, const uint8_t *segment, long count, long n, const uint64_t *slots,
+    int level, uint8_t *phase, const uint8_t *segment, long count, long n, long tables, const uint64_t *slots,
     const uint64_t *info, uint64_t *lanes, uint64_t *tally) {
   if (level >= JOURNEY_KERNEL_AVX512)
-    step_avx512(phase, segment, count, n, slots, info, lanes, tally);
+    step_avx512(phase, segment, count, n, tables, slots, info, lanes, tally);
   else
     step_avx2(phase, segment, count, n, slots, info, lanes, tally);
 }
@@ -258,9 +278,10 @@ void journey_fill(int level, uint64_t *state, uint64_t *out, long count) {
 }
 
 void journey_step(
-    int level, uint8_t *phase, const uint8_t *segment, long count, long n, const uint64_t *slots,
+    int level, uint8_t *phase, const uint8_t *segment, long count, long n, long tables, const uint64_t *slots,
     const uint64_t *info, uint64_t *lanes, uint64_t *tally) {
-  (void)level, (void)phase, (void)segment, (void)count, (void)n, (void)slots, (void)info, (void)lanes, (void)tally;
+  (void)level, (void)phase, (void)segment, (void)count, (void)n, (void)tables, (void)slots, (void)info, (void)lanes,
+      (void)tally;
   __builtin_trap();
 }
 

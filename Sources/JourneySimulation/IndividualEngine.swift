@@ -287,7 +287,7 @@ enum IndividualEngine {
   ) {
     if kernel != .portable {
       journey_step(
-        Int32(kernel.rawValue), phase + lo, segments == 1 ? nil : UnsafePointer(segment + lo), hi - lo, n,
+        Int32(kernel.rawValue), phase + lo, segments == 1 ? nil : UnsafePointer(segment + lo), hi - lo, n, segments * n,
         tables.slots, tables.info, lanes, tally)
       return
     }

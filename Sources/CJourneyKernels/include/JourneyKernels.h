@@ -41,9 +41,10 @@ void journey_fill(int level, uint64_t *state, uint64_t *out, long count);
 /// `segment[c] * n + phase[c]` (`phase[c]` when `segment` is NULL); its entry `info[table]`
 /// is `first slot << 8 | shift`, and the draw u picks slot `(info >> 8) + (u >> shift)`,
 /// whose next phase is bits 0-7 if `(uint32_t)u < slot >> 32`, else bits 8-15.
-/// `n` is at most 64. `level` is 1 or 2.
+/// `n` is at most 64; `tables` is the number of entries of `info` (segments · n). `level`
+/// is 1 or 2.
 void journey_step(
-    int level, uint8_t *phase, const uint8_t *segment, long count, long n, const uint64_t *slots,
+    int level, uint8_t *phase, const uint8_t *segment, long count, long n, long tables, const uint64_t *slots,
     const uint64_t *info, uint64_t *lanes, uint64_t *tally);
 
 #ifdef __cplusplus
