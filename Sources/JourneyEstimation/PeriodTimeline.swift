@@ -181,7 +181,7 @@ extension PeriodTimeline {
   /// } else { /* out of order: sort instead */ }
   /// ```
   ///
-  /// - Complexity: O(1) per event; 48 bytes.
+  /// - Complexity: O(1) per event; 64 bytes.
   public struct Fold: Sendable {
     /// The open bucket (`bucket` `Int32.min` before the first event).
     public private(set) var open = FoldedBucket(pattern: 0, bucket: .min, phase: -1)
@@ -200,6 +200,8 @@ extension PeriodTimeline {
     /// stage event's bucket or before `startBucket`).
     public private(set) var touches: Int32 = 0
     public private(set) var earlyTouches: Int32 = 0
+    /// The caller's: where it keeps the customer's last closed bucket (-1 for none).
+    public var link: Int32 = -1
 
     public init() {}
 

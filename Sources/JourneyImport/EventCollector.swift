@@ -38,10 +38,10 @@ public struct EventLocation: Sendable, Equatable {
 /// **Memory.** Two ways to hold the events, chosen as they arrive (``isStreaming``):
 /// - *Folded* (events of each customer in time order: a source sorted by time, or by
 ///   customer and time): each event is folded into its customer's
-///   ``PeriodTimeline/Fold`` (48 bytes per customer) the moment its customer is known,
+///   ``PeriodTimeline/Fold`` (64 bytes per customer) the moment its customer is known,
 ///   and each (customer, calendar bucket) with events becomes one
 ///   ``PeriodTimeline/FoldedBucket`` of 20 bytes once the customer's next bucket begins —
-///   nothing per event. Meanwhile every event is also appended (24 bytes) to an unlinked
+///   nothing per event. Meanwhile every event is also appended (16 bytes) to an unlinked
 ///   temporary file, on disk, not in memory, so that the other way can take over.
 /// - *Held* (any other order): the first event that comes before its customer's previous
 ///   one (an earlier stage event, or an earlier bucket) makes the collector read the
@@ -98,10 +98,10 @@ public struct EventCollector {
   /// Folded: per customer its fold and its last closed bucket (-1 for none), and the
   /// closed buckets, each linked to its customer's previous one.
   var folds: [PeriodTimeline.Fold] = []
-  var lastClosed: [Int32] = []
   var folded: [PeriodTimeline.FoldedBucket] = []
   var foldedPrevious: [Int32] = []
   var foldCounts = PeriodTimeline.FoldCounts()
+  var touchedFolds: Int32 = 0
   var spill: EventSpill?
 
   /// Held: stage events and their customers, touchpoints.
@@ -182,7 +182,7 @@ public struct EventCollector {
   /// held events, the bucket counts and the buffers (not the names of stages and channels).
   public var heldBytes: Int {
     customers.storageBytes + folds.capacity * MemoryLayout<PeriodTimeline.Fold>.stride
-      + lastClosed.capacity * 4 + folded.capacity * MemoryLayout<PeriodTimeline.FoldedBucket>.stride
+      + folded.capacity * MemoryLayout<PeriodTimeline.FoldedBucket>.stride
       + foldedPrevious.capacity * 4 + stages.capacity * MemoryLayout<PeriodTimeline.Stage>.stride
       + stageCustomer.capacity * 4 + touches.capacity * MemoryLayout<Touch>.stride
       + pending.capacity * MemoryLayout<Pending>.stride + bucketCounts.capacity * 16 + (spill?.bufferBytes ?? 0)
@@ -286,11 +286,18 @@ public struct EventCollector {
     customers.resolve(&pendingIDs) { _, k in numbers.append(Int32(truncatingIfNeeded: k)) }
     var q = 0
     if isStreaming {
+      // Touch the batch's folds first: independent loads the processor overlaps, rather
+      // than one cache miss after the other.
+      var sink: Int32 = 0
+      folds.withUnsafeBufferPointer { f in
+        // Both ends: a fold may straddle two cache lines.
+        for k in numbers where Int(k) < f.count { sink &+= Int32(truncatingIfNeeded: f[Int(k)].open.pattern) &+ f[Int(k)].link }
+      }
+      touchedFolds &+= sink
       while q < pending.count {
         let k = Int(numbers[q])
         if k == folds.count {
           folds.append(PeriodTimeline.Fold())
-          lastClosed.append(-1)
         }
         guard fold(pending[q], customer: k) else { break }
         q += 1
@@ -332,8 +339,8 @@ public struct EventCollector {
 
   /// Keeps a closed bucket of customer `k`.
   mutating func keep(_ bucket: PeriodTimeline.FoldedBucket, customer k: Int) {
-    foldedPrevious.append(lastClosed[k])
-    lastClosed[k] = Int32(truncatingIfNeeded: folded.count)
+    foldedPrevious.append(folds[k].link)
+    folds[k].link = Int32(truncatingIfNeeded: folded.count)
     folded.append(bucket)
   }
 
@@ -354,11 +361,14 @@ public struct EventCollector {
     guard isStreaming else { return }
     isStreaming = false
     if let spill {
-      try spill.replay(name: files.first ?? "input") { e, k in hold(e, customer: k) }
+      let clock = clock
+      let unit = settings.unit
+      try spill.replay(name: files.first ?? "input") {
+        Int32(clamping: Timestamps.bucket(localDay: clock.localDay(utc: $0), unit: unit))
+      } _: { e, k in hold(e, customer: k) }
     }
     spill = nil
     folds = []
-    lastClosed = []
     folded = []
     foldedPrevious = []
     foldCounts = PeriodTimeline.FoldCounts()

@@ -13,17 +13,17 @@ import JourneyModel
 ///
 /// The file is created in `TMPDIR` (else `/tmp`) and unlinked at once: it has no name, and
 /// the system frees it when the collector ends, however the process ends. Events are
-/// written 24 bytes each, in blocks of ``blockEvents``. A write that fails (a full disk)
+/// written 16 bytes each, in blocks of ``blockEvents``. A write that fails (a full disk)
 /// keeps the block in memory and sets ``failed``: the collector then holds the events at
 /// once, while the file and the block still have them all.
 final class EventSpill {
-  /// One event as written: its time, customer, bucket, phase and channel (-1 when absent).
+  /// One event as written: its time, customer, phase and channel (-1 when absent); its
+  /// bucket follows from its time.
   struct Record {
     var time: Int64
     var customer: Int32
-    var bucket: Int32
-    var phase: Int16
-    var channel: Int16
+    var phase: Int8
+    var channel: Int8
   }
 
   /// Events per block written.
@@ -56,7 +56,7 @@ final class EventSpill {
   /// Appends one event of customer `k`.
   @inline(__always)
   func append(_ e: EventCollector.Pending, customer k: Int32) {
-    buffer.append(Record(time: e.time, customer: k, bucket: e.bucket, phase: e.phase, channel: e.channel))
+    buffer.append(Record(time: e.time, customer: k, phase: Int8(truncatingIfNeeded: e.phase), channel: Int8(truncatingIfNeeded: e.channel)))
     if buffer.count >= Self.blockEvents && failure == nil { flush() }
   }
 
@@ -84,12 +84,15 @@ final class EventSpill {
   }
 
   /// Calls `body` with every event appended, in order: those of the file, then those in
-  /// memory.
+  /// memory; `bucket` gives the bucket of a time.
   ///
   /// - Throws: ``InputErrors`` (`.io`, naming `name`) when the file cannot be read.
-  func replay(name: String, _ body: (EventCollector.Pending, Int32) -> Void) throws(InputErrors) {
+  func replay(name: String, _ bucket: (Int64) -> Int32, _ body: (EventCollector.Pending, Int32) -> Void) throws(InputErrors) {
+    func event(_ r: Record) -> EventCollector.Pending {
+      EventCollector.Pending(time: r.time, bucket: bucket(r.time), phase: Int16(r.phase), channel: Int16(r.channel))
+    }
     let stride = MemoryLayout<Record>.stride
-    var block = [Record](repeating: Record(time: 0, customer: 0, bucket: 0, phase: 0, channel: 0), count: Self.blockEvents)
+    var block = [Record](repeating: Record(time: 0, customer: 0, phase: 0, channel: 0), count: Self.blockEvents)
     var done = 0
     while done < written {
       let count = Swift.min(Self.blockEvents, written - done)
@@ -107,9 +110,9 @@ final class EventSpill {
       if let problem {
         throw InputErrors([InputError(.io, file: name, "cannot read back the events kept in a temporary file: \(problem)")])
       }
-      for r in block[0..<count] { body(EventCollector.Pending(time: r.time, bucket: r.bucket, phase: r.phase, channel: r.channel), r.customer) }
+      for r in block[0..<count] { body(event(r), r.customer) }
       done += count
     }
-    for r in buffer { body(EventCollector.Pending(time: r.time, bucket: r.bucket, phase: r.phase, channel: r.channel), r.customer) }
+    for r in buffer { body(event(r), r.customer) }
   }
 }

@@ -31,7 +31,6 @@ public struct ImportedHistory {
   /// The folded form of the events.
   struct Folded {
     var folds: [PeriodTimeline.Fold]
-    var lastClosed: [Int32]
     var buckets: [PeriodTimeline.FoldedBucket]
     var previous: [Int32]
   }
@@ -61,7 +60,7 @@ public struct ImportedHistory {
     var orphans = 0
     var customersWithStages = 0
     if c.isStreaming {
-      folded = Folded(folds: c.folds, lastClosed: c.lastClosed, buckets: c.folded, previous: c.foldedPrevious)
+      folded = Folded(folds: c.folds, buckets: c.folded, previous: c.foldedPrevious)
       for f in c.folds {
         if f.hasEntered { customersWithStages += 1 } else { orphans += Int(f.touches) }
       }
@@ -128,7 +127,7 @@ public struct ImportedHistory {
       for k in folded.folds.indices where folded.folds[k].hasEntered {
         // The customer's buckets, linked last to first.
         mine.removeAll(keepingCapacity: true)
-        var i = folded.lastClosed[k]
+        var i = folded.folds[k].link
         while i >= 0 {
           mine.append(folded.buckets[Int(i)])
           i = folded.previous[Int(i)]
