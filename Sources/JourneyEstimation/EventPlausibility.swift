@@ -101,6 +101,17 @@ public struct EventPlausibility: Sendable {
     }
   }
 
+  /// Counts `n` events of period `bucket`.
+  public mutating func count(_ bucket: Int, times n: Int) {
+    total += n
+    let k = bucket &- base
+    if k >= 0 && k < dense.count {
+      dense[k] += n
+    } else {
+      sparse[bucket, default: 0] += n
+    }
+  }
+
   /// The periods and counts, in period order.
   func histogram() -> [(bucket: Int, count: Int)] {
     var result: [(bucket: Int, count: Int)] = []

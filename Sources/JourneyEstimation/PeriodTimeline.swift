@@ -136,3 +136,173 @@ public struct PeriodTimeline {
     }
   }
 }
+
+extension PeriodTimeline {
+  /// One customer's events of one calendar bucket, folded: the channels met in it and the
+  /// phase of its last stage event (-1 when it has none).
+  public struct FoldedBucket: Sendable, Equatable {
+    public var pattern: UInt64
+    public var bucket: Int32
+    public var phase: Int32
+    public init(pattern: UInt64, bucket: Int32, phase: Int32) {
+      self.pattern = pattern
+      self.bucket = bucket
+      self.phase = phase
+    }
+  }
+
+  /// Counters a ``Fold`` adds to as it closes buckets: the ``supersededEvents`` and
+  /// ``multiMovePeriods`` the events give, whatever the history's first and last period.
+  public struct FoldCounts: Sendable, Equatable {
+    public var supersededEvents = 0
+    public var multiMovePeriods = 0
+    public init() {}
+  }
+
+  /// One customer's events folded as they arrive in time order, in constant memory: what
+  /// ``emit(fold:buckets:_:)`` needs to give the same states and counters as
+  /// ``emit(stages:touchBuffer:_:)`` on the customer's events, whatever period 0 and the
+  /// last period turn out to be.
+  ///
+  /// A stage event must not come before the customer's previous stage event (equal times
+  /// keep their arrival order), and no event may fall in a bucket before the customer's
+  /// latest one; ``stage(time:bucket:phase:startBucket:counts:)`` and
+  /// ``touch(bucket:channel:startBucket:counts:)`` refuse such an event (returning `nil`,
+  /// with nothing changed) so that the caller can fall back to sorting the events.
+  /// Each call returns the bucket it closed (a customer's bucket closes when an event of a
+  /// later bucket arrives) when that bucket matters for the periods: one with a stage
+  /// event, or touchpoints after the first stage event.
+  ///
+  /// ```swift
+  /// var fold = PeriodTimeline.Fold()
+  /// var counts = PeriodTimeline.FoldCounts()
+  /// if let closed = fold.stage(time: t, bucket: b, phase: 2, startBucket: nil, counts: &counts) {
+  ///   if let bucket = closed { buckets.append(bucket) }
+  /// } else { /* out of order: sort instead */ }
+  /// ```
+  ///
+  /// - Complexity: O(1) per event; 64 bytes.
+  public struct Fold: Sendable {
+    /// The open bucket (`bucket` `Int32.min` before the first event).
+    public private(set) var open = FoldedBucket(pattern: 0, bucket: .min, phase: -1)
+    /// The time of the latest stage event.
+    var lastTime = Int64.min
+    /// The bucket and phase of the first stage event (`entryBucket` `Int32.min` before it).
+    public private(set) var entryBucket = Int32.min
+    public private(set) var entryPhase: Int32 = -1
+    /// The phase after the latest stage event.
+    var phase: Int32 = -1
+    /// Stage events, phase changes (up to 2) and touchpoints in the open bucket.
+    var openStages: Int32 = 0
+    var openMoves: Int32 = 0
+    var openTouches: Int32 = 0
+    /// All touchpoints, and those before the customer's first period (before the first
+    /// stage event's bucket or before `startBucket`).
+    public private(set) var touches: Int32 = 0
+    public private(set) var earlyTouches: Int32 = 0
+    /// The caller's: where it keeps the customer's last closed bucket (-1 for none).
+    public var link: Int32 = -1
+
+    public init() {}
+
+    /// Whether the customer has a stage event.
+    public var hasEntered: Bool { entryBucket != .min }
+
+    /// Adds a stage event of bucket `bucket`; `startBucket` is the bucket of period 0 when
+    /// it is fixed in advance (`--start`).
+    ///
+    /// - Returns: `nil` when the event comes before the customer's previous one (nothing
+    ///   changed); else the bucket it closed, if any (`.some(nil)` when none).
+    public mutating func stage(
+      time: Int64, bucket: Int32, phase code: Int32, startBucket: Int?, counts: inout FoldCounts
+    ) -> FoldedBucket?? {
+      guard time >= lastTime, bucket >= open.bucket else { return nil }
+      let closed = bucket > open.bucket ? close(counts: &counts, next: bucket) : nil
+      lastTime = time
+      openStages += 1
+      if entryBucket == .min {
+        entryBucket = bucket
+        entryPhase = code
+        phase = code
+        // Touchpoints of earlier buckets are before the first period; so are the open
+        // bucket's when it lies before period 0.
+        earlyTouches = touches - openTouches
+        if let startBucket, Int(bucket) < startBucket { earlyTouches += openTouches }
+      } else if code != phase {
+        openMoves = Swift.min(openMoves + 1, 2)
+        phase = code
+      }
+      open.phase = phase
+      return .some(closed)
+    }
+
+    /// Adds a touchpoint of channel `channel` (a bit of the pattern) in bucket `bucket`.
+    ///
+    /// - Returns: as ``stage(time:bucket:phase:startBucket:counts:)``.
+    public mutating func touch(bucket: Int32, channel: Int32, startBucket: Int?, counts: inout FoldCounts) -> FoldedBucket?? {
+      guard bucket >= open.bucket else { return nil }
+      let closed = bucket > open.bucket ? close(counts: &counts, next: bucket) : nil
+      touches += 1
+      openTouches += 1
+      open.pattern |= 1 << UInt64(channel)
+      if entryBucket != .min, let startBucket, Int(bucket) < startBucket { earlyTouches += 1 }
+      return .some(closed)
+    }
+
+    /// Closes the open bucket and opens `next`; returns the closed bucket when it matters.
+    mutating func close(counts: inout FoldCounts, next: Int32) -> FoldedBucket? {
+      let closed = open
+      let hadStages = openStages > 0
+      if hadStages {
+        let isEntry = closed.bucket == entryBucket
+        counts.supersededEvents += Swift.max(0, Int(openStages) - (isEntry ? 2 : 1))
+        if openMoves >= 2 { counts.multiMovePeriods += 1 }
+      }
+      open = FoldedBucket(pattern: 0, bucket: next, phase: -1)
+      openStages = 0
+      openMoves = 0
+      openTouches = 0
+      // Before the first stage event a bucket only holds early touchpoints.
+      return closed.bucket != .min && entryBucket != .min ? closed : nil
+    }
+
+    /// Closes the open bucket at the end of the input (see ``Fold``).
+    public mutating func finish(counts: inout FoldCounts) -> FoldedBucket? {
+      guard open.bucket != .min else { return nil }
+      return close(counts: &counts, next: .min)
+    }
+  }
+
+  /// Emits the states of a customer folded by a ``Fold``: the same as
+  /// ``emit(stages:touchBuffer:_:)`` on the customer's events, except for
+  /// ``supersededEvents`` and ``multiMovePeriods`` (the fold's ``FoldCounts``).
+  ///
+  /// - Parameters:
+  ///   - fold: The customer's fold, after ``Fold/finish(counts:)``; it has entered.
+  ///   - buckets: The buckets the fold closed, in order.
+  ///   - state: Called with (period, phase, pattern) for every period, in order.
+  public mutating func emit(fold: Fold, buckets: UnsafeBufferPointer<FoldedBucket>, _ state: (Int, Int, UInt64) -> Void) {
+    let first = Int(fold.entryBucket) - origin
+    let firstRow = Swift.max(first, 0)
+    if firstRow > last {
+      customersAfterEnd += 1
+      return
+    }
+    earlyTouchpoints += Int(fold.earlyTouches)
+    var phase = fold.entryPhase
+    var next = 0
+    var seen = 0
+    for t in firstRow...last {
+      if t > first {
+        while next < buckets.count && Int(buckets[next].bucket) - origin < t {
+          if buckets[next].phase >= 0 { phase = buckets[next].phase }
+          next += 1
+        }
+      }
+      while seen < buckets.count && Int(buckets[seen].bucket) - origin < t { seen += 1 }
+      let pattern = seen < buckets.count && Int(buckets[seen].bucket) - origin == t ? buckets[seen].pattern : 0
+      state(t, Int(phase), pattern)
+    }
+    customerPeriods += last - firstRow + 1
+  }
+}

@@ -35,14 +35,27 @@ public struct EventLocation: Sendable, Equatable {
 /// ``ImportSettings/ignoreUnmapped``); timestamps without an offset are wall time in the
 /// settings' zone; events outside `from`…`until` are counted and left out.
 ///
-/// **Memory.** 28 bytes per stage event and 12 per touchpoint (twice that while
-/// ``finish()`` groups them by customer), the distinct customer ids and names; nothing
-/// per period. Events are grouped by customer with a counting sort and each customer's
-/// stage events sorted by time. Customer ids are numbered 32 rows at a time
-/// (``IDTable/Batch``): an event's customer is filled in when its batch is resolved.
+/// **Memory.** Two ways to hold the events, chosen as they arrive (``isStreaming``):
+/// - *Folded* (events of each customer in time order: a source sorted by time, or by
+///   customer and time): each event is folded into its customer's
+///   ``PeriodTimeline/Fold`` (64 bytes per customer) the moment its customer is known,
+///   and each (customer, calendar bucket) with events becomes one
+///   ``PeriodTimeline/FoldedBucket`` of 20 bytes once the customer's next bucket begins —
+///   nothing per event. Meanwhile every event is also appended (16 bytes) to an unlinked
+///   temporary file, on disk, not in memory, so that the other way can take over.
+/// - *Held* (any other order): the first event that comes before its customer's previous
+///   one (an earlier stage event, or an earlier bucket) makes the collector read the
+///   temporary file back and keep every event from then on: 28 bytes per stage event and
+///   12 per touchpoint (twice that while ``finish()`` groups them by customer), as if it
+///   had held them from the start. Results are the same either way.
 ///
-/// - Complexity: O(1) amortised per event (O(length of the id)); ``finish()`` O(e + c log c)
-///   for `e` events and the largest customer's `c` events.
+/// Both keep the distinct customer ids and names, a count per distinct calendar bucket,
+/// and 16 bytes per event of the last 32 rows (customer ids are numbered 32 rows at a time,
+/// ``IDTable/Batch``). ``heldBytes`` is what is held.
+///
+/// - Complexity: O(1) amortised per event (O(length of the id)); ``finish()`` O(customers
+///   + folded buckets), or O(e + c log c) when held, for `e` events and the largest
+///   customer's `c` events.
 public struct EventCollector {
   /// At most this many events (positions are 32-bit).
   public static let maxEvents = Int(Int32.max) - 1
@@ -69,6 +82,29 @@ public struct EventCollector {
   /// Unmapped names: (kind is stage, source name number) → (count, first location).
   var unmapped: [Int: (count: Int, first: EventLocation)] = [:]
 
+  /// An event waiting for its customer's number: phase and channel -1 when absent.
+  struct Pending {
+    var time: Int64
+    var bucket: Int32
+    var phase: Int16
+    var channel: Int16
+  }
+  var pendingIDs = IDTable.Batch()
+  var pending: [Pending] = []
+  var numbers: [Int32] = []
+
+  /// Whether events are folded (see the type); `false` once they are held.
+  public private(set) var isStreaming = true
+  /// Folded: per customer its fold and its last closed bucket (-1 for none), and the
+  /// closed buckets, each linked to its customer's previous one.
+  var folds: [PeriodTimeline.Fold] = []
+  var folded: [PeriodTimeline.FoldedBucket] = []
+  var foldedPrevious: [Int32] = []
+  var foldCounts = PeriodTimeline.FoldCounts()
+  var touchedFolds: Int32 = 0
+  var spill: EventSpill?
+
+  /// Held: stage events and their customers, touchpoints.
   var stages: [PeriodTimeline.Stage] = []
   var stageCustomer: [Int32] = []
   /// A touchpoint: its calendar bucket, its channel and its customer's number.
@@ -78,10 +114,17 @@ public struct EventCollector {
     var customer: Int32
   }
   var touches: [Touch] = []
-  /// Customer ids waiting for their numbers, and where their events are: stage and
-  /// touchpoint positions (-1 for none), one pair per queued id.
-  var pendingIDs = IDTable.Batch()
-  var pending: [(stage: Int32, touch: Int32)] = []
+
+  /// Stage events and touchpoints so far, per phase and per channel.
+  var stageCount = 0
+  var touchCount = 0
+  var phaseEvents: [Int] = []
+  var channelEvents: [Int] = []
+  /// Events per calendar bucket (for ``EventPlausibility``): the current run of equal
+  /// buckets, then the rest.
+  var runBucket = 0
+  var runCount = 0
+  var bucketCounts: [Int: Int] = [:]
   var minBucket = Int.max
   var maxBucket = Int.min
   var minLocation = EventLocation(file: 0, line: 0)
@@ -127,6 +170,29 @@ public struct EventCollector {
     channelRules = settings.channelMap?.compiled()
     revenueSum = [Double](repeating: 0, count: phases.count)
     revenueCount = [Int](repeating: 0, count: phases.count)
+    phaseEvents = [Int](repeating: 0, count: phases.count)
+    channelEvents = [Int](repeating: 0, count: channels.count)
+    pending.reserveCapacity(IDTable.Batch.capacity)
+    numbers.reserveCapacity(IDTable.Batch.capacity)
+    spill = EventSpill()
+    if spill == nil { isStreaming = false }
+  }
+
+  /// Bytes held for the events: the customer table, the folds and folded buckets or the
+  /// held events, the bucket counts and the buffers (not the names of stages and channels).
+  public var heldBytes: Int {
+    customers.storageBytes + folds.capacity * MemoryLayout<PeriodTimeline.Fold>.stride
+      + folded.capacity * MemoryLayout<PeriodTimeline.FoldedBucket>.stride
+      + foldedPrevious.capacity * 4 + stages.capacity * MemoryLayout<PeriodTimeline.Stage>.stride
+      + stageCustomer.capacity * 4 + touches.capacity * MemoryLayout<Touch>.stride
+      + pending.capacity * MemoryLayout<Pending>.stride + bucketCounts.capacity * 16 + (spill?.bufferBytes ?? 0)
+  }
+
+  /// Stops folding: the events from now on are held, whatever their order (tests compare
+  /// the two ways).
+  mutating func holdEvents() throws(InputErrors) {
+    try resolveCustomers()
+    try switchToHeld()
   }
 
   /// Registers a file; its number goes into the ``EventLocation`` of its events.
@@ -172,7 +238,7 @@ public struct EventCollector {
       report.skipped[stage != nil || channel != nil ? "unmapped stage or channel (--ignore-unmapped)" : "no stage and no channel", default: 0] += 1
       return
     }
-    guard stages.count + touches.count < Self.maxEvents else {
+    guard stageCount + touchCount < Self.maxEvents else {
       throw InputErrors([InputError(
         .limit, file: files[Int(location.file)], line: Int(location.line), "more than \(Self.maxEvents) events; expected fewer")])
     }
@@ -186,42 +252,126 @@ public struct EventCollector {
       maxLocation = location
     }
     let b = Int32(clamping: bucket)
-    // The customer's number comes later, a batch at a time (``resolveCustomers()``).
-    var stageAt: Int32 = -1
-    var touchAt: Int32 = -1
+    let events = (phase >= 0 ? 1 : 0) + (channelCode >= 0 ? 1 : 0)
+    if Int(b) == runBucket {
+      runCount += events
+    } else {
+      if runCount > 0 { bucketCounts[runBucket, default: 0] += runCount }
+      runBucket = Int(b)
+      runCount = events
+    }
     if phase >= 0 {
-      stageAt = Int32(truncatingIfNeeded: stages.count)
-      stages.append(PeriodTimeline.Stage(time: utc, order: stageAt, bucket: b, phase: phase))
-      stageCustomer.append(-1)
+      stageCount += 1
+      phaseEvents[Int(phase)] += 1
       if let revenue {
         revenueSum[Int(phase)] += revenue
         revenueCount[Int(phase)] += 1
       }
     }
     if channelCode >= 0 {
-      touchAt = Int32(truncatingIfNeeded: touches.count)
-      touches.append(Touch(bucket: b, channel: channelCode, customer: -1))
+      touchCount += 1
+      channelEvents[Int(channelCode)] += 1
     }
-    pending.append((stageAt, touchAt))
-    if pendingIDs.append(customer) { resolveCustomers() }
+    // The customer's number comes later, a batch at a time (``resolveCustomers()``).
+    pending.append(Pending(time: utc, bucket: b, phase: Int16(phase), channel: Int16(channelCode)))
+    if pendingIDs.append(customer) { try resolveCustomers() }
   }
 
-  /// Numbers the customers of the queued events (``IDTable/Batch``) and fills in the
-  /// customers of their stage events and touchpoints.
-  mutating func resolveCustomers() {
-    pending.withUnsafeBufferPointer { pending in
-      stageCustomer.withUnsafeMutableBufferPointer { sc in
-        touches.withUnsafeMutableBufferPointer { tc in
-          customers.resolve(&pendingIDs) { q, k in
-            let n = Int32(truncatingIfNeeded: k)
-            let (s, t) = pending[q]
-            if s >= 0 { sc[Int(s)] = n }
-            if t >= 0 { tc[Int(t)].customer = n }
-          }
-        }
+  /// Numbers the customers of the queued events (``IDTable/Batch``) and folds or holds
+  /// their events, in the order they came.
+  ///
+  /// - Throws: ``InputErrors`` (`.io`) when the spill file cannot be read back.
+  mutating func resolveCustomers() throws(InputErrors) {
+    numbers.removeAll(keepingCapacity: true)
+    customers.resolve(&pendingIDs) { _, k in numbers.append(Int32(truncatingIfNeeded: k)) }
+    var q = 0
+    if isStreaming {
+      // Touch the batch's folds first: independent loads the processor overlaps, rather
+      // than one cache miss after the other.
+      var sink: Int32 = 0
+      folds.withUnsafeBufferPointer { f in
+        // Both ends: a fold may straddle two cache lines.
+        for k in numbers where Int(k) < f.count { sink &+= Int32(truncatingIfNeeded: f[Int(k)].open.pattern) &+ f[Int(k)].link }
       }
+      touchedFolds &+= sink
+      while q < pending.count {
+        let k = Int(numbers[q])
+        if k == folds.count {
+          folds.append(PeriodTimeline.Fold())
+        }
+        guard fold(pending[q], customer: k) else { break }
+        q += 1
+      }
+      // Out of order, or the spill file failed: hold every event from here on.
+      if q < pending.count || spill?.failed == true { try switchToHeld() }
+    }
+    while q < pending.count {
+      hold(pending[q], customer: numbers[q])
+      q += 1
     }
     pending.removeAll(keepingCapacity: true)
+  }
+
+  /// Folds one event into its customer's fold and writes it to the spill file; `false`,
+  /// with nothing changed, when it comes before the customer's previous event.
+  @inline(__always)
+  mutating func fold(_ e: Pending, customer k: Int) -> Bool {
+    var counts = foldCounts
+    var closedStage: PeriodTimeline.FoldedBucket??
+    var f = folds[k]
+    if e.phase >= 0 {
+      closedStage = f.stage(time: e.time, bucket: e.bucket, phase: Int32(e.phase), startBucket: startBucket, counts: &counts)
+      guard closedStage != nil else { return false }
+    }
+    var closedTouch: PeriodTimeline.FoldedBucket??
+    if e.channel >= 0 {
+      closedTouch = f.touch(bucket: e.bucket, channel: Int32(e.channel), startBucket: startBucket, counts: &counts)
+      // A touchpoint of the same row falls in the bucket its stage event opened.
+      guard closedTouch != nil else { return false }
+    }
+    folds[k] = f
+    foldCounts = counts
+    if let closed = closedStage ?? nil { keep(closed, customer: k) }
+    if let closed = closedTouch ?? nil { keep(closed, customer: k) }
+    spill?.append(e, customer: Int32(truncatingIfNeeded: k))
+    return true
+  }
+
+  /// Keeps a closed bucket of customer `k`.
+  mutating func keep(_ bucket: PeriodTimeline.FoldedBucket, customer k: Int) {
+    foldedPrevious.append(folds[k].link)
+    folds[k].link = Int32(truncatingIfNeeded: folded.count)
+    folded.append(bucket)
+  }
+
+  /// Holds one event of customer `k`.
+  @inline(__always)
+  mutating func hold(_ e: Pending, customer k: Int32) {
+    if e.phase >= 0 {
+      stages.append(
+        PeriodTimeline.Stage(time: e.time, order: Int32(truncatingIfNeeded: stages.count), bucket: e.bucket, phase: Int32(e.phase)))
+      stageCustomer.append(k)
+    }
+    if e.channel >= 0 { touches.append(Touch(bucket: e.bucket, channel: Int32(e.channel), customer: k)) }
+  }
+
+  /// Stops folding: reads the events folded so far back from the spill file and holds
+  /// them, as if they had been held from the start.
+  mutating func switchToHeld() throws(InputErrors) {
+    guard isStreaming else { return }
+    isStreaming = false
+    if let spill {
+      let clock = clock
+      let unit = settings.unit
+      try spill.replay(name: files.first ?? "input") {
+        Int32(clamping: Timestamps.bucket(localDay: clock.localDay(utc: $0), unit: unit))
+      } _: { e, k in hold(e, customer: k) }
+    }
+    spill = nil
+    folds = []
+    folded = []
+    foldedPrevious = []
+    foldCounts = PeriodTimeline.FoldCounts()
   }
 
   /// The phase of a stage name; -1 when unmapped.
@@ -241,6 +391,7 @@ public struct EventCollector {
           }
           phases.append(target)
           revenueSum.append(0)
+          phaseEvents.append(0)
           revenueCount.append(0)
           result = Int32(phases.count - 1)
         }
@@ -273,6 +424,7 @@ public struct EventCollector {
               "channel \(InputError.echo(target)) is the 65th; expected at most 64 channels (group them with --channel-map)")])
           }
           channels.append(target)
+          channelEvents.append(0)
           result = Int32(channels.count - 1)
         }
       }
@@ -305,9 +457,9 @@ public struct EventCollector {
   /// - Throws: ``InputErrors``: unmapped names (unless ignored), no stage event at all,
   ///   events far outside the bulk of the data, or a history longer than
   ///   ``EventPlausibility/maxSpan`` periods (the rules of ``EventPlausibility``).
-  /// - Complexity: O(e + c log c), see the type.
+  /// - Complexity: O(customers) folded, O(e + c log c) held, see the type.
   public mutating func finish() throws(InputErrors) -> ImportedHistory {
-    resolveCustomers()
+    try resolveCustomers()
     var errors: [InputError] = []
     for isChannel in [false, true] {
       let names = unmappedNames(channels: isChannel)
@@ -328,7 +480,7 @@ public struct EventCollector {
     }
     guard errors.isEmpty else { throw InputErrors(errors) }
     let name = files.first ?? "input"
-    guard !stages.isEmpty else {
+    guard stageCount > 0 else {
       throw InputErrors([InputError(
         .empty, file: name,
         "no stage event\(report.outsideWindow > 0 ? " between --from and --until" : ""); expected rows with a stage (a customer enters the history with their first stage)")])
@@ -350,6 +502,12 @@ public struct EventCollector {
           : InputError(.limit, file: files[Int(maxLocation.file)], line: Int(maxLocation.line), problem)
       ])
     }
+    if isStreaming {
+      for k in folds.indices {
+        if let closed = folds[k].finish(counts: &foldCounts) { keep(closed, customer: k) }
+      }
+      spill = nil
+    }
     return ImportedHistory(collector: self, origin: origin, last: last)
   }
 
@@ -357,8 +515,8 @@ public struct EventCollector {
   /// which ``RawExportReader`` applies too.
   func checkPlausibility() throws(InputErrors) {
     var check = EventPlausibility(unit: settings.unit, lowest: minBucket, highest: maxBucket)
-    for s in stages { check.count(Int(s.bucket)) }
-    for t in touches { check.count(Int(t.bucket)) }
+    if runCount > 0 { check.count(runBucket, times: runCount) }
+    for (bucket, n) in bucketCounts { check.count(bucket, times: n) }
     guard let verdict = check.verdict(), verdict.outside > 0 else { return }
     let label = { (b: Int) in Timestamps.label(bucket: b, unit: self.settings.unit) }
     let worst = verdict.isOutside(minBucket) ? (minLocation, minBucket) : (maxLocation, maxBucket)

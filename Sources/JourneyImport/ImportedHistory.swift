@@ -16,12 +16,24 @@ public struct ImportedHistory {
   public private(set) var report: ImportReport
   let vocabulary: Vocabulary
   let customers: IDTable
-  /// Stage events and touchpoints grouped by customer: customer `k`'s are
-  /// `stages[stageStart[k]..<stageStart[k + 1]]`, sorted by time.
-  var stages: [PeriodTimeline.Stage]
-  var stageStart: [Int]
-  var touches: [(bucket: Int32, channel: Int32)]
-  var touchStart: [Int]
+  /// Held events grouped by customer: customer `k`'s are
+  /// `stages[stageStart[k]..<stageStart[k + 1]]`, sorted by time (empty when folded).
+  var stages: [PeriodTimeline.Stage] = []
+  var stageStart: [Int] = []
+  var touches: [(bucket: Int32, channel: Int32)] = []
+  var touchStart: [Int] = []
+  /// Folded events (``EventCollector``): per customer its fold and its last folded bucket,
+  /// each bucket linked to its customer's previous one (`nil` when held).
+  var folded: Folded?
+  /// Superseded events and multi-move periods counted while folding.
+  let foldCounts: PeriodTimeline.FoldCounts
+
+  /// The folded form of the events.
+  struct Folded {
+    var folds: [PeriodTimeline.Fold]
+    var buckets: [PeriodTimeline.FoldedBucket]
+    var previous: [Int32]
+  }
 
   init(collector c: EventCollector, origin: Int, last: Int) {
     phases = c.phases
@@ -32,7 +44,30 @@ public struct ImportedHistory {
     customers = c.customers
     vocabulary = c.fixed ? c.modelVocabulary : Vocabulary(phases: c.phases, channels: c.channels)
     report = c.report
+    foldCounts = c.foldCounts
     let n = c.customers.count
+    report.stageEvents = c.stageCount
+    report.touchpoints = c.touchCount
+    report.phaseEvents = c.phaseEvents
+    report.channelEvents = c.channelEvents
+    report.phases = phases
+    report.channels = channels
+    report.revenue = (0..<phases.count).map { (c.revenueSum[$0], c.revenueCount[$0]) }
+    report.unit = unit
+    report.firstPeriod = Timestamps.label(bucket: origin, unit: unit)
+    report.lastPeriod = Timestamps.label(bucket: origin + last, unit: unit)
+    report.periods = last + 1
+    var orphans = 0
+    var customersWithStages = 0
+    if c.isStreaming {
+      folded = Folded(folds: c.folds, buckets: c.folded, previous: c.foldedPrevious)
+      for f in c.folds {
+        if f.hasEntered { customersWithStages += 1 } else { orphans += Int(f.touches) }
+      }
+      report.customers = customersWithStages
+      report.orphanTouchpoints = orphans
+      return
+    }
     // Counting sort by customer.
     var starts = [Int](repeating: 0, count: n + 1)
     for k in c.stageCustomer { starts[Int(k) + 1] += 1 }
@@ -67,27 +102,15 @@ public struct ImportedHistory {
       next[k] += 1
     }
     touches = t
-    report.stageEvents = c.stages.count
-    report.touchpoints = c.touches.count
-    report.phaseEvents = [Int](repeating: 0, count: phases.count)
-    for s in c.stages { report.phaseEvents[Int(s.phase)] += 1 }
-    report.channelEvents = [Int](repeating: 0, count: channels.count)
-    for touch in c.touches { report.channelEvents[Int(touch.channel)] += 1 }
-    report.phases = phases
-    report.channels = channels
-    report.revenue = (0..<phases.count).map { (c.revenueSum[$0], c.revenueCount[$0]) }
-    report.unit = unit
-    report.firstPeriod = Timestamps.label(bucket: origin, unit: unit)
-    report.lastPeriod = Timestamps.label(bucket: origin + last, unit: unit)
-    report.periods = last + 1
-    var orphans = 0
-    var customersWithStages = 0
     for k in 0..<n {
       if stageStart[k + 1] == stageStart[k] { orphans += touchStart[k + 1] - touchStart[k] } else { customersWithStages += 1 }
     }
     report.customers = customersWithStages
     report.orphanTouchpoints = orphans
   }
+
+  /// Whether the events are folded (read in time order per customer) rather than held.
+  public var isFolded: Bool { folded != nil }
 
   /// The id bytes of customer `k`.
   public func customerID(_ k: Int) -> ArraySlice<UInt8> { customers.id(k) }
@@ -99,23 +122,42 @@ public struct ImportedHistory {
   /// - Complexity: O(events + customer-periods).
   public mutating func replay(_ body: (Int, Int, Int, UInt64) -> Void) {
     var timeline = PeriodTimeline(origin: origin, last: last)
-    let n = customers.count
-    let stageStart = stageStart
-    let touchStart = touchStart
-    let touches = touches
-    stages.withUnsafeBufferPointer { all in
-      touches.withUnsafeBufferPointer { allTouches in
-        for k in 0..<n where stageStart[k + 1] > stageStart[k] {
-          let mine = UnsafeBufferPointer(rebasing: all[stageStart[k]..<stageStart[k + 1]])
-          let theirs = UnsafeBufferPointer(rebasing: allTouches[touchStart[k]..<touchStart[k + 1]])
-          timeline.emit(stages: mine, touchBuffer: theirs) { t, phase, pattern in
-            body(k, t, phase, pattern)
+    if let folded {
+      var mine: [PeriodTimeline.FoldedBucket] = []
+      for k in folded.folds.indices where folded.folds[k].hasEntered {
+        // The customer's buckets, linked last to first.
+        mine.removeAll(keepingCapacity: true)
+        var i = folded.folds[k].link
+        while i >= 0 {
+          mine.append(folded.buckets[Int(i)])
+          i = folded.previous[Int(i)]
+        }
+        mine.reverse()
+        mine.withUnsafeBufferPointer { b in
+          timeline.emit(fold: folded.folds[k], buckets: b) { t, phase, pattern in body(k, t, phase, pattern) }
+        }
+      }
+      report.supersededEvents = foldCounts.supersededEvents
+      report.multiMovePeriods = foldCounts.multiMovePeriods
+    } else {
+      let n = customers.count
+      let stageStart = stageStart
+      let touchStart = touchStart
+      let touches = touches
+      stages.withUnsafeBufferPointer { all in
+        touches.withUnsafeBufferPointer { allTouches in
+          for k in 0..<n where stageStart[k + 1] > stageStart[k] {
+            let mine = UnsafeBufferPointer(rebasing: all[stageStart[k]..<stageStart[k + 1]])
+            let theirs = UnsafeBufferPointer(rebasing: allTouches[touchStart[k]..<touchStart[k + 1]])
+            timeline.emit(stages: mine, touchBuffer: theirs) { t, phase, pattern in
+              body(k, t, phase, pattern)
+            }
           }
         }
       }
+      report.supersededEvents = timeline.supersededEvents
+      report.multiMovePeriods = timeline.multiMovePeriods
     }
-    report.supersededEvents = timeline.supersededEvents
-    report.multiMovePeriods = timeline.multiMovePeriods
     report.customerPeriods = timeline.customerPeriods
     report.earlyTouchpoints = timeline.earlyTouchpoints
   }

@@ -52,8 +52,8 @@ public struct GA4Settings: Sendable {
 ///   then through the settings' `--channel-map`;
 /// - the purchase revenue.
 ///
-/// - Complexity: O(bytes); memory: the whole input of one NDJSON file (one block of a
-///   table) plus what the collector keeps.
+/// - Complexity: O(bytes); memory: one block of the input and the longest line (a table
+///   from standard input whole), plus what the collector keeps.
 public enum GA4Import {
   /// GA4's recommended lifecycle events as a stage map (event name → phase).
   public static var defaultStageMap: NameMap {
@@ -67,7 +67,8 @@ public enum GA4Import {
     String(group.lowercased().map { $0 == " " || $0 == "-" ? "_" : $0 })
   }
 
-  /// The most bytes of one GA4 file held in memory.
+  /// The most bytes of one GA4 file held in memory (a flattened table from standard
+  /// input; files and NDJSON are read block by block).
   public static let maxFileBytes = 8 << 30
 
   /// Reads GA4 export files (`-` for standard input).
@@ -78,22 +79,17 @@ public enum GA4Import {
   {
     var collector = try EventCollector(settings: withStages(settings), vocabulary: vocabulary)
     for path in paths {
-      let (input, format) = try open(path, format: ga4.format)
-      try read(input, format: format, ga4: ga4, into: &collector)
+      let (input, format, head) = try open(path, format: ga4.format)
+      try read(input, head: head, format: format, ga4: ga4, into: &collector)
     }
     return try collector.finish()
   }
 
   /// Opens `path` and finds its form: `format`, else from the first block of its
-  /// (inflated) content. Standard input is read into memory to look at it.
-  static func open(_ path: String, format: GA4Format?) throws(InputErrors) -> (TableInput, GA4Format) {
-    if path == "-" {
-      let input = try TableInput(path: path, what: "GA4 export")
-      if let format { return (input, format) }
-      let bytes = try readAll(input)
-      return (TableInput(bytes: bytes, name: input.name), GA4Format.detect(bytes))
-    }
-    if let format { return (try TableInput(path: path, what: "GA4 export"), format) }
+  /// (inflated) content. Standard input cannot be read twice: the block read to look at
+  /// it comes back as `head` (NDJSON), or the whole input is read into memory (a table).
+  static func open(_ path: String, format: GA4Format?) throws(InputErrors) -> (TableInput, GA4Format, head: [UInt8]) {
+    if let format { return (try TableInput(path: path, what: "GA4 export"), format, []) }
     let peek = try TableInput(path: path, what: "GA4 export")
     var head = [UInt8](repeating: 0, count: 1 << 16)
     var got = 0
@@ -104,12 +100,16 @@ public enum GA4Import {
       if n == 0 { break }
       got += n
     }
-    return (try TableInput(path: path, what: "GA4 export"), GA4Format.detect(head[0..<got]))
+    head.removeSubrange(got...)
+    let detected = GA4Format.detect(head)
+    guard path == "-" else { return (try TableInput(path: path, what: "GA4 export"), detected, []) }
+    if detected == .ndjson { return (peek, detected, head) }
+    return (TableInput(bytes: try readAll(peek, head: head), name: peek.name), detected, [])
   }
 
-  /// Every (inflated) byte of `input`, at most ``maxFileBytes``.
-  static func readAll(_ input: TableInput) throws(InputErrors) -> [UInt8] {
-    var bytes: [UInt8] = []
+  /// Every (inflated) byte of `input` after `head`, at most ``maxFileBytes``.
+  static func readAll(_ input: TableInput, head: [UInt8] = []) throws(InputErrors) -> [UInt8] {
+    var bytes = head
     let block = 1 << 20
     var buffer = [UInt8](repeating: 0, count: block)
     while true {
@@ -141,7 +141,9 @@ public enum GA4Import {
     return s
   }
 
-  static func read(_ input: TableInput, format: GA4Format, ga4: GA4Settings, into collector: inout EventCollector) throws(InputErrors) {
+  static func read(
+    _ input: TableInput, head: [UInt8] = [], format: GA4Format, ga4: GA4Settings, into collector: inout EventCollector
+  ) throws(InputErrors) {
     let file = collector.beginFile(input.name)
     let stages = (collector.settings.stageMap ?? defaultStageMap).compiled()
     let reader = GA4Reader(grouping: GA4ChannelGrouping(categories: ga4.categories), identity: ga4.identity)
@@ -192,10 +194,9 @@ public enum GA4Import {
       }
       for _ in 0..<tally.withoutCustomer { collector.skip("GA4 events without a customer id") }
     case .ndjson:
-      let bytes = try readAll(input)
       var failure: InputErrors?
       do {
-        let tally = try reader.read(bytes: bytes, file: input.name) { row in
+        let tally = try reader.read(input, head: head, file: input.name) { row in
           do throws(InputErrors) { try add(row, &collector) } catch {
             failure = error
             throw error
@@ -204,6 +205,8 @@ public enum GA4Import {
         for _ in 0..<tally.withoutCustomer { collector.skip("GA4 events without a customer id") }
       } catch let e as GA4Reader.ReadError {
         throw InputErrors([InputError(.syntax, file: e.file, line: e.line, e.message)])
+      } catch let e as InputErrors {
+        throw failure ?? e
       } catch {
         throw failure ?? InputErrors([InputError(.io, file: input.name, "\(error)")])
       }

@@ -1,4 +1,6 @@
 import Foundation
+import JourneyFormats
+import JourneyModel
 
 /// Reads a GA4 BigQuery export in newline-delimited JSON and hands each event on as a
 /// journey event: customer, time, GA4 event name, channel (the default channel group of
@@ -12,7 +14,7 @@ import Foundation
 /// grouped as `Unassigned`, carry no channel.
 /// **Stages** are the event names; ``defaultStageMap`` maps the usual ones to phases.
 ///
-/// - Complexity: O(bytes); memory O(longest line).
+/// - Complexity: O(bytes); memory one block of the input and the longest line.
 public struct GA4Reader: Sendable {
   public enum Identity: String, Sendable, CaseIterable {
     /// `user_pseudo_id` always.
@@ -79,31 +81,39 @@ public struct GA4Reader: Sendable {
   public func read(
     bytes: [UInt8], file: String, _ body: (Row) throws -> Void
   ) throws -> Tally {
+    try read(TableInput(bytes: bytes, name: file), file: file, body)
+  }
+
+  /// Reads every line of `input` (plain or gzip), block by block, calling `body` for each
+  /// event with a customer; `head` holds the input's first bytes when they were read
+  /// already (to recognise the form of standard input).
+  ///
+  /// - Throws: As ``read(bytes:file:_:)``; ``InputErrors`` when the input cannot be read.
+  /// - Complexity: O(bytes); memory one block of the input and the longest line.
+  public func read(
+    _ input: TableInput, head: [UInt8] = [], file: String, _ body: (Row) throws -> Void
+  ) throws -> Tally {
     var tally = Tally()
     let decoder = JSONDecoder()
-    var start = 0
     var line = 0
-    if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { start = 3 }
-    while start < bytes.count {
+    /// One line (without its newline).
+    func handle(_ text: UnsafeBufferPointer<UInt8>) throws {
       line += 1
-      var end = start
-      while end < bytes.count && bytes[end] != 0x0A { end += 1 }
-      defer { start = end + 1 }
-      var last = end
-      if last > start && bytes[last - 1] == 0x0D { last -= 1 }
-      if last - start > Self.maxLineBytes {
-        throw ReadError(file: file, line: line, message: "line of \(last - start) bytes; expected at most \(Self.maxLineBytes) bytes per event")
+      var last = text.count
+      if last > 0 && text[last - 1] == 0x0D { last -= 1 }
+      if last > Self.maxLineBytes {
+        throw ReadError(file: file, line: line, message: "line of \(last) bytes; expected at most \(Self.maxLineBytes) bytes per event")
       }
       var blank = true
-      for k in start..<last where !(bytes[k] == 0x20 || bytes[k] == 0x09) {
+      for k in 0..<last where !(text[k] == 0x20 || text[k] == 0x09) {
         blank = false
         break
       }
-      if blank { continue }
+      if blank { return }
       tally.lines += 1
       let event: GA4Event
       do {
-        event = try decoder.decode(GA4Event.self, from: Data(bytes[start..<last]))
+        event = try decoder.decode(GA4Event.self, from: Data(UnsafeBufferPointer(rebasing: text[0..<last])))
       } catch let error as DecodingError {
         throw ReadError(file: file, line: line, message: Self.describe(error))
       }
@@ -114,7 +124,7 @@ public struct GA4Reader: Sendable {
       }
       guard let customer, !customer.isEmpty else {
         tally.withoutCustomer += 1
-        continue
+        return
       }
       let fields = event.trafficSourceFields()
       let channel = self.channel(
@@ -123,7 +133,88 @@ public struct GA4Reader: Sendable {
       tally.events += 1
       try body(Row(customer: customer, microseconds: event.eventTimestamp, eventName: event.eventName, channel: channel, revenue: event.revenue, line: line))
     }
+    try Self.forEachLine(input, head: head, limit: Self.maxLineBytes + 1, handle) { length in
+      ReadError(file: file, line: line + 1, message: "line of \(length) bytes; expected at most \(Self.maxLineBytes) bytes per event")
+    }
     return tally
+  }
+
+  /// Calls `body` with each line of `input` after `head` (split at `\n`, without it; a
+  /// byte order mark at the start dropped; a last line without `\n` included), in blocks
+  /// of 1 MiB. A line longer than `limit` bytes is not held: its length is counted to its
+  /// end and `tooLong(length)` thrown (the length without a final `\r`).
+  static func forEachLine(
+    _ input: TableInput, head: [UInt8], limit: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> Void,
+    tooLong: (Int) -> Error
+  ) throws {
+    let block = 1 << 20
+    var buffer = [UInt8](repeating: 0, count: block + limit + 1)
+    var headOffset = 0
+    /// Appends up to `count` bytes at `at`: first from `head`, then from the input.
+    func fill(_ at: Int, _ count: Int) throws -> Int {
+      if headOffset < head.count {
+        let n = Swift.min(count, head.count - headOffset)
+        buffer.withUnsafeMutableBufferPointer { b in
+          for k in 0..<n { b[at + k] = head[headOffset + k] }
+        }
+        headOffset += n
+        return n
+      }
+      return try buffer.withUnsafeMutableBufferPointer { (b) throws(InputErrors) -> Int in
+        try input.read(into: b.baseAddress! + at, count: count, what: "GA4 export")
+      }
+    }
+    var filled = 0
+    // The byte order mark: look at the first three bytes.
+    while filled < 3 {
+      let n = try fill(filled, 3 - filled)
+      if n == 0 { break }
+      filled += n
+    }
+    // `cut`: where the current line starts; `scan`: where to look for its end.
+    var cut = filled >= 3 && buffer[0] == 0xEF && buffer[1] == 0xBB && buffer[2] == 0xBF ? 3 : 0
+    var scan = cut
+    while true {
+      let n = try fill(filled, block)
+      // Every complete line in the buffer.
+      try buffer.withUnsafeBufferPointer { b in
+        var k = scan
+        while k < filled + n {
+          if b[k] == 0x0A {
+            try body(UnsafeBufferPointer(rebasing: b[cut..<k]))
+            cut = k + 1
+          }
+          k += 1
+        }
+      }
+      filled += n
+      if n == 0 {
+        if cut < filled { try buffer.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[cut..<filled])) } }
+        return
+      }
+      // Keep the partial line, unless it is too long to keep.
+      let rest = filled - cut
+      if rest > limit {
+        var length = rest
+        var lastByte = buffer[filled - 1]
+        reading: while true {
+          let got = try fill(0, block)
+          if got == 0 { break }
+          for k in 0..<got {
+            if buffer[k] == 0x0A { break reading }
+            length += 1
+            lastByte = buffer[k]
+          }
+        }
+        throw tooLong(lastByte == 0x0D ? length - 1 : length)
+      }
+      if cut > 0 && rest > 0 {
+        buffer.withUnsafeMutableBufferPointer { b in b.baseAddress!.update(from: b.baseAddress! + cut, count: rest) }
+      }
+      cut = 0
+      scan = rest
+      filled = rest
+    }
   }
 
   /// The channel group of a traffic source (values `nil` when not set): GA4's own
