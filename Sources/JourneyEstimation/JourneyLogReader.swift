@@ -106,9 +106,14 @@ public enum JourneyLogReader {
     let headerEnd = headerBounds.end
     let chunks = cuts.count - 1
     guard chunks >= 1 else { return nil }
-    let template = header
-    func read(_ range: Range<Int>, align: Bool) -> (rows: JourneyLogRows, start: Int, end: Int)? {
+    // A chunk keeps no lines (a reading with errors is repeated on one thread to report
+    // them); a chunk after the first keeps its customers' first states for the merge.
+    var plan = header
+    plan.accumulator.customers.keepsLines = false
+    let template = plan
+    func read(_ range: Range<Int>, align: Bool, first: Bool) -> (rows: JourneyLogRows, start: Int, end: Int)? {
       var rows = template
+      rows.accumulator.customers.keepsFirstStates = !first
       guard
         let bounds = try? CSVReader.forEachRecord(
           path: path, what: "journey log", range: range, alignStart: align,
@@ -126,21 +131,41 @@ public enum JourneyLogReader {
     }
     nonisolated(unsafe) let shared = results
     nonisolated(unsafe) let work = read
-    DispatchQueue.concurrentPerform(iterations: chunks) { k in
+    parallel(chunks) { k in
       let lower = Swift.max(headerEnd, cuts[k])
-      shared[k] = work(lower..<Swift.max(lower, cuts[k + 1]), k > 0)
+      shared[k] = work(lower..<Swift.max(lower, cuts[k + 1]), k > 0, k == 0)
     }
-    guard var merged = results[0] else { return nil }
+    // Each chunk's tables are moved out of `results`, so that they are changed in place.
+    func take(_ k: Int) -> (rows: JourneyLogRows, start: Int, end: Int)? {
+      defer { results[k] = nil }
+      return results[k]
+    }
+    guard var merged = take(0) else { return nil }
     for k in 1..<chunks {
       // A chunk that started inside a quoted field read garbage (or failed): read it again
       // from the true boundary.
-      var chunk = results[k]
-      if chunk?.start != merged.end { chunk = read(merged.end..<Swift.max(merged.end, cuts[k + 1]), align: false) }
+      var chunk = take(k)
+      if chunk?.start != merged.end {
+        chunk = nil
+        chunk = read(merged.end..<Swift.max(merged.end, cuts[k + 1]), align: false, first: false)
+      }
       guard let next = chunk else { return nil }
+      chunk = nil
       guard merged.rows.accumulator.absorb(next.rows.accumulator) else { return nil }
       merged.end = next.end
     }
     return try? merged.rows.finish()
+  }
+
+  /// Runs `body(0)` … `body(count - 1)` on `count` threads and waits for them, blocked
+  /// (the waiting thread takes no CPU time).
+  static func parallel(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
+    let group = DispatchGroup()
+    for k in 1..<Swift.max(count, 1) {
+      DispatchQueue.global().async(group: group) { body(k) }
+    }
+    if count >= 1 { body(0) }
+    group.wait()
   }
 
   /// Reads a journey log held in memory; `file` names it in error messages.

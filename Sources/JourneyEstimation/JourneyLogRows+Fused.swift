@@ -54,6 +54,7 @@ extension JourneyLogRows {
     _ b: UnsafeMutableBufferPointer<UInt8>, from position: Int, upTo limit: Int, line: inout Int
   ) throws(InputErrors) -> Int {
     guard !fusedRoles.isEmpty, let base = b.baseAddress else { return position }
+    accumulator.prepareForDense()
     let last = Swift.min(b.count - Self.fusedRowBytes - 8, limit - 1)
     var p = position
     if fusedRoles == Self.simulatorLayout {

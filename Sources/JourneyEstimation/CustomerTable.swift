@@ -1,0 +1,258 @@
+import Foundation
+
+/// A customer's previous state and the start of their id, in 32 bytes: what the row of
+/// the next period needs, in one cache line with what finds the customer.
+struct CustomerRecord {
+  /// The id's first 8 bytes, little-endian, zero past its end (``CustomerTable/key(_:)``).
+  var key: UInt64 = 0
+  /// The channels of the previous state.
+  var pattern: UInt64 = 0
+  /// The period of the previous state, -1 before the first.
+  var period: Int = -1
+  /// The low 32 bits of where the id ends in ``CustomerTable/idBytes``.
+  var idEnd: UInt32 = 0
+  /// The phase of the previous state (bits 0–30) and whether the customer is held out
+  /// (bit 31).
+  var phaseAndFlag: UInt32 = 0
+
+  static let heldOutBit: UInt32 = 1 << 31
+
+  var phase: Int {
+    @inline(__always) get { Int(phaseAndFlag & ~Self.heldOutBit) }
+  }
+  var heldOut: Bool {
+    @inline(__always) get { phaseAndFlag & Self.heldOutBit != 0 }
+  }
+  @inline(__always)
+  mutating func setPhase(_ phase: Int) {
+    phaseAndFlag = (phaseAndFlag & Self.heldOutBit) | UInt32(truncatingIfNeeded: phase)
+  }
+}
+
+/// ``CustomerRecord``s in pages of ``pageSize`` (the first page grows by doubling up to
+/// it): adding a customer never copies the others, and no more than one page is unused.
+final class CustomerRecords {
+  static let pageShift = 12
+  static let pageSize = 1 << pageShift
+  private(set) var pages: [UnsafeMutablePointer<CustomerRecord>] = []
+  private(set) var count = 0
+  /// Records the last page can hold.
+  private var lastCapacity = 0
+
+  init() {}
+
+  deinit {
+    for page in pages { page.deallocate() }
+  }
+
+  /// Records allocated.
+  var capacity: Int { pages.isEmpty ? 0 : (pages.count - 1) * Self.pageSize + lastCapacity }
+
+  /// A copy of every record, for a table whose copy is about to change.
+  func copy() -> CustomerRecords {
+    let other = CustomerRecords()
+    for (p, page) in pages.enumerated() {
+      let n = Swift.min(Self.pageSize, count - p * Self.pageSize)
+      let capacity = p == pages.count - 1 ? lastCapacity : Self.pageSize
+      let fresh = UnsafeMutablePointer<CustomerRecord>.allocate(capacity: capacity)
+      fresh.initialize(from: page, count: n)
+      other.pages.append(fresh)
+    }
+    other.count = count
+    other.lastCapacity = lastCapacity
+    return other
+  }
+
+  @inline(__always)
+  func at(_ k: Int) -> UnsafeMutablePointer<CustomerRecord> {
+    pages[k &>> Self.pageShift] + (k & (Self.pageSize &- 1))
+  }
+
+  func append(_ record: CustomerRecord) {
+    let offset = count & (Self.pageSize - 1)
+    if pages.isEmpty || (offset == 0 && lastCapacity == Self.pageSize) {
+      let capacity = pages.isEmpty ? 16 : Self.pageSize
+      pages.append(.allocate(capacity: capacity))
+      lastCapacity = capacity
+    } else if offset == lastCapacity {
+      // Only the first page grows.
+      let capacity = 2 * lastCapacity
+      let bigger = UnsafeMutablePointer<CustomerRecord>.allocate(capacity: capacity)
+      bigger.moveInitialize(from: pages[0], count: count)
+      pages[0].deallocate()
+      pages[0] = bigger
+      lastCapacity = capacity
+    }
+    (pages[pages.count - 1] + offset).initialize(to: record)
+    count += 1
+  }
+}
+
+/// Customers by id: records in first-seen order (``CustomerRecords``), the id bytes in one
+/// arena, and an open-addressing hash index over them. Sized by the number of distinct
+/// customers only.
+///
+/// What only some readings need is kept beside the records, and only when asked for:
+/// the line of each customer's previous row (``keepsLines``: for the messages of a
+/// reading that reports errors), their first state (``keepsFirstStates``: for a chunk
+/// merged after another), their segment (``keepsSegments``).
+struct CustomerTable {
+  var records = CustomerRecords()
+  /// Every id's bytes, one after another; id `k` ends at ``idEnd(_:)``.
+  var idBytes: [UInt8] = []
+  /// The customers whose id ends past another multiple of 2³² bytes of ``idBytes``
+  /// (``CustomerRecord/idEnd`` keeps the low 32 bits), in order.
+  var wraps: [Int] = []
+  /// Slot numbers by hash, `-1` for empty; the capacity is a power of two at least twice
+  /// the number of customers.
+  var index = [Int32](repeating: -1, count: 16)
+  /// The slot found last, for runs of one customer or of consecutive customers.
+  var last = -1
+
+  /// Whether ``lines`` are kept.
+  var keepsLines = true
+  /// The line of each customer's previous row.
+  var lines: [Int] = []
+  /// Whether ``firstStates`` are kept.
+  var keepsFirstStates = false
+  /// Each customer's first state: period (below 2⁴⁰) shifted left by 24, or'ed with the
+  /// phase (below 2²⁴).
+  var firstStates: [UInt64] = []
+  /// Whether ``segments`` are kept.
+  var keepsSegments = false
+  /// Each customer's segment.
+  var segments: [Int32] = []
+
+  var count: Int { records.count }
+
+  var storageBytes: Int {
+    records.capacity * MemoryLayout<CustomerRecord>.stride + idBytes.capacity + index.capacity * MemoryLayout<Int32>.stride
+      + wraps.capacity * MemoryLayout<Int>.stride + lines.capacity * MemoryLayout<Int>.stride
+      + firstStates.capacity * MemoryLayout<UInt64>.stride + segments.capacity * MemoryLayout<Int32>.stride
+  }
+
+  /// Makes the records this table's own before they change (tables are values).
+  @inline(__always)
+  mutating func makeUnique() {
+    if !isKnownUniquelyReferenced(&records) { records = records.copy() }
+  }
+
+  /// Where id `k` ends in ``idBytes``.
+  @inline(__always)
+  func idEnd(_ k: Int) -> Int {
+    let low = Int(records.at(k).pointee.idEnd)
+    if wraps.isEmpty { return low }
+    var wrapped = 0
+    while wrapped < wraps.count && wraps[wrapped] <= k { wrapped += 1 }
+    return low | (wrapped << 32)
+  }
+
+  /// Where id `k` starts in ``idBytes``.
+  @inline(__always)
+  func idStart(_ k: Int) -> Int { k == 0 ? 0 : idEnd(k - 1) }
+
+  @inline(__always)
+  func matches(_ k: Int, _ id: UnsafeBufferPointer<UInt8>, _ key: UInt64) -> Bool {
+    guard records.at(k).pointee.key == key else { return false }
+    let lo = idStart(k)
+    let hi = idEnd(k)
+    guard hi - lo == id.count else { return false }
+    if id.count <= 8 { return true }
+    return idBytes.withUnsafeBufferPointer { bytes in memcmp(bytes.baseAddress! + lo + 8, id.baseAddress! + 8, id.count - 8) == 0 }
+  }
+
+  /// The first `min(8, count)` bytes of an id, little-endian.
+  @inline(__always)
+  static func key<C: Collection<UInt8>>(_ id: C) -> UInt64 {
+    var key: UInt64 = 0
+    var shift: UInt64 = 0
+    for b in id.prefix(8) {
+      key |= UInt64(b) << shift
+      shift += 8
+    }
+    return key
+  }
+
+  @inline(__always)
+  static func hash<C: Collection<UInt8>>(_ id: C, key: UInt64) -> Int {
+    var h = (key ^ UInt64(truncatingIfNeeded: id.count)) &* 0x9E37_79B9_7F4A_7C15
+    if id.count > 8 {
+      for b in id.dropFirst(8) { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+    }
+    h ^= h >> 29
+    return Int(truncatingIfNeeded: h)
+  }
+
+  /// The slot of `id`, added when new.
+  mutating func find(_ id: UnsafeBufferPointer<UInt8>, holdoutFraction: Double) -> Int {
+    find(id, key: Self.key(id), holdoutFraction: holdoutFraction)
+  }
+
+  /// ``find(_:holdoutFraction:)`` with the id's ``key(_:)`` known.
+  @inline(__always)
+  mutating func find(_ id: UnsafeBufferPointer<UInt8>, key: UInt64, holdoutFraction: Double) -> Int {
+    if last >= 0 {
+      if matches(last, id, key) { return last }
+      if last + 1 < records.count && matches(last + 1, id, key) {
+        last += 1
+        return last
+      }
+    }
+    return lookUp(id, key: key, holdoutFraction: holdoutFraction)
+  }
+
+  /// ``find(_:key:holdoutFraction:)`` past the guesses: the hash index.
+  mutating func lookUp(_ id: UnsafeBufferPointer<UInt8>, key: UInt64, holdoutFraction: Double) -> Int {
+    let (k, isNew) = insert(id, key: key) { JourneyLogReader.isHeldOut(id, fraction: holdoutFraction) }
+    _ = isNew
+    last = k
+    return k
+  }
+
+  /// The slot of `id` and whether it is new (added with `heldOut`), for merging tables.
+  mutating func insert(_ id: UnsafeBufferPointer<UInt8>, heldOut: Bool) -> (Int, Bool) {
+    insert(id, key: Self.key(id)) { heldOut }
+  }
+
+  /// The slot of `id`, and whether it is new (added, held out when `heldOut()`).
+  mutating func insert(_ id: UnsafeBufferPointer<UInt8>, key: UInt64, heldOut: () -> Bool) -> (Int, Bool) {
+    let mask = index.count - 1
+    var h = Self.hash(id, key: key) & mask
+    while index[h] >= 0 {
+      let k = Int(index[h])
+      if matches(k, id, key) { return (k, false) }
+      h = (h + 1) & mask
+    }
+    makeUnique()
+    let k = records.count
+    index[h] = Int32(truncatingIfNeeded: k)
+    let before = idBytes.count
+    idBytes.append(contentsOf: id)
+    if before >> 32 != idBytes.count >> 32 { wraps.append(k) }
+    var record = CustomerRecord()
+    record.key = key
+    record.idEnd = UInt32(truncatingIfNeeded: idBytes.count)
+    if heldOut() { record.phaseAndFlag = CustomerRecord.heldOutBit }
+    records.append(record)
+    if keepsLines { lines.append(0) }
+    if keepsFirstStates { firstStates.append(0) }
+    if keepsSegments { segments.append(0) }
+    if 2 * records.count > index.count { grow() }
+    return (k, true)
+  }
+
+  /// Doubles the hash index.
+  mutating func grow() {
+    var bigger = [Int32](repeating: -1, count: 2 * index.count)
+    let mask = bigger.count - 1
+    var lo = 0
+    for k in 0..<records.count {
+      let hi = idEnd(k)
+      var h = Self.hash(idBytes[lo..<hi], key: records.at(k).pointee.key) & mask
+      while bigger[h] >= 0 { h = (h + 1) & mask }
+      bigger[h] = Int32(truncatingIfNeeded: k)
+      lo = hi
+    }
+    index = bigger
+  }
+}
