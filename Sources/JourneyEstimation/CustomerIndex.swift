@@ -21,7 +21,7 @@ public struct CustomerIndex {
 
   /// The bytes of id `k`.
   public func id(_ k: Int) -> ArraySlice<UInt8> {
-    table.idBytes[table.idStart(k)..<table.idEnd(k)]
+    table.withId(k) { ArraySlice($0) }
   }
 
   /// Bytes held.

@@ -31,36 +31,62 @@ struct CustomerRecord {
 
 /// ``CustomerRecord``s in pages of ``pageSize`` (the first page grows by doubling up to
 /// it): adding a customer never copies the others, and no more than one page is unused.
-final class CustomerRecords {
+///
+/// A value: the pages belong to one ``Storage``, copied when a copy of the records is
+/// about to change (``makeUnique()``). The page table's address is kept in the value
+/// itself, so that reading a record takes no access to the storage object.
+struct CustomerRecords {
   static let pageShift = 12
   static let pageSize = 1 << pageShift
-  private(set) var pages: [UnsafeMutablePointer<CustomerRecord>] = []
+
+  /// Owns the pages and the page table.
+  final class Storage {
+    let table: UnsafeMutablePointer<UnsafeMutablePointer<CustomerRecord>>
+    let tableCapacity: Int
+    var pageCount = 0
+
+    init(tableCapacity: Int) {
+      self.tableCapacity = tableCapacity
+      table = .allocate(capacity: tableCapacity)
+    }
+
+    deinit {
+      for p in 0..<pageCount { table[p].deallocate() }
+      table.deallocate()
+    }
+  }
+
+  private(set) var storage = Storage(tableCapacity: 1)
+  /// `storage.table`.
+  private(set) var pages: UnsafeMutablePointer<UnsafeMutablePointer<CustomerRecord>>
   private(set) var count = 0
   /// Records the last page can hold.
   private var lastCapacity = 0
 
-  init() {}
-
-  deinit {
-    for page in pages { page.deallocate() }
-  }
+  init() { pages = storage.table }
 
   /// Records allocated.
-  var capacity: Int { pages.isEmpty ? 0 : (pages.count - 1) * Self.pageSize + lastCapacity }
+  var capacity: Int { storage.pageCount == 0 ? 0 : (storage.pageCount - 1) * Self.pageSize + lastCapacity }
 
-  /// A copy of every record, for a table whose copy is about to change.
-  func copy() -> CustomerRecords {
-    let other = CustomerRecords()
-    for (p, page) in pages.enumerated() {
+  /// Makes the pages this value's own before they change.
+  @inline(__always)
+  mutating func makeUnique() {
+    if !isKnownUniquelyReferenced(&storage) { copyStorage(tableCapacity: storage.tableCapacity) }
+  }
+
+  /// Moves to a storage of its own with room for `tableCapacity` pages, copying the records.
+  mutating func copyStorage(tableCapacity: Int) {
+    let old = storage
+    let fresh = Storage(tableCapacity: tableCapacity)
+    for p in 0..<old.pageCount {
       let n = Swift.min(Self.pageSize, count - p * Self.pageSize)
-      let capacity = p == pages.count - 1 ? lastCapacity : Self.pageSize
-      let fresh = UnsafeMutablePointer<CustomerRecord>.allocate(capacity: capacity)
-      fresh.initialize(from: page, count: n)
-      other.pages.append(fresh)
+      let capacity = p == old.pageCount - 1 ? lastCapacity : Self.pageSize
+      fresh.table[p] = .allocate(capacity: capacity)
+      fresh.table[p].initialize(from: old.table[p], count: n)
     }
-    other.count = count
-    other.lastCapacity = lastCapacity
-    return other
+    fresh.pageCount = old.pageCount
+    storage = fresh
+    pages = fresh.table
   }
 
   @inline(__always)
@@ -68,11 +94,23 @@ final class CustomerRecords {
     pages[k &>> Self.pageShift] + (k & (Self.pageSize &- 1))
   }
 
-  func append(_ record: CustomerRecord) {
+  /// Appends a record (after ``makeUnique()``).
+  mutating func append(_ record: CustomerRecord) {
     let offset = count & (Self.pageSize - 1)
-    if pages.isEmpty || (offset == 0 && lastCapacity == Self.pageSize) {
-      let capacity = pages.isEmpty ? 16 : Self.pageSize
-      pages.append(.allocate(capacity: capacity))
+    let pageCount = storage.pageCount
+    if pageCount == 0 || (offset == 0 && lastCapacity == Self.pageSize) {
+      if pageCount == storage.tableCapacity {
+        // A bigger page table: the pages move over, their records stay.
+        let fresh = Storage(tableCapacity: 2 * storage.tableCapacity)
+        fresh.table.moveInitialize(from: storage.table, count: pageCount)
+        fresh.pageCount = pageCount
+        storage.pageCount = 0
+        storage = fresh
+        pages = fresh.table
+      }
+      let capacity = pageCount == 0 ? 16 : Self.pageSize
+      pages[pageCount] = .allocate(capacity: capacity)
+      storage.pageCount = pageCount + 1
       lastCapacity = capacity
     } else if offset == lastCapacity {
       // Only the first page grows.
@@ -83,14 +121,18 @@ final class CustomerRecords {
       pages[0] = bigger
       lastCapacity = capacity
     }
-    (pages[pages.count - 1] + offset).initialize(to: record)
+    (pages[storage.pageCount - 1] + offset).initialize(to: record)
     count += 1
   }
 }
 
-/// Customers by id: records in first-seen order (``CustomerRecords``), the id bytes in one
-/// arena, and an open-addressing hash index over them. Sized by the number of distinct
-/// customers only.
+/// Customers by id: records in first-seen order (``CustomerRecords``), the longer ids'
+/// bytes in one arena, and an open-addressing hash index over them. Sized by the number of
+/// distinct customers only.
+///
+/// An id of at most 8 bytes, none of them zero, is held by its record's key alone (its
+/// length is the number of nonzero bytes of the key); any other id is held whole in
+/// ``idBytes``.
 ///
 /// What only some readings need is kept beside the records, and only when asked for:
 /// the line of each customer's previous row (``keepsLines``: for the messages of a
@@ -98,7 +140,8 @@ final class CustomerRecords {
 /// merged after another), their segment (``keepsSegments``).
 struct CustomerTable {
   var records = CustomerRecords()
-  /// Every id's bytes, one after another; id `k` ends at ``idEnd(_:)``.
+  /// The bytes of the ids not held by their key alone, one after another; id `k` ends at
+  /// ``idEnd(_:)`` (and starts there too when its key holds it).
   var idBytes: [UInt8] = []
   /// The customers whose id ends past another multiple of 2³² bytes of ``idBytes``
   /// (``CustomerRecord/idEnd`` keeps the low 32 bits), in order.
@@ -134,7 +177,7 @@ struct CustomerTable {
   /// Makes the records this table's own before they change (tables are values).
   @inline(__always)
   mutating func makeUnique() {
-    if !isKnownUniquelyReferenced(&records) { records = records.copy() }
+    records.makeUnique()
   }
 
   /// Where id `k` ends in ``idBytes``.
@@ -156,9 +199,32 @@ struct CustomerTable {
     guard records.at(k).pointee.key == key else { return false }
     let lo = idStart(k)
     let hi = idEnd(k)
+    if hi == lo { return id.count == Self.compactLength(key) }
     guard hi - lo == id.count else { return false }
     if id.count <= 8 { return true }
     return idBytes.withUnsafeBufferPointer { bytes in memcmp(bytes.baseAddress! + lo + 8, id.baseAddress! + 8, id.count - 8) == 0 }
+  }
+
+  /// The length of an id held by its key alone: its nonzero bytes.
+  @inline(__always)
+  static func compactLength(_ key: UInt64) -> Int { (71 &- key.leadingZeroBitCount) &>> 3 }
+
+  /// Whether the key alone holds `id`: at most 8 bytes, none zero.
+  static func isCompact(_ id: UnsafeBufferPointer<UInt8>) -> Bool {
+    id.count <= 8 && !id.contains(0)
+  }
+
+  /// Calls `body` with the bytes of id `k`.
+  func withId<R>(_ k: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+    let lo = idStart(k)
+    let hi = idEnd(k)
+    if hi > lo { return idBytes.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[lo..<hi])) } }
+    let key = records.at(k).pointee.key
+    let n = Self.compactLength(key)
+    var bytes = UInt64(littleEndian: key)
+    return withUnsafeBytes(of: &bytes) { raw in
+      body(UnsafeBufferPointer(start: raw.bindMemory(to: UInt8.self).baseAddress, count: n))
+    }
   }
 
   /// The first `min(8, count)` bytes of an id, little-endian.
@@ -227,7 +293,7 @@ struct CustomerTable {
     let k = records.count
     index[h] = Int32(truncatingIfNeeded: k)
     let before = idBytes.count
-    idBytes.append(contentsOf: id)
+    if !Self.isCompact(id) { idBytes.append(contentsOf: id) }
     if before >> 32 != idBytes.count >> 32 { wraps.append(k) }
     var record = CustomerRecord()
     record.key = key
@@ -245,13 +311,10 @@ struct CustomerTable {
   mutating func grow() {
     var bigger = [Int32](repeating: -1, count: 2 * index.count)
     let mask = bigger.count - 1
-    var lo = 0
     for k in 0..<records.count {
-      let hi = idEnd(k)
-      var h = Self.hash(idBytes[lo..<hi], key: records.at(k).pointee.key) & mask
+      var h = withId(k) { Self.hash($0, key: records.at(k).pointee.key) } & mask
       while bigger[h] >= 0 { h = (h + 1) & mask }
       bigger[h] = Int32(truncatingIfNeeded: k)
-      lo = hi
     }
     index = bigger
   }

@@ -69,6 +69,10 @@ public enum JourneyLogReader {
     return try rows.finish()
   }
 
+  /// Bytes each chunk of a file read in parallel reads at once (with each thread's
+  /// customers, what the reading's memory is made of).
+  static let chunkBlockBytes = 1 << 21
+
   /// Files smaller than this are read on one thread.
   static let parallelBytes = 1 << 22
 
@@ -116,7 +120,7 @@ public enum JourneyLogReader {
       rows.accumulator.customers.keepsFirstStates = !first
       guard
         let bounds = try? CSVReader.forEachRecord(
-          path: path, what: "journey log", range: range, alignStart: align,
+          path: path, what: "journey log", range: range, alignStart: align, block: chunkBlockBytes,
           fast: { (b, p, limit, line) throws(InputErrors) in try rows.fusedRecords(b, from: p, upTo: limit, line: &line) },
           { (csv, b) throws(InputErrors) in try rows.record(csv, b) }),
         rows.errors.isEmpty

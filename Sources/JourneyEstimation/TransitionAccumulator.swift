@@ -487,38 +487,35 @@ public struct TransitionAccumulator {
     // Customers: new ones join, known ones continue.
     guard later.customers.keepsFirstStates, !later.firstStatesOverflow else { return false }
     customers.makeUnique()
-    let ok = later.customers.idBytes.withUnsafeBufferPointer { ids -> Bool in
-      var lo = 0
-      for k in 0..<later.customers.count {
-        let hi = later.customers.idEnd(k)
-        defer { lo = hi }
-        let l = later.customers.records.at(k).pointee
-        let first = later.customers.firstStates[k]
-        let firstPeriod = Int(first >> 24)
-        let firstPhase = phaseMap[Int(first & 0xFF_FFFF)]
-        let segment = isSegmented ? segmentMap[Int(later.customers.segments[k])] : 0
-        let (g, isNew) = customers.insert(UnsafeBufferPointer(rebasing: ids[lo..<hi]), heldOut: l.heldOut)
-        let r = customers.records.at(g)
-        if isNew {
-          if isSegmented {
-            customers.segments[g] = Int32(segment)
-            segmentCustomers[segment] += 1
-          }
-          if customers.keepsFirstStates { customers.firstStates[g] = UInt64(firstPeriod) << 24 | UInt64(firstPhase) }
-          tallyFirst(period: firstPeriod, phase: firstPhase, count: 1)
-        } else {
-          let s = r.pointee
-          guard !isSegmented || Int(customers.segments[g]) == segment, firstPeriod == s.period + 1 else { return false }
-          count(from: s, segment: segment, to: firstPhase)
+    for k in 0..<later.customers.count {
+      let l = later.customers.records.at(k).pointee
+      let first = later.customers.firstStates[k]
+      let firstPeriod = Int(first >> 24)
+      let firstPhase = phaseMap[Int(first & 0xFF_FFFF)]
+      let segment = isSegmented ? segmentMap[Int(later.customers.segments[k])] : 0
+      let (g, isNew) = later.customers.withId(k) { customers.insert($0, heldOut: l.heldOut) }
+      let r = customers.records.at(g)
+      if isNew {
+        if isSegmented {
+          customers.segments[g] = Int32(segment)
+          segmentCustomers[segment] += 1
         }
-        r.pointee.period = l.period
-        r.pointee.setPhase(phaseMap[l.phase])
-        r.pointee.pattern = pattern(l.pattern)
-        if customers.keepsLines { customers.lines[g] = later.line(of: k) }
+        if customers.keepsFirstStates {
+          guard firstPhase < 1 << 24 else { return false }
+          customers.firstStates[g] = UInt64(firstPeriod) << 24 | UInt64(firstPhase)
+        }
+        tallyFirst(period: firstPeriod, phase: firstPhase, count: 1)
+      } else {
+        let s = r.pointee
+        guard !isSegmented || Int(customers.segments[g]) == segment, firstPeriod == s.period + 1 else { return false }
+        count(from: s, segment: segment, to: firstPhase)
       }
-      return true
+      r.pointee.period = l.period
+      r.pointee.setPhase(phaseMap[l.phase])
+      r.pointee.pattern = pattern(l.pattern)
+      if customers.keepsLines { customers.lines[g] = later.line(of: k) }
     }
-    return ok
+    return true
   }
 
   /// Counts the row towards its period's market, phases and exposures.
