@@ -11,21 +11,26 @@ struct CustomerRecord {
   var period: Int = -1
   /// The low 32 bits of where the id ends in ``CustomerTable/idBytes``.
   var idEnd: UInt32 = 0
-  /// The phase of the previous state (bits 0–30) and whether the customer is held out
-  /// (bit 31).
+  /// The phase of the previous state (bits 0–29), whether the id is held whole in the
+  /// arena (bit 30) and whether the customer is held out (bit 31).
   var phaseAndFlag: UInt32 = 0
 
   static let heldOutBit: UInt32 = 1 << 31
+  static let wholeIdBit: UInt32 = 1 << 30
+  static let flags = heldOutBit | wholeIdBit
 
   var phase: Int {
-    @inline(__always) get { Int(phaseAndFlag & ~Self.heldOutBit) }
+    @inline(__always) get { Int(phaseAndFlag & ~Self.flags) }
+  }
+  var hasWholeId: Bool {
+    @inline(__always) get { phaseAndFlag & Self.wholeIdBit != 0 }
   }
   var heldOut: Bool {
     @inline(__always) get { phaseAndFlag & Self.heldOutBit != 0 }
   }
   @inline(__always)
   mutating func setPhase(_ phase: Int) {
-    phaseAndFlag = (phaseAndFlag & Self.heldOutBit) | UInt32(truncatingIfNeeded: phase)
+    phaseAndFlag = (phaseAndFlag & Self.flags) | UInt32(truncatingIfNeeded: phase)
   }
 }
 
@@ -132,7 +137,8 @@ struct CustomerRecords {
 ///
 /// An id of at most 8 bytes, none of them zero, is held by its record's key alone (its
 /// length is the number of nonzero bytes of the key); any other id is held whole in
-/// ``idBytes``.
+/// ``idBytes`` (``CustomerRecord/hasWholeId``). Phases are numbered below 2³⁰ (a record
+/// keeps two flags beside the phase).
 ///
 /// What only some readings need is kept beside the records, and only when asked for:
 /// the line of each customer's previous row (``keepsLines``: for the messages of a
@@ -196,10 +202,11 @@ struct CustomerTable {
 
   @inline(__always)
   func matches(_ k: Int, _ id: UnsafeBufferPointer<UInt8>, _ key: UInt64) -> Bool {
-    guard records.at(k).pointee.key == key else { return false }
+    let record = records.at(k).pointee
+    guard record.key == key else { return false }
+    if !record.hasWholeId { return id.count == Self.compactLength(key) }
     let lo = idStart(k)
     let hi = idEnd(k)
-    if hi == lo { return id.count == Self.compactLength(key) }
     guard hi - lo == id.count else { return false }
     if id.count <= 8 { return true }
     return idBytes.withUnsafeBufferPointer { bytes in memcmp(bytes.baseAddress! + lo + 8, id.baseAddress! + 8, id.count - 8) == 0 }
@@ -216,9 +223,11 @@ struct CustomerTable {
 
   /// Calls `body` with the bytes of id `k`.
   func withId<R>(_ k: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
-    let lo = idStart(k)
-    let hi = idEnd(k)
-    if hi > lo { return idBytes.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[lo..<hi])) } }
+    if records.at(k).pointee.hasWholeId {
+      let lo = idStart(k)
+      let hi = idEnd(k)
+      return idBytes.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[lo..<hi])) }
+    }
     let key = records.at(k).pointee.key
     let n = Self.compactLength(key)
     var bytes = UInt64(littleEndian: key)
@@ -275,9 +284,12 @@ struct CustomerTable {
     return k
   }
 
-  /// The slot of `id` and whether it is new (added with `heldOut`), for merging tables.
-  mutating func insert(_ id: UnsafeBufferPointer<UInt8>, heldOut: Bool) -> (Int, Bool) {
-    insert(id, key: Self.key(id)) { heldOut }
+  /// The slot of `id` and whether it is new (added with `heldOut`), for merging tables:
+  /// slot `guess` is tried first.
+  mutating func insert(_ id: UnsafeBufferPointer<UInt8>, heldOut: Bool, guess: Int) -> (Int, Bool) {
+    let key = Self.key(id)
+    if guess >= 0 && guess < records.count && matches(guess, id, key) { return (guess, false) }
+    return insert(id, key: key) { heldOut }
   }
 
   /// The slot of `id`, and whether it is new (added, held out when `heldOut()`).
@@ -293,12 +305,15 @@ struct CustomerTable {
     let k = records.count
     index[h] = Int32(truncatingIfNeeded: k)
     let before = idBytes.count
-    if !Self.isCompact(id) { idBytes.append(contentsOf: id) }
-    if before >> 32 != idBytes.count >> 32 { wraps.append(k) }
     var record = CustomerRecord()
+    if !Self.isCompact(id) {
+      idBytes.append(contentsOf: id)
+      record.phaseAndFlag = CustomerRecord.wholeIdBit
+    }
+    if before >> 32 != idBytes.count >> 32 { wraps.append(k) }
     record.key = key
     record.idEnd = UInt32(truncatingIfNeeded: idBytes.count)
-    if heldOut() { record.phaseAndFlag = CustomerRecord.heldOutBit }
+    if heldOut() { record.phaseAndFlag |= CustomerRecord.heldOutBit }
     records.append(record)
     if keepsLines { lines.append(0) }
     if keepsFirstStates { firstStates.append(0) }

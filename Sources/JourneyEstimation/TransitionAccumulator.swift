@@ -487,13 +487,16 @@ public struct TransitionAccumulator {
     // Customers: new ones join, known ones continue.
     guard later.customers.keepsFirstStates, !later.firstStatesOverflow else { return false }
     customers.makeUnique()
+    // A log written period by period meets the customers in the same order in every chunk.
+    var guess = -1
     for k in 0..<later.customers.count {
       let l = later.customers.records.at(k).pointee
       let first = later.customers.firstStates[k]
       let firstPeriod = Int(first >> 24)
       let firstPhase = phaseMap[Int(first & 0xFF_FFFF)]
       let segment = isSegmented ? segmentMap[Int(later.customers.segments[k])] : 0
-      let (g, isNew) = later.customers.withId(k) { customers.insert($0, heldOut: l.heldOut) }
+      let (g, isNew) = later.customers.withId(k) { customers.insert($0, heldOut: l.heldOut, guess: guess) }
+      guess = g + 1
       let r = customers.records.at(g)
       if isNew {
         if isSegmented {
