@@ -33,6 +33,18 @@ struct ParallelIngestTests {
     #expect(a.segmentTraining == b.segmentTraining && a.segmentHoldout == b.segmentHoldout, note)
   }
 
+  /// Two chunks of the file at `path` (`size` bytes) cut at every byte give `reference`.
+  func expectEveryCut(
+    _ path: String, _ size: Int, _ vocabulary: Vocabulary, holdout: Double, reference: JourneyLogSummary
+  ) throws {
+    for cut in 1..<size {
+      let many = try #require(
+        JourneyLogReader.readInChunks(path: path, vocabulary: vocabulary, holdoutFraction: holdout, cuts: [0, cut, Int.max]),
+        "cut at \(cut)")
+      expectSame(reference, many, "cut at \(cut)")
+    }
+  }
+
   /// Cuts splitting `size` bytes into `chunks` equal parts.
   func cuts(_ size: Int, _ chunks: Int) -> [Int] {
     [0] + (1..<chunks).map { $0 * size / chunks } + [Int.max]
@@ -94,12 +106,7 @@ struct ParallelIngestTests {
       let one = try JourneyLogReader.read(bytes: bytes, file: "log.csv", vocabulary: vocabulary)
       #expect(one.customers == 7)
       try withFile(bytes) { path in
-        for cut in 1..<bytes.count {
-          let many = try #require(
-            JourneyLogReader.readInChunks(path: path, vocabulary: vocabulary, holdoutFraction: 0, cuts: [0, cut, Int.max]),
-            "cut at \(cut)")
-          expectSame(one, many, "cut at \(cut)")
-        }
+        try expectEveryCut(path, bytes.count, vocabulary, holdout: 0, reference: one)
         for cut in stride(from: 1, to: bytes.count - 40, by: 7) {
           let many = try #require(
             JourneyLogReader.readInChunks(
@@ -146,14 +153,7 @@ struct ParallelIngestTests {
       #expect(one.customers == 10)
       #expect(one.initialPhases.reduce(0, +) == 6 && one.arrivalPhases.reduce(0, +) == 4)
       let reference = try JourneyLogReader.read(bytes: bytes, file: "log.csv", vocabulary: vocabulary, holdoutFraction: 0.5)
-      try withFile(bytes) { path in
-        for cut in 1..<bytes.count {
-          let many = try #require(
-            JourneyLogReader.readInChunks(path: path, vocabulary: vocabulary, holdoutFraction: 0.5, cuts: [0, cut, Int.max]),
-            "cut at \(cut)")
-          expectSame(reference, many, "cut at \(cut)")
-        }
-      }
+      try withFile(bytes) { path in try expectEveryCut(path, bytes.count, vocabulary, holdout: 0.5, reference: reference) }
     }
   }
 }
