@@ -444,9 +444,11 @@ struct NameTable {
   var keys: [UInt64] = []
   var lengths: [Int] = []
   var bytes: [[UInt8]] = []
-  /// Name indices by ``slot(_:_:)`` of their key and length (open addressing, -1 empty; at
-  /// least four times as many slots as names).
-  var slots = [Int32](repeating: -1, count: 64)
+  /// Names by ``slot(_:_:)`` of their key and length (open addressing; at least four times
+  /// as many slots as names): each slot's name's length (from bit 32) and index, -1 empty,
+  /// and its key beside it, so that a probe reads one slot.
+  var slots = [Int64](repeating: -1, count: 64)
+  var slotKeys = [UInt64](repeating: 0, count: 64)
 
   init() {}
 
@@ -478,7 +480,8 @@ struct NameTable {
     lengths.append(hi - lo)
     bytes.append(Array(b[lo..<hi]))
     if 4 * keys.count > slots.count {
-      slots = [Int32](repeating: -1, count: 2 * slots.count)
+      slots = [Int64](repeating: -1, count: 2 * slots.count)
+      slotKeys = [UInt64](repeating: 0, count: slots.count)
       for k in keys.indices { place(k) }
     } else {
       place(keys.count - 1)
@@ -495,7 +498,8 @@ struct NameTable {
     let mask = slots.count - 1
     var h = Self.slot(keys[k], lengths[k]) & mask
     while slots[h] >= 0 { h = (h + 1) & mask }
-    slots[h] = Int32(k)
+    slots[h] = Int64(lengths[k]) << 32 | Int64(k)
+    slotKeys[h] = keys[k]
   }
 
   /// The index of the name `b[lo..<hi]`, or -1.
