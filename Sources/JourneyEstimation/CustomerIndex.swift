@@ -7,7 +7,9 @@
 public struct CustomerIndex {
   var table = CustomerTable()
 
-  public init() {}
+  public init() {
+    table.keepsLines = false
+  }
 
   /// The number of `id` (new ids get the next number).
   public mutating func number(of id: UnsafeBufferPointer<UInt8>) -> Int {
@@ -19,7 +21,7 @@ public struct CustomerIndex {
 
   /// The bytes of id `k`.
   public func id(_ k: Int) -> ArraySlice<UInt8> {
-    table.idBytes[(k == 0 ? 0 : table.idEnds[k - 1])..<table.idEnds[k]]
+    table.withId(k) { ArraySlice($0) }
   }
 
   /// Bytes held.

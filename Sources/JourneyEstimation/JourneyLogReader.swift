@@ -69,6 +69,10 @@ public enum JourneyLogReader {
     return try rows.finish()
   }
 
+  /// Bytes each chunk of a file read in parallel reads at once (with each thread's
+  /// customers, what the reading's memory is made of).
+  static let chunkBlockBytes = 1 << 21
+
   /// Files smaller than this are read on one thread.
   static let parallelBytes = 1 << 22
 
@@ -106,12 +110,17 @@ public enum JourneyLogReader {
     let headerEnd = headerBounds.end
     let chunks = cuts.count - 1
     guard chunks >= 1 else { return nil }
-    let template = header
-    func read(_ range: Range<Int>, align: Bool) -> (rows: JourneyLogRows, start: Int, end: Int)? {
+    // A chunk keeps no lines (a reading with errors is repeated on one thread to report
+    // them); a chunk after the first keeps its customers' first states for the merge.
+    var plan = header
+    plan.accumulator.customers.keepsLines = false
+    let template = plan
+    func read(_ range: Range<Int>, align: Bool, first: Bool) -> (rows: JourneyLogRows, start: Int, end: Int)? {
       var rows = template
+      rows.accumulator.customers.keepsFirstStates = !first
       guard
         let bounds = try? CSVReader.forEachRecord(
-          path: path, what: "journey log", range: range, alignStart: align,
+          path: path, what: "journey log", range: range, alignStart: align, block: chunkBlockBytes,
           fast: { (b, p, limit, line) throws(InputErrors) in try rows.fusedRecords(b, from: p, upTo: limit, line: &line) },
           { (csv, b) throws(InputErrors) in try rows.record(csv, b) }),
         rows.errors.isEmpty
@@ -126,21 +135,41 @@ public enum JourneyLogReader {
     }
     nonisolated(unsafe) let shared = results
     nonisolated(unsafe) let work = read
-    DispatchQueue.concurrentPerform(iterations: chunks) { k in
+    parallel(chunks) { k in
       let lower = Swift.max(headerEnd, cuts[k])
-      shared[k] = work(lower..<Swift.max(lower, cuts[k + 1]), k > 0)
+      shared[k] = work(lower..<Swift.max(lower, cuts[k + 1]), k > 0, k == 0)
     }
-    guard var merged = results[0] else { return nil }
+    // Each chunk's tables are moved out of `results`, so that they are changed in place.
+    func take(_ k: Int) -> (rows: JourneyLogRows, start: Int, end: Int)? {
+      defer { results[k] = nil }
+      return results[k]
+    }
+    guard var merged = take(0) else { return nil }
     for k in 1..<chunks {
       // A chunk that started inside a quoted field read garbage (or failed): read it again
       // from the true boundary.
-      var chunk = results[k]
-      if chunk?.start != merged.end { chunk = read(merged.end..<Swift.max(merged.end, cuts[k + 1]), align: false) }
+      var chunk = take(k)
+      if chunk?.start != merged.end {
+        chunk = nil
+        chunk = read(merged.end..<Swift.max(merged.end, cuts[k + 1]), align: false, first: false)
+      }
       guard let next = chunk else { return nil }
+      chunk = nil
       guard merged.rows.accumulator.absorb(next.rows.accumulator) else { return nil }
       merged.end = next.end
     }
     return try? merged.rows.finish()
+  }
+
+  /// Runs `body(0)` … `body(count - 1)` on `count` threads and waits for them, blocked
+  /// (the waiting thread takes no CPU time).
+  static func parallel(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
+    let group = DispatchGroup()
+    for k in 1..<Swift.max(count, 1) {
+      DispatchQueue.global().async(group: group) { body(k) }
+    }
+    if count >= 1 { body(0) }
+    group.wait()
   }
 
   /// Reads a journey log held in memory; `file` names it in error messages.
@@ -415,9 +444,11 @@ struct NameTable {
   var keys: [UInt64] = []
   var lengths: [Int] = []
   var bytes: [[UInt8]] = []
-  /// Name indices by ``slot(_:_:)`` of their key and length (open addressing, -1 empty; at
-  /// least four times as many slots as names).
-  var slots = [Int32](repeating: -1, count: 64)
+  /// Names by ``slot(_:_:)`` of their key and length (open addressing; at least four times
+  /// as many slots as names): each slot's name's length (from bit 32) and index, -1 empty,
+  /// and its key beside it, so that a probe reads one slot.
+  var slots = [Int64](repeating: -1, count: 64)
+  var slotKeys = [UInt64](repeating: 0, count: 64)
 
   init() {}
 
@@ -449,7 +480,8 @@ struct NameTable {
     lengths.append(hi - lo)
     bytes.append(Array(b[lo..<hi]))
     if 4 * keys.count > slots.count {
-      slots = [Int32](repeating: -1, count: 2 * slots.count)
+      slots = [Int64](repeating: -1, count: 2 * slots.count)
+      slotKeys = [UInt64](repeating: 0, count: slots.count)
       for k in keys.indices { place(k) }
     } else {
       place(keys.count - 1)
@@ -466,7 +498,8 @@ struct NameTable {
     let mask = slots.count - 1
     var h = Self.slot(keys[k], lengths[k]) & mask
     while slots[h] >= 0 { h = (h + 1) & mask }
-    slots[h] = Int32(k)
+    slots[h] = Int64(lengths[k]) << 32 | Int64(k)
+    slotKeys[h] = keys[k]
   }
 
   /// The index of the name `b[lo..<hi]`, or -1.

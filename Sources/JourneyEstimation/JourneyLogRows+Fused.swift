@@ -54,6 +54,7 @@ extension JourneyLogRows {
     _ b: UnsafeMutableBufferPointer<UInt8>, from position: Int, upTo limit: Int, line: inout Int
   ) throws(InputErrors) -> Int {
     guard !fusedRoles.isEmpty, let base = b.baseAddress else { return position }
+    accumulator.prepareForDense()
     let last = Swift.min(b.count - Self.fusedRowBytes - 8, limit - 1)
     var p = position
     if fusedRoles == Self.simulatorLayout {
@@ -264,19 +265,22 @@ extension NameTable {
     let word = JourneyLogRows.word(base, lo)
     let key = n >= 8 ? word : word & ((1 << UInt64(8 * n)) &- 1)
     return slots.withUnsafeBufferPointer { slots in
-      let mask = slots.count &- 1
-      var h = Self.slot(key, n) & mask
-      while true {
-        let k = Int(slots[h])
-        if k < 0 { return -1 }
-        if keys[k] == key && lengths[k] == n {
-          if n <= 8 { return k }
-          let match = bytes[k].withUnsafeBufferPointer { name in
-            memcmp(name.baseAddress! + 8, base + lo + 8, n - 8) == 0
+      slotKeys.withUnsafeBufferPointer { slotKeys in
+        let mask = slots.count &- 1
+        var h = Self.slot(key, n) & mask
+        while true {
+          let info = slots[h]
+          if info < 0 { return -1 }
+          if slotKeys[h] == key && Int(info &>> 32) == n {
+            let k = Int(info & 0xFFFF_FFFF)
+            if n <= 8 { return k }
+            let match = bytes[k].withUnsafeBufferPointer { name in
+              memcmp(name.baseAddress! + 8, base + lo + 8, n - 8) == 0
+            }
+            if match { return k }
           }
-          if match { return k }
+          h = (h &+ 1) & mask
         }
-        h = (h &+ 1) & mask
       }
     }
   }

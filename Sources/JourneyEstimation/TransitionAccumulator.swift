@@ -85,6 +85,14 @@ public struct TransitionAccumulator {
   /// Rows per phase in the last period, per segment (segmented logs only; unsegmented
   /// logs read the last period's row of ``periodTable``).
   var endSegmentCounts: [Int: [Int]] = [:]
+  /// Customers per phase of their first state.
+  var firstPhases: [Int] = []
+  /// The earliest period of a first state, and customers per phase whose first state is in it.
+  var earliestFirst = Int.max
+  var earliestPhases: [Int] = []
+  /// Whether a first state did not fit ``CustomerTable/firstStates`` (the accumulator then
+  /// cannot be absorbed).
+  var firstStatesOverflow = false
 
   /// An accumulator for states named by `vocabulary`.
   ///
@@ -98,6 +106,7 @@ public struct TransitionAccumulator {
     self.vocabulary = vocabulary
     self.holdoutFraction = holdoutFraction
     isSegmented = segmented
+    customers.keepsSegments = segmented
     let p = vocabulary.phases.count
     let c = vocabulary.channels.count
     denseStride = 0
@@ -251,60 +260,102 @@ public struct TransitionAccumulator {
         endSegmentCounts[segment] = row
       }
     }
-    var s = customers.slots[customer]
-    defer { customers.slots[customer] = s }
-    if s.period < 0 {
-      s.segment = Int32(segment)
-      s.firstPeriod = period
-      s.firstPhase = Int32(phase)
-      if isSegmented { segmentCustomers[segment] += 1 }
-    } else if isSegmented && Int(s.segment) != segment {
-      return .otherSegment(previous: Int(s.segment), line: s.line)
-    } else if period != s.period + 1 {
-      return period == s.period ? .repeatedPeriod(line: s.line) : .notConsecutive(previous: s.period, line: s.line)
+    customers.makeUnique()
+    let r = customers.records.at(customer)
+    let previous = r.pointee
+    if previous.period < 0 {
+      if isSegmented {
+        customers.segments[customer] = Int32(segment)
+        segmentCustomers[segment] += 1
+      }
+      noteFirst(customer, period: period, phase: phase)
+    } else if isSegmented && Int(customers.segments[customer]) != segment {
+      return .otherSegment(previous: Int(customers.segments[customer]), line: self.line(of: customer))
+    } else if period != previous.period + 1 {
+      return period == previous.period
+        ? .repeatedPeriod(line: self.line(of: customer)) : .notConsecutive(previous: previous.period, line: self.line(of: customer))
     } else {
-      count(from: s, to: phase)
+      count(from: previous, segment: isSegmented ? Int(customers.segments[customer]) : 0, to: phase)
     }
-    s.period = period
-    s.line = line
-    s.phase = Int32(phase)
-    s.pattern = pattern
+    r.pointee.period = period
+    r.pointee.setPhase(phase)
+    r.pointee.pattern = pattern
+    if customers.keepsLines { customers.lines[customer] = line }
     return .counted
+  }
+
+  /// The line of the customer's previous row (0 when lines are not kept).
+  func line(of customer: Int) -> Int {
+    customers.keepsLines ? customers.lines[customer] : 0
+  }
+
+  /// Counts a customer's first state: towards the phases of first states, of the earliest
+  /// first period in particular (``finish()`` tells initial customers from arrivals by
+  /// them), and in the customer's ``CustomerTable/firstStates`` when kept.
+  @inline(__always)
+  mutating func noteFirst(_ customer: Int, period: Int, phase: Int) {
+    if customers.keepsFirstStates {
+      if period >= 0 && period < 1 << 40 && phase < 1 << 24 {
+        customers.firstStates[customer] = UInt64(period) << 24 | UInt64(phase)
+      } else {
+        firstStatesOverflow = true
+      }
+    }
+    tallyFirst(period: period, phase: phase, count: 1)
+  }
+
+  /// Adds `n` first states in `period` and `phase` to the tallies of first states.
+  mutating func tallyFirst(period: Int, phase: Int, count n: Int) {
+    if phase >= firstPhases.count { firstPhases += [Int](repeating: 0, count: phase + 1 - firstPhases.count) }
+    firstPhases[phase] += n
+    if period < earliestFirst {
+      earliestFirst = period
+      earliestPhases = []
+    }
+    if period == earliestFirst {
+      if phase >= earliestPhases.count { earliestPhases += [Int](repeating: 0, count: phase + 1 - earliestPhases.count) }
+      earliestPhases[phase] += n
+    }
+  }
+
+  /// Makes the customer table this accumulator's own, once before a run of
+  /// ``observeDense(customer:period:phase:pattern:line:)`` calls.
+  mutating func prepareForDense() {
+    customers.makeUnique()
   }
 
   /// ``observe(customer:period:phase:pattern:segment:line:)`` for the journey-log reader's
   /// fused decoder, with dense counts and no segments: `false`, with nothing changed, when
   /// the state does not continue the customer's previous one (then `observe` tells why).
   ///
-  /// - Precondition: `denseStride > 0` and not ``isSegmented``.
+  /// - Precondition: `denseStride > 0`, not ``isSegmented``, and ``prepareForDense()``
+  ///   called since the accumulator was last copied.
   @inline(__always)
   mutating func observeDense(customer: Int, period: Int, phase: Int, pattern: UInt64, line: Int) -> Bool {
-    var s = customers.slots[customer]
+    let r = customers.records.at(customer)
+    let s = r.pointee
     if s.period >= 0 {
       guard period == s.period &+ 1 else { return false }
-      let index = ((Int(s.phase) << denseShift) | Int(s.pattern)) * denseStride + phase
+      let index = ((s.phase << denseShift) | Int(s.pattern)) * denseStride + phase
       if s.heldOut { denseHoldout[index] += 1 } else { denseCounts[index] += 1 }
     } else {
-      s.segment = 0
-      s.firstPeriod = period
-      s.firstPhase = Int32(phase)
+      noteFirst(customer, period: period, phase: phase)
     }
     rows += 1
     tally(period: period, pattern: pattern, phase: phase)
     if period < firstPeriod { firstPeriod = period }
     if period > lastPeriod { lastPeriod = period }
-    s.period = period
-    s.line = line
-    s.phase = Int32(phase)
-    s.pattern = pattern
-    customers.slots[customer] = s
+    r.pointee.period = period
+    r.pointee.setPhase(phase)
+    r.pointee.pattern = pattern
+    if customers.keepsLines { customers.lines[customer] = line }
     return true
   }
 
-  /// Counts the transition from a customer's previous state `s` to `phase`.
+  /// Counts the transition from a customer's previous state `s` (in `segment`) to `phase`.
   @inline(__always)
-  mutating func count(from s: CustomerSlot, to phase: Int) {
-    let origin = Int(s.phase)
+  mutating func count(from s: CustomerRecord, segment: Int, to phase: Int) {
+    let origin = s.phase
     if denseStride > 0 {
       let index = ((origin << denseShift) | Int(s.pattern)) * denseStride + phase
       if s.heldOut { denseHoldout[index] += 1 } else { denseCounts[index] += 1 }
@@ -316,10 +367,10 @@ public struct TransitionAccumulator {
       }
       if s.heldOut {
         holdout.add(origin: origin, pattern: key, target: phase)
-        if isSegmented { segmentHoldout[Int(s.segment)].add(origin: origin, pattern: key, target: phase) }
+        if isSegmented { segmentHoldout[segment].add(origin: origin, pattern: key, target: phase) }
       } else {
         training.add(origin: origin, pattern: key, target: phase)
-        if isSegmented { segmentTraining[Int(s.segment)].add(origin: origin, pattern: key, target: phase) }
+        if isSegmented { segmentTraining[segment].add(origin: origin, pattern: key, target: phase) }
       }
     }
   }
@@ -434,34 +485,40 @@ public struct TransitionAccumulator {
     }
 
     // Customers: new ones join, known ones continue.
-    let ok = later.customers.idBytes.withUnsafeBufferPointer { ids -> Bool in
-      var lo = 0
-      for k in 0..<later.customers.count {
-        let hi = later.customers.idEnds[k]
-        var l = later.customers.slots[k]
-        lo = k == 0 ? 0 : later.customers.idEnds[k - 1]
-        l.phase = Int32(phaseMap[Int(l.phase)])
-        l.firstPhase = Int32(phaseMap[Int(l.firstPhase)])
-        l.pattern = pattern(l.pattern)
-        if isSegmented { l.segment = Int32(segmentMap[Int(l.segment)]) }
-        let (g, isNew) = customers.insert(UnsafeBufferPointer(rebasing: ids[lo..<hi]), heldOut: l.heldOut)
-        if isNew {
-          customers.slots[g] = l
-          if isSegmented { segmentCustomers[Int(l.segment)] += 1 }
-          continue
+    guard later.customers.keepsFirstStates, !later.firstStatesOverflow else { return false }
+    customers.makeUnique()
+    // A log written period by period meets the customers in the same order in every chunk.
+    var guess = -1
+    for k in 0..<later.customers.count {
+      let l = later.customers.records.at(k).pointee
+      let first = later.customers.firstStates[k]
+      let firstPeriod = Int(first >> 24)
+      let firstPhase = phaseMap[Int(first & 0xFF_FFFF)]
+      let segment = isSegmented ? segmentMap[Int(later.customers.segments[k])] : 0
+      let (g, isNew) = later.customers.withId(k) { customers.insert($0, heldOut: l.heldOut, guess: guess) }
+      guess = g + 1
+      let r = customers.records.at(g)
+      if isNew {
+        if isSegmented {
+          customers.segments[g] = Int32(segment)
+          segmentCustomers[segment] += 1
         }
-        var s = customers.slots[g]
-        guard !isSegmented || s.segment == l.segment, l.firstPeriod == s.period + 1 else { return false }
-        count(from: s, to: Int(l.firstPhase))
-        s.period = l.period
-        s.line = l.line
-        s.phase = l.phase
-        s.pattern = l.pattern
-        customers.slots[g] = s
+        if customers.keepsFirstStates {
+          guard firstPhase < 1 << 24 else { return false }
+          customers.firstStates[g] = UInt64(firstPeriod) << 24 | UInt64(firstPhase)
+        }
+        tallyFirst(period: firstPeriod, phase: firstPhase, count: 1)
+      } else {
+        let s = r.pointee
+        guard !isSegmented || Int(customers.segments[g]) == segment, firstPeriod == s.period + 1 else { return false }
+        count(from: s, segment: segment, to: firstPhase)
       }
-      return true
+      r.pointee.period = l.period
+      r.pointee.setPhase(phaseMap[l.phase])
+      r.pointee.pattern = pattern(l.pattern)
+      if customers.keepsLines { customers.lines[g] = later.line(of: k) }
     }
-    return ok
+    return true
   }
 
   /// Counts the row towards its period's market, phases and exposures.
@@ -606,8 +663,12 @@ public struct TransitionAccumulator {
     forEachDense(denseHoldout) { o, p, t, n in holdout.add(origin: o, pattern: p, target: t, count: n) }
     var initial = [Int](repeating: 0, count: vocabulary.phases.count)
     var arrivals = initial
-    for s in customers.slots {
-      if s.firstPeriod == firstPeriod { initial[Int(s.firstPhase)] += 1 } else { arrivals[Int(s.firstPhase)] += 1 }
+    for (i, n) in firstPhases.enumerated() where i < arrivals.count { arrivals[i] = n }
+    if earliestFirst == firstPeriod {
+      for (i, n) in earliestPhases.enumerated() where i < initial.count {
+        initial[i] = n
+        arrivals[i] -= n
+      }
     }
     var summary = JourneyLogSummary(
       vocabulary: vocabulary, training: training, holdout: holdout, rows: rows, customers: customers.count,
@@ -645,153 +706,5 @@ public struct TransitionAccumulator {
       phases.append(counts.phases)
     }
     return ExposureCounts(firstPeriod: firstPeriod, customers: customers, exposed: exposed, phases: phases)
-  }
-}
-
-/// A customer's previous state.
-struct CustomerSlot {
-  var period: Int = -1
-  var line: Int = 0
-  var pattern: UInt64 = 0
-  var firstPeriod: Int = 0
-  var phase: Int32 = 0
-  var segment: Int32 = 0
-  var firstPhase: Int32 = 0
-  var heldOut = false
-}
-
-/// Customers by id: slots in first-seen order, the id bytes in one arena, and an
-/// open-addressing hash index over them. Sized by the number of distinct customers only.
-struct CustomerTable {
-  var slots: [CustomerSlot] = []
-  /// Every id's bytes, one after another; id `k` ends at `idEnds[k]`.
-  var idBytes: [UInt8] = []
-  var idEnds: [Int] = []
-  /// Each id's first 8 bytes (``key(_:)``), compared before the bytes.
-  var keys: [UInt64] = []
-  /// Slot numbers by hash, `-1` for empty; the capacity is a power of two at least twice
-  /// the number of customers.
-  var index = [Int32](repeating: -1, count: 16)
-  /// The slot found last, for runs of one customer or of consecutive customers.
-  var last = -1
-
-  var count: Int { slots.count }
-
-  var storageBytes: Int {
-    slots.capacity * MemoryLayout<CustomerSlot>.stride + idBytes.capacity + idEnds.capacity * MemoryLayout<Int>.stride
-      + keys.capacity * MemoryLayout<UInt64>.stride
-      + index.capacity * MemoryLayout<Int32>.stride
-  }
-
-  @inline(__always)
-  func matches(_ k: Int, _ id: UnsafeBufferPointer<UInt8>, _ key: UInt64) -> Bool {
-    guard keys[k] == key else { return false }
-    let hi = idEnds[k]
-    let lo = k == 0 ? 0 : idEnds[k - 1]
-    guard hi - lo == id.count else { return false }
-    if id.count <= 8 { return true }
-    return idBytes.withUnsafeBufferPointer { bytes in memcmp(bytes.baseAddress! + lo + 8, id.baseAddress! + 8, id.count - 8) == 0 }
-  }
-
-  /// The first `min(8, count)` bytes of an id, little-endian.
-  @inline(__always)
-  static func key<C: Collection<UInt8>>(_ id: C) -> UInt64 {
-    var key: UInt64 = 0
-    var shift: UInt64 = 0
-    for b in id.prefix(8) {
-      key |= UInt64(b) << shift
-      shift += 8
-    }
-    return key
-  }
-
-  @inline(__always)
-  static func hash<C: Collection<UInt8>>(_ id: C, key: UInt64) -> Int {
-    var h = (key ^ UInt64(truncatingIfNeeded: id.count)) &* 0x9E37_79B9_7F4A_7C15
-    if id.count > 8 {
-      for b in id.dropFirst(8) { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-    }
-    h ^= h >> 29
-    return Int(truncatingIfNeeded: h)
-  }
-
-  /// The slot of `id`, added when new.
-  mutating func find(_ id: UnsafeBufferPointer<UInt8>, holdoutFraction: Double) -> Int {
-    find(id, key: Self.key(id), holdoutFraction: holdoutFraction)
-  }
-
-  /// ``find(_:holdoutFraction:)`` with the id's ``key(_:)`` known.
-  @inline(__always)
-  mutating func find(_ id: UnsafeBufferPointer<UInt8>, key: UInt64, holdoutFraction: Double) -> Int {
-    if last >= 0 {
-      if matches(last, id, key) { return last }
-      if last + 1 < keys.count && matches(last + 1, id, key) {
-        last += 1
-        return last
-      }
-    }
-    return lookUp(id, key: key, holdoutFraction: holdoutFraction)
-  }
-
-  /// ``find(_:key:holdoutFraction:)`` past the guesses: the hash index.
-  mutating func lookUp(_ id: UnsafeBufferPointer<UInt8>, key: UInt64, holdoutFraction: Double) -> Int {
-    let mask = index.count - 1
-    var h = Self.hash(id, key: key) & mask
-    while index[h] >= 0 {
-      let k = Int(index[h])
-      if matches(k, id, key) {
-        last = k
-        return k
-      }
-      h = (h + 1) & mask
-    }
-    let k = slots.count
-    index[h] = Int32(truncatingIfNeeded: k)
-    idBytes.append(contentsOf: id)
-    idEnds.append(idBytes.count)
-    keys.append(key)
-    var slot = CustomerSlot()
-    slot.heldOut = JourneyLogReader.isHeldOut(id, fraction: holdoutFraction)
-    slots.append(slot)
-    last = k
-    if 2 * slots.count > index.count { grow() }
-    return k
-  }
-
-  /// The slot of `id` and whether it is new (added with `heldOut`), for merging tables.
-  mutating func insert(_ id: UnsafeBufferPointer<UInt8>, heldOut: Bool) -> (Int, Bool) {
-    let mask = index.count - 1
-    let key = Self.key(id)
-    var h = Self.hash(id, key: key) & mask
-    while index[h] >= 0 {
-      let k = Int(index[h])
-      if matches(k, id, key) { return (k, false) }
-      h = (h + 1) & mask
-    }
-    let k = slots.count
-    index[h] = Int32(truncatingIfNeeded: k)
-    idBytes.append(contentsOf: id)
-    idEnds.append(idBytes.count)
-    keys.append(key)
-    var slot = CustomerSlot()
-    slot.heldOut = heldOut
-    slots.append(slot)
-    if 2 * slots.count > index.count { grow() }
-    return (k, true)
-  }
-
-  /// Doubles the hash index.
-  mutating func grow() {
-    var bigger = [Int32](repeating: -1, count: 2 * index.count)
-    let mask = bigger.count - 1
-    var lo = 0
-    for k in 0..<slots.count {
-      let hi = idEnds[k]
-      var h = Self.hash(idBytes[lo..<hi], key: keys[k]) & mask
-      while bigger[h] >= 0 { h = (h + 1) & mask }
-      bigger[h] = Int32(truncatingIfNeeded: k)
-      lo = hi
-    }
-    index = bigger
   }
 }

@@ -122,11 +122,12 @@ public enum CSVReader {
   }
 
   /// ``forEachRecord(path:what:limits:range:alignStart:_:)`` with a reader's own decoder for
-  /// its common records (see ``FastRecords``).
+  /// its common records (see ``FastRecords``); `block` is the bytes read at once (at least
+  /// twice a record's limit are).
   @discardableResult
   public static func forEachRecord(
     path: String, what: String = "file", limits: CSVTokenizer.Limits = .standard, range: Range<Int>,
-    alignStart: Bool, fast: FastRecords,
+    alignStart: Bool, block: Int = blockSize, fast: FastRecords,
     _ body: (CSVTokenizer, UnsafeMutableBufferPointer<UInt8>) throws(InputErrors) -> Void
   ) throws(InputErrors) -> (start: Int, end: Int) {
     let fd = open(path, O_RDONLY)
@@ -134,7 +135,7 @@ public enum CSVReader {
       throw InputErrors([InputError(.io, file: path, "cannot open the \(what): \(String(cString: strerror(errno)))")])
     }
     defer { close(fd) }
-    let capacity = Swift.max(blockSize, 2 * limits.recordBytes)
+    let capacity = Swift.max(block, 2 * limits.recordBytes)
     let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: capacity)
     defer { buffer.deallocate() }
     func readAt(_ offset: Int, _ into: Int) throws(InputErrors) -> Int {

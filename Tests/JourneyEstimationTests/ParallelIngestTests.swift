@@ -33,6 +33,18 @@ struct ParallelIngestTests {
     #expect(a.segmentTraining == b.segmentTraining && a.segmentHoldout == b.segmentHoldout, note)
   }
 
+  /// Two chunks of the file at `path` (`size` bytes) cut at every byte give `reference`.
+  func expectEveryCut(
+    _ path: String, _ size: Int, _ vocabulary: Vocabulary, holdout: Double, reference: JourneyLogSummary
+  ) throws {
+    for cut in 1..<size {
+      let many = try #require(
+        JourneyLogReader.readInChunks(path: path, vocabulary: vocabulary, holdoutFraction: holdout, cuts: [0, cut, Int.max]),
+        "cut at \(cut)")
+      expectSame(reference, many, "cut at \(cut)")
+    }
+  }
+
   /// Cuts splitting `size` bytes into `chunks` equal parts.
   func cuts(_ size: Int, _ chunks: Int) -> [Int] {
     [0] + (1..<chunks).map { $0 * size / chunks } + [Int.max]
@@ -94,12 +106,7 @@ struct ParallelIngestTests {
       let one = try JourneyLogReader.read(bytes: bytes, file: "log.csv", vocabulary: vocabulary)
       #expect(one.customers == 7)
       try withFile(bytes) { path in
-        for cut in 1..<bytes.count {
-          let many = try #require(
-            JourneyLogReader.readInChunks(path: path, vocabulary: vocabulary, holdoutFraction: 0, cuts: [0, cut, Int.max]),
-            "cut at \(cut)")
-          expectSame(one, many, "cut at \(cut)")
-        }
+        try expectEveryCut(path, bytes.count, vocabulary, holdout: 0, reference: one)
         for cut in stride(from: 1, to: bytes.count - 40, by: 7) {
           let many = try #require(
             JourneyLogReader.readInChunks(
@@ -126,5 +133,66 @@ struct ParallelIngestTests {
       #expect(e?.errors.map(\.line) == [152])
       #expect(e?.errors.first?.description.contains("period 5 follows period 2 (line 109)") == true)
     }
+  }
+
+  /// Ids held by their first 8 bytes alone (up to 8 bytes, none zero) and ids held whole
+  /// (9 bytes and more, a zero byte, quoted ids that look alike), customers arriving in
+  /// later periods and customers met only in later chunks: every cut gives the one-thread
+  /// summary, and the ids keep their numbers.
+  @Test func idFormsAndArrivalsAcrossChunks() throws {
+    let ids = ["1", "12345678", "123456789", "a", "ab", "\"ab\u{0}\"", "\"a\u{0}b\"", "abcdefghijklmnop", "\"\"\"q\"", "x y"]
+    var text = "customer_id,period,phase,channels\n"
+    for t in 0..<5 {
+      for (c, id) in ids.enumerated() where c <= t + 5 {
+        text += "\(id),\(t + (c == 9 ? 10 : 0)),\(["a", "b", "c"][(c + t) % 3]),\(["", "x", "x;y"][(c * t) % 3])\n"
+      }
+    }
+    let bytes = Array(text.utf8)
+    for vocabulary in [Vocabulary(phases: ["a", "b", "c"], channels: ["x", "y"]), .inferred] {
+      let one = try JourneyLogReader.read(bytes: bytes, file: "log.csv", vocabulary: vocabulary)
+      #expect(one.customers == 10)
+      #expect(one.initialPhases.reduce(0, +) == 6 && one.arrivalPhases.reduce(0, +) == 4)
+      let reference = try JourneyLogReader.read(bytes: bytes, file: "log.csv", vocabulary: vocabulary, holdoutFraction: 0.5)
+      try withFile(bytes) { path in try expectEveryCut(path, bytes.count, vocabulary, holdout: 0.5, reference: reference) }
+    }
+  }
+}
+
+/// The customer table: ids held by their key or whole, numbered in first-seen order.
+struct CustomerTableTests {
+  @Test func idsKeepTheirNumbersAndBytes() {
+    let ids: [[UInt8]] = [
+      [], [0], [0, 0], Array("a".utf8), [97, 0], [0, 97], Array("abcdefgh".utf8), [97, 98, 99, 100, 101, 102, 103, 0],
+      Array("abcdefghi".utf8), Array("abcdefgh\u{0}".utf8), Array(repeating: 255, count: 300),
+    ]
+    var index = CustomerIndex()
+    for (k, id) in ids.enumerated() {
+      #expect(id.withUnsafeBufferPointer { index.number(of: $0) } == k, "\(id)")
+    }
+    // Again, and after the table has grown past its first page and index.
+    for n in 0..<10_000 { _ = Array("c\(n)".utf8).withUnsafeBufferPointer { index.number(of: $0) } }
+    for (k, id) in ids.enumerated() {
+      #expect(id.withUnsafeBufferPointer { index.number(of: $0) } == k, "\(id)")
+      #expect(Array(index.id(k)) == id)
+    }
+    #expect(index.count == ids.count + 10_000)
+    #expect(Array(index.id(ids.count + 9_999)) == Array("c9999".utf8))
+    // Ids of up to 8 bytes without a zero byte take no arena bytes.
+    #expect(index.table.idBytes.count == 1 + 2 + 2 + 2 + 8 + 9 + 9 + 300)
+  }
+
+  /// A copied accumulator is a value: observing through the copy leaves the original as it was.
+  @Test func copiesAreIndependent() {
+    var a = TransitionAccumulator(vocabulary: Vocabulary(phases: ["p", "q"], channels: ["x"]))
+    let k = a.customer(id: "c")
+    _ = a.observe(customer: k, period: 0, phase: 0, pattern: 1)
+    var b = a
+    _ = b.observe(customer: k, period: 1, phase: 1, pattern: 0)
+    _ = b.observe(customer: b.customer(id: "d"), period: 1, phase: 0, pattern: 0)
+    #expect(a.observe(customer: k, period: 1, phase: 0, pattern: 0) == .counted)
+    #expect(a.customerCount == 1 && b.customerCount == 2)
+    #expect(a.finish().training.transitions == 1 && b.finish().training.transitions == 1)
+    #expect(a.finish().training.rows(from: 0).map(\.target) == [0])
+    #expect(b.finish().training.rows(from: 0).map(\.target) == [1])
   }
 }

@@ -1,0 +1,336 @@
+import Foundation
+
+/// A customer's previous state and the start of their id, in 32 bytes: what the row of
+/// the next period needs, in one cache line with what finds the customer.
+struct CustomerRecord {
+  /// The id's first 8 bytes, little-endian, zero past its end (``CustomerTable/key(_:)``).
+  var key: UInt64 = 0
+  /// The channels of the previous state.
+  var pattern: UInt64 = 0
+  /// The period of the previous state, -1 before the first.
+  var period: Int = -1
+  /// The low 32 bits of where the id ends in ``CustomerTable/idBytes``.
+  var idEnd: UInt32 = 0
+  /// The phase of the previous state (bits 0–29), whether the id is held whole in the
+  /// arena (bit 30) and whether the customer is held out (bit 31).
+  var phaseAndFlag: UInt32 = 0
+
+  static let heldOutBit: UInt32 = 1 << 31
+  static let wholeIdBit: UInt32 = 1 << 30
+  static let flags = heldOutBit | wholeIdBit
+
+  var phase: Int {
+    @inline(__always) get { Int(phaseAndFlag & ~Self.flags) }
+  }
+  var hasWholeId: Bool {
+    @inline(__always) get { phaseAndFlag & Self.wholeIdBit != 0 }
+  }
+  var heldOut: Bool {
+    @inline(__always) get { phaseAndFlag & Self.heldOutBit != 0 }
+  }
+  @inline(__always)
+  mutating func setPhase(_ phase: Int) {
+    phaseAndFlag = (phaseAndFlag & Self.flags) | UInt32(truncatingIfNeeded: phase)
+  }
+}
+
+/// ``CustomerRecord``s in pages of ``pageSize`` (the first page grows by doubling up to
+/// it): adding a customer never copies the others, and no more than one page is unused.
+///
+/// A value: the pages belong to one ``Storage``, copied when a copy of the records is
+/// about to change (``makeUnique()``). The page table's address is kept in the value
+/// itself, so that reading a record takes no access to the storage object.
+struct CustomerRecords {
+  static let pageShift = 12
+  static let pageSize = 1 << pageShift
+
+  /// Owns the pages and the page table.
+  final class Storage {
+    let table: UnsafeMutablePointer<UnsafeMutablePointer<CustomerRecord>>
+    let tableCapacity: Int
+    var pageCount = 0
+
+    init(tableCapacity: Int) {
+      self.tableCapacity = tableCapacity
+      table = .allocate(capacity: tableCapacity)
+    }
+
+    deinit {
+      for p in 0..<pageCount { table[p].deallocate() }
+      table.deallocate()
+    }
+  }
+
+  private(set) var storage = Storage(tableCapacity: 1)
+  /// `storage.table`.
+  private(set) var pages: UnsafeMutablePointer<UnsafeMutablePointer<CustomerRecord>>
+  private(set) var count = 0
+  /// Records the last page can hold.
+  private var lastCapacity = 0
+
+  init() { pages = storage.table }
+
+  /// Records allocated.
+  var capacity: Int { storage.pageCount == 0 ? 0 : (storage.pageCount - 1) * Self.pageSize + lastCapacity }
+
+  /// Makes the pages this value's own before they change.
+  @inline(__always)
+  mutating func makeUnique() {
+    if !isKnownUniquelyReferenced(&storage) { copyStorage(tableCapacity: storage.tableCapacity) }
+  }
+
+  /// Moves to a storage of its own with room for `tableCapacity` pages, copying the records.
+  mutating func copyStorage(tableCapacity: Int) {
+    let old = storage
+    let fresh = Storage(tableCapacity: tableCapacity)
+    for p in 0..<old.pageCount {
+      let n = Swift.min(Self.pageSize, count - p * Self.pageSize)
+      let capacity = p == old.pageCount - 1 ? lastCapacity : Self.pageSize
+      fresh.table[p] = .allocate(capacity: capacity)
+      fresh.table[p].initialize(from: old.table[p], count: n)
+    }
+    fresh.pageCount = old.pageCount
+    storage = fresh
+    pages = fresh.table
+  }
+
+  @inline(__always)
+  func at(_ k: Int) -> UnsafeMutablePointer<CustomerRecord> {
+    pages[k &>> Self.pageShift] + (k & (Self.pageSize &- 1))
+  }
+
+  /// Appends a record (after ``makeUnique()``).
+  mutating func append(_ record: CustomerRecord) {
+    let offset = count & (Self.pageSize - 1)
+    let pageCount = storage.pageCount
+    if pageCount == 0 || (offset == 0 && lastCapacity == Self.pageSize) {
+      if pageCount == storage.tableCapacity {
+        // A bigger page table: the pages move over, their records stay.
+        let fresh = Storage(tableCapacity: 2 * storage.tableCapacity)
+        fresh.table.moveInitialize(from: storage.table, count: pageCount)
+        fresh.pageCount = pageCount
+        storage.pageCount = 0
+        storage = fresh
+        pages = fresh.table
+      }
+      let capacity = pageCount == 0 ? 16 : Self.pageSize
+      pages[pageCount] = .allocate(capacity: capacity)
+      storage.pageCount = pageCount + 1
+      lastCapacity = capacity
+    } else if offset == lastCapacity {
+      // Only the first page grows.
+      let capacity = 2 * lastCapacity
+      let bigger = UnsafeMutablePointer<CustomerRecord>.allocate(capacity: capacity)
+      bigger.moveInitialize(from: pages[0], count: count)
+      pages[0].deallocate()
+      pages[0] = bigger
+      lastCapacity = capacity
+    }
+    (pages[storage.pageCount - 1] + offset).initialize(to: record)
+    count += 1
+  }
+}
+
+/// Customers by id: records in first-seen order (``CustomerRecords``), the longer ids'
+/// bytes in one arena, and an open-addressing hash index over them. Sized by the number of
+/// distinct customers only.
+///
+/// An id of at most 8 bytes, none of them zero, is held by its record's key alone (its
+/// length is the number of nonzero bytes of the key); any other id is held whole in
+/// ``idBytes`` (``CustomerRecord/hasWholeId``). Phases are numbered below 2³⁰ (a record
+/// keeps two flags beside the phase).
+///
+/// What only some readings need is kept beside the records, and only when asked for:
+/// the line of each customer's previous row (``keepsLines``: for the messages of a
+/// reading that reports errors), their first state (``keepsFirstStates``: for a chunk
+/// merged after another), their segment (``keepsSegments``).
+struct CustomerTable {
+  var records = CustomerRecords()
+  /// The bytes of the ids not held by their key alone, one after another; id `k` ends at
+  /// ``idEnd(_:)`` (and starts there too when its key holds it).
+  var idBytes: [UInt8] = []
+  /// The customers whose id ends past another multiple of 2³² bytes of ``idBytes``
+  /// (``CustomerRecord/idEnd`` keeps the low 32 bits), in order.
+  var wraps: [Int] = []
+  /// Slot numbers by hash, `-1` for empty; the capacity is a power of two at least twice
+  /// the number of customers.
+  var index = [Int32](repeating: -1, count: 16)
+  /// The slot found last, for runs of one customer or of consecutive customers.
+  var last = -1
+
+  /// Whether ``lines`` are kept.
+  var keepsLines = true
+  /// The line of each customer's previous row.
+  var lines: [Int] = []
+  /// Whether ``firstStates`` are kept.
+  var keepsFirstStates = false
+  /// Each customer's first state: period (below 2⁴⁰) shifted left by 24, or'ed with the
+  /// phase (below 2²⁴).
+  var firstStates: [UInt64] = []
+  /// Whether ``segments`` are kept.
+  var keepsSegments = false
+  /// Each customer's segment.
+  var segments: [Int32] = []
+
+  var count: Int { records.count }
+
+  var storageBytes: Int {
+    records.capacity * MemoryLayout<CustomerRecord>.stride + idBytes.capacity + index.capacity * MemoryLayout<Int32>.stride
+      + wraps.capacity * MemoryLayout<Int>.stride + lines.capacity * MemoryLayout<Int>.stride
+      + firstStates.capacity * MemoryLayout<UInt64>.stride + segments.capacity * MemoryLayout<Int32>.stride
+  }
+
+  /// Makes the records this table's own before they change (tables are values).
+  @inline(__always)
+  mutating func makeUnique() {
+    records.makeUnique()
+  }
+
+  /// Where id `k` ends in ``idBytes``.
+  @inline(__always)
+  func idEnd(_ k: Int) -> Int {
+    let low = Int(records.at(k).pointee.idEnd)
+    if wraps.isEmpty { return low }
+    var wrapped = 0
+    while wrapped < wraps.count && wraps[wrapped] <= k { wrapped += 1 }
+    return low | (wrapped << 32)
+  }
+
+  /// Where id `k` starts in ``idBytes``.
+  @inline(__always)
+  func idStart(_ k: Int) -> Int { k == 0 ? 0 : idEnd(k - 1) }
+
+  @inline(__always)
+  func matches(_ k: Int, _ id: UnsafeBufferPointer<UInt8>, _ key: UInt64) -> Bool {
+    let record = records.at(k).pointee
+    guard record.key == key else { return false }
+    if !record.hasWholeId { return id.count == Self.compactLength(key) }
+    let lo = idStart(k)
+    let hi = idEnd(k)
+    guard hi - lo == id.count else { return false }
+    if id.count <= 8 { return true }
+    return idBytes.withUnsafeBufferPointer { bytes in memcmp(bytes.baseAddress! + lo + 8, id.baseAddress! + 8, id.count - 8) == 0 }
+  }
+
+  /// The length of an id held by its key alone: its nonzero bytes.
+  @inline(__always)
+  static func compactLength(_ key: UInt64) -> Int { (71 &- key.leadingZeroBitCount) &>> 3 }
+
+  /// Whether the key alone holds `id`: at most 8 bytes, none zero.
+  static func isCompact(_ id: UnsafeBufferPointer<UInt8>) -> Bool {
+    id.count <= 8 && !id.contains(0)
+  }
+
+  /// Calls `body` with the bytes of id `k`.
+  func withId<R>(_ k: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+    if records.at(k).pointee.hasWholeId {
+      let lo = idStart(k)
+      let hi = idEnd(k)
+      return idBytes.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[lo..<hi])) }
+    }
+    let key = records.at(k).pointee.key
+    let n = Self.compactLength(key)
+    var bytes = UInt64(littleEndian: key)
+    return withUnsafeBytes(of: &bytes) { raw in
+      body(UnsafeBufferPointer(start: raw.bindMemory(to: UInt8.self).baseAddress, count: n))
+    }
+  }
+
+  /// The first `min(8, count)` bytes of an id, little-endian.
+  @inline(__always)
+  static func key<C: Collection<UInt8>>(_ id: C) -> UInt64 {
+    var key: UInt64 = 0
+    var shift: UInt64 = 0
+    for b in id.prefix(8) {
+      key |= UInt64(b) << shift
+      shift += 8
+    }
+    return key
+  }
+
+  @inline(__always)
+  static func hash<C: Collection<UInt8>>(_ id: C, key: UInt64) -> Int {
+    var h = (key ^ UInt64(truncatingIfNeeded: id.count)) &* 0x9E37_79B9_7F4A_7C15
+    if id.count > 8 {
+      for b in id.dropFirst(8) { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+    }
+    h ^= h >> 29
+    return Int(truncatingIfNeeded: h)
+  }
+
+  /// The slot of `id`, added when new.
+  mutating func find(_ id: UnsafeBufferPointer<UInt8>, holdoutFraction: Double) -> Int {
+    find(id, key: Self.key(id), holdoutFraction: holdoutFraction)
+  }
+
+  /// ``find(_:holdoutFraction:)`` with the id's ``key(_:)`` known.
+  @inline(__always)
+  mutating func find(_ id: UnsafeBufferPointer<UInt8>, key: UInt64, holdoutFraction: Double) -> Int {
+    if last >= 0 {
+      if matches(last, id, key) { return last }
+      if last + 1 < records.count && matches(last + 1, id, key) {
+        last += 1
+        return last
+      }
+    }
+    return lookUp(id, key: key, holdoutFraction: holdoutFraction)
+  }
+
+  /// ``find(_:key:holdoutFraction:)`` past the guesses: the hash index.
+  mutating func lookUp(_ id: UnsafeBufferPointer<UInt8>, key: UInt64, holdoutFraction: Double) -> Int {
+    let (k, isNew) = insert(id, key: key) { JourneyLogReader.isHeldOut(id, fraction: holdoutFraction) }
+    _ = isNew
+    last = k
+    return k
+  }
+
+  /// The slot of `id` and whether it is new (added with `heldOut`), for merging tables:
+  /// slot `guess` is tried first.
+  mutating func insert(_ id: UnsafeBufferPointer<UInt8>, heldOut: Bool, guess: Int) -> (Int, Bool) {
+    let key = Self.key(id)
+    if guess >= 0 && guess < records.count && matches(guess, id, key) { return (guess, false) }
+    return insert(id, key: key) { heldOut }
+  }
+
+  /// The slot of `id`, and whether it is new (added, held out when `heldOut()`).
+  mutating func insert(_ id: UnsafeBufferPointer<UInt8>, key: UInt64, heldOut: () -> Bool) -> (Int, Bool) {
+    let mask = index.count - 1
+    var h = Self.hash(id, key: key) & mask
+    while index[h] >= 0 {
+      let k = Int(index[h])
+      if matches(k, id, key) { return (k, false) }
+      h = (h + 1) & mask
+    }
+    makeUnique()
+    let k = records.count
+    index[h] = Int32(truncatingIfNeeded: k)
+    let before = idBytes.count
+    var record = CustomerRecord()
+    if !Self.isCompact(id) {
+      idBytes.append(contentsOf: id)
+      record.phaseAndFlag = CustomerRecord.wholeIdBit
+    }
+    if before >> 32 != idBytes.count >> 32 { wraps.append(k) }
+    record.key = key
+    record.idEnd = UInt32(truncatingIfNeeded: idBytes.count)
+    if heldOut() { record.phaseAndFlag |= CustomerRecord.heldOutBit }
+    records.append(record)
+    if keepsLines { lines.append(0) }
+    if keepsFirstStates { firstStates.append(0) }
+    if keepsSegments { segments.append(0) }
+    if 2 * records.count > index.count { grow() }
+    return (k, true)
+  }
+
+  /// Doubles the hash index.
+  mutating func grow() {
+    var bigger = [Int32](repeating: -1, count: 2 * index.count)
+    let mask = bigger.count - 1
+    for k in 0..<records.count {
+      var h = withId(k) { Self.hash($0, key: records.at(k).pointee.key) } & mask
+      while bigger[h] >= 0 { h = (h + 1) & mask }
+      bigger[h] = Int32(truncatingIfNeeded: k)
+    }
+    index = bigger
+  }
+}
