@@ -48,7 +48,9 @@ let package = Package(
     .target(name: "JourneyPostgres", dependencies: ["CLibPQ", "JourneyModel", "JourneyFormats"]),
     .target(name: "JourneyModel", dependencies: [.product(name: "Yams", package: "Yams")]),
     .target(name: "JourneyFormats", dependencies: ["JourneyModel", "CZlib"]),
-    .target(name: "JourneyEstimation", dependencies: ["JourneyModel", "JourneyFormats", "JourneyLinearAlgebra"]),
+    .target(
+      name: "JourneyEstimation", dependencies: ["JourneyModel", "JourneyFormats", "JourneyLinearAlgebra", "CJourneyKernels"]
+    ),
     .target(name: "JourneyImport", dependencies: ["JourneyModel", "JourneyFormats", "JourneyEstimation"]),
     .target(name: "CJourneyKernels"),
     .target(

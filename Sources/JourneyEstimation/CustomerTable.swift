@@ -1,23 +1,26 @@
+import CJourneyKernels
 import Foundation
 
 /// A customer's previous state and the start of their id, in 32 bytes: what the row of
-/// the next period needs, in one cache line with what finds the customer.
-struct CustomerRecord {
-  /// The id's first 8 bytes, little-endian, zero past its end (``CustomerTable/key(_:)``).
-  var key: UInt64 = 0
-  /// The channels of the previous state.
-  var pattern: UInt64 = 0
-  /// The period of the previous state, -1 before the first.
-  var period: Int = -1
-  /// The low 32 bits of where the id ends in ``CustomerTable/idBytes``.
-  var idEnd: UInt32 = 0
-  /// The phase of the previous state (bits 0–29), whether the id is held whole in the
-  /// arena (bit 30) and whether the customer is held out (bit 31).
-  var phaseAndFlag: UInt32 = 0
+/// the next period needs, in one cache line with what finds the customer. The type is the
+/// row kernel's `journey_customer_record` (CJourneyKernels), so that both read one layout:
+/// `key`, the id's first 8 bytes, little-endian, zero past its end (``CustomerTable/key(_:)``);
+/// `pattern`, the channels of the previous state; `period`, the period of the previous
+/// state, -1 before the first; `idEnd`, the low 32 bits of where the id ends in
+/// ``CustomerTable/idBytes``; `phaseAndFlag`, the phase of the previous state (bits 0–29),
+/// whether the id is held whole in the arena (bit 30) and whether the customer is held out
+/// (bit 31).
+typealias CustomerRecord = journey_customer_record
 
+extension CustomerRecord {
   static let heldOutBit: UInt32 = 1 << 31
   static let wholeIdBit: UInt32 = 1 << 30
   static let flags = heldOutBit | wholeIdBit
+
+  /// A customer with no state yet.
+  static func fresh(key: UInt64) -> CustomerRecord {
+    CustomerRecord(key: key, pattern: 0, period: -1, idEnd: 0, phaseAndFlag: 0)
+  }
 
   var phase: Int {
     @inline(__always) get { Int(phaseAndFlag & ~Self.flags) }
@@ -305,13 +308,12 @@ struct CustomerTable {
     let k = records.count
     index[h] = Int32(truncatingIfNeeded: k)
     let before = idBytes.count
-    var record = CustomerRecord()
+    var record = CustomerRecord.fresh(key: key)
     if !Self.isCompact(id) {
       idBytes.append(contentsOf: id)
       record.phaseAndFlag = CustomerRecord.wholeIdBit
     }
     if before >> 32 != idBytes.count >> 32 { wraps.append(k) }
-    record.key = key
     record.idEnd = UInt32(truncatingIfNeeded: idBytes.count)
     if heldOut() { record.phaseAndFlag |= CustomerRecord.heldOutBit }
     records.append(record)

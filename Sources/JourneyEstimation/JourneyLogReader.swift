@@ -223,6 +223,8 @@ struct JourneyLogRows {
   let fused: Bool
   /// The fused decoder's plan of the header's columns (empty: it takes no row).
   var fusedRoles: [FusedRole] = []
+  /// The row kernel's decoded tails (``tailCache()``).
+  var tails = TailCache()
 
   init(file: String, vocabulary: Vocabulary, holdoutFraction: Double, fused: Bool = true) {
     self.fused = fused

@@ -1,3 +1,4 @@
+import CJourneyKernels
 import Foundation
 import JourneyFormats
 import JourneyModel
@@ -58,7 +59,30 @@ extension JourneyLogRows {
     let last = Swift.min(b.count - Self.fusedRowBytes - 8, limit - 1)
     var p = position
     if fusedRoles == Self.simulatorLayout {
+      let tails = tailCache()
       while p <= last {
+        if accumulator.denseStride > 0 {
+          // The row kernel takes the rows it can; the row it stops at is decoded here.
+          let (stop, why, row) = accumulator.kernelRows(base, from: p, last: last, line: &line, tails: tails)
+          p = stop
+          if why == Int32(JOURNEY_LOG_END) { break }
+          if why == Int32(JOURNEY_LOG_DECODED) {
+            // Decoded, with a customer the kernel does not count (new, first state, a
+            // period out of the table or not following the previous one).
+            try countRow(
+              b, base, p, idLength: row.idLength, key: row.key, period: row.period, phase: Int(row.phase),
+              pattern: row.pattern, line: line)
+            p = row.next
+            line += 1
+            continue
+          }
+          if why == Int32(JOURNEY_LOG_TAIL), let end = b[row.tail...].firstIndex(of: 10),
+            let (phase, pattern, _) = self.tail(base, row.tail, end + 1)
+          {
+            journey_tail_insert(tails, base + row.tail, end - row.tail, phase, pattern)
+            continue
+          }
+        }
         let next = try simulatorRow(b, base, p, line)
         if next < 0 { break }
         p = next
@@ -102,41 +126,84 @@ extension JourneyLogRows {
     if q == a || q - a > 12 || base[q] != Self.comma { return -1 }
     // phase
     q += 1
-    if base[q] == Self.apostrophe { return -1 }
-    let phaseHi = Self.fieldEnd(base, q, end)
-    if phaseHi <= q || base[phaseHi] != Self.comma { return -1 }
-    let phase = phaseNames.index(base, q, phaseHi)
-    if phase < 0 { return -1 }
+    guard let (phase, phaseHi) = phase(base, q, end) else { return -1 }
     // channels
-    q = phaseHi + 1
-    if base[q] == Self.apostrophe { return -1 }
+    guard let (phase, pattern, next) = channels(base, phase, phaseHi + 1, end) else { return -1 }
+    let n = idHi - start
+    let word = Self.word(base, start)
+    try countRow(
+      b, base, start, idLength: n, key: n >= 8 ? word : word & ((1 << UInt64(8 * n)) &- 1), period: period,
+      phase: phase, pattern: pattern, line: line)
+    return next
+  }
+
+  /// Counts a row of ``simulatorRow(_:_:_:_:)`` decoded to its fields: the id of `idLength`
+  /// bytes at `start` (`key` its first 8 bytes), the period, phase and channels.
+  @inline(__always)
+  mutating func countRow(
+    _ b: UnsafeMutableBufferPointer<UInt8>, _ base: UnsafeMutablePointer<UInt8>, _ start: Int, idLength n: Int,
+    key: UInt64, period: Int, phase: Int, pattern: UInt64, line: Int
+  ) throws(InputErrors) {
+    let customer = accumulator.customer(id: UnsafeBufferPointer(start: base + start, count: n), key: key)
+    if accumulator.denseStride > 0
+      && accumulator.observeDense(customer: customer, period: period, phase: phase, pattern: pattern, line: line)
+    {
+      return
+    }
+    self.line = line
+    let outcome = accumulator.observe(customer: customer, period: period, phase: phase, pattern: pattern, line: line)
+    try report(outcome, b, start, start + n, period: period, segment: 0)
+  }
+
+  /// The phase field at `q` of ``simulatorRow(_:_:_:_:)`` (ending before `end`): its index
+  /// and the position of the comma after it, or `nil` when the row is left to the general
+  /// reader.
+  @inline(__always)
+  func phase(_ base: UnsafeMutablePointer<UInt8>, _ q: Int, _ end: Int) -> (Int, Int)? {
+    if base[q] == Self.apostrophe { return nil }
+    let phaseHi = Self.fieldEnd(base, q, end)
+    if phaseHi <= q || base[phaseHi] != Self.comma { return nil }
+    let phase = phaseNames.index(base, q, phaseHi)
+    return phase < 0 ? nil : (phase, phaseHi)
+  }
+
+  /// The channel list at `q` of ``simulatorRow(_:_:_:_:)`` after `phase` (ending before
+  /// `end`): the phase, the channels' pattern and where the next row starts, or `nil`.
+  @inline(__always)
+  func channels(_ base: UnsafeMutablePointer<UInt8>, _ phase: Int, _ from: Int, _ end: Int) -> (Int, UInt64, Int)? {
+    var q = from
+    if base[q] == Self.apostrophe { return nil }
     var pattern: UInt64 = 0
     while true {
       let e = Self.fieldEnd(base, q, end, semicolon: true)
-      if e < 0 { return -1 }
+      if e < 0 { return nil }
       if e > q {
         let c = channelNames.index(base, q, e)
-        if c < 0 { return -1 }
+        if c < 0 { return nil }
         pattern |= 1 << UInt64(c)
       }
       q = e + 1
       let stop = base[e]
       if stop == 10 { break }
-      if stop != Self.semicolon { return -1 }
+      if stop != Self.semicolon { return nil }
     }
-    let n = idHi - start
-    let word = Self.word(base, start)
-    let customer = accumulator.customer(
-      id: UnsafeBufferPointer(start: base + start, count: n), key: n >= 8 ? word : word & ((1 << UInt64(8 * n)) &- 1))
-    if accumulator.denseStride > 0
-      && accumulator.observeDense(customer: customer, period: period, phase: phase, pattern: pattern, line: line)
-    {
-      return q
-    }
-    self.line = line
-    let outcome = accumulator.observe(customer: customer, period: period, phase: phase, pattern: pattern, line: line)
-    try report(outcome, b, start, idHi, period: period, segment: 0)
-    return q
+    return (phase, pattern, q)
+  }
+
+  /// A row's tail (phase and channels) at `q`, as ``simulatorRow(_:_:_:_:)`` decodes it:
+  /// the phase, the pattern and where the next row starts, or `nil`; `end` is where the
+  /// row's line feed ends.
+  func tail(_ base: UnsafeMutablePointer<UInt8>, _ q: Int, _ end: Int) -> (Int, UInt64, Int)? {
+    guard let (phase, phaseHi) = phase(base, q, end) else { return nil }
+    guard let (phase, pattern, next) = channels(base, phase, phaseHi + 1, end) else { return nil }
+    return next == end ? (phase, pattern, next) : nil
+  }
+
+  /// The row kernel's tail cache, this decoder's own: tails map to phase and channel
+  /// numbers of this decoder's names.
+  mutating func tailCache() -> UnsafeMutablePointer<journey_tail_entry> {
+    if !isKnownUniquelyReferenced(&tails) { tails = TailCache() }
+    return tails.entries
   }
 
   /// Bits 7, 15, … set for the bytes of `w` below `!` or equal to `,` or `"` (and `;` when
@@ -284,4 +351,16 @@ extension NameTable {
       }
     }
   }
+}
+
+/// The row kernel's cache of decoded tails (`journey_tail_entry`, CJourneyKernels).
+final class TailCache {
+  let entries: UnsafeMutablePointer<journey_tail_entry>
+
+  init() {
+    entries = .allocate(capacity: Int(JOURNEY_TAIL_SLOTS))
+    entries.initialize(repeating: journey_tail_entry(), count: Int(JOURNEY_TAIL_SLOTS))
+  }
+
+  deinit { entries.deallocate() }
 }

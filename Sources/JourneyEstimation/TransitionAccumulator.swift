@@ -1,3 +1,4 @@
+import CJourneyKernels
 import Foundation
 import JourneyModel
 
@@ -322,6 +323,81 @@ public struct TransitionAccumulator {
   /// ``observeDense(customer:period:phase:pattern:line:)`` calls.
   mutating func prepareForDense() {
     customers.makeUnique()
+  }
+
+  /// Lets the row kernel (`journey_log_rows`, CJourneyKernels) count the rows of `bytes`
+  /// from `position` that start at or before `last`, in the simulator's column order; it
+  /// stops at the first row it does not take (see ``JourneyLogRows/fusedRecords(_:from:upTo:line:)``).
+  ///
+  /// The kernel gives exactly the calls of ``observeDense(customer:period:phase:pattern:line:)``
+  /// for the rows it takes; it reads the customers' records, the dense counts, the
+  /// per-period table and the lines in place.
+  ///
+  /// - Precondition: `denseStride > 0`, ``prepareForDense()`` called since the
+  ///   accumulator was last copied, at least 128 readable bytes after `last`.
+  /// - Returns: Where it stopped, why (`JOURNEY_LOG_END`, `JOURNEY_LOG_ROW`,
+  ///   `JOURNEY_LOG_TAIL` or `JOURNEY_LOG_DECODED`) and what it knows of the row there.
+  mutating func kernelRows(
+    _ bytes: UnsafeMutablePointer<UInt8>, from position: Int, last: Int, line: inout Int,
+    tails: UnsafePointer<journey_tail_entry>
+  ) -> (position: Int, why: Int32, row: journey_log_row) {
+    // The arrays are moved out for the call (no copy: each stays uniquely referenced), so
+    // that their buffers can be lent to the kernel at once.
+    var dense: [Int] = []
+    var held: [Int] = []
+    var table: [Int] = []
+    var lines: [Int] = []
+    swap(&dense, &denseCounts)
+    swap(&held, &denseHoldout)
+    swap(&table, &periodTable)
+    swap(&lines, &customers.lines)
+    defer {
+      swap(&dense, &denseCounts)
+      swap(&held, &denseHoldout)
+      swap(&table, &periodTable)
+      swap(&lines, &customers.lines)
+    }
+    let ids = customers.idBytes
+    var state = journey_log_state()
+    state.pages = UnsafeRawPointer(customers.records.pages).assumingMemoryBound(
+      to: Optional<UnsafeMutablePointer<journey_customer_record>>.self)
+    state.customers = customers.records.count
+    state.idOffsetsExact = customers.wraps.isEmpty ? 1 : 0
+    state.last = customers.last
+    state.denseShift = denseShift
+    state.denseStride = denseStride
+    state.periodBase = periodBase
+    state.periodSpan = periodSpan
+    state.phaseSlots = phaseSlots
+    state.channelSlots = channelSlots
+    state.rows = rows
+    state.firstPeriod = firstPeriod
+    state.lastPeriod = lastPeriod
+    state.tails = tails
+    var why: Int32 = 0
+    var row = journey_log_row()
+    let keepsLines = customers.keepsLines
+    let stop = ids.withUnsafeBufferPointer { ids in
+      dense.withUnsafeMutableBufferPointer { dense in
+        held.withUnsafeMutableBufferPointer { held in
+          table.withUnsafeMutableBufferPointer { table in
+            lines.withUnsafeMutableBufferPointer { lines in
+              state.idBytes = ids.baseAddress
+              state.dense = dense.baseAddress
+              state.denseHoldout = held.baseAddress
+              state.periodTable = table.baseAddress
+              state.lines = keepsLines ? lines.baseAddress : nil
+              return journey_log_rows(bytes, position, last, &line, &state, &why, &row)
+            }
+          }
+        }
+      }
+    }
+    customers.last = state.last
+    rows = state.rows
+    firstPeriod = state.firstPeriod
+    lastPeriod = state.lastPeriod
+    return (stop, why, row)
   }
 
   /// ``observe(customer:period:phase:pattern:segment:line:)`` for the journey-log reader's

@@ -17,6 +17,20 @@ extension BLAS {
     journey_blas_release_threads()
   }
 
+  /// Puts OpenBLAS on one thread for the rest of the process and ends its workers.
+  ///
+  /// For a program whose BLAS work is small (the `journey` tool: systems of a few dozen
+  /// unknowns), where workers cost more than they give: ``releaseIdleThreads()`` alone
+  /// ends them only until the next thread-count change (``serially(_:)`` restores the
+  /// count after its body, which starts them again, and each then polls a core for about
+  /// a tenth of a second).
+  ///
+  /// - Complexity: O(workers).
+  public static func runOnOneThread() {
+    journey_set_blas_threads(1)
+    journey_blas_release_threads()
+  }
+
   /// Runs `body` with OpenBLAS on one thread, then restores the thread count.
   ///
   /// OpenBLAS splits a product or a factorisation over its threads, and the partial sums

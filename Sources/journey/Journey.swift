@@ -28,9 +28,9 @@ struct Journey: ParsableCommand {
   /// after removing the run's temporary files).
   static func main() {
     TemporaryFiles.installSignalCleanup()
-    // OpenBLAS's workers would poll a core for a tenth of a second (the tool's BLAS work is
-    // small): end them now; OpenBLAS restarts them if a threaded routine runs.
-    BLAS.releaseIdleThreads()
+    // OpenBLAS's workers would poll a core for a tenth of a second whenever they start (the
+    // tool's BLAS work is small): one thread, no workers.
+    BLAS.runOnOneThread()
     do {
       var command = try parseAsRoot()
       try command.run()

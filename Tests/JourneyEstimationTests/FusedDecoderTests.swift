@@ -158,4 +158,56 @@ struct FusedDecoderTests {
     for t in (0..<40).reversed() { for c in 0..<20 { descending += "c\(c)_\(t),\(t),a,\(t % 2 == 0 ? "x" : "")\n" } }
     try expectSameReadings(Array(descending.utf8), .inferred, "descending")
   }
+
+  /// The row kernel's edges among plain rows: ids of 1 to 40 bytes (whole ids past 8
+  /// bytes, UTF-8), periods of 1 to 12 digits with leading zeros, tails of 47 to 49 bytes,
+  /// rows of 63 to 65 bytes, more distinct tails than the tail cache holds, held-out
+  /// customers, written period by period and customer by customer.
+  @Test(arguments: [false, true])
+  func rowKernelEdges(customerMajor: Bool) throws {
+    var rng = SplitMix64(seed: customerMajor ? 7 : 8, stream: 0)
+    let phases = ["a", "phase-of-twenty-bytes", "p3"]
+    // 16 channels: up to 3 · 2^16 tails, far more than the cache's slots.
+    let channels = (0..<16).map { k in k % 5 == 0 ? "channel-\(k)-with-a-long-name" : "c\(k)" }
+    let ids = (0..<120).map { c -> String in
+      switch c % 8 {
+      case 0: return String(Array("ABCDEFGHIJKLMNO")[c / 8])  // one byte
+      case 1: return "id\(c)-7b".prefix(7).description
+      case 2: return String(format: "%08d", c)
+      case 3: return String(format: "%09d", c)
+      case 4: return "customer-\(c)-sixteen".prefix(16).description
+      case 5: return "ünïcödé-\(c)"
+      case 6: return String(repeating: "x", count: 30) + "\(c)"
+      default: return "c\(c)"
+      }
+    }
+    let distinct = Set(ids)
+    #expect(distinct.count == ids.count)
+    var rows: [(id: String, t: Int)] = []
+    if customerMajor {
+      for id in ids { for t in 0..<14 { rows.append((id, t)) } }
+    } else {
+      for t in 0..<14 { for id in ids { rows.append((id, t)) } }
+    }
+    var text = "customer_id,period,phase,channels\n"
+    for (id, t) in rows {
+      let phase = phases[Int(rng.next() % UInt64(phases.count))]
+      var list: [String] = []
+      let kind = rng.next() % 4
+      for (k, name) in channels.enumerated() where kind == 0 ? k < 3 : rng.next() % (kind == 1 ? 2 : 6) == 0 {
+        list.append(name)
+      }
+      // Periods: plain, with leading zeros (up to 12 digits), or past 8 digits.
+      let period: String
+      switch id.utf8.count % 3 {
+      case 0: period = "\(t)"
+      case 1: period = String(repeating: "0", count: 5 + (t % 6)) + "\(t)"
+      default: period = "\(123_456_780 + t)"
+      }
+      text += "\(id),\(period),\(phase),\(list.joined(separator: ";"))\n"
+    }
+    let bytes = Array(text.utf8)
+    try expectSameReadings(bytes, .inferred, holdout: 0.3, "customer-major \(customerMajor)")
+    try expectSameReadings(bytes, Vocabulary(phases: phases, channels: channels), "customer-major \(customerMajor) fixed")
+  }
 }
