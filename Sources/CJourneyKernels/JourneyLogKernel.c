@@ -5,7 +5,7 @@
 // phase, how many channels, how long the id). Here a row costs a fixed sequence: four
 // 16-byte compares give the row's line feed, commas and forbidden bytes as bit masks, the
 // period is parsed by a branch-free multiply cascade, and the tail (phase and channels)
-// is found in a cache of whole tails by one hash and one 48-byte compare. SSE2 is part of
+// is found in a cache of whole tails by one hash and three 16-byte compares. SSE2 is part of
 // x86-64, so the package needs no machine-specific flags; other architectures compute the
 // masks byte by byte, with the same results.
 
@@ -29,31 +29,68 @@ typedef struct {
   uint64_t lf, comma, bad;
 } row_masks;
 
+/// JOURNEY_TAIL_BYTES bytes 0xFF then as many zeros: from `JOURNEY_TAIL_BYTES - n` on, a
+/// mask that keeps the first `n` bytes.
+static const uint8_t keepWindow[2 * JOURNEY_TAIL_BYTES] = {
+    0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+    0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+    0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+};
+
+/// A tail's slot: a hash of its first 16 bytes (zero past its end), its last 8 bytes (0
+/// for a tail shorter than 8) and its length.
+static inline unsigned tailSlot(uint64_t w0, uint64_t w1, uint64_t last, long length) {
+  uint64_t h = (w0 * 0x9E3779B97F4A7C15ull) ^ (w1 * 0xC2B2AE3D27D4EB4Full) ^ (last * 0x165667B19E3779F9ull) ^
+               (uint64_t)length;
+  h ^= h >> 29;
+  h *= 0xBF58476D1CE4E5B9ull;
+  return (unsigned)(h >> 40) & (JOURNEY_TAIL_SLOTS - 1);
+}
+
 #if defined(__x86_64__)
-static inline row_masks masks64(const uint8_t *p) {
+/// The masks of the 16 bytes at `p`, at bit `16 * k` of `m`.
+static inline __attribute__((always_inline)) void masks16(const uint8_t *p, int k, row_masks *m) {
   const __m128i lf = _mm_set1_epi8(10), comma = _mm_set1_epi8(','), quote = _mm_set1_epi8('"');
   const __m128i flip = _mm_set1_epi8((char)0x80), below = _mm_set1_epi8((char)(0x21 ^ 0x80));
+  __m128i v = _mm_loadu_si128((const __m128i *)(p + 16 * k));
+  __m128i isLF = _mm_cmpeq_epi8(v, lf);
+  __m128i low = _mm_cmplt_epi8(_mm_xor_si128(v, flip), below); // unsigned v < 0x21
+  __m128i bad = _mm_or_si128(_mm_andnot_si128(isLF, low), _mm_cmpeq_epi8(v, quote));
+  m->lf |= (uint64_t)(uint32_t)_mm_movemask_epi8(isLF) << (16 * k);
+  m->comma |= (uint64_t)(uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, comma)) << (16 * k);
+  m->bad |= (uint64_t)(uint32_t)_mm_movemask_epi8(bad) << (16 * k);
+}
+
+/// The masks of a row's first 64 bytes; the last 32 only when the first 32 hold no line
+/// feed (most rows are shorter).
+static inline __attribute__((always_inline)) row_masks masks64(const uint8_t *p) {
   row_masks m = {0, 0, 0};
-  for (int k = 0; k < 4; k++) {
-    __m128i v = _mm_loadu_si128((const __m128i *)(p + 16 * k));
-    __m128i isLF = _mm_cmpeq_epi8(v, lf);
-    __m128i low = _mm_cmplt_epi8(_mm_xor_si128(v, flip), below);  // unsigned v < 0x21
-    __m128i bad = _mm_or_si128(_mm_andnot_si128(isLF, low), _mm_cmpeq_epi8(v, quote));
-    m.lf |= (uint64_t)(uint32_t)_mm_movemask_epi8(isLF) << (16 * k);
-    m.comma |= (uint64_t)(uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, comma)) << (16 * k);
-    m.bad |= (uint64_t)(uint32_t)_mm_movemask_epi8(bad) << (16 * k);
+  masks16(p, 0, &m);
+  masks16(p, 1, &m);
+  if (m.lf == 0) {
+    masks16(p, 2, &m);
+    masks16(p, 3, &m);
   }
   return m;
 }
 
-/// The tail's JOURNEY_TAIL_BYTES (48) bytes from `p`, zero from byte `length` on, to `w`.
-static inline void tailVectors(const uint8_t *p, long length, uint64_t *w) {
-  const __m128i ramp = _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-  for (int k = 0; k < JOURNEY_TAIL_BYTES / 16; k++) {
-    __m128i v = _mm_loadu_si128((const __m128i *)(p + 16 * k));
-    __m128i keep = _mm_cmpgt_epi8(_mm_set1_epi8((char)(length - 16 * k)), ramp);
-    _mm_storeu_si128((__m128i *)(w + 2 * k), _mm_and_si128(v, keep));
-  }
+/// The tail's JOURNEY_TAIL_BYTES (48) bytes from `p`, zero from byte `length` on, as
+/// three vectors: the bytes and'ed with a window of `keepWindow`.
+static inline __attribute__((always_inline)) void tailVectors(const uint8_t *p, long length, __m128i v[3]) {
+  const uint8_t *keep = keepWindow + JOURNEY_TAIL_BYTES - length;
+  for (int k = 0; k < 3; k++)
+    v[k] = _mm_and_si128(_mm_loadu_si128((const __m128i *)(p + 16 * k)), _mm_loadu_si128((const __m128i *)(keep + 16 * k)));
+}
+
+/// Whether entry `e` holds the tail `v` (a tail has no zero byte, so its bytes and the
+/// zeros after them tell its length).
+static inline __attribute__((always_inline)) int tailMatchesVectors(const journey_tail_entry *e, const __m128i v[3]) {
+  __m128i same = _mm_and_si128(
+      _mm_and_si128(
+          _mm_cmpeq_epi8(v[0], _mm_loadu_si128((const __m128i *)e->bytes)),
+          _mm_cmpeq_epi8(v[1], _mm_loadu_si128((const __m128i *)(e->bytes + 16)))),
+      _mm_cmpeq_epi8(v[2], _mm_loadu_si128((const __m128i *)(e->bytes + 32))));
+  return _mm_movemask_epi8(same) == 0xFFFF;
 }
 #else
 static inline row_masks masks64(const uint8_t *p) {
@@ -75,20 +112,16 @@ static inline void tailWords(const uint8_t *p, long length, uint64_t w[JOURNEY_T
   memcpy(w, bytes, JOURNEY_TAIL_BYTES);
 }
 
-static inline unsigned tailSlot(const uint64_t w[JOURNEY_TAIL_WORDS], long length) {
-  uint64_t h = (w[0] * 0x9E3779B97F4A7C15ull) ^ (w[1] * 0xC2B2AE3D27D4EB4Full) ^ (w[2] * 0x165667B19E3779F9ull) ^
-               (w[3] * 0x27D4EB2F165667C5ull) ^ (w[4] * 0x94D049BB133111EBull) ^ (w[5] * 0xD6E8FEB86659FD93ull) ^
-               (uint64_t)length;
-  h ^= h >> 29;
-  h *= 0xBF58476D1CE4E5B9ull;
-  return (unsigned)(h >> 40) & (JOURNEY_TAIL_SLOTS - 1);
+/// The slot of the tail `p[0..<length)`.
+static inline unsigned tailSlotOf(const uint8_t *p, long length, const uint64_t w[JOURNEY_TAIL_WORDS]) {
+  return tailSlot(w[0], w[1], length >= 8 ? load64(p + length - 8) : 0, length);
 }
 
 void journey_tail_insert(journey_tail_entry *cache, const uint8_t *bytes, long length, long phase, uint64_t pattern) {
   if (length < 1 || length > JOURNEY_TAIL_BYTES) return;
   uint64_t w[JOURNEY_TAIL_WORDS];
   tailWords(bytes, length, w);
-  unsigned slot = tailSlot(w, length);
+  unsigned slot = tailSlotOf(bytes, length, w);
   // The home slot, else the next one, else the home slot again (a cache).
   journey_tail_entry *e = &cache[slot];
   if (e->length != 0) {
@@ -101,9 +134,9 @@ void journey_tail_insert(journey_tail_entry *cache, const uint8_t *bytes, long l
   e->pattern = pattern;
 }
 
-/// Whether entry `e` holds the tail whose words are `w`.
-static inline int tailMatches(const journey_tail_entry *e, const uint64_t w[JOURNEY_TAIL_WORDS], long length) {
-  uint64_t d = (uint64_t)(e->length ^ length);
+/// Whether entry `e` holds the tail whose words are `w` (zero past its end).
+static inline int tailMatches(const journey_tail_entry *e, const uint64_t w[JOURNEY_TAIL_WORDS]) {
+  uint64_t d = 0;
   for (int k = 0; k < JOURNEY_TAIL_WORDS; k++) d |= load64(e->bytes + 8 * k) ^ w[k];
   return d == 0;
 }
@@ -234,22 +267,31 @@ long journey_log_rows(
     const long t = c2 + 1;
     const long tailLength = end - t;
     if (tailLength < 1 || tailLength > JOURNEY_TAIL_BYTES) { stop = JOURNEY_LOG_ROW; break; }
-    uint64_t w[JOURNEY_TAIL_WORDS];
+    // The tail's last 8 bytes (0 for a shorter tail; never read before the row).
+    const uint64_t lastWord = load64(r + (end >= 8 ? end - 8 : 0)) & (0 - (uint64_t)(tailLength >= 8));
 #if defined(__x86_64__)
-    tailVectors(r + t, tailLength, w);
+    __m128i v[3];
+    tailVectors(r + t, tailLength, v);
+    const unsigned slot = tailSlot(
+        (uint64_t)_mm_cvtsi128_si64(v[0]), (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(v[0], v[0])), lastWord,
+        tailLength);
+#define TAIL_MATCHES(e) tailMatchesVectors(e, v)
 #else
+    uint64_t w[JOURNEY_TAIL_WORDS];
     tailWords(r + t, tailLength, w);
+    const unsigned slot = tailSlot(w[0], w[1], lastWord, tailLength);
+#define TAIL_MATCHES(e) tailMatches(e, w)
 #endif
-    const unsigned slot = tailSlot(w, tailLength);
     const journey_tail_entry *e = &tails[slot];
-    if (!tailMatches(e, w, tailLength)) {
+    if (!TAIL_MATCHES(e)) {
       e = &tails[(slot + 1) & (JOURNEY_TAIL_SLOTS - 1)];
-      if (!tailMatches(e, w, tailLength)) {
+      if (!TAIL_MATCHES(e)) {
         out->tail = p + t;
         stop = JOURNEY_LOG_TAIL;
         break;
       }
     }
+#undef TAIL_MATCHES
     const long phase = e->phase;
     const uint64_t pattern = e->pattern;
     // The customer: the one after the last guess, or the last guess again, whose state
@@ -273,8 +315,8 @@ long journey_log_rows(
     // Count.
     const uint32_t state = c->phaseAndFlag;
     const long index = (((long)(state & ~(3u << 30)) << denseShift) | (long)c->pattern) * denseStride + phase;
-    if (state & (1u << 31)) denseHoldout[index] += 1;
-    else dense[index] += 1;
+    long *const counts = (state & (1u << 31)) ? denseHoldout : dense; // a select, not a branch
+    counts[index] += 1;
     long *row = periodTable + offset * width;
     row[phase] += 1;
     if (channelSlots <= JOURNEY_PENDING_CHANNELS) {

@@ -34,13 +34,19 @@ public struct FitRequest: Sendable {
   public var holdout: Double
   /// Ridge penalty λ on the squared effects.
   public var ridge: Double
+  /// Threads that read a journey log (its chunks; the counts do not depend on it).
+  public var threads: Int
 
-  public init(source: Source, model: String? = nil, spend: String? = nil, holdout: Double = 0, ridge: Double = 0) {
+  public init(
+    source: Source, model: String? = nil, spend: String? = nil, holdout: Double = 0, ridge: Double = 0,
+    threads: Int = ProcessInfo.processInfo.activeProcessorCount
+  ) {
     self.source = source
     self.model = model
     self.spend = spend
     self.holdout = holdout
     self.ridge = ridge
+    self.threads = threads
   }
 }
 
@@ -113,7 +119,7 @@ extension TransitionFit {
     switch request.source {
     case .journeyLog(let path):
       summary = try JourneyLogReader.read(
-        path: path, vocabulary: vocabulary, holdoutFraction: request.holdout, progress: progress)
+        path: path, vocabulary: vocabulary, holdoutFraction: request.holdout, threads: request.threads, progress: progress)
       source = path
     case .rawExports(let stages, let touchpoints, let unit, let zoneName, let start, let from, let until):
       guard let zone = TimeZone(identifier: zoneName) else {

@@ -85,6 +85,8 @@ struct Fit: ParsableCommand {
 
   @OptionGroup(title: "Periods of timed events (--stages/--touchpoints, --events, --ga4)") var periods: PeriodOptions
 
+  @OptionGroup var threadOptions: ThreadOptions
+
   @Option(help: "Spend per period and channel (period,channel,spend), to fit reach curves and adstock.")
   var spend: String?
 
@@ -178,7 +180,8 @@ struct Fit: ParsableCommand {
       size = bytes
     }
     let progress = Progress(label: "reading bytes", total: size)
-    let request = FitRequest(source: source, model: model, spend: spend, holdout: holdout, ridge: ridge)
+    let request = FitRequest(
+      source: source, model: model, spend: spend, holdout: holdout, ridge: ridge, threads: threadOptions.threads)
     var outcome = try TransitionFit.run(request, progress: { progress.update($0) })
     if journeys != nil { progress.update(size) }
     if let eventSource, let report = eventSource.lastReport {
