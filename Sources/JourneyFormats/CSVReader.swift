@@ -54,10 +54,11 @@ public enum CSVReader {
   }
 
   /// ``forEachRecord(path:what:limits:progress:_:)`` with a reader's own decoder for its
-  /// common records (see ``FastRecords``).
+  /// common records (see ``FastRecords``); `block` is the bytes read or mapped at once (at
+  /// least twice a record's limit are).
   public static func forEachRecord(
     path: String, what: String = "file", limits: CSVTokenizer.Limits = .standard,
-    progress: ((Int) -> Void)? = nil, fast: FastRecords,
+    progress: ((Int) -> Void)? = nil, block: Int = blockSize, fast: FastRecords,
     _ body: (CSVTokenizer, UnsafeMutableBufferPointer<UInt8>) throws(InputErrors) -> Void
   ) throws(InputErrors) {
     let fd = open(path, O_RDONLY)
@@ -66,7 +67,16 @@ public enum CSVReader {
     }
     defer { close(fd) }
     let tokenizer = CSVTokenizer(file: path, limits: limits)
-    let capacity = Swift.max(blockSize, 2 * limits.recordBytes)
+    if let size = mappableSize(fd) {
+      let mapped = try forEachWindow(fd: fd, path: path, what: what, size: size, from: 0, block: block, limits: limits) {
+        (view, final, origin) throws(InputErrors) -> Int in
+        let position = try run(tokenizer, view, final: final, fast: fast, body)
+        progress?(origin + position)
+        return position
+      }
+      if mapped { return }
+    }
+    let capacity = Swift.max(block, 2 * limits.recordBytes)
     let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: capacity)
     defer { buffer.deallocate() }
     var carry = 0
@@ -166,6 +176,29 @@ public enum CSVReader {
     if start >= range.upperBound { return (start, start) }
     let tokenizer = CSVTokenizer(file: path, limits: limits)
     if start > 0 { tokenizer.resume(atLine: 1) }
+    if let size = mappableSize(fd) {
+      var stopped = start
+      let mapped = try forEachWindow(fd: fd, path: path, what: what, size: size, from: start, block: block, limits: limits) {
+        (view, final, origin) throws(InputErrors) -> Int? in
+        var position = 0
+        while origin + position < range.upperBound {
+          position = try fastRecords(tokenizer, view, from: position, upTo: range.upperBound - origin, fast)
+          if origin + position >= range.upperBound { break }
+          let next: Int?
+          do throws(InputError) {
+            next = try tokenizer.next(view, from: position, final: final)
+          } catch {
+            throw InputErrors([error])
+          }
+          guard let next else { break }
+          try body(tokenizer, view)
+          position = next
+        }
+        stopped = origin + position
+        return origin + position >= range.upperBound ? nil : position
+      }
+      if mapped { return (start, stopped) }
+    }
     var origin = start
     var carry = 0
     while true {
