@@ -164,6 +164,36 @@ import _JourneyTestSupport
     #expect(simulate.status == 0, "\(simulate.stderr)")
   }
 
+  /// A log large enough to be read in chunks: the same files on 1, 2 and 3 threads.
+  @Test func threadsDoNotChangeTheFit() throws {
+    let dir = try CommandRunner.temporaryDirectory()
+    let path = dir + "/journeys.csv"
+    let phases = ["unaware", "aware", "considering", "purchased", "lost"]
+    let channels = ["", "search", "tv", "search;tv", "social", "email;social"]
+    var text = "customer_id,period,phase,channels\n"
+    text.reserveCapacity(6_000_000)
+    for t in 0..<25 {
+      for c in 0..<6_000 {
+        let phase = phases[min(4, (c * 7 + t * 3) % 11 / 2)]
+        text += "customer-\(c),\(t),\(phase),\(channels[(c + t * 5) % channels.count])\n"
+      }
+    }
+    try text.write(toFile: path, atomically: true, encoding: .utf8)
+    #expect(text.utf8.count > 4 << 20)
+    var outputs: [[Data]] = []
+    for threads in ["1", "2", "3"] {
+      let out = dir + "/out-\(threads)"
+      let r = try CommandRunner.run(["fit", "--journeys", path, "--holdout", "0.2", "--threads", threads, "--out", out])
+      #expect(r.status == 0, "\(r.stderr)")
+      outputs.append(try ["fit.json", "model.yaml"].map { try Data(contentsOf: URL(fileURLWithPath: out + "/" + $0)) })
+    }
+    #expect(outputs[0] == outputs[1])
+    #expect(outputs[0] == outputs[2])
+    let bad = try CommandRunner.run(["fit", "--journeys", path, "--threads", "0", "--out", dir + "/bad"])
+    #expect(bad.status == 2)
+    #expect(bad.stderr.contains("--threads"))
+  }
+
   @Test func badJourneyLogExitsTwoNamingFileAndLine() throws {
     let dir = try CommandRunner.temporaryDirectory()
     let path = dir + "/bad.csv"
