@@ -180,20 +180,7 @@ public enum CSVReader {
       var stopped = start
       let mapped = try forEachWindow(fd: fd, path: path, what: what, size: size, from: start, block: block, limits: limits) {
         (view, final, origin) throws(InputErrors) -> Int? in
-        var position = 0
-        while origin + position < range.upperBound {
-          position = try fastRecords(tokenizer, view, from: position, upTo: range.upperBound - origin, fast)
-          if origin + position >= range.upperBound { break }
-          let next: Int?
-          do throws(InputError) {
-            next = try tokenizer.next(view, from: position, final: final)
-          } catch {
-            throw InputErrors([error])
-          }
-          guard let next else { break }
-          try body(tokenizer, view)
-          position = next
-        }
+        let position = try run(tokenizer, view, final: final, origin: origin, upTo: range.upperBound, fast: fast, body)
         stopped = origin + position
         return origin + position >= range.upperBound ? nil : position
       }
@@ -206,20 +193,7 @@ public enum CSVReader {
       let end = carry + got
       let final = got == 0
       let view = UnsafeMutableBufferPointer(rebasing: buffer[0..<end])
-      var position = 0
-      while origin + position < range.upperBound {
-        position = try fastRecords(tokenizer, view, from: position, upTo: range.upperBound - origin, fast)
-        if origin + position >= range.upperBound { break }
-        let next: Int?
-        do {
-          next = try tokenizer.next(view, from: position, final: final)
-        } catch {
-          throw InputErrors([error])
-        }
-        guard let next else { break }
-        try body(tokenizer, view)
-        position = next
-      }
+      let position = try run(tokenizer, view, final: final, origin: origin, upTo: range.upperBound, fast: fast, body)
       if final || origin + position >= range.upperBound { return (start, origin + position) }
       if position > 0 { memmove(buffer.baseAddress!, buffer.baseAddress! + position, end - position) }
       carry = end - position
@@ -341,6 +315,30 @@ public enum CSVReader {
       try body(tokenizer, view)
       position = next
     }
+  }
+
+  /// Hands the records of `view` (bytes from offset `origin` of a file) that start before
+  /// offset `upper` to `fast` and `body`; returns where it stopped (the first record not
+  /// read, or the start of an incomplete one).
+  static func run(
+    _ tokenizer: CSVTokenizer, _ view: UnsafeMutableBufferPointer<UInt8>, final: Bool, origin: Int, upTo upper: Int,
+    fast: FastRecords, _ body: (CSVTokenizer, UnsafeMutableBufferPointer<UInt8>) throws(InputErrors) -> Void
+  ) throws(InputErrors) -> Int {
+    var position = 0
+    while origin + position < upper {
+      position = try fastRecords(tokenizer, view, from: position, upTo: upper - origin, fast)
+      if origin + position >= upper { break }
+      let next: Int?
+      do {
+        next = try tokenizer.next(view, from: position, final: final)
+      } catch {
+        throw InputErrors([error])
+      }
+      guard let next else { break }
+      try body(tokenizer, view)
+      position = next
+    }
+    return position
   }
 
   /// Lets `fast` take the records from `position` once the tokenizer is past the first
