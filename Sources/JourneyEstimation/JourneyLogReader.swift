@@ -223,8 +223,10 @@ struct JourneyLogRows {
   let fused: Bool
   /// The fused decoder's plan of the header's columns (empty: it takes no row).
   var fusedRoles: [FusedRole] = []
-  /// The row kernel's decoded tails (``tailCache()``).
-  var tails = TailCache()
+  /// The row kernel's decoded tails (``tailCache()``), made on the kernel's first use: a
+  /// decoder that never runs the kernel (a header, a short in-memory text, another column
+  /// order) allocates none.
+  var tails: TailCache?
 
   init(file: String, vocabulary: Vocabulary, holdoutFraction: Double, fused: Bool = true) {
     self.fused = fused

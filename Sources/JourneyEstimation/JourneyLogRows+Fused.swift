@@ -58,7 +58,7 @@ extension JourneyLogRows {
     accumulator.prepareForDense()
     let last = Swift.min(b.count - Self.fusedRowBytes - 8, limit - 1)
     var p = position
-    if fusedRoles == Self.simulatorLayout {
+    if fusedRoles == Self.simulatorLayout, p <= last {
       let tails = tailCache()
       while p <= last {
         if accumulator.denseStride > 0 {
@@ -200,10 +200,11 @@ extension JourneyLogRows {
   }
 
   /// The row kernel's tail cache, this decoder's own: tails map to phase and channel
-  /// numbers of this decoder's names.
+  /// numbers of this decoder's names (made here on first use, and anew when a copy of the
+  /// decoder shares it).
   mutating func tailCache() -> UnsafeMutablePointer<journey_tail_entry> {
     if !isKnownUniquelyReferenced(&tails) { tails = TailCache() }
-    return tails.entries
+    return tails!.entries
   }
 
   /// Bits 7, 15, … set for the bytes of `w` below `!` or equal to `,` or `"` (and `;` when
