@@ -7,7 +7,8 @@ import Foundation
 /// `key`, the id's first 8 bytes, little-endian, zero past its end (``CustomerTable/key(_:)``);
 /// `pattern`, the channels of the previous state; `period`, the period of the previous
 /// state, -1 before the first; `idEnd`, the low 32 bits of where the id ends in
-/// ``CustomerTable/idBytes``; `phaseAndFlag`, the phase of the previous state (bits 0–29),
+/// ``CustomerTable/idBytes``; `phaseAndFlag`, the phase of the previous state (bits 0–28),
+/// whether the id has a byte below `!` or a `"` (bit 29: the row kernel never matches it),
 /// whether the id is held whole in the arena (bit 30) and whether the customer is held out
 /// (bit 31).
 typealias CustomerRecord = journey_customer_record
@@ -15,7 +16,10 @@ typealias CustomerRecord = journey_customer_record
 extension CustomerRecord {
   static let heldOutBit: UInt32 = 1 << 31
   static let wholeIdBit: UInt32 = 1 << 30
-  static let flags = heldOutBit | wholeIdBit
+  /// The id has a byte below `!` or a `"`: only a quoted field holds it, so a plain row with
+  /// those bytes is left to the general reader (the row kernel does not check them).
+  static let specialIdBit: UInt32 = 1 << 29
+  static let flags = heldOutBit | wholeIdBit | specialIdBit
 
   /// A customer with no state yet.
   static func fresh(key: UInt64) -> CustomerRecord {
@@ -140,8 +144,8 @@ struct CustomerRecords {
 ///
 /// An id of at most 8 bytes, none of them zero, is held by its record's key alone (its
 /// length is the number of nonzero bytes of the key); any other id is held whole in
-/// ``idBytes`` (``CustomerRecord/hasWholeId``). Phases are numbered below 2³⁰ (a record
-/// keeps two flags beside the phase).
+/// ``idBytes`` (``CustomerRecord/hasWholeId``). Phases are numbered below 2²⁹ (a record
+/// keeps three flags beside the phase).
 ///
 /// What only some readings need is kept beside the records, and only when asked for:
 /// the line of each customer's previous row (``keepsLines``: for the messages of a
@@ -316,6 +320,7 @@ struct CustomerTable {
     if before >> 32 != idBytes.count >> 32 { wraps.append(k) }
     record.idEnd = UInt32(truncatingIfNeeded: idBytes.count)
     if heldOut() { record.phaseAndFlag |= CustomerRecord.heldOutBit }
+    if id.contains(where: { $0 < 0x21 || $0 == 0x22 }) { record.phaseAndFlag |= CustomerRecord.specialIdBit }
     records.append(record)
     if keepsLines { lines.append(0) }
     if keepsFirstStates { firstStates.append(0) }

@@ -135,6 +135,9 @@ struct FusedDecoderTests {
     ("c5,3,a,x", "period twice"), ("c5,5,a,x", "gap"), ("c5,1,a,x", "going back"), ("c5,4,zz,x", "unknown phase"),
     ("c5,4,a,x;q", "unknown channel"), (",4,a,x", "empty id"), ("c5,4,,x", "empty phase"), ("c5,4x,a,x", "bad period"),
     ("c5,1234567890123,a,x", "13-digit period"), ("c5,4,a", "missing field"), ("c5,4,a,x\"y", "quote in a field"),
+    ("c5,4,a,x,y", "extra field"), ("c5,4,a,x;y,", "extra empty field"), ("c5,4,a,x y", "space in a channel"),
+    ("c5,4,a\t,x", "tab after the phase"), ("c\"5,4,a,x", "quote in the id"), ("c 5,4,a,x", "space in the id"),
+    ("c5,4,a,x\r", "carriage return"),
   ])
   func errorsAmongPlainRows(bad: String, note: String) throws {
     var text = "customer_id,period,phase,channels\n"
@@ -145,6 +148,27 @@ struct FusedDecoderTests {
     let vocabulary = Vocabulary(phases: ["a", "b", "c"], channels: ["x", "y"])
     try expectSameReadings(Array(text.utf8), vocabulary, "\(note)")
     try expectSameReadings(Array(text.utf8), .inferred, "\(note)")
+  }
+
+  /// Ids that only a quoted field holds as they are (a space, a tab, a quote, a carriage
+  /// return) first read quoted, then written plain with the same bytes: the row kernel
+  /// never matches them, and every reading agrees with the general reader's, errors too.
+  @Test(arguments: [" ", "\t", "\"", "\r", "\u{1}"])
+  func specialIdsQuotedThenPlain(byte: String) throws {
+    let special = ["a\(byte)b", "\(byte)lead", "trail\(byte)", "long-id-\(byte)-past-eight-bytes"]
+    for plainFrom in [1, 3] {
+      var text = "customer_id,period,phase,channels\n"
+      for t in 0..<5 {
+        for c in 0..<30 { text += "c\(c),\(t),\(["a", "b"][(c + t) % 2]),\(["", "x", "x;y"][(c * t) % 3])\n" }
+        for id in special {
+          let field = t < plainFrom ? "\"\(id.replacingOccurrences(of: "\"", with: "\"\""))\"" : id
+          text += "\(field),\(t),a,x\n"
+        }
+      }
+      let vocabulary = Vocabulary(phases: ["a", "b"], channels: ["x", "y"])
+      try expectSameReadings(Array(text.utf8), vocabulary, "byte \(byte.unicodeScalars.first!.value) plain from \(plainFrom)")
+      try expectSameReadings(Array(text.utf8), .inferred, holdout: 0.5, "byte \(byte.unicodeScalars.first!.value) inferred")
+    }
   }
 
   /// Periods far apart (past the per-period table) and a log written newest period first.

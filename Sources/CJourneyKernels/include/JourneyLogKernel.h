@@ -15,7 +15,11 @@
 // period of 1 to 8 digits, a tail (phase and channels, from the byte after the second
 // comma to the line feed) of at most 48 bytes found in the tail cache, the customer found
 // at the reader's last guess or the one after it, whose previous state is in the period
-// before, and a period inside the per-period table.
+// before, and a period inside the per-period table. The kernel checks few of these bytes
+// itself: the tail cache holds only tails the reader decoded (one comma, no byte below `!`,
+// no `"`), digits are digits, and a customer whose id has a byte below `!` or a `"` is
+// never matched (bit 29 of its record); a row whose customer it does not match is
+// reported decoded only when its id has none of those bytes either.
 
 #include <stdint.h>
 
@@ -34,7 +38,8 @@ typedef struct {
   long period;
   /// The low 32 bits of where the id ends in the id arena.
   uint32_t idEnd;
-  /// The phase of the previous state (bits 0-29), whether the id is held whole in the
+  /// The phase of the previous state (bits 0-28), whether the id has a byte below `!` or
+  /// a `"` (bit 29: the kernel never matches it), whether the id is held whole in the
   /// arena (bit 30) and whether the customer is held out (bit 31).
   uint32_t phaseAndFlag;
 } journey_customer_record;
