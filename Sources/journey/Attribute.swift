@@ -8,6 +8,7 @@ import JourneyModel
 /// `journey attribute`: what each channel is worth.
 struct Attribute: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "attribute",
     abstract:
       "Attribute conversions to channels: model-based contribution, path-based Markov attribution.",
     discussion: """

@@ -9,6 +9,7 @@ import JourneySimulation
 
 struct Bench: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "bench",
     abstract: "Measure throughput (build with -c release).",
     discussion: """
       Prints one figure per line: NAME VALUE UNIT. Each figure is the best of --repeat runs.

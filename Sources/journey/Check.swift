@@ -8,6 +8,7 @@ import JourneySimulation
 
 struct Check: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "check",
     abstract: "Fail when a code or model change moves the forecast (exact figures at all, Monte Carlo ones beyond noise).",
     discussion: """
       Re-runs every scenario that has a reference (results/<name>/reference.json) and \

@@ -9,6 +9,7 @@ import JourneyReports
 
 struct Fit: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "fit",
     abstract: "Fit transition probabilities and channel effects from a journey log.",
     discussion: """
       Reads a journey log (customer_id,period,phase,channels; the simulator writes one with \

@@ -7,6 +7,7 @@ import JourneyReports
 
 struct Forecast: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "forecast",
     abstract: "Forecast conversions, revenue and increments of the budget plans of a budget scenario.",
     discussion: """
       Runs every plan --replicates times on the cohort engine (replicate r of every plan uses \

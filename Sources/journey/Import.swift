@@ -114,6 +114,7 @@ extension TimeParser.EpochUnit: ExpressibleByArgument {}
 
 struct Import: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "import",
     abstract: "Turn event tables and CRM stage histories into a journey log.",
     subcommands: [Events.self, CRM.self, GA4.self]
   )
@@ -140,6 +141,7 @@ struct Import: ParsableCommand {
 
   struct Events: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "events",
       abstract: "Import event tables (customer_id,event_time,stage,channel) as a journey log.",
       discussion: """
         Each row is one event of a customer: a stage change, a touchpoint (channel) or both \

@@ -7,6 +7,7 @@ import JourneyReports
 
 struct Optimize: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "optimize",
     abstract: "Allocate a total budget over the paid channels to maximise expected conversions or revenue.",
     discussion: """
       Uses the model, horizon and starting population of the budget scenario (its plans are \

@@ -7,6 +7,7 @@ import JourneySimulation
 
 struct Simulate: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "simulate",
     abstract: "Simulate a population through a scenario's journey under its budget plan.",
     discussion: """
       Writes periods.csv, summary.json and analytics.csv to --out (each file atomically) and \

@@ -6,6 +6,7 @@ import JourneyModel
 
 struct Sql: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "sql",
     abstract: "Print the SQL that aggregates a journey log into counts where the data lives.",
     discussion: """
       The statement reads a table or query of the journey-log shape (customer, period, \\
