@@ -76,13 +76,37 @@ public enum JSONFile {
   }
 
   /// Writes empty lists and objects as `[]` and `{}` (Foundation puts a blank line in
-  /// them). A newline never occurs inside a JSON string, so only structure matches.
+  /// them: `[`, a line feed, spaces, a line feed, spaces, `]`). A line feed never occurs
+  /// inside a JSON string, so only structure matches. (On the bytes: a regular expression
+  /// over the text took 1% of a fit's time.)
   static func compactEmpty(_ data: Data) -> Data {
-    let text = String(decoding: data, as: UTF8.self)
-    guard text.contains("\n\n") else { return data }
-    return Data(
-      text.replacingOccurrences(of: #"\[\n *\n *\]"#, with: "[]", options: .regularExpression)
-        .replacingOccurrences(of: #"\{\n *\n *\}"#, with: "{}", options: .regularExpression).utf8)
+    let bytes = [UInt8](data)
+    let n = bytes.count
+    var out: [UInt8] = []
+    out.reserveCapacity(n)
+    var i = 0
+    while i < n {
+      let b = bytes[i]
+      if b == UInt8(ascii: "[") || b == UInt8(ascii: "{") {
+        let close = b == UInt8(ascii: "[") ? UInt8(ascii: "]") : UInt8(ascii: "}")
+        var j = i + 1
+        var feeds = 0
+        while feeds < 2 && j < n && bytes[j] == 10 {
+          feeds += 1
+          j += 1
+          while j < n && bytes[j] == 32 { j += 1 }
+        }
+        if feeds == 2 && j < n && bytes[j] == close {
+          out.append(b)
+          out.append(close)
+          i = j + 1
+          continue
+        }
+      }
+      out.append(b)
+      i += 1
+    }
+    return Data(out)
   }
 
   /// Encodes `value` and writes it atomically to `path` (nothing is written when encoding fails).
@@ -98,28 +122,48 @@ public enum JSONFile {
   }
 
   /// Moves the top-level `format` and `format_version` lines of pretty-printed, sorted
-  /// output to the top.
+  /// output to the top. (On the bytes: splitting the text into strings took 1.5% of a
+  /// fit's time.)
   static func headerFirst(_ data: Data) -> Data {
-    var lines = String(decoding: data, as: UTF8.self).components(separatedBy: "\n")
-    guard lines.count > 2, lines.first == "{", lines.last == "}" else { return data }
-    var header: [String] = []
+    let bytes = [UInt8](data)
+    // The lines, as ranges of `bytes` (line feeds excluded).
+    var lines: [Range<Int>] = []
+    var start = 0
+    for (k, b) in bytes.enumerated() where b == 10 {
+      lines.append(start..<k)
+      start = k + 1
+    }
+    lines.append(start..<bytes.count)
+    func isLine(_ r: Range<Int>, _ text: String) -> Bool { bytes[r].elementsEqual(text.utf8) }
+    guard lines.count > 2, isLine(lines[0], "{"), isLine(lines[lines.count - 1], "}") else { return data }
+    /// A line without its trailing comma.
+    func withoutComma(_ r: Range<Int>) -> Range<Int> {
+      r.isEmpty || bytes[r.upperBound - 1] != UInt8(ascii: ",") ? r : r.lowerBound..<(r.upperBound - 1)
+    }
+    var header: [Range<Int>] = []
     for key in ["\"format\" : ", "\"format_version\" : "] {
-      if let k = lines.firstIndex(where: { $0.hasPrefix("  " + key) }) {
-        var line = lines.remove(at: k)
-        if line.hasSuffix(",") { line.removeLast() }
-        header.append(line)
+      let prefix = Array(("  " + key).utf8)
+      if let k = lines.firstIndex(where: { bytes[$0].starts(with: prefix) }) {
+        header.append(withoutComma(lines.remove(at: k)))
       }
     }
     guard !header.isEmpty else { return data }
     var body = Array(lines[1..<(lines.count - 1)])
-    if var last = body.last, last.hasSuffix(",") {
-      last.removeLast()
-      body[body.count - 1] = last
+    if let last = body.last { body[body.count - 1] = withoutComma(last) }
+    var out: [UInt8] = []
+    out.reserveCapacity(bytes.count + 2)
+    out.append(contentsOf: "{\n".utf8)
+    for (k, line) in header.enumerated() {
+      out.append(contentsOf: bytes[line])
+      if k < header.count - 1 || !body.isEmpty { out.append(UInt8(ascii: ",")) }
+      out.append(10)
     }
-    let headerText = header.enumerated().map { k, line in
-      line + (k < header.count - 1 || !body.isEmpty ? "," : "")
+    for line in body {
+      out.append(contentsOf: bytes[line])
+      out.append(10)
     }
-    return Data((["{"] + headerText + body + ["}"]).joined(separator: "\n").utf8)
+    out.append(UInt8(ascii: "}"))
+    return Data(out)
   }
 
   // MARK: Reading

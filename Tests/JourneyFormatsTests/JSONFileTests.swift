@@ -288,3 +288,68 @@ enum Samples {
     #expect(Bool(data == again), "\(name) is not in the canonical form")
   }
 }
+
+/// The layout every result file gets after Foundation's pretty printing: `format` and
+/// `format_version` first, empty lists and objects on one line, whatever the keys' order.
+struct JSONLayoutTests {
+  struct Sample: JSONFileFormat {
+    static let formatName = "journey-sample"
+    static let formatVersion = 3
+    static let producer = "journey test"
+    static let rejectsUnknownKeys = true
+    var format = "journey-sample"
+    var formatVersion = 3
+    var alpha: [Int] = []
+    var beta: [String: [Int]] = [:]
+    var gamma: [[Int]] = [[], [1]]
+    var zeta: [String: [String: Int]] = ["a": [:]]
+    enum CodingKeys: String, CodingKey {
+      case format
+      case formatVersion = "format_version"
+      case alpha, beta, gamma, zeta
+    }
+  }
+
+  @Test func headerFirstAndEmptyContainersOnOneLine() throws {
+    let text = String(decoding: try JSONFile.encode(Sample(), file: "sample.json"), as: UTF8.self)
+    #expect(
+      text == """
+        {
+          "format" : "journey-sample",
+          "format_version" : 3,
+          "alpha" : [],
+          "beta" : {},
+          "gamma" : [
+            [],
+            [
+              1
+            ]
+          ],
+          "zeta" : {
+            "a" : {}
+          }
+        }
+
+        """)
+  }
+
+  /// `format` sorted last among the keys: the comma moves from it to the line before.
+  @Test func headerLastInSortedOrder() throws {
+    struct Late: Codable {
+      var a = 1
+      var format = "x"
+    }
+    let data = try JSONFile.encoder().encode(Late())
+    #expect(String(decoding: JSONFile.headerFirst(data), as: UTF8.self) == "{\n  \"format\" : \"x\",\n  \"a\" : 1\n}")
+    struct Only: Codable { var format = "x" }
+    let only = try JSONFile.encoder().encode(Only())
+    #expect(String(decoding: JSONFile.headerFirst(only), as: UTF8.self) == "{\n  \"format\" : \"x\"\n}")
+    struct None: Codable { var a: [Int] = [] }
+    let none = try JSONFile.encoder().encode(None())
+    #expect(JSONFile.headerFirst(none) == none)
+    #expect(String(decoding: JSONFile.compactEmpty(none), as: UTF8.self) == "{\n  \"a\" : []\n}")
+    // Not a blank line: left as it is.
+    let spaced = Data("[\n  1\n]".utf8)
+    #expect(JSONFile.compactEmpty(spaced) == spaced)
+  }
+}
