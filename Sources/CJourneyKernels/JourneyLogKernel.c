@@ -292,8 +292,9 @@ long journey_log_rows(
       if (digits < 1 || digits > 8) { stop = JOURNEY_LOG_ROW; break; }
       const uint64_t raw = load64(r + c1 + 1) & lowBytes[digits];
       long period = previousPeriod;
-      if (raw != previousDigits) {
-        // (A digit is never a zero byte, so equal words have as many digits.)
+      if (raw != previousDigits || previousDigits == 0) {
+        // (A digit is never a zero byte, so equal words have as many digits, and 0 is no
+        // row's digits yet: a period of zero bytes must not pass for the previous one.)
         uint64_t x = raw ^ (0x3030303030303030ull & lowBytes[digits]);
         const uint64_t notDigit =
             (x & 0xF0F0F0F0F0F0F0F0ull) | (((x & 0x0F0F0F0F0F0F0F0Full) + 0x0606060606060606ull) & 0xF0F0F0F0F0F0F0F0ull);

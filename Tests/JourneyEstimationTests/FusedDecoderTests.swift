@@ -138,6 +138,10 @@ struct FusedDecoderTests {
     ("c5,4,a,x,y", "extra field"), ("c5,4,a,x;y,", "extra empty field"), ("c5,4,a,x y", "space in a channel"),
     ("c5,4,a\t,x", "tab after the phase"), ("c\"5,4,a,x", "quote in the id"), ("c 5,4,a,x", "space in the id"),
     ("c5,4,a,x\r", "carriage return"),
+    // Right after a row the kernel hands over (a new customer), with nothing to compare
+    // the period's bytes with yet.
+    ("new,3,a,x\nc5,\u{0},a,x", "NUL period after a new customer"),
+    ("new,3,a,x\nc5,\u{0}\u{0},a,x", "NUL period of two bytes after a new customer"),
   ])
   func errorsAmongPlainRows(bad: String, note: String) throws {
     var text = "customer_id,period,phase,channels\n"
