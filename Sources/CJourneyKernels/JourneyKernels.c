@@ -11,7 +11,19 @@
 
 #include "JourneyKernels.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+int journey_kernel_selected(void) {
+  const int supported = journey_kernel_supported();
+  const char *name = getenv("JOURNEY_KERNEL");
+  if (name == NULL) return supported;
+  int requested = supported;
+  if (strcmp(name, "portable") == 0) requested = JOURNEY_KERNEL_PORTABLE;
+  if (strcmp(name, "avx2") == 0) requested = JOURNEY_KERNEL_AVX2;
+  if (strcmp(name, "avx512") == 0) requested = JOURNEY_KERNEL_AVX512;
+  return requested < supported ? requested : supported;
+}
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 

@@ -8,15 +8,24 @@
 // row when its digits are the same), the tail (phase and channels) is found in a cache of
 // whole tails by one hash and three 16-byte compares, and the exposures of a period are
 // counted in 16-bit vector lanes. The bytes are validated by what they are matched
-// against rather than byte by byte (see the header). SSE2 is part of x86-64, so the package
-// needs no machine-specific flags; other architectures compute the masks byte by byte,
-// with the same results.
+// against rather than byte by byte (see the header).
+//
+// Two instances of the loop (JourneyLogRowsBody.h) on x86-64: the baseline one with SSE2,
+// which is part of x86-64, so the package needs no machine-specific flags; and one compiled
+// with clang's `target` attribute for AVX-512 (F, BW, DQ, VL), used where the CPU has it
+// (state->level): one 64-byte compare per byte class gives a row's masks, one masked load
+// and one masked compare look its tail up, and one masked 16-lane add counts its
+// exposures. Other architectures compute the masks byte by byte, with the same results.
 
 #include "JourneyLogKernel.h"
+#include "JourneyKernels.h"
 
 #include <string.h>
 
-#if defined(__x86_64__)
+#if defined(__x86_64__) && defined(__clang__)
+#include <immintrin.h>
+#define JOURNEY_LOG_WIDE 1
+#elif defined(__x86_64__)
 #include <emmintrin.h>
 #endif
 
@@ -233,173 +242,69 @@ static inline __attribute__((always_inline)) int recordMatches(
 /// least 6 bytes, so at most 65,535 rows, and no 16-bit counter overflows.
 static const long flushSpan = 6L * 65535 - 1;
 
+#if JOURNEY_LOG_WIDE
+// The AVX-512 helpers (every function from here to the pop is compiled for AVX-512).
+#pragma clang attribute push(__attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,popcnt"))), apply_to = function)
+
+/// masks64 from one 64-byte load: every row the kernel takes fits in it.
+static inline __attribute__((always_inline)) row_masks masks64Wide(const uint8_t *p) {
+  const __m512i v = _mm512_loadu_si512((const void *)p);
+  row_masks m = {
+      _cvtmask64_u64(_mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(10))),
+      _cvtmask64_u64(_mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(','))),
+  };
+  return m;
+}
+
+/// The tail `p[0..<length)` (1 to JOURNEY_TAIL_BYTES bytes), zero from byte `length` on.
+static inline __attribute__((always_inline)) __m512i tailVectorWide(const uint8_t *p, long length) {
+  return _mm512_maskz_loadu_epi8(_cvtu64_mask64((1ull << length) - 1), (const void *)p);
+}
+
+/// Whether entry `e` holds the tail `v` (its JOURNEY_TAIL_BYTES bytes compared).
+static inline __attribute__((always_inline)) int tailMatchesWide(const journey_tail_entry *e, __m512i v) {
+  const __mmask64 tailBytes = _cvtu64_mask64(~0ull >> (64 - JOURNEY_TAIL_BYTES));
+  return _cvtmask64_u64(_mm512_mask_cmpneq_epi8_mask(tailBytes, v, _mm512_loadu_si512((const void *)e))) == 0;
+}
+
+/// The 16 exposure counters in one 256-bit register; a row's pattern is the mask of the
+/// lanes it adds one to.
+typedef struct {
+  __m256i count;
+} exposure_counts_wide;
+
+static inline void exposuresClearWide(exposure_counts_wide *e) { e->count = _mm256_setzero_si256(); }
+
+static inline __attribute__((always_inline)) void exposuresAddWide(exposure_counts_wide *e, uint64_t pattern) {
+  e->count = _mm256_mask_sub_epi16(e->count, (__mmask16)pattern, e->count, _mm256_set1_epi16(-1));
+}
+
+static inline void exposuresFlushWide(exposure_counts_wide *e, long *exposed, long channels) {
+  uint16_t counts[16];
+  _mm256_storeu_si256((__m256i *)counts, e->count);
+  for (long ch = 0; ch < channels; ch++) exposed[ch] += (long)counts[ch];
+  exposuresClearWide(e);
+}
+
+#define ROWS_FUNCTION journey_log_rows_wide
+#define ROWS_WIDE 1
+#include "JourneyLogRowsBody.h"
+#undef ROWS_FUNCTION
+#undef ROWS_WIDE
+
+#pragma clang attribute pop
+#endif
+
+#define ROWS_FUNCTION journey_log_rows_baseline
+#define ROWS_WIDE 0
+#include "JourneyLogRowsBody.h"
+#undef ROWS_FUNCTION
+#undef ROWS_WIDE
+
 long journey_log_rows(
     const uint8_t *bytes, long from, long last, long *line, journey_log_state *s, int *why, journey_log_row *out) {
-  // The state in locals: the kernel's stores into the tables cannot change them.
-  journey_customer_record *const *const pages = s->pages;
-  const long customers = s->customers;
-  const uint8_t *const idBytes = s->idBytes;
-  const int idOffsetsExact = s->idOffsetsExact;
-  long *const lines = s->lines;
-  long *const dense = s->dense;
-  long *const denseHoldout = s->denseHoldout;
-  const long denseShift = s->denseShift, denseStride = s->denseStride;
-  long *const periodTable = s->periodTable;
-  const long periodBase = s->periodBase;
-  const unsigned long periodSpan = (unsigned long)s->periodSpan;
-  const long phaseSlots = s->phaseSlots, channelSlots = s->channelSlots;
-  const long width = phaseSlots + channelSlots;
-  // The channel bits no column of the table counts.
-  const uint64_t outsideChannels = channelSlots >= 64 ? 0 : ~0ull << channelSlots;
-  const int pendingExposures = channelSlots <= JOURNEY_PENDING_CHANNELS;
-  const journey_tail_entry *const tails = s->tails;
-  long p = from;
-  long ln = *line;
-  long guess = s->last;
-  long rows = s->rows, firstPeriod = s->firstPeriod, lastPeriod = s->lastPeriod;
-  // Exposures of the period `exposedOffset` not yet added to its row of the table.
-  exposure_counts pending;
-  exposuresClear(&pending);
-  long exposedOffset = -1;
-  // The previous row's period digits (zero past them) and period: a row in the same
-  // period skips the parse.
-  uint64_t previousDigits = 0;
-  long previousPeriod = 0;
-  int stop = JOURNEY_LOG_END;
-  while (p <= last && stop == JOURNEY_LOG_END) {
-    // Up to `flushSpan` bytes of rows, then the pending exposures go to the table.
-    const long spanLast = last - p > flushSpan ? p + flushSpan : last;
-    while (p <= spanLast) {
-      const uint8_t *r = bytes + p;
-      row_masks m = masks64(r);
-      if (m.lf == 0) { stop = JOURNEY_LOG_ROW; break; }
-      const long end = __builtin_ctzll(m.lf);        // the line feed
-      const uint64_t before = (m.lf ^ (m.lf - 1)) >> 1; // the bytes before it
-      uint64_t commas = m.comma & before;
-      // (Whether the row has exactly three commas and no barred byte is settled below: by
-      // the digits, the tail cache and the customer's record.)
-      if (r[0] == '\'' || commas == 0) { stop = JOURNEY_LOG_ROW; break; }
-      const long c1 = __builtin_ctzll(commas);
-      commas &= commas - 1;
-      if (commas == 0) { stop = JOURNEY_LOG_ROW; break; }
-      const long c2 = __builtin_ctzll(commas);
-      // The id: 1 or more bytes before the first comma.
-      const long n = c1;
-      if (n == 0) { stop = JOURNEY_LOG_ROW; break; }
-      const uint64_t key = load64(r) & lowBytes[n < 8 ? n : 8];
-      // The period: 1 to 8 digits.
-      const long digits = c2 - c1 - 1;
-      if (digits < 1 || digits > 8) { stop = JOURNEY_LOG_ROW; break; }
-      const uint64_t raw = load64(r + c1 + 1) & lowBytes[digits];
-      long period = previousPeriod;
-      if (raw != previousDigits || previousDigits == 0) {
-        // (A digit is never a zero byte, so equal words have as many digits, and 0 is no
-        // row's digits yet: a period of zero bytes must not pass for the previous one.)
-        uint64_t x = raw ^ (0x3030303030303030ull & lowBytes[digits]);
-        const uint64_t notDigit =
-            (x & 0xF0F0F0F0F0F0F0F0ull) | (((x & 0x0F0F0F0F0F0F0F0Full) + 0x0606060606060606ull) & 0xF0F0F0F0F0F0F0F0ull);
-        if (notDigit != 0) { stop = JOURNEY_LOG_ROW; break; }
-        x <<= 8 * (8 - digits); // the first digit in the lowest byte used, the last in the top byte
-        x = (x * 10 + (x >> 8)) & 0x00FF00FF00FF00FFull;
-        x = (x * 100 + (x >> 16)) & 0x0000FFFF0000FFFFull;
-        x = (x * 10000 + (x >> 32)) & 0x00000000FFFFFFFFull;
-        period = (long)x;
-        previousDigits = raw;
-        previousPeriod = period;
-      }
-      // The tail, from the cache.
-      const long t = c2 + 1;
-      const long tailLength = end - t;
-      if (tailLength < 1 || tailLength > JOURNEY_TAIL_BYTES) { stop = JOURNEY_LOG_ROW; break; }
-      // The tail's last 8 bytes (0 for a shorter tail; never read before the row).
-      const uint64_t lastWord = load64(r + (end >= 8 ? end - 8 : 0)) & (0 - (uint64_t)(tailLength >= 8));
-#if defined(__x86_64__)
-      __m128i v[3];
-      tailVectors(r + t, tailLength, v);
-      const unsigned slot = tailSlot(
-          (uint64_t)_mm_cvtsi128_si64(v[0]), (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(v[0], v[0])), lastWord,
-          tailLength);
-#define TAIL_MATCHES(e) tailMatchesVectors(e, v)
-#else
-      uint64_t w[JOURNEY_TAIL_WORDS];
-      tailWords(r + t, tailLength, w);
-      const unsigned slot = tailSlot(w[0], w[1], lastWord, tailLength);
-#define TAIL_MATCHES(e) tailMatches(e, w)
+#if JOURNEY_LOG_WIDE
+  if (s->level >= JOURNEY_KERNEL_AVX512) return journey_log_rows_wide(bytes, from, last, line, s, why, out);
 #endif
-      const journey_tail_entry *e = &tails[slot];
-      if (!TAIL_MATCHES(e)) {
-        e = &tails[(slot + 1) & (JOURNEY_TAIL_SLOTS - 1)];
-        if (!TAIL_MATCHES(e)) {
-          out->tail = p + t;
-          stop = JOURNEY_LOG_TAIL;
-          break;
-        }
-      }
-#undef TAIL_MATCHES
-      const long phase = e->phase;
-      const uint64_t pattern = e->pattern;
-      // The customer: the one after the last guess, or the last guess again, whose state
-      // the row continues in a period of the table.
-      long k = guess + 1;
-      journey_customer_record *c = NULL;
-      if (k < customers) {
-        c = record(pages, k);
-        if (!recordMatches(c, pages, idBytes, idOffsetsExact, k, r, n, key)) c = NULL;
-      }
-      if (c == NULL && guess >= 0 && guess < customers) {
-        k = guess;
-        c = record(pages, k);
-        if (!recordMatches(c, pages, idBytes, idOffsetsExact, k, r, n, key)) c = NULL;
-      }
-      const long offset = period - periodBase;
-      if (c == NULL || c->period < 0 || period != c->period + 1 || (unsigned long)offset >= periodSpan ||
-          (unsigned long)phase >= (unsigned long)phaseSlots || (pattern & outsideChannels) != 0) {
-        // Reported decoded only with an id of plain bytes (the rest of the row is).
-        if ((barredBytes(r) & ((1ull << n) - 1)) != 0) { stop = JOURNEY_LOG_ROW; break; }
-        out->idLength = n;
-        out->key = key;
-        out->period = period;
-        out->phase = phase;
-        out->pattern = pattern;
-        out->next = p + end + 1;
-        stop = JOURNEY_LOG_DECODED;
-        break;
-      }
-      // Count.
-      const uint32_t state = c->phaseAndFlag;
-      const long index = (((long)(state & ((1u << 29) - 1)) << denseShift) | (long)c->pattern) * denseStride + phase;
-      long *const counts = (state & (1u << 31)) ? denseHoldout : dense; // a select, not a branch
-      counts[index] += 1;
-      long *row = periodTable + offset * width;
-      row[phase] += 1;
-      if (pendingExposures) {
-        if (offset != exposedOffset) {
-          if (exposedOffset >= 0) exposuresFlush(&pending, periodTable + exposedOffset * width + phaseSlots, channelSlots);
-          exposedOffset = offset;
-        }
-        exposuresAdd(&pending, pattern);
-      } else {
-        long *exposed = row + phaseSlots;
-        for (uint64_t bits = pattern; bits != 0; bits &= bits - 1) exposed[__builtin_ctzll(bits)] += 1;
-      }
-      if (period < firstPeriod) firstPeriod = period;
-      if (period > lastPeriod) lastPeriod = period;
-      c->period = period;
-      c->phaseAndFlag = (state & (7u << 29)) | (uint32_t)phase;
-      c->pattern = pattern;
-      if (lines) lines[k] = ln;
-      guess = k;
-      ln += 1;
-      p += end + 1;
-    }
-    if (exposedOffset >= 0) exposuresFlush(&pending, periodTable + exposedOffset * width + phaseSlots, channelSlots);
-    exposedOffset = -1;
-  }
-  s->last = guess;
-  s->rows = rows + (ln - *line); // a line per row taken
-  s->firstPeriod = firstPeriod;
-  s->lastPeriod = lastPeriod;
-  *line = ln;
-  *why = stop;
-  return p;
+  return journey_log_rows_baseline(bytes, from, last, line, s, why, out);
 }

@@ -181,11 +181,14 @@ public enum JourneyLogReader {
     try read(bytes: bytes, file: file, vocabulary: vocabulary, holdoutFraction: holdoutFraction, fused: true)
   }
 
-  /// ``read(bytes:file:vocabulary:holdoutFraction:)`` with or without the fused decoder.
+  /// ``read(bytes:file:vocabulary:holdoutFraction:)`` with or without the fused decoder,
+  /// whose row kernel runs at `kernel` (an instance this CPU has, ``RowKernel``).
   static func read(
-    bytes: [UInt8], file: String, vocabulary: Vocabulary, holdoutFraction: Double, fused: Bool
+    bytes: [UInt8], file: String, vocabulary: Vocabulary, holdoutFraction: Double, fused: Bool,
+    kernel: RowKernel = .selected
   ) throws(InputErrors) -> JourneyLogSummary {
-    var rows = JourneyLogRows(file: file, vocabulary: vocabulary, holdoutFraction: holdoutFraction, fused: fused)
+    var rows = JourneyLogRows(
+      file: file, vocabulary: vocabulary, holdoutFraction: holdoutFraction, fused: fused, kernel: kernel)
     do {
       try CSVReader.forEachRecord(
         bytes: bytes, file: file,
@@ -221,6 +224,8 @@ struct JourneyLogRows {
   var accumulator: TransitionAccumulator
   /// Whether plain rows go through the fused decoder.
   let fused: Bool
+  /// The instance of the fused decoder's row kernel.
+  let kernel: RowKernel
   /// The fused decoder's plan of the header's columns (empty: it takes no row).
   var fusedRoles: [FusedRole] = []
   /// The row kernel's decoded tails (``tailCache()``), made on the kernel's first use: a
@@ -228,8 +233,9 @@ struct JourneyLogRows {
   /// order) allocates none.
   var tails: TailCache?
 
-  init(file: String, vocabulary: Vocabulary, holdoutFraction: Double, fused: Bool = true) {
+  init(file: String, vocabulary: Vocabulary, holdoutFraction: Double, fused: Bool = true, kernel: RowKernel = .selected) {
     self.fused = fused
+    self.kernel = kernel
     self.file = file
     self.vocabulary = vocabulary
     self.holdoutFraction = holdoutFraction

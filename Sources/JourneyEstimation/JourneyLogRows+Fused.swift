@@ -63,7 +63,8 @@ extension JourneyLogRows {
       while p <= last {
         if accumulator.denseStride > 0 {
           // The row kernel takes the rows it can; the row it stops at is decoded here.
-          let (stop, why, row) = accumulator.kernelRows(base, from: p, last: last, line: &line, tails: tails)
+          let (stop, why, row) = accumulator.kernelRows(
+            base, from: p, last: last, line: &line, tails: tails, kernel: kernel)
           p = stop
           if why == Int32(JOURNEY_LOG_END) { break }
           if why == Int32(JOURNEY_LOG_DECODED) {

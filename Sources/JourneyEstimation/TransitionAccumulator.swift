@@ -339,7 +339,7 @@ public struct TransitionAccumulator {
   ///   `JOURNEY_LOG_TAIL` or `JOURNEY_LOG_DECODED`) and what it knows of the row there.
   mutating func kernelRows(
     _ bytes: UnsafeMutablePointer<UInt8>, from position: Int, last: Int, line: inout Int,
-    tails: UnsafePointer<journey_tail_entry>
+    tails: UnsafePointer<journey_tail_entry>, kernel: RowKernel = .selected
   ) -> (position: Int, why: Int32, row: journey_log_row) {
     // The arrays are moved out for the call (no copy: each stays uniquely referenced), so
     // that their buffers can be lent to the kernel at once.
@@ -374,6 +374,7 @@ public struct TransitionAccumulator {
     state.firstPeriod = firstPeriod
     state.lastPeriod = lastPeriod
     state.tails = tails
+    state.level = kernel.level
     var why: Int32 = 0
     var row = journey_log_row()
     let keepsLines = customers.keepsLines

@@ -1,11 +1,5 @@
 import CJourneyKernels
 
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
-
 /// The code that runs the individual engine's inner loop: the portable Swift code, or a
 /// kernel of `CJourneyKernels` compiled for AVX2 or AVX-512 and chosen at run time.
 ///
@@ -30,11 +24,7 @@ enum EngineKernel: Int, CaseIterable, Sendable, CustomStringConvertible {
   static let available = allCases.filter { $0.rawValue <= supported.rawValue }
 
   /// The kernel runs use: ``supported``, or a lower one named by `JOURNEY_KERNEL`.
-  static let selected: EngineKernel = {
-    guard let value = getenv("JOURNEY_KERNEL") else { return supported }
-    let requested = allCases.first { $0.description == String(cString: value) } ?? supported
-    return requested.rawValue <= supported.rawValue ? requested : supported
-  }()
+  static let selected = EngineKernel(rawValue: Int(journey_kernel_selected())) ?? .portable
 
   /// ``Xoshiro256x8/fill(_:_:count:)`` on this kernel: the same numbers.
   @inline(__always)

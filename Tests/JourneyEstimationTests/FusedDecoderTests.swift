@@ -22,11 +22,18 @@ struct FusedDecoderTests {
       try JourneyLogReader.read(bytes: bytes, file: "log.csv", vocabulary: vocabulary, holdoutFraction: holdout, fused: false)
     }
     let fused = reading {
-      try JourneyLogReader.read(bytes: bytes, file: "log.csv", vocabulary: vocabulary, holdoutFraction: holdout, fused: true)
+      try JourneyLogReader.read(
+        bytes: bytes, file: "log.csv", vocabulary: vocabulary, holdoutFraction: holdout, fused: true, kernel: .baseline)
     }
     switch (general, fused) {
     case (.success(let a), .success(let b)):
       parallel.expectSame(a, b, note)
+      // Every other instance of the row kernel this CPU runs (AVX-512) reads the same.
+      for kernel in RowKernel.available where kernel != .baseline {
+        let other = try JourneyLogReader.read(
+          bytes: bytes, file: "log.csv", vocabulary: vocabulary, holdoutFraction: holdout, fused: true, kernel: kernel)
+        parallel.expectSame(a, other, "\(note) \(kernel)")
+      }
       try parallel.withFile(bytes) { path in
         for threads in [1, 2, 3, 7] {
           let file = try JourneyLogReader.read(path: path, vocabulary: vocabulary, holdoutFraction: holdout, threads: threads)
@@ -42,6 +49,16 @@ struct FusedDecoderTests {
     case (.failure(let a), .failure(let b)):
       #expect(a.errors.map(\.description) == b.errors.map(\.description), note)
       #expect(!a.errors.isEmpty, note)
+      for kernel in RowKernel.available where kernel != .baseline {
+        guard case .failure(let c) = reading({
+          try JourneyLogReader.read(
+            bytes: bytes, file: "log.csv", vocabulary: vocabulary, holdoutFraction: holdout, fused: true, kernel: kernel)
+        }) else {
+          Issue.record("the \(kernel) row kernel read what the baseline one rejects \(note)")
+          continue
+        }
+        #expect(a.errors.map(\.description) == c.errors.map(\.description), "\(note) \(kernel)")
+      }
     default:
       Issue.record("one reading failed, the other did not: \(general) / \(fused) \(note)")
     }

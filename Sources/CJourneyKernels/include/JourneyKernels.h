@@ -28,6 +28,10 @@ enum {
 /// registers), or 0 on other architectures.
 int journey_kernel_supported(void);
 
+/// The level the kernels run at: journey_kernel_supported(), or a lower one named by the
+/// environment variable JOURNEY_KERNEL (`portable`, `avx2` or `avx512`), for comparisons.
+int journey_kernel_selected(void);
+
 /// Writes the next `count` numbers (a multiple of 8) of the eight xoshiro256++ lanes in
 /// `state` (lane l's state words at l, 8 + l, 16 + l, 24 + l) to `out`: number 8i + l is
 /// lane l's i-th output. `level` is 1 or 2.

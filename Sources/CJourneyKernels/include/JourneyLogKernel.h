@@ -88,6 +88,10 @@ typedef struct {
   long firstPeriod;
   long lastPeriod;
   const journey_tail_entry *tails;
+  /// The instruction set of the loop: JOURNEY_KERNEL_AVX512 (JourneyKernels.h) for the
+  /// AVX-512 instance, which only a CPU with it may ask for; any lower level for the
+  /// baseline one. Both give the same results.
+  int level;
 } journey_log_state;
 
 /// Why journey_log_rows stopped.
