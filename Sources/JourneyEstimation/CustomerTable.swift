@@ -159,9 +159,14 @@ struct CustomerTable {
   /// The customers whose id ends past another multiple of 2³² bytes of ``idBytes``
   /// (``CustomerRecord/idEnd`` keeps the low 32 bits), in order.
   var wraps: [Int] = []
-  /// Slot numbers by hash, `-1` for empty; the capacity is a power of two at least twice
-  /// the number of customers.
+  /// Customers by hash, `-1` for an empty slot; else the customer's number in the low
+  /// ``numberBits`` bits and a tag of the id's hash (bits 32 and up) above them, to bit 30:
+  /// ids that share a probe sequence are mostly told apart by their tags, without reading
+  /// their records (a cache miss each). The capacity is a power of two at least twice the
+  /// number of customers, so a customer's number needs one bit less than the capacity's.
   var index = [Int32](repeating: -1, count: 16)
+  /// The bits of a customer's number in ``index``: log2 of its capacity, less one.
+  var numberBits = 3
   /// The slot found last, for runs of one customer or of consecutive customers.
   var last = -1
 
@@ -299,18 +304,28 @@ struct CustomerTable {
     return insert(id, key: key) { heldOut }
   }
 
+  /// The tag of hash `h` in an ``index`` entry whose number takes `numberBits` bits.
+  @inline(__always)
+  static func tag(_ h: Int, numberBits: Int) -> Int {
+    ((h &>> 32) & ((1 &<< Swift.max(0, 31 &- numberBits)) &- 1)) &<< numberBits
+  }
+
   /// The slot of `id`, and whether it is new (added, held out when `heldOut()`).
   mutating func insert(_ id: UnsafeBufferPointer<UInt8>, key: UInt64, heldOut: () -> Bool) -> (Int, Bool) {
     let mask = index.count - 1
-    var h = Self.hash(id, key: key) & mask
-    while index[h] >= 0 {
-      let k = Int(index[h])
-      if matches(k, id, key) { return (k, false) }
+    let hash = Self.hash(id, key: key)
+    let tag = Self.tag(hash, numberBits: numberBits)
+    let number = (1 &<< numberBits) &- 1
+    var h = hash & mask
+    while true {
+      let entry = Int(index[h])
+      if entry < 0 { break }
+      if entry & ~number == tag && matches(entry & number, id, key) { return (entry & number, false) }
       h = (h + 1) & mask
     }
     makeUnique()
     let k = records.count
-    index[h] = Int32(truncatingIfNeeded: k)
+    index[h] = Int32(truncatingIfNeeded: k | tag)
     let before = idBytes.count
     var record = CustomerRecord.fresh(key: key)
     if !Self.isCompact(id) {
@@ -333,11 +348,14 @@ struct CustomerTable {
   mutating func grow() {
     var bigger = [Int32](repeating: -1, count: 2 * index.count)
     let mask = bigger.count - 1
+    let bits = numberBits + 1
     for k in 0..<records.count {
-      var h = withId(k) { Self.hash($0, key: records.at(k).pointee.key) } & mask
+      let hash = withId(k) { Self.hash($0, key: records.at(k).pointee.key) }
+      var h = hash & mask
       while bigger[h] >= 0 { h = (h + 1) & mask }
-      bigger[h] = Int32(truncatingIfNeeded: k)
+      bigger[h] = Int32(truncatingIfNeeded: k | Self.tag(hash, numberBits: bits))
     }
     index = bigger
+    numberBits = bits
   }
 }

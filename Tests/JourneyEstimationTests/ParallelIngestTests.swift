@@ -181,6 +181,23 @@ struct CustomerTableTests {
     #expect(index.table.idBytes.count == 1 + 2 + 2 + 2 + 8 + 9 + 9 + 300)
   }
 
+  /// Ids that share a slot's tag (the index keeps a few bits of each id's hash beside its
+  /// number) are still told apart by their bytes: 300,000 ids, short and long, looked up
+  /// again in a shuffled order, keep their numbers, and no id is added twice.
+  @Test func manyIdsLookedUpOutOfOrder() {
+    let ids = (0..<300_000).map { n in Array((n % 3 == 0 ? "customer-with-a-long-id-\(n)" : "\(n)").utf8) }
+    var index = CustomerIndex()
+    var wrong = 0
+    for (k, id) in ids.enumerated() where id.withUnsafeBufferPointer({ index.number(of: $0) }) != k { wrong += 1 }
+    #expect(wrong == 0)
+    var rng = SplitMix64(seed: 3, stream: 0)
+    var order = Array(ids.indices)
+    for i in order.indices.reversed() { order.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
+    for k in order where ids[k].withUnsafeBufferPointer({ index.number(of: $0) }) != k { wrong += 1 }
+    #expect(wrong == 0)
+    #expect(index.count == ids.count)
+  }
+
   /// A copied accumulator is a value: observing through the copy leaves the original as it was.
   @Test func copiesAreIndependent() {
     var a = TransitionAccumulator(vocabulary: Vocabulary(phases: ["p", "q"], channels: ["x"]))
