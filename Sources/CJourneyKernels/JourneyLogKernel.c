@@ -238,6 +238,22 @@ static inline __attribute__((always_inline)) int recordMatches(
   return n <= 8 || memcmp(idBytes + lo + 8, id + 8, (size_t)(n - 8)) == 0;
 }
 
+/// Asks for the hash-index slot of the id at `q` (the next row's first field) when it is
+/// 1 to 8 bytes long: the slot CustomerTable.hash gives such an id (its first word and its
+/// length). Only a hint: an id of another form is skipped.
+static inline void prefetchIdSlot(const uint8_t *q, const int32_t *index, long mask) {
+  const uint64_t w = load64(q);
+  const uint64_t x = w ^ 0x2C2C2C2C2C2C2C2Cull; // zero bytes where w has a comma
+  const uint64_t commas = (x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull;
+  long n = 8;
+  if (commas != 0) n = __builtin_ctzll(commas) >> 3;
+  else if (q[8] != ',') return;
+  if (n == 0) return;
+  uint64_t h = ((w & lowBytes[n]) ^ (uint64_t)n) * 0x9E3779B97F4A7C15ull;
+  h ^= h >> 29;
+  __builtin_prefetch(index + (long)(h & (uint64_t)mask));
+}
+
 /// Bytes of rows the kernel takes between flushes of its exposure counters: a row has at
 /// least 6 bytes, so at most 65,535 rows, and no 16-bit counter overflows.
 static const long flushSpan = 6L * 65535 - 1;

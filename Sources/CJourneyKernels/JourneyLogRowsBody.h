@@ -23,6 +23,7 @@ static long ROWS_FUNCTION(
   const uint64_t outsideChannels = channelSlots >= 64 ? 0 : ~0ull << channelSlots;
   const int pendingExposures = channelSlots <= JOURNEY_PENDING_CHANNELS;
   const journey_tail_entry *const tails = s->tails;
+  const int32_t *const customerIndex = s->index;
   long p = from;
   long ln = *line;
   long guess = s->last;
@@ -149,6 +150,7 @@ static long ROWS_FUNCTION(
         out->pattern = pattern;
         out->next = p + end + 1;
         stop = JOURNEY_LOG_DECODED;
+        if (customerIndex != NULL) prefetchIdSlot(r + end + 1, customerIndex, s->indexMask);
         break;
       }
       // Count.

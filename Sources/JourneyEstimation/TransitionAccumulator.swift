@@ -378,7 +378,9 @@ public struct TransitionAccumulator {
     var why: Int32 = 0
     var row = journey_log_row()
     let keepsLines = customers.keepsLines
-    let stop = ids.withUnsafeBufferPointer { ids in
+    let index = customers.index
+    state.indexMask = index.count - 1
+    let stop = index.withUnsafeBufferPointer { index in ids.withUnsafeBufferPointer { ids in
       dense.withUnsafeMutableBufferPointer { dense in
         held.withUnsafeMutableBufferPointer { held in
           table.withUnsafeMutableBufferPointer { table in
@@ -388,12 +390,13 @@ public struct TransitionAccumulator {
               state.denseHoldout = held.baseAddress
               state.periodTable = table.baseAddress
               state.lines = keepsLines ? lines.baseAddress : nil
+              state.index = index.baseAddress
               return journey_log_rows(bytes, position, last, &line, &state, &why, &row)
             }
           }
         }
       }
-    }
+    } }
     customers.last = state.last
     rows = state.rows
     firstPeriod = state.firstPeriod

@@ -88,6 +88,12 @@ typedef struct {
   long firstPeriod;
   long lastPeriod;
   const journey_tail_entry *tails;
+  /// The reader's hash index of customers (slot `hash & indexMask`), or NULL: where the
+  /// kernel stops at a row whose customer it does not count (mostly a new one, which the
+  /// reader then adds), it asks for the slot of the next row's id ahead of time, so that
+  /// the cache miss of the next insert overlaps this one.
+  const int32_t *index;
+  long indexMask;
   /// The instruction set of the loop: JOURNEY_KERNEL_AVX512 (JourneyKernels.h) for the
   /// AVX-512 instance, which only a CPU with it may ask for; any lower level for the
   /// baseline one. Both give the same results.
