@@ -260,6 +260,8 @@ struct CustomerTable {
     return key
   }
 
+  /// The hash of an id whose ``key(_:)`` is `key`. (For ids of up to 8 bytes the row
+  /// kernel computes it too, `prefetchIdSlot` in CJourneyKernels: change both together.)
   @inline(__always)
   static func hash<C: Collection<UInt8>>(_ id: C, key: UInt64) -> Int {
     var h = (key ^ UInt64(truncatingIfNeeded: id.count)) &* 0x9E37_79B9_7F4A_7C15
