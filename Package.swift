@@ -38,11 +38,8 @@ let package = Package(
       pkgConfig: "openblas",
       providers: [.apt(["libopenblas-dev"])]
     ),
-    .systemLibrary(
-      name: "CLibPQ",
-      pkgConfig: "libpq",
-      providers: [.apt(["libpq-dev"])]
-    ),
+    // libpq, loaded at run time when a command first needs it (Sources/CLibPQ/include/CLibPQ.h).
+    .target(name: "CLibPQ", linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
     .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
     .target(name: "JourneyLinearAlgebra", dependencies: ["COpenBLAS"]),
     .target(name: "JourneyPostgres", dependencies: ["CLibPQ", "JourneyModel", "JourneyFormats"]),

@@ -14,7 +14,8 @@ import JourneyModel
 /// used when the server offers it (`sslmode=prefer`, libpq's default) or required with
 /// `sslmode=require`. libpq was chosen over a Swift client because it builds in no time
 /// (a NIO-based client adds minutes to every clean build) and brings these standard
-/// settings as every PostgreSQL tool has them.
+/// settings as every PostgreSQL tool has them. It is loaded when a fetch first needs it
+/// (``library(path:)``), so that other commands do not load it and its libraries.
 ///
 /// Passwords are never printed: connection targets are shown through ``redacted(_:)``,
 /// and libpq's messages do not contain them.
@@ -66,12 +67,13 @@ public enum PostgresCounts {
     holdoutThreshold: String?
   ) throws -> CountsFile {
     let target = redacted(connection)
-    guard let conn = PQconnectdb(connection) else {
+    let pq = try library()
+    guard let conn = pq.connectdb(connection) else {
       throw Failure(target: target, message: "could not allocate a connection")
     }
-    defer { PQfinish(conn) }
-    guard PQstatus(conn) == CONNECTION_OK else {
-      throw Failure(target: target, message: "cannot connect: " + firstLine(String(cString: PQerrorMessage(conn))))
+    defer { pq.finish(conn) }
+    guard pq.status(conn) == Int32(JOURNEY_PQ_CONNECTION_OK) else {
+      throw Failure(target: target, message: "cannot connect: " + firstLine(text(pq.errorMessage(conn))))
     }
     let label: String
     switch source {
@@ -85,7 +87,7 @@ public enum PostgresCounts {
     case .table(let name): probe = "SELECT * FROM \(try query.quote(name, what: "--table")) LIMIT 0"
     case .query(let q): probe = "SELECT * FROM (\(q.trimmingCharacters(in: .whitespacesAndNewlines).trimmingCharacters(in: CharacterSet(charactersIn: ";")))) AS source LIMIT 0"
     }
-    let names = try execute(conn, probe, label: label).columnNames
+    let names = try execute(pq, conn, probe, label: label).columnNames
     var wanted = [("customer", columns.customer), ("period", columns.period), ("phase", columns.phase), ("channels", columns.channels)]
     if let s = columns.segment { wanted.append(("segment", s)) }
     let missing = wanted.filter { !names.contains($0.1) }
@@ -95,7 +97,7 @@ public enum PostgresCounts {
         message: "no column \(missing.map { "\(InputError.echo($0.1)) (\($0.0))" }.joined(separator: ", ")); expected the journey-log columns, found: \(names.prefix(20).joined(separator: ", ")) (map them with --columns customer=…,period=…,phase=…,channels=…)")
     }
     if columns.segment == nil && names.contains("segment") { query.columns.segment = "segment" }
-    let result = try execute(conn, try query.sql(), label: label)
+    let result = try execute(pq, conn, try query.sql(), label: label)
     var table = CSVTable(file: label)
     table.header = result.columnNames
     table.records = result.rows.enumerated().map { (k, row) in (line: k + 1, fields: row) }
@@ -108,32 +110,56 @@ public enum PostgresCounts {
   }
 
   /// Runs one statement and reads every value as text (NULL as the empty string).
-  static func execute(_ conn: OpaquePointer, _ sql: String, label: String) throws -> Result {
-    guard let res = PQexec(conn, sql) else {
-      throw Failure(target: label, message: firstLine(String(cString: PQerrorMessage(conn))))
+  static func execute(_ pq: journey_pq_api, _ conn: OpaquePointer, _ sql: String, label: String) throws -> Result {
+    guard let res = pq.exec(conn, sql) else {
+      throw Failure(target: label, message: firstLine(text(pq.errorMessage(conn))))
     }
-    defer { PQclear(res) }
-    let status = PQresultStatus(res)
-    guard status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK else {
-      let state = PQresultErrorField(res, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
-      let primary = PQresultErrorField(res, Int32(UInt8(ascii: "M"))).map { String(cString: $0) }
-      let message = primary ?? firstLine(String(cString: PQresultErrorMessage(res)))
+    defer { pq.clear(res) }
+    let status = pq.resultStatus(res)
+    guard status == Int32(JOURNEY_PQ_TUPLES_OK) || status == Int32(JOURNEY_PQ_COMMAND_OK) else {
+      let state = pq.resultErrorField(res, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
+      let primary = pq.resultErrorField(res, Int32(UInt8(ascii: "M"))).map { String(cString: $0) }
+      let message = primary ?? firstLine(text(pq.resultErrorMessage(res)))
       throw Failure(target: label, message: explain(message, state: state), sqlState: state)
     }
-    let fields = Int(PQnfields(res))
-    let count = Int(PQntuples(res))
+    let fields = Int(pq.nfields(res))
+    let count = Int(pq.ntuples(res))
     guard count <= CountsFile.maxRows else {
       throw Failure(target: label, message: "\(count) count rows; at most \(CountsFile.maxRows) are read")
     }
-    let names = (0..<fields).map { String(cString: PQfname(res, Int32($0))) }
+    let names = (0..<fields).map { text(pq.fname(res, Int32($0))) }
     var rows: [[String]] = []
     rows.reserveCapacity(count)
     for r in 0..<count {
       rows.append((0..<fields).map { f in
-        PQgetisnull(res, Int32(r), Int32(f)) == 1 ? "" : String(cString: PQgetvalue(res, Int32(r), Int32(f)))
+        pq.getisnull(res, Int32(r), Int32(f)) == 1 ? "" : text(pq.getvalue(res, Int32(r), Int32(f)))
       })
     }
     return Result(columnNames: names, rows: rows)
+  }
+
+  /// The environment variable that names the libpq to load (a file path or a library
+  /// name), for a libpq outside the system's search path.
+  public static let libraryVariable = "JOURNEY_LIBPQ"
+
+  /// libpq's functions, the library loaded on first use: from `path`, else from the path in
+  /// ``libraryVariable``, else libpq.so.5 (libpq.5.dylib on macOS) by the system's search.
+  ///
+  /// - Throws: ``Failure`` (exit code 2) naming the library and what to install or set.
+  public static func library(path: String? = nil) throws -> journey_pq_api {
+    let chosen = path ?? ProcessInfo.processInfo.environment[libraryVariable]
+    var error = [CChar](repeating: 0, count: 512)
+    let api = error.withUnsafeMutableBufferPointer { buffer in
+      journey_pq_load(chosen, buffer.baseAddress, UInt(buffer.count))
+    }
+    guard let api else {
+      let why = String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+      let name = chosen.map { InputError.echo($0) } ?? "libpq.so.5"
+      throw Failure(
+        target: "PostgreSQL client library \(name)",
+        message: "cannot load it: \(why); expected PostgreSQL's libpq (Debian: apt-get install libpq5), or its path in \(libraryVariable)")
+    }
+    return api.pointee
   }
 
   /// The server's message with what to do for the usual causes.
@@ -145,6 +171,11 @@ public enum PostgresCounts {
     case "42501": return message + "; expected a role that may read the table"
     default: return message
     }
+  }
+
+  /// A string libpq returned, empty for none.
+  static func text(_ s: UnsafeMutablePointer<CChar>?) -> String {
+    s.map { String(cString: $0) } ?? ""
   }
 
   static func firstLine(_ s: String) -> String {

@@ -199,6 +199,31 @@ final class TestServer: Sendable {
     #expect(PostgresCounts.redacted("host=h password=pw user=u") == "host=h password=*** user=u")
   }
 
+  /// libpq is loaded when `--postgres` first needs it: `journey` starts with a broken
+  /// libpq.so.5 first on the library path (an empty file), and a fit through PostgreSQL
+  /// then ends with exit code 2 and a message naming the library and what to install; a
+  /// library that is not libpq, named by JOURNEY_LIBPQ, is refused by its missing function.
+  @Test func libpqIsLoadedOnlyWhenNeeded() throws {
+    let dir = try CommandRunner.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    FileManager.default.createFile(atPath: dir + "/libpq.so.5", contents: Data())
+    let broken = ["LD_LIBRARY_PATH": dir]
+    let version = try CommandRunner.run(["--version"], environment: broken)
+    #expect(version.status == 0, "\(version.stderr)")
+    let fit = ["fit", "--postgres", "host=127.0.0.1 port=1", "--table", "journeys", "--model", "scenarios/b2c.yaml", "--out", dir + "/out"]
+    let failed = try CommandRunner.run(fit, environment: broken)
+    #expect(failed.status == 2)
+    #expect(failed.stderr.contains("PostgreSQL client library libpq.so.5: cannot load it"), "\(failed.stderr)")
+    #expect(failed.stderr.contains("apt-get install libpq5") && failed.stderr.contains("JOURNEY_LIBPQ"), "\(failed.stderr)")
+    let notLibpq = try CommandRunner.run(fit, environment: ["JOURNEY_LIBPQ": "libz.so.1"])
+    #expect(notLibpq.status == 2)
+    #expect(notLibpq.stderr.contains("'libz.so.1': cannot load it: it has no function PQconnectdb"), "\(notLibpq.stderr)")
+    let missing = try CommandRunner.run(fit, environment: ["JOURNEY_LIBPQ": dir + "/nowhere/libpq.so.5"])
+    #expect(missing.status == 2)
+    #expect(missing.stderr.contains("nowhere/libpq.so.5"), "\(missing.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: dir + "/out"))
+  }
+
   /// Every dialect's statement: PostgreSQL runs it (above); the others use their own
   /// spelling of the hash, the modulo and the types.
   @Test func dialects() throws {
