@@ -62,11 +62,11 @@ extension Matrix {
     a.storage.withUnsafeBufferPointer { pa in
       b.storage.withUnsafeBufferPointer { pb in
         c.storage.withUnsafeMutableBufferPointer { pc in
-          cblas_dgemm(
+          BLAS.call { cblas_dgemm(
             CblasColMajor, transposeA ? CblasTrans : CblasNoTrans,
             transposeB ? CblasTrans : CblasNoTrans,
             blasInt(m), blasInt(n), blasInt(k), alpha, pa.baseAddress, lda,
-            pb.baseAddress, ldb, beta, pc.baseAddress, ldc)
+            pb.baseAddress, ldb, beta, pc.baseAddress, ldc) }
         }
       }
     }
@@ -134,10 +134,10 @@ extension Matrix {
       x.withUnsafeBufferPointer { px in
         y.withUnsafeMutableBufferPointer { py in
           // cblas_dgemv takes the dimensions of A itself, not of op(A).
-          cblas_dgemv(
+          BLAS.call { cblas_dgemv(
             CblasColMajor, transpose ? CblasTrans : CblasNoTrans,
             blasInt(a.rows), blasInt(a.cols), alpha, pa.baseAddress,
-            leadingDimension(a.rows), px.baseAddress, 1, beta, py.baseAddress, 1)
+            leadingDimension(a.rows), px.baseAddress, 1, beta, py.baseAddress, 1) }
         }
       }
     }
@@ -194,10 +194,10 @@ extension Matrix {
     guard n > 0 else { return }
     a.storage.withUnsafeBufferPointer { pa in
       c.storage.withUnsafeMutableBufferPointer { pc in
-        cblas_dsyrk(
+        BLAS.call { cblas_dsyrk(
           CblasColMajor, CblasUpper, transpose ? CblasTrans : CblasNoTrans,
           blasInt(n), blasInt(k), alpha, pa.baseAddress, leadingDimension(a.rows), beta,
-          pc.baseAddress, leadingDimension(n))
+          pc.baseAddress, leadingDimension(n)) }
       }
     }
     c.mirrorUpperToLower()
@@ -245,7 +245,7 @@ public enum BLAS {
     guard !x.isEmpty else { return 0 }
     return x.withUnsafeBufferPointer { px in
       y.withUnsafeBufferPointer { py in
-        cblas_ddot(blasInt(x.count), px.baseAddress, 1, py.baseAddress, 1)
+        BLAS.call { cblas_ddot(blasInt(x.count), px.baseAddress, 1, py.baseAddress, 1) }
       }
     }
   }
@@ -262,7 +262,7 @@ public enum BLAS {
     guard !x.isEmpty else { return }
     x.withUnsafeBufferPointer { px in
       y.withUnsafeMutableBufferPointer { py in
-        cblas_daxpy(blasInt(px.count), alpha, px.baseAddress, 1, py.baseAddress, 1)
+        BLAS.call { cblas_daxpy(blasInt(px.count), alpha, px.baseAddress, 1, py.baseAddress, 1) }
       }
     }
   }
@@ -275,7 +275,7 @@ public enum BLAS {
   public static func norm2(_ x: [Double]) -> Double {
     guard !x.isEmpty else { return 0 }
     return x.withUnsafeBufferPointer { px in
-      cblas_dnrm2(blasInt(px.count), px.baseAddress, 1)
+      BLAS.call { cblas_dnrm2(blasInt(px.count), px.baseAddress, 1) }
     }
   }
 }

@@ -77,9 +77,9 @@ extension Matrix {
     let info = lu.withUnsafeMutableBufferPointer { pa in
       pivots.withUnsafeMutableBufferPointer { pp in
         x.storage.withUnsafeMutableBufferPointer { pb in
-          journey_dgesv(
+          BLAS.call { journey_dgesv(
             blasInt(n), blasInt(b.cols), pa.baseAddress, leadingDimension(n), pp.baseAddress,
-            pb.baseAddress, leadingDimension(n))
+            pb.baseAddress, leadingDimension(n)) }
         }
       }
     }
@@ -119,7 +119,7 @@ extension Matrix {
     let lda = leadingDimension(n)
     let factorInfo = result.storage.withUnsafeMutableBufferPointer { pa in
       pivots.withUnsafeMutableBufferPointer { pp in
-        journey_dgetrf(blasInt(n), blasInt(n), pa.baseAddress, lda, pp.baseAddress)
+        BLAS.call { journey_dgetrf(blasInt(n), blasInt(n), pa.baseAddress, lda, pp.baseAddress) }
       }
     }
     try check(factorInfo) { .singular(pivot: $0 - 1) }
@@ -128,7 +128,7 @@ extension Matrix {
     var query = [0.0]
     let queryInfo = result.storage.withUnsafeMutableBufferPointer { pa in
       query.withUnsafeMutableBufferPointer { pw in
-        journey_dgetri(blasInt(n), pa.baseAddress, lda, pivots, pw.baseAddress, -1)
+        BLAS.call { journey_dgetri(blasInt(n), pa.baseAddress, lda, pivots, pw.baseAddress, -1) }
       }
     }
     try check(queryInfo) { .singular(pivot: $0 - 1) }
@@ -137,7 +137,7 @@ extension Matrix {
     var work = [Double](repeating: 0, count: lwork)
     let inverseInfo = result.storage.withUnsafeMutableBufferPointer { pa in
       work.withUnsafeMutableBufferPointer { pw in
-        journey_dgetri(blasInt(n), pa.baseAddress, lda, pivots, pw.baseAddress, blasInt(lwork))
+        BLAS.call { journey_dgetri(blasInt(n), pa.baseAddress, lda, pivots, pw.baseAddress, blasInt(lwork)) }
       }
     }
     try check(inverseInfo) { .singular(pivot: $0 - 1) }
@@ -179,9 +179,9 @@ extension Matrix {
     var x = b
     let info = factor.withUnsafeMutableBufferPointer { pa in
       x.storage.withUnsafeMutableBufferPointer { pb in
-        journey_dposv(
+        BLAS.call { journey_dposv(
           lowerTriangle, blasInt(n), blasInt(b.cols), pa.baseAddress, leadingDimension(n),
-          pb.baseAddress, leadingDimension(n))
+          pb.baseAddress, leadingDimension(n)) }
       }
     }
     try check(info) { .notPositiveDefinite(minor: $0) }
@@ -220,7 +220,7 @@ public struct Cholesky: Sendable, Equatable {
     var l = a
     if n > 0 {
       let info = l.storage.withUnsafeMutableBufferPointer { pa in
-        journey_dpotrf(lowerTriangle, blasInt(n), pa.baseAddress, leadingDimension(n))
+        BLAS.call { journey_dpotrf(lowerTriangle, blasInt(n), pa.baseAddress, leadingDimension(n)) }
       }
       try check(info) { .notPositiveDefinite(minor: $0) }
     }
@@ -248,9 +248,9 @@ public struct Cholesky: Sendable, Equatable {
     var x = b
     let info = lower.storage.withUnsafeBufferPointer { pa in
       x.storage.withUnsafeMutableBufferPointer { pb in
-        journey_dpotrs(
+        BLAS.call { journey_dpotrs(
           lowerTriangle, blasInt(n), blasInt(b.cols), pa.baseAddress, leadingDimension(n),
-          pb.baseAddress, leadingDimension(n))
+          pb.baseAddress, leadingDimension(n)) }
       }
     }
     try check(info) { .notPositiveDefinite(minor: $0) }
@@ -281,7 +281,7 @@ public struct Cholesky: Sendable, Equatable {
     var result = lower
     guard n > 0 else { return result }
     let info = result.storage.withUnsafeMutableBufferPointer { pa in
-      journey_dpotri(lowerTriangle, blasInt(n), pa.baseAddress, leadingDimension(n))
+      BLAS.call { journey_dpotri(lowerTriangle, blasInt(n), pa.baseAddress, leadingDimension(n)) }
     }
     try check(info) { .singular(pivot: $0 - 1) }
     // dpotri writes the lower triangle only; copy it into the upper one.

@@ -1,3 +1,4 @@
+import Foundation
 import JourneyLinearAlgebra
 import Testing
 
@@ -116,5 +117,35 @@ import Testing
       #expect(BLAS.threads == threads)
       #expect(a * b == expected)
     }
+  }
+
+  /// Threaded products on one thread while another ends OpenBLAS's workers and switches it
+  /// to one thread and back (``BLAS/serially(_:)``, as concurrent fits do): every product
+  /// stays exact, and the test ends. Without the lock between BLAS calls and those changes,
+  /// OpenBLAS computed wrong products and hung.
+  @Test(.timeLimit(.minutes(1))) func threadChangesWaitForCallsOnOtherThreads() async {
+    let n = 192
+    let x = (0..<(n * n)).map { Double(($0 * 7 + 3) % 11) - 5 }
+    let y = (0..<(n * n)).map { Double(($0 * 5 + 1) % 13) - 6 }
+    let a = Matrix(rows: n, cols: n, rowMajor: x)
+    let b = Matrix(rows: n, cols: n, rowMajor: y)
+    let expected = BLAS.serially { a * b }
+    let threads = BLAS.threads
+    let wrong = await withTaskGroup(of: Int.self) { group in
+      group.addTask {
+        var wrong = 0
+        for _ in 0..<300 where a * b != expected { wrong += 1 }
+        return wrong
+      }
+      group.addTask {
+        for k in 0..<300 {
+          if k % 3 == 0 { BLAS.releaseIdleThreads() } else { BLAS.serially { _ = sched_yield() } }
+        }
+        return 0
+      }
+      return await group.reduce(0, +)
+    }
+    #expect(wrong == 0)
+    #expect(BLAS.threads == threads)
   }
 }
