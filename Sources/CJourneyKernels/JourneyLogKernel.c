@@ -29,6 +29,9 @@
 #include <emmintrin.h>
 #endif
 
+// An entry fills one cache line (TailCache in JourneyEstimation allocates them aligned to it).
+_Static_assert(sizeof(journey_tail_entry) == 64, "a tail entry is one cache line");
+
 static inline uint64_t load64(const uint8_t *p) {
   uint64_t w;
   memcpy(&w, p, 8);

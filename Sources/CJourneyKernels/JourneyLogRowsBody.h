@@ -162,16 +162,20 @@ static long ROWS_FUNCTION(
       row[phase] += 1;
       if (pendingExposures) {
         if (offset != exposedOffset) {
+          // A counted row's period is new to the span only here: the rows of one offset
+          // have one period.
           if (exposedOffset >= 0) EXPOSURES(exposuresFlush)(&pending, periodTable + exposedOffset * width + phaseSlots, channelSlots);
           exposedOffset = offset;
+          if (period < firstPeriod) firstPeriod = period;
+          if (period > lastPeriod) lastPeriod = period;
         }
         EXPOSURES(exposuresAdd)(&pending, pattern);
       } else {
         long *exposed = row + phaseSlots;
         for (uint64_t bits = pattern; bits != 0; bits &= bits - 1) exposed[__builtin_ctzll(bits)] += 1;
+        if (period < firstPeriod) firstPeriod = period;
+        if (period > lastPeriod) lastPeriod = period;
       }
-      if (period < firstPeriod) firstPeriod = period;
-      if (period > lastPeriod) lastPeriod = period;
       c->period = period;
       c->phaseAndFlag = (state & (7u << 29)) | (uint32_t)phase;
       c->pattern = pattern;

@@ -360,9 +360,13 @@ final class TailCache {
   let entries: UnsafeMutablePointer<journey_tail_entry>
 
   init() {
-    entries = .allocate(capacity: Int(JOURNEY_TAIL_SLOTS))
-    entries.initialize(repeating: journey_tail_entry(), count: Int(JOURNEY_TAIL_SLOTS))
+    // Aligned to the cache line, which an entry fills: the kernel's 64-byte compare of an
+    // entry is then one line, not two (malloc's 16-byte alignment split every entry).
+    let count = Int(JOURNEY_TAIL_SLOTS)
+    entries = UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<journey_tail_entry>.stride, alignment: 64)
+      .bindMemory(to: journey_tail_entry.self, capacity: count)
+    entries.initialize(repeating: journey_tail_entry(), count: count)
   }
 
-  deinit { entries.deallocate() }
+  deinit { UnsafeMutableRawPointer(entries).deallocate() }
 }

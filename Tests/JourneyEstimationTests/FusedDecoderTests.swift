@@ -204,6 +204,27 @@ struct FusedDecoderTests {
     try expectSameReadings(Array(descending.utf8), .inferred, "descending")
   }
 
+  /// The last period of a log whose latest periods only the row kernel counts: written
+  /// customer by customer, periods 3, 5, 6 and 7 fall inside the per-period table as it
+  /// grew for periods 1, 2 and 4, so no row of theirs goes through the general reader
+  /// (newcomers fill the file's last bytes, which it reads).
+  @Test func lastPeriodOfKernelRows() throws {
+    for last in 3...7 {
+      var text = "customer_id,period,phase,channels\n"
+      for c in 0..<50 { for t in 0...last { text += "c\(c),\(t),\(["a", "b"][(c + t) % 2]),x\n" } }
+      // Newcomers in period 0 at the end: the last bytes, which the general reader takes.
+      for c in 0..<40 { text += "new\(c),0,a,x\n" }
+      let bytes = Array(text.utf8)
+      for kernel in RowKernel.available {
+        let summary = try JourneyLogReader.read(
+          bytes: bytes, file: "log.csv", vocabulary: .inferred, holdoutFraction: 0, fused: true, kernel: kernel)
+        #expect(summary.firstPeriod == 0 && summary.lastPeriod == last, "\(kernel), periods 0...\(last)")
+        #expect(summary.exposure.customers == [90] + Array(repeating: 50, count: last), "\(kernel)")
+      }
+      try expectSameReadings(bytes, .inferred, "periods 0...\(last)")
+    }
+  }
+
   /// The row kernel's edges among plain rows: ids of 1 to 40 bytes (whole ids past 8
   /// bytes, UTF-8), periods of 1 to 12 digits with leading zeros, tails of 47 to 49 bytes,
   /// rows of 63 to 65 bytes, more distinct tails than the tail cache holds, held-out
