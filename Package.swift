@@ -63,7 +63,9 @@ let package = Package(
     ),
     .target(
       name: "JourneyAttribution",
-      dependencies: ["JourneyModel", "JourneyFormats", "JourneySimulation", "JourneyLinearAlgebra", "JourneyForecast"]
+      dependencies: [
+        "JourneyModel", "JourneyFormats", "JourneySimulation", "JourneyLinearAlgebra", "JourneyForecast", "JourneyEstimation",
+      ]
     ),
     .executableTarget(
       name: "journey",

@@ -88,7 +88,11 @@ public final class JourneyPathCollector: JourneyLogSink {
         if endOfList || c == semicolon {
           if counts && i > nameStart {
             let channel = match(channelNames, nameStart, i)
-            if channel >= 0 { accumulator.touch(k, UInt8(channel)) }
+            if channel >= 0 && !accumulator.touch(k, UInt8(channel)) {
+              throw InputError(
+                .limit, file: "journey paths",
+                "more touches on unconverted paths than \(PathAccumulator.maxBlocks * PathAccumulator.blockSteps); the limit of what paths hold in memory")
+            }
           }
           nameStart = i + 1
           if endOfList { break }

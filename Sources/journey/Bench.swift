@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import JourneyAttribution
 import JourneyEstimation
 import JourneyForecast
 import JourneyFormats
@@ -142,6 +143,17 @@ struct Bench: ParsableCommand {
       _ = try TransitionFit.fit(summary, model: logged, file: path)
     }
     line("fit_seconds", fit, "s(read + fit, \(rows) rows, \(Int(bytes / 1e6)) MB)")
+    // The same log as customer paths (journey attribute --journeys), on one thread.
+    var paths = 0
+    var pathsCPU = Double.infinity
+    _ = try timed(runs: Swift.min(`repeat`, 3)) {
+      let before = Self.cpuSeconds()
+      paths = try JourneyPaths.read(path: path, scenario: logged).table.count
+      pathsCPU = Swift.min(pathsCPU, Self.cpuSeconds() - before)
+    }
+    line(
+      "journey_paths_mb_per_s_per_core", bytes / 1e6 / pathsCPU,
+      "MB/s per CPU-second(the log as \(paths) customer paths, 1 thread)")
   }
 
   /// User plus system CPU time of the process so far.

@@ -56,6 +56,100 @@ func parseLog(_ text: String, scenario: Scenario) throws(InputError) -> JourneyP
     #expect(a.table.count > 100)
   }
 
+  /// Random logs (ids of 1 to 20 bytes, many sharing their first 8; rows of customers
+  /// interleaved at random or period by period; paths across many blocks and past the
+  /// length limit; conversions freeing blocks that later customers reuse) against a
+  /// direct reading of the rules.
+  @Test func randomLogsMatchTheRules() throws {
+    let s = try tinyScenario()
+    let channels = s.channels.map(\.name)
+    let phases = s.phases.map(\.name)
+    for (seed, periodMajor) in [(1 as UInt64, false), (2, true), (3, false)] {
+      var rng = PathSpeedPathsTests.SplitMix(seed)
+      // Each customer's rows: (period, phase, channels).
+      var rows: [(id: String, rows: [(Int, Int, [Int])])] = []
+      for c in 0..<2_000 {
+        let id: String
+        switch rng.below(3) {
+        case 0: id = "\(c + 1)"
+        case 1: id = "customer-\(c)"
+        default: id = "c\(c)-" + String(repeating: "x", count: rng.below(14))
+        }
+        let long = c == 700
+        let count = long ? 2_600 : 1 + rng.below(30)
+        var period = rng.below(5)
+        var list: [(Int, Int, [Int])] = []
+        for _ in 0..<count {
+          let phase = long ? 1 : [0, 0, 1, 1, 2, 3, 4][rng.below(7)]
+          let touches = long ? 4 : rng.below(4)
+          list.append((period, phase, (0..<touches).map { _ in rng.below(channels.count) }))
+          period += 1
+        }
+        rows.append((id, list))
+      }
+      // The log: customers' rows interleaved at random, or sorted by period.
+      var order: [(Int, Int)] = []
+      if periodMajor {
+        order = rows.indices.flatMap { c in rows[c].rows.indices.map { (c, $0) } }
+        order.sort { rows[$0.0].rows[$0.1].0 < rows[$1.0].rows[$1.1].0 }
+      } else {
+        var next = [Int](repeating: 0, count: rows.count)
+        var open = Array(rows.indices)
+        while !open.isEmpty {
+          let pick = rng.below(open.count)
+          let c = open[pick]
+          order.append((c, next[c]))
+          next[c] += 1
+          if next[c] == rows[c].rows.count { open.swapAt(pick, open.count - 1); open.removeLast() }
+        }
+      }
+      var text = "customer_id,period,phase,channels\n"
+      for (c, r) in order {
+        let (period, phase, touches) = rows[c].rows[r]
+        text += "\(rows[c].id),\(period),\(phases[phase]),\(touches.map { channels[$0] }.joined(separator: " ; "))\n"
+      }
+      // The rules, read directly.
+      var expected = PathTable(channels: channels)
+      var state: [Int: (phase: Int, path: [Int], done: Bool)] = [:]
+      var seen: [Int] = []
+      var untouchedConversions = 0
+      for (c, r) in order {
+        let (_, phase, touches) = rows[c].rows[r]
+        if var st = state[c] {
+          if st.done { continue }
+          if s.phases[phase].isConversion && st.phase != phase {
+            st.done = true
+            if st.path.isEmpty { untouchedConversions += 1 } else { expected.append(st.path, conversions: 1, nulls: 0, value: s.phases[phase].value) }
+            st.path = []
+            state[c] = st
+            continue
+          }
+          st.phase = phase
+          st.path += touches.prefix(PathTable.maxPathLength - st.path.count)
+          state[c] = st
+        } else {
+          seen.append(c)
+          state[c] = (phase, Array(touches.prefix(PathTable.maxPathLength)), false)
+        }
+      }
+      var untouchedNulls = 0
+      for c in seen where !state[c]!.done {
+        if state[c]!.path.isEmpty { untouchedNulls += 1 } else { expected.append(state[c]!.path, conversions: 0, nulls: 1, value: 0) }
+      }
+      let p = try parseLog(text, scenario: s)
+      #expect(p.customers == rows.count)
+      #expect(p.untouchedConversions == untouchedConversions)
+      #expect(p.untouchedNulls == untouchedNulls)
+      #expect(p.table.count == expected.count, "seed \(seed)")
+      let differing = (0..<min(p.table.count, expected.count)).first { r in
+        p.table.path(r) != expected.path(r) || p.table.conversions[r] != expected.conversions[r]
+          || p.table.nulls[r] != expected.nulls[r] || p.table.values[r] != expected.values[r]
+      }
+      #expect(differing == nil, "seed \(seed): the first row that differs")
+      #expect((0..<p.table.count).contains { p.table.path($0).count == PathTable.maxPathLength })
+    }
+  }
+
   @Test func periodsMustIncrease() {
     #expect(throws: InputError.self) {
       _ = try parseLog(
@@ -63,4 +157,8 @@ func parseLog(_ text: String, scenario: Scenario) throws(InputError) -> JourneyP
         scenario: try tinyScenario())
     }
   }
+}
+
+extension PathSpeedPathsTests.SplitMix {
+  mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
 }
