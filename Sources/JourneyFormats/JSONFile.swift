@@ -176,17 +176,10 @@ public enum JSONFile {
     try decode(type, from: readData(path), file: path)
   }
 
-  /// The bytes of a file, or an ``InputError`` (`.io`) naming it.
+  /// The bytes of a result file, or an ``InputError`` naming it: `.io` when it cannot be
+  /// read, `.limit` past ``WholeFile/maxResultBytes``.
   public static func readData(_ path: String) throws(InputError) -> Data {
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-      throw InputError(.io, file: path, "cannot read the file: no such file")
-    }
-    guard !isDirectory.boolValue else { throw InputError(.io, file: path, "cannot read the file: it is a directory") }
-    guard let data = FileManager.default.contents(atPath: path) else {
-      throw InputError(.io, file: path, "cannot read the file: permission denied")
-    }
-    return data
+    try WholeFile.read(path, limit: WholeFile.maxResultBytes, what: "result file")
   }
 
   /// The `format` and `format_version` of a JSON object, without checking them; `nil`

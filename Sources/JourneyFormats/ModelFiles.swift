@@ -4,26 +4,20 @@ import JourneyModel
 /// Reading the input files of the model: scenarios, budget scenarios and the files they
 /// name. JourneyModel parses text; these loaders read it from disk.
 public enum TextFile {
-  /// The UTF-8 text of a file.
+  /// The UTF-8 text of a file of at most `limit` bytes (``WholeFile``); `what` names it
+  /// in the message of one past the limit.
   ///
   /// - Throws: ``InputErrors`` with one `.io` error naming `path` (no such file, a
-  ///   directory, permission denied) or a `.syntax` error with the line and column of the
-  ///   first byte that is not UTF-8.
-  public static func read(_ path: String) throws(InputErrors) -> String {
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-      throw InputErrors([InputError(.io, file: path, "cannot read the file: no such file")])
-    }
-    guard !isDirectory.boolValue else {
-      throw InputErrors([InputError(.io, file: path, "cannot read the file: it is a directory")])
-    }
+  ///   directory, permission denied), a `.limit` error for a file past `limit`, or a
+  ///   `.syntax` error with the line and column of the first byte that is not UTF-8.
+  public static func read(_ path: String, limit: Int = WholeFile.maxTextBytes, what: String = "text file")
+    throws(InputErrors) -> String
+  {
     let data: Data
     do {
-      data = try Data(contentsOf: URL(fileURLWithPath: path))
+      data = try WholeFile.read(path, limit: limit, what: what)
     } catch {
-      let reason =
-        FileManager.default.isReadableFile(atPath: path) ? "\(error.localizedDescription)" : "permission denied"
-      throw InputErrors([InputError(.io, file: path, "cannot read the file: \(reason)")])
+      throw InputErrors([error])
     }
     return try InputText.decode(data, file: path)
   }
@@ -42,7 +36,7 @@ extension Scenario {
   ///   the file cannot be read, `.syntax`, `.empty`, or the validation errors of
   ///   `Scenario.parse(text:file:)`.
   public static func load(path: String) throws(InputErrors) -> Scenario {
-    try parse(text: TextFile.read(path), file: path)
+    try parse(text: TextFile.read(path, what: "scenario"), file: path)
   }
 }
 
@@ -50,7 +44,9 @@ extension BudgetScenario {
   /// Whether a file looks like a budget scenario (a top-level `plans` key) rather than a
   /// scenario; `false` when it cannot be read.
   public static func isBudgetFile(path: String) -> Bool {
-    guard let data = FileManager.default.contents(atPath: path) else { return false }
+    guard let data = try? WholeFile.read(path, limit: WholeFile.maxTextBytes, what: "budget scenario") else {
+      return false
+    }
     return isBudgetText(String(decoding: data, as: UTF8.self))
   }
 
@@ -61,7 +57,7 @@ extension BudgetScenario {
   /// - Throws: ``InputErrors`` with every problem found: those of the budget file (in file
   ///   order), then those of the model file and of the fit report, each naming its file.
   public static func load(path: String) throws(InputErrors) -> BudgetScenario {
-    try parse(text: TextFile.read(path), file: path, files: .disk)
+    try parse(text: TextFile.read(path, what: "budget scenario"), file: path, files: .disk)
   }
 }
 
@@ -108,8 +104,12 @@ enum FileKind {
 public enum HistoryEnd {
   /// The state a forecast continues from, read from the file at `path` against `model`.
   public static func state(path: String, model: Scenario) -> Result<StartState, BudgetScenarioFiles.HistoryProblem> {
-    guard FileKind(path) == .file, let data = FileManager.default.contents(atPath: path) else {
-      return .failure(.unreadable)
+    guard FileKind(path) == .file else { return .failure(.unreadable) }
+    let data: Data
+    do {
+      data = try WholeFile.read(path, limit: WholeFile.maxResultBytes, what: "fit report or simulation summary")
+    } catch {
+      return .failure(error.kind == .limit ? .invalid(error) : .unreadable)
     }
     do {
       return try state(data: data, file: path, model: model)
@@ -152,8 +152,12 @@ public enum HistoryEnd {
   /// Customers per phase name at the end of the history at `path` (the phase totals of
   /// ``state(path:model:)``, without a model).
   public static func counts(path: String) -> Result<[String: Double], BudgetScenarioFiles.HistoryProblem> {
-    guard FileKind(path) == .file, let data = FileManager.default.contents(atPath: path) else {
-      return .failure(.unreadable)
+    guard FileKind(path) == .file else { return .failure(.unreadable) }
+    let data: Data
+    do {
+      data = try WholeFile.read(path, limit: WholeFile.maxResultBytes, what: "fit report or simulation summary")
+    } catch {
+      return .failure(error.kind == .limit ? .invalid(error) : .unreadable)
     }
     do {
       return try counts(data: data, file: path)
@@ -188,7 +192,7 @@ extension ParameterCovariance {
   ///
   /// - Throws: ``InputErrors`` naming the fit file, line, column and path of every problem.
   public static func load(path: String, model: Scenario) throws(InputErrors) -> ParameterCovariance {
-    let text = try TextFile.read(path)
+    let text = try TextFile.read(path, limit: WholeFile.maxResultBytes, what: "fit report")
     let data = Data(text.utf8)
     if let header = JSONFile.header(of: data), header.format != nil || header.version != nil {
       do {

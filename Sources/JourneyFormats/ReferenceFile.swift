@@ -273,7 +273,7 @@ public struct ReferenceFile: JSONFileFormat, Equatable {
     do {
       data = try JSONFile.readData(path)
     } catch {
-      throw InputError(.io, file: path, "cannot read the reference file (\(error.message.replacingOccurrences(of: "cannot read the file: ", with: "")))")
+      throw InputError(error.kind, file: path, "cannot read the reference file (\(error.message.replacingOccurrences(of: "cannot read the file: ", with: "")))")
     }
     guard !data.isEmpty else {
       throw InputError(.empty, file: path, "the reference file is empty; regenerate it with 'journey check --update'")

@@ -58,7 +58,7 @@ public enum ResultsFolder {
     let reference = directory + "/" + referenceName
     guard FileManager.default.fileExists(atPath: reference) else { return }
     let folder = URL(fileURLWithPath: directory, isDirectory: true)
-    let source = (try? Data(contentsOf: URL(fileURLWithPath: reference)))
+    let source = (try? WholeFile.read(reference, limit: WholeFile.maxResultBytes, what: "reference"))
       .flatMap { try? JSONDecoder().decode(SourceOnly.self, from: $0) }?.source
     let owner = source.map { canonical(URL(fileURLWithPath: $0, relativeTo: folder)) }
     if let owner, owner == canonical(URL(fileURLWithPath: input)) { return }
