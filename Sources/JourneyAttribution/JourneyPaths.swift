@@ -40,8 +40,10 @@ public struct JourneyPaths: Sendable {
       )
     }
     var decoder = Decoder(scenario: scenario, file: file)
-    try forEachPathRecord(path: path, bytes: bytes, file: file, what: "journey log") {
-      (csv: CSVTokenizer, b: UnsafeMutableBufferPointer<UInt8>) throws(InputError) in
+    try forEachPathRecord(
+      path: path, bytes: bytes, file: file, what: "journey log",
+      fast: { (b, p, limit, line) throws(InputErrors) in try decoder.plainRecords(b, from: p, upTo: limit, line: &line) }
+    ) { (csv: CSVTokenizer, b: UnsafeMutableBufferPointer<UInt8>) throws(InputError) in
       try decoder.record(csv, b)
     }
     guard decoder.columns != nil else {
@@ -130,6 +132,154 @@ public struct JourneyPaths: Sendable {
       }
       guard paths.observe(k, period: period, phase: phase) else { return }
       try appendChannels(k, csv, b, columns.channels)
+    }
+
+    /// ``JourneyFormats/CSV/formulaGuard``, read once (a global's every read checks that it
+    /// is initialised).
+    let formulaGuard = CSV.formulaGuard
+    /// A row's touches (``plainRecords(_:from:upTo:line:)``), in the first places.
+    var rowTouches = [UInt8](repeating: 0, count: 64)
+    /// The longest row ``plainRecords(_:from:upTo:line:)`` takes (far below the tokenizer's
+    /// field, record and field-count limits).
+    static let plainRowBytes = 1024
+
+    /// Rows of a log in the simulator's column order (`customer_id,period,phase,channels`,
+    /// further columns ignored) decoded straight from the bytes, before the tokenizer
+    /// (``JourneyFormats/CSVReader/FastRecords``). A row is taken only when the tokenizer
+    /// would give its fields the same bytes and ``record(_:_:)`` would take it without an
+    /// error: no quote, no control byte but its line end (LF or CR LF), no field starting or
+    /// ending with a space, no formula guard, at most ``plainRowBytes`` bytes; a period of 1
+    /// to 12 digits, a known phase and known channels, a period after the customer's last.
+    /// At any other row it stops, having changed nothing for it, and the tokenizer reads it
+    /// (and reports what is wrong with it).
+    ///
+    /// - Returns: Where it stopped; `line` is advanced by the rows taken.
+    mutating func plainRecords(_ b: UnsafeMutableBufferPointer<UInt8>, from: Int, upTo limit: Int, line: inout Int)
+      throws(InputErrors) -> Int
+    {
+      guard let columns, columns == (0, 1, 2, 3), let base = b.baseAddress else { return from }
+      let n = b.count
+      var p = from
+      while p < limit {
+        // The row: its line feed, its first four commas, no byte the tokenizer reads otherwise.
+        var q = p
+        var c1 = -1
+        var c2 = -1
+        var c3 = -1
+        var c4 = -1
+        let stop = Swift.min(n, p &+ Self.plainRowBytes)
+        var found = false
+        // Eight bytes at a time: only the commas, quotes and control bytes are looked at.
+        scan: while true {
+          var special: UInt64
+          let word = q
+          if q &+ 8 <= stop {
+            special = Self.specialBytes(
+              UInt64(littleEndian: UnsafeRawPointer(base).loadUnaligned(fromByteOffset: q, as: UInt64.self)))
+            q &+= 8
+          } else if q < stop {
+            special = Self.specialByte(base[q])
+            q &+= 1
+          } else {
+            break
+          }
+          while special != 0 {
+            let at = word &+ (special.trailingZeroBitCount &>> 3)
+            let c = base[at]
+            if c == 10 {
+              q = at
+              found = true
+              break scan
+            }
+            if c == 44 {
+              if c1 < 0 { c1 = at } else if c2 < 0 { c2 = at } else if c3 < 0 { c3 = at } else if c4 < 0 { c4 = at }
+            } else if !(c == 13 && at &+ 1 < n && base[at &+ 1] == 10) {
+              return p  // a quote or a control byte
+            }
+            special &= special &- 1
+          }
+        }
+        guard found, c3 >= 0 else { return p }
+        let end = base[q &- 1] == 13 ? q &- 1 : q
+        let chHi = c4 >= 0 ? c4 : end
+        // No field starts or ends with a space (the tokenizer trims it) or starts with a
+        // formula guard (``record(_:_:)`` strips it).
+        if edgeBytes(base, p, c1) || edgeBytes(base, c1 &+ 1, c2) || edgeBytes(base, c2 &+ 1, c3)
+          || edgeBytes(base, c3 &+ 1, chHi)
+        {
+          return p
+        }
+        // The period.
+        let pLo = c1 &+ 1
+        guard c2 > pLo && c2 &- pLo <= 12 else { return p }
+        var period = 0
+        for i in pLo..<c2 {
+          let d = base[i] &- 48
+          guard d <= 9 else { return p }
+          period = period &* 10 &+ Int(d)
+        }
+        // The phase and the channels.
+        let phLo = c2 &+ 1
+        guard let phase = phaseNames.firstIndex(where: { PathFields.equals($0, b, phLo, c3) }) else { return p }
+        var touches = 0
+        var start = c3 &+ 1
+        while start < chHi {
+          var stopAt = start
+          while stopAt < chHi && base[stopAt] != JourneyLogFormat.channelSeparator { stopAt &+= 1 }
+          var a = start
+          var z = stopAt
+          while a < z && base[a] == 32 { a &+= 1 }
+          while z > a && base[z &- 1] == 32 { z &-= 1 }
+          if a < z {
+            guard let c = channelIndex.find(b, a, z) else { return p }
+            if touches < rowTouches.count { rowTouches[touches] = UInt8(c) } else { rowTouches.append(UInt8(c)) }
+            touches &+= 1
+          }
+          start = stopAt &+ 1
+        }
+        // The customer: a new one only below the limit, a known one in a later period.
+        let known = customers.count
+        guard known < maxCustomers else { return p }
+        let k = customers.number(of: UnsafeBufferPointer(start: base + p, count: c1 &- p))
+        if k == known {
+          _ = paths.addCustomer(phase: phase, period: period)
+        } else {
+          guard period > paths.period(k) else { return p }
+          if !paths.observe(k, period: period, phase: phase) { touches = 0 }
+        }
+        for t in 0..<touches where !paths.touch(k, rowTouches[t]) {
+          throw InputErrors([InputError(
+            .limit, file: file, line: line,
+            "more touches on unconverted paths than \(PathAccumulator.maxBlocks * PathAccumulator.blockSteps); the limit of what paths hold in memory")])
+        }
+        line &+= 1
+        p = q &+ 1
+      }
+      return p
+    }
+
+    /// The high bit of each byte of `w` (little-endian) that is a comma, a quote or below
+    /// 0x20 (a line feed, a carriage return, a tab ...); exact for every byte (no carry
+    /// crosses a byte).
+    @inline(__always)
+    static func specialBytes(_ w: UInt64) -> UInt64 {
+      let low: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+      let high: UInt64 = 0x8080_8080_8080_8080
+      let below32 = ~(((w & low) &+ 0x6060_6060_6060_6060) | w) & high
+      let comma = w ^ 0x2C2C_2C2C_2C2C_2C2C
+      let quote = w ^ 0x2222_2222_2222_2222
+      return below32 | (~(((comma & low) &+ low) | comma) & high) | (~(((quote & low) &+ low) | quote) & high)
+    }
+
+    /// ``specialBytes(_:)`` of one byte (at bit 7).
+    @inline(__always)
+    static func specialByte(_ c: UInt8) -> UInt64 { c < 32 || c == 44 || c == 34 ? 0x80 : 0 }
+
+    /// Whether field `base[lo..<hi]` starts or ends with a space, or starts with a formula
+    /// guard.
+    @inline(__always)
+    func edgeBytes(_ base: UnsafeMutablePointer<UInt8>, _ lo: Int, _ hi: Int) -> Bool {
+      lo < hi && (base[lo] == 32 || base[hi &- 1] == 32 || base[lo] == formulaGuard)
     }
 
     /// The header row: where the four columns are.

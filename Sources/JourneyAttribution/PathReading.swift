@@ -12,6 +12,16 @@ func forEachPathRecord(
   path: String?, bytes: [UInt8]?, file: String, what: String,
   _ body: (CSVTokenizer, UnsafeMutableBufferPointer<UInt8>) throws(InputError) -> Void
 ) throws(InputError) {
+  try forEachPathRecord(
+    path: path, bytes: bytes, file: file, what: what, fast: { (_, from, _, _) throws(InputErrors) in from }, body)
+}
+
+/// ``forEachPathRecord(path:bytes:file:what:_:)`` with a reader's own decoder for its
+/// plain records (``JourneyFormats/CSVReader/FastRecords``).
+func forEachPathRecord(
+  path: String?, bytes: [UInt8]?, file: String, what: String, fast: CSVReader.FastRecords,
+  _ body: (CSVTokenizer, UnsafeMutableBufferPointer<UInt8>) throws(InputError) -> Void
+) throws(InputError) {
   func each(_ csv: CSVTokenizer, _ b: UnsafeMutableBufferPointer<UInt8>) throws(InputErrors) {
     do throws(InputError) {
       if csv.isMalformed {
@@ -24,9 +34,9 @@ func forEachPathRecord(
   }
   do throws(InputErrors) {
     if let bytes {
-      try CSVReader.forEachRecord(bytes: bytes, file: file, each)
+      try CSVReader.forEachRecord(bytes: bytes, file: file, fast: fast, each)
     } else {
-      try CSVReader.forEachRecord(path: path ?? file, what: what, each)
+      try CSVReader.forEachRecord(path: path ?? file, what: what, fast: fast, each)
     }
   } catch {
     throw error.errors.first ?? InputError(.io, file: file, "cannot read the \(what)")

@@ -59,20 +59,24 @@ func parseLog(_ text: String, scenario: Scenario) throws(InputError) -> JourneyP
   /// Random logs (ids of 1 to 20 bytes, many sharing their first 8; rows of customers
   /// interleaved at random or period by period; paths across many blocks and past the
   /// length limit; conversions freeing blocks that later customers reuse) against a
-  /// direct reading of the rules.
+  /// direct reading of the rules. In the `decorated` logs a row is written in one of the
+  /// forms the tokenizer reads alike (CR LF, spaces around fields, quotes, a fifth column,
+  /// formula guards), so that rows the plain-row decoder takes and rows it leaves to the
+  /// tokenizer alternate.
   @Test func randomLogsMatchTheRules() throws {
     let s = try tinyScenario()
     let channels = s.channels.map(\.name)
     let phases = s.phases.map(\.name)
-    for (seed, periodMajor) in [(1 as UInt64, false), (2, true), (3, false)] {
+    for (seed, periodMajor, decorated) in [(1 as UInt64, false, false), (2, true, false), (3, false, true), (4, true, true)] {
       var rng = PathSpeedPathsTests.SplitMix(seed)
       // Each customer's rows: (period, phase, channels).
       var rows: [(id: String, rows: [(Int, Int, [Int])])] = []
       for c in 0..<2_000 {
         let id: String
-        switch rng.below(3) {
+        switch rng.below(4) {
         case 0: id = "\(c + 1)"
         case 1: id = "customer-\(c)"
+        case 2: id = "-c\(c)"  // written with a formula guard when decorated
         default: id = "c\(c)-" + String(repeating: "x", count: rng.below(14))
         }
         let long = c == 700
@@ -103,10 +107,25 @@ func parseLog(_ text: String, scenario: Scenario) throws(InputError) -> JourneyP
           if next[c] == rows[c].rows.count { open.swapAt(pick, open.count - 1); open.removeLast() }
         }
       }
-      var text = "customer_id,period,phase,channels\n"
+      var text = "customer_id,period,phase,channels\(decorated ? ",segment" : "")\n"
       for (c, r) in order {
         let (period, phase, touches) = rows[c].rows[r]
-        text += "\(rows[c].id),\(period),\(phases[phase]),\(touches.map { channels[$0] }.joined(separator: " ; "))\n"
+        var fields = [rows[c].id, "\(period)", phases[phase], touches.map { channels[$0] }.joined(separator: " ; ")]
+        var end = "\n"
+        if decorated {
+          switch rng.below(6) {
+          case 0: end = "\r\n"
+          case 1:
+            let j = [0, 2, 3][rng.below(3)]  // (a period with spaces stops the plain decoder anyway)
+            fields[j] = " \(fields[j]) "
+          case 2: fields = fields.map { "\"\($0)\"" }
+          case 3: if fields[0].hasPrefix("-") { fields[0] = "'" + fields[0] }  // the reader strips it
+          case 4: fields.append("gold")
+          default: break
+          }
+          if fields.count == 4 { fields.append("") }
+        }
+        text += fields.joined(separator: ",") + end
       }
       // The rules, read directly.
       var expected = PathTable(channels: channels)
@@ -147,6 +166,29 @@ func parseLog(_ text: String, scenario: Scenario) throws(InputError) -> JourneyP
       }
       #expect(differing == nil, "seed \(seed): the first row that differs")
       #expect((0..<p.table.count).contains { p.table.path($0).count == PathTable.maxPathLength })
+    }
+  }
+
+  /// A bad row among plain ones is reported by the tokenizer's reading, with its line and
+  /// column, whichever row before it the plain-row decoder took.
+  @Test func errorsAmongPlainRowsNameTheirLineAndColumn() throws {
+    let s = try tinyScenario()
+    let head = "customer_id,period,phase,channels\n1,0,unaware,tv\n2,0,unaware,\n"
+    let cases: [(String, Int, Int, String)] = [
+      ("1,1,aware,radio\n", 4, 11, "unknown channel 'radio'"),
+      ("1,1,awake,tv\n", 4, 5, "unknown phase 'awake'"),
+      ("1,x,aware,tv\n", 4, 3, "'x' is not a period"),
+      ("2,1,aware,\n1,0,aware,\n", 5, 3, "period 0 of customer '1' does not follow period 0"),
+    ]
+    for (rows, line, column, fragment) in cases {
+      do {
+        _ = try parseLog(head + rows, scenario: s)
+        Issue.record("accepted \(rows)")
+      } catch {
+        #expect(error.line == line, "\(rows): \(error)")
+        #expect(error.column == column, "\(rows): \(error)")
+        #expect(error.message.contains(fragment), "\(rows): \(error)")
+      }
     }
   }
 
