@@ -8,7 +8,7 @@ import _JourneyTestSupport
 
 struct OrganicRateFitTests {
   /// Exact binomial means, `y_t = N_t (1 − exp(−r x_t))`, give back `r` itself.
-  @Test func exactMeansGiveTheRateBack() {
+  @Test func exactMeansGiveTheRateBack() throws {
     let customers = [1000, 1200, 1500, 1800, 2000]
     let drivers = [10, 60, 150, 300, 500]
     let exposed = zip(customers, drivers).map { n, d in
@@ -17,12 +17,12 @@ struct OrganicRateFitTests {
     let (fit, warning) = OrganicFit.fit(
       channel: "referral", driver: "loyal", customers: customers, drivers: drivers, exposed: exposed
     )
-    let f = try? #require(fit)
+    let f = try #require(fit)
     #expect(warning == nil)
-    #expect(abs((f?.rate.estimate ?? 0) - 2.5) < 0.02)
-    #expect(f?.converged == true)
-    #expect((f?.logVariance ?? 0) > 0)
-    #expect((f?.rate.low ?? 3) < 2.5 && 2.5 < (f?.rate.high ?? 0))
+    #expect(abs(f.rate.estimate - 2.5) < 0.02)
+    #expect(f.converged)
+    #expect((f.logVariance ?? 0) > 0)
+    #expect((f.rate.low ?? 3) < 2.5 && 2.5 < (f.rate.high ?? 0))
   }
 
   /// No exposures, or every customer exposed: no rate, and a warning that says why.

@@ -134,7 +134,7 @@ struct SegmentFitTests {
   /// Two simulated segments merged into one log with a `segment` column: each is fitted
   /// separately (truth within 4 SE), shares follow the customers, and the model has both.
   @Test func segmentColumnGivesOneFitPerSegment() throws {
-    var a = try pulsingScenario(size: 6_000, horizon: 20)
+    let a = try pulsingScenario(size: 6_000, horizon: 20)
     var b = a
     b.population.size = 2_000
     b.segments[0].parameters.setProbability(1, 2, 0.02)

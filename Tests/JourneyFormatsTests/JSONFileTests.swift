@@ -7,12 +7,12 @@ import _JourneyTestSupport
 
 /// Small values of every file struct, with awkward numbers.
 enum Samples {
-  static let awkward: [Double] = [0.1 + 0.2, 1e-300, 5e-324, 1.7976931348623157e308, 1e22, -0.0, 123_456_789.123, 3]
+  static let awkward: [Double] = [0.1 + 0.2, 1e-300, Double.leastNonzeroMagnitude, 1.7976931348623157e308, 1e22, -0.0, 123_456_789.123, 3]
 
   static let summary = SummaryFile(
     scenario: "b2c", engine: "individual", seed: UInt64.max, horizon: 2, period: "week", population: 1000,
     phases: ["unaware", "loyal"], channels: ["tv"],
-    totals: .init(conversions: 0.1 + 0.2, revenue: 1e22, spend: 5e-324, cpa: nil, roi: 1.7976931348623157e308),
+    totals: .init(conversions: 0.1 + 0.2, revenue: 1e22, spend: Double.leastNonzeroMagnitude, cpa: nil, roi: 1.7976931348623157e308),
     final: ["unaware": 700, "loyal": 300],
     periods: [
       .init(period: 0, spend: 1, conversions: 2, revenue: 3, cpa: 0.5, counts: ["unaware": 1000, "loyal": 0],

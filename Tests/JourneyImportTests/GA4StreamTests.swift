@@ -47,7 +47,7 @@ struct GA4StreamTests {
 
   @Test func gzipReadsAsPlain() throws {
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("ga4-stream-\(getpid()).ndjson").path
-    FileManager.default.createFile(atPath: path, contents: Data(Self.export.bytes))
+    #expect(FileManager.default.createFile(atPath: path, contents: Data(Self.export.bytes)))
     defer { unlink(path + ".gz") }
     let gzip = Process()
     gzip.executableURL = URL(fileURLWithPath: "/usr/bin/gzip")

@@ -102,7 +102,7 @@ final class TestServer: Sendable {
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("journeykit-pg-log-\(getpid()).csv").path
     let log = CountsLogBytes()
     _ = try! Simulator.run(model, engine: .individual, seed: 11, threads: 2, journeyLog: log)
-    FileManager.default.createFile(atPath: path, contents: Data(log.bytes))
+    precondition(FileManager.default.createFile(atPath: path, contents: Data(log.bytes)), "cannot write \(path)")
     atexit { unlink(FileManager.default.temporaryDirectory.appendingPathComponent("journeykit-pg-log-\(getpid()).csv").path) }
     return (model, path)
   }()
@@ -206,7 +206,7 @@ final class TestServer: Sendable {
   @Test func libpqIsLoadedOnlyWhenNeeded() throws {
     let dir = try CommandRunner.temporaryDirectory()
     defer { try? FileManager.default.removeItem(atPath: dir) }
-    FileManager.default.createFile(atPath: dir + "/libpq.so.5", contents: Data())
+    #expect(FileManager.default.createFile(atPath: dir + "/libpq.so.5", contents: Data()))
     let broken = ["LD_LIBRARY_PATH": dir]
     let version = try CommandRunner.run(["--version"], environment: broken)
     #expect(version.status == 0, "\(version.stderr)")
