@@ -12,8 +12,9 @@ public enum WholeFile {
   /// (the scenario's own limits, 100,000 periods of spend for 64 channels, fit in it).
   public static let maxTextBytes = 64 << 20
   /// The most bytes of a file a command wrote: a fit report with its covariance, a
-  /// simulation summary, a forecast, a reference.
-  public static let maxResultBytes = 256 << 20
+  /// simulation summary, a forecast, a reference. (The covariance of a model at the
+  /// scenario's limits, 64 phases with 12 channel effects out of each, nears 1 GB.)
+  public static let maxResultBytes = 1 << 30
 
   /// The bytes of the file at `path`, at most `limit`; `what` names the file in the
   /// message of one past the limit ("scenario", "fit report").
@@ -72,9 +73,11 @@ public enum WholeFile {
       .limit, file: path, "the file holds \(held); expected a \(what) of at most \(describe(limit)) (is it the right file?)")
   }
 
-  /// `bytes` in MiB (one decimal unless whole) from 1 MiB on, else in bytes.
+  /// `bytes` in GiB when whole, else in MiB (one decimal unless whole) from 1 MiB on, else
+  /// in bytes.
   static func describe(_ bytes: Int) -> String {
     guard bytes >= 1 << 20 else { return "\(bytes) bytes" }
+    if bytes % (1 << 30) == 0 { return "\(bytes >> 30) GiB" }
     if bytes % (1 << 20) == 0 { return "\(bytes >> 20) MiB" }
     return String(format: "%.1f MiB", Double(bytes) / Double(1 << 20))
   }

@@ -24,7 +24,7 @@ import _JourneyTestSupport
     #expect(try WholeFile.read(path, limit: 10, what: "test file") == Data("0123456789".utf8))
     #expect(throws: InputError.self) { try WholeFile.read(path, limit: 9, what: "test file") }
     let empty = dir + "/empty.txt"
-    FileManager.default.createFile(atPath: empty, contents: Data())
+    #expect(FileManager.default.createFile(atPath: empty, contents: Data()))
     #expect(try WholeFile.read(empty, limit: 10, what: "test file").isEmpty)
   }
 
@@ -38,7 +38,7 @@ import _JourneyTestSupport
       #expect(error.kind == .limit)
       #expect(error.file == path)
       // The size is stated exactly: it was taken from the file, not found by reading.
-      #expect(error.message.contains("holds 1048576 MiB; expected a scenario of at most 64 MiB"), "\(error)")
+      #expect(error.message.contains("holds 1024 GiB; expected a scenario of at most 64 MiB"), "\(error)")
     }
   }
 
@@ -72,20 +72,20 @@ import _JourneyTestSupport
   @Test func commandsRefuseAHugeFileAtOnce() throws {
     let dir = try CommandRunner.temporaryDirectory()
     let big = try Self.sparse(300 << 20, in: dir, name: "journeys.csv")
+    let huge = try Self.sparse(2 << 30, in: dir, name: "fit.json")
     let results = dir + "/results"
     try FileManager.default.createDirectory(atPath: results, withIntermediateDirectories: true)
-    _ = try Self.sparse(300 << 20, in: results, name: "summary.json")
+    _ = try Self.sparse(2 << 30, in: results, name: "summary.json")
     let runs: [([String], String)] = [
-      (["simulate", big, "--out", dir + "/o1"], "expected a scenario of at most 64 MiB"),
-      (["forecast", big, "--out", dir + "/o2"], "expected a budget scenario of at most 64 MiB"),
-      (["attribute", "scenarios/b2c.yaml", "--fit", big, "--out", dir + "/o3"], "expected a fit report of at most 256 MiB"),
-      (["report", results], "expected a result file of at most 256 MiB"),
+      (["simulate", big, "--out", dir + "/o1"], "holds 300 MiB; expected a scenario of at most 64 MiB"),
+      (["forecast", big, "--out", dir + "/o2"], "holds 300 MiB; expected a budget scenario of at most 64 MiB"),
+      (["attribute", "scenarios/b2c.yaml", "--fit", huge, "--out", dir + "/o3"], "holds 2 GiB; expected a fit report of at most 1 GiB"),
+      (["report", results], "holds 2 GiB; expected a result file of at most 1 GiB"),
     ]
     for (arguments, expected) in runs {
       let r = try CommandRunner.run(arguments)
       #expect(r.status == 2, "\(arguments): \(r.stderr)")
       #expect(r.stderr.contains(expected), "\(arguments): \(r.stderr)")
-      #expect(r.stderr.contains("holds 300 MiB"), "\(arguments): \(r.stderr)")
     }
   }
 }
