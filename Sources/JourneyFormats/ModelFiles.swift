@@ -104,17 +104,23 @@ enum FileKind {
 public enum HistoryEnd {
   /// The state a forecast continues from, read from the file at `path` against `model`.
   public static func state(path: String, model: Scenario) -> Result<StartState, BudgetScenarioFiles.HistoryProblem> {
+    read(path).flatMap { data in
+      do throws(InputError) {
+        return try state(data: data, file: path, model: model)
+      } catch {
+        return .failure(.invalid(error))
+      }
+    }
+  }
+
+  /// The bytes of the history file at `path`: `.unreadable` when it is missing, a
+  /// directory or cannot be read, `.invalid` past ``WholeFile/maxResultBytes``.
+  static func read(_ path: String) -> Result<Data, BudgetScenarioFiles.HistoryProblem> {
     guard FileKind(path) == .file else { return .failure(.unreadable) }
-    let data: Data
     do {
-      data = try WholeFile.read(path, limit: WholeFile.maxResultBytes, what: "fit report or simulation summary")
+      return .success(try WholeFile.read(path, limit: WholeFile.maxResultBytes, what: "fit report or simulation summary"))
     } catch {
       return .failure(error.kind == .limit ? .invalid(error) : .unreadable)
-    }
-    do {
-      return try state(data: data, file: path, model: model)
-    } catch {
-      return .failure(.invalid(error))
     }
   }
 
@@ -152,17 +158,12 @@ public enum HistoryEnd {
   /// Customers per phase name at the end of the history at `path` (the phase totals of
   /// ``state(path:model:)``, without a model).
   public static func counts(path: String) -> Result<[String: Double], BudgetScenarioFiles.HistoryProblem> {
-    guard FileKind(path) == .file else { return .failure(.unreadable) }
-    let data: Data
-    do {
-      data = try WholeFile.read(path, limit: WholeFile.maxResultBytes, what: "fit report or simulation summary")
-    } catch {
-      return .failure(error.kind == .limit ? .invalid(error) : .unreadable)
-    }
-    do {
-      return try counts(data: data, file: path)
-    } catch {
-      return .failure(.invalid(error))
+    read(path).flatMap { data in
+      do throws(InputError) {
+        return try counts(data: data, file: path)
+      } catch {
+        return .failure(.invalid(error))
+      }
     }
   }
 
