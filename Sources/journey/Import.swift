@@ -287,7 +287,7 @@ struct GA4Options: ParsableArguments {
   func settings() throws -> GA4Settings {
     var s = GA4Settings(identity: identity, format: ga4Format)
     if let sourceCategories {
-      s.categories = try SourceCategories.parse(csv: TextFile.read(sourceCategories, what: "source list"), file: sourceCategories)
+      s.categories = try SourceCategories.load(path: sourceCategories)
     }
     return s
   }

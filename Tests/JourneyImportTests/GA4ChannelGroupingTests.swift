@@ -140,10 +140,58 @@ struct GA4ChannelGroupingTests {
         _ = try SourceCategories.parse(csv: text, file: "f.csv")
         Issue.record("accepted \(text)")
       } catch {
-        #expect(error.line == line, "\(text)")
+        #expect(error.errors.first?.line == line, "\(text)")
         #expect(error.description.contains(fragment), "\(error)")
         #expect(error.description.hasPrefix("f.csv:\(line)"), "\(error)")
       }
+    }
+  }
+
+  @Test func listsAreReadByTheSharedTokenizer() throws {
+    // Quotes, CR LF, spaces around fields, a byte order mark, comments holding commas.
+    let text = "\u{FEFF}Source , Category\r\n# sites, by kind\r\n\"shop,example\" , shopping\r\n\n  Bing ,SEARCH\r\n"
+    let parsed = try SourceCategories.parse(csv: text, file: "mine.csv")
+    #expect(parsed.entries.map(\.source) == ["bing", "shop,example"])
+    #expect(parsed.category(of: "shop,example") == .shopping)
+    // What the writer quotes or guards reads back as it was.
+    let odd = SourceCategories(["a,b": .social, "=cmd": .video, "say \"hi\"": .search, "plain.example": .search])
+    #expect(odd.csv.contains("\"a,b\",social\n"))
+    #expect(odd.csv.contains("'=cmd,video\n"))
+    #expect(try SourceCategories.parse(csv: odd.csv, file: "printed") == odd)
+  }
+
+  @Test func everyBadRowIsReportedWithItsLine() {
+    let text = "source,category\ngoogle,searching\n\"bad\"x,search\nyahoo,search,extra\n,social\nbing,search\n"
+    do {
+      _ = try SourceCategories.parse(csv: text, file: "f.csv")
+      Issue.record("accepted")
+    } catch {
+      #expect(error.errors.map(\.line) == [2, 3, 4, 5], "\(error)")
+      #expect(error.errors[1].description.contains("quote"), "\(error)")
+    }
+  }
+
+  @Test func loadNamesTheFileAndBoundsItsSize() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("source-lists-\(getpid())")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let good = dir.appendingPathComponent("sources.csv").path
+    try Data("source,category\nnewsportal,social\n".utf8).write(to: URL(fileURLWithPath: good))
+    #expect(try SourceCategories.load(path: good).category(of: "newsportal") == .social)
+    let missing = dir.appendingPathComponent("none.csv").path
+    #expect(throws: InputErrors.self) { try SourceCategories.load(path: missing) }
+    // A sparse file past the limit is refused by its size, before any byte is read.
+    let big = dir.appendingPathComponent("big.csv").path
+    FileManager.default.createFile(atPath: big, contents: nil)
+    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: big))
+    try handle.truncate(atOffset: UInt64(SourceCategories.maxFileBytes + 1))
+    try handle.close()
+    do {
+      _ = try SourceCategories.load(path: big)
+      Issue.record("accepted a file past the limit")
+    } catch {
+      #expect(error.description.contains(big), "\(error)")
+      #expect(error.errors.first?.kind == .limit, "\(error)")
     }
   }
 }

@@ -120,6 +120,20 @@ struct GA4ReaderTests {
     #expect(!FileManager.default.fileExists(atPath: dir + "/bad.csv"))
     let printed = try CommandRunner.run(["import", "ga4", "--print-source-categories"])
     #expect(printed.status == 0 && printed.stdout.hasPrefix("source,category\n"))
+    // An edited list is read back; a bad one stops the import with its line and value.
+    try printed.stdout.write(toFile: dir + "/sources.csv", atomically: true, encoding: .utf8)
+    let edited = try CommandRunner.run([
+      "import", "ga4", dir + "/events.ndjson", "--source-categories", dir + "/sources.csv", "-o", dir + "/edited.csv",
+    ])
+    #expect(edited.status == 0, "\(edited.stderr)")
+    #expect(try String(contentsOfFile: dir + "/edited.csv", encoding: .utf8) == text)
+    try "source,category\ngoogle,searches\n".write(toFile: dir + "/bad-sources.csv", atomically: true, encoding: .utf8)
+    let badList = try CommandRunner.run([
+      "import", "ga4", dir + "/events.ndjson", "--source-categories", dir + "/bad-sources.csv", "-o", dir + "/x.csv",
+    ])
+    #expect(badList.status == 2)
+    #expect(badList.stderr.contains("bad-sources.csv:2") && badList.stderr.contains("'searches'"), "\(badList.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: dir + "/x.csv"))
     let fit = try CommandRunner.run(["fit", "--ga4", dir + "/events.ndjson", "--out", dir + "/fit"])
     #expect(fit.status == 0, "\(fit.stderr)")
   }

@@ -1,4 +1,5 @@
 import Foundation
+import JourneyFormats
 import JourneyModel
 
 /// Google Analytics 4's default channel group, computed from a session's or event's
@@ -176,49 +177,71 @@ public struct SourceCategories: Sendable, Equatable {
     }
   }
 
-  /// The list as a `source,category` CSV with a header.
+  /// The list as a `source,category` CSV with a header, in the shared CSV writer's form
+  /// (a field quoted when it holds a separator, a quote or a line break; a formula-like
+  /// source guarded by `'`), which ``parse(csv:file:)`` reads back.
   public var csv: String {
-    "source,category\n" + entries.map { "\($0.source),\($0.category.rawValue)\n" }.joined()
+    CSV.line(["source", "category"]) + entries.map { CSV.line([$0.source, $0.category.rawValue]) }.joined()
   }
 
-  /// Parses a `source,category` CSV (a header line first; `#` lines are comments).
+  /// The most bytes a source list may have (what a whole-file read allows for text).
+  public static let maxFileBytes = WholeFile.maxTextBytes
+
+  /// Reads a `source,category` file (``parse(csv:file:)``) of at most ``maxFileBytes``.
   ///
-  /// - Throws: ``InputError`` naming the file, line, the bad value and what was expected.
-  public static func parse(csv text: String, file: String) throws(InputError) -> SourceCategories {
+  /// - Throws: ``InputErrors``: the file unreadable, too large, not UTF-8, or what
+  ///   ``parse(csv:file:)`` reports.
+  public static func load(path: String) throws(InputErrors) -> SourceCategories {
+    try parse(csv: TextFile.read(path, limit: maxFileBytes, what: "source list"), file: path)
+  }
+
+  /// Parses a `source,category` CSV: a header `source,category` first (either case), then
+  /// one row per source; a record whose first field starts with `#` is a comment, blank
+  /// lines are skipped. Records are read by the shared CSV tokenizer (quotes, CR LF,
+  /// spaces around fields, the formula guard of ``csv``); sources are compared lower-cased.
+  ///
+  /// - Throws: ``InputErrors`` naming the file, the line, the bad value and what was
+  ///   expected: no header, a row without two fields or with an empty source, an unknown
+  ///   category, a source listed under two categories, a malformed quote; up to 20.
+  public static func parse(csv text: String, file: String) throws(InputErrors) -> SourceCategories {
     var table: [String: Category] = [:]
     var sawHeader = false
-    for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-      let line = index + 1
-      let row = raw.hasSuffix("\r") ? raw.dropLast() : raw
-      let trimmed = row.trimmingCharacters(in: .whitespaces)
-      if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
-      let fields = trimmed.split(separator: ",", omittingEmptySubsequences: false).map {
-        $0.trimmingCharacters(in: .whitespaces)
-      }
+    var errors: [InputError] = []
+    func fail(_ error: InputError) throws(InputErrors) {
+      errors.append(error)
+      if errors.count >= 20 { throw InputErrors(errors) }
+    }
+    try CSVReader.forEachRecord(bytes: Array(text.utf8), file: file) { (csv, b) throws(InputErrors) in
+      let line = csv.line
+      if csv.isMalformed { return try fail(InputError(.syntax, file: file, line: line, CSVTokenizer.malformedMessage)) }
+      let fields = csv.texts(in: b)
+      if fields.first?.hasPrefix("#") == true { return }
+      let shown = InputError.echo(fields.joined(separator: ","))
       if !sawHeader {
         sawHeader = true
         guard fields.map({ $0.lowercased() }) == ["source", "category"] else {
-          throw InputError(.missing, file: file, line: line, "header \(InputError.echo(trimmed)); expected source,category")
+          throw InputErrors(errors + [InputError(.missing, file: file, line: line, "header \(shown); expected source,category")])
         }
-        continue
+        return
       }
       guard fields.count == 2, !fields[0].isEmpty else {
-        throw InputError(.syntax, file: file, line: line, "\(InputError.echo(trimmed)) is not a row; expected source,category")
+        return try fail(InputError(.syntax, file: file, line: line, "\(shown) is not a row; expected source,category"))
       }
       guard let category = Category(rawValue: fields[1].lowercased()) else {
-        throw InputError(
+        return try fail(InputError(
           .unknownName, file: file, line: line,
-          "unknown category \(InputError.echo(fields[1])); expected one of: search, social, shopping, video")
+          "unknown category \(InputError.echo(fields[1])); expected one of: search, social, shopping, video"))
       }
-      let source = fields[0].lowercased()
+      let source = CSV.unneutralised(fields[0]).lowercased()
       if let earlier = table[source], earlier != category {
-        throw InputError(
+        return try fail(InputError(
           .duplicate, file: file, line: line,
-          "source \(InputError.echo(source)) is listed as \(earlier.rawValue) and as \(category.rawValue); expected one category per source")
+          "source \(InputError.echo(source)) is listed as \(earlier.rawValue) and as \(category.rawValue); expected one category per source"))
       }
       table[source] = category
     }
-    guard sawHeader else { throw InputError(.empty, file: file, line: 1, "empty file; expected a source,category header") }
+    guard sawHeader else { throw InputErrors([InputError(.empty, file: file, line: 1, "empty file; expected a source,category header")]) }
+    guard errors.isEmpty else { throw InputErrors(errors) }
     return SourceCategories(table)
   }
 
