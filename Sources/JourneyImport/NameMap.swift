@@ -43,13 +43,19 @@ public struct NameMap: Sendable {
   /// `source,channel`), delimiter detected; `allowPatterns` allows `/regex/` sources.
   ///
   /// - Throws: ``InputErrors`` naming file and line: unreadable, missing columns, an empty
-  ///   name, a source given twice, an invalid regular expression.
+  ///   name, a source given twice, an invalid regular expression, a malformed quote, more
+  ///   than ``maxRules`` rules; up to 20 at once.
   public init(path: String, target: String, allowPatterns: Bool) throws(InputErrors) {
     var header: ResolvedMapColumns?
     var errors: [InputError] = []
     let input = try TableInput(path: path, what: "\(target) map")
     var rules: [(String, String, Int)] = []
+    func note(_ error: InputError) throws(InputErrors) {
+      errors.append(error)
+      if errors.count >= Self.maxErrors { throw InputErrors(errors) }
+    }
     try CSVReader.forEachRecord(input: input, what: "\(target) map") { (csv, buffer) throws(InputErrors) in
+      if csv.isMalformed { return try note(InputError(.syntax, file: path, line: csv.line, CSVTokenizer.malformedMessage)) }
       let fields = csv.texts(in: buffer)
       guard let columns = header else {
         let names = fields.map { $0.lowercased() }
@@ -62,8 +68,12 @@ public struct NameMap: Sendable {
         return
       }
       guard fields.count > Swift.max(columns.source, columns.target) else {
-        errors.append(InputError(.missing, file: path, line: csv.line, "expected the fields source and \(target)"))
-        return
+        return try note(InputError(.missing, file: path, line: csv.line, "expected the fields source and \(target)"))
+      }
+      guard rules.count < Self.maxRules else {
+        throw InputErrors(errors + [InputError(
+          .limit, file: path, line: csv.line,
+          "rule \(Self.maxRules + 1); expected at most \(Self.maxRules) rules (use regular expressions for families of names)")])
       }
       rules.append((fields[columns.source], fields[columns.target], csv.line))
     }
@@ -79,10 +89,17 @@ public struct NameMap: Sendable {
         }
       } catch {
         errors += error.errors
+        if errors.count >= Self.maxErrors { break }
       }
     }
     guard errors.isEmpty else { throw InputErrors(errors) }
   }
+
+  /// The most rules a map file may hold: far more than the names of a CRM's stages or a
+  /// tracking plan's sources, and a bound on the memory a map takes.
+  public static let maxRules = 100_000
+  /// Errors reported at once before the reading stops.
+  static let maxErrors = 20
 
   mutating func add(_ source: String, _ target: String, file: String, line: Int?) throws(InputErrors) {
     guard !source.isEmpty, !target.isEmpty else {
@@ -102,7 +119,7 @@ public struct NameMap: Sendable {
     guard (try? NSRegularExpression(pattern: pattern)) != nil else {
       throw InputErrors([InputError(
         .syntax, file: file, line: line, path: "source",
-        "/\(InputError.echo(pattern))/ is not a valid regular expression; expected e.g. /^google/")])
+        "\(InputError.echo("/" + pattern + "/")) is not a valid regular expression; expected e.g. /^google/")])
     }
     patterns.append((pattern, target))
   }
