@@ -20,9 +20,12 @@ public struct JourneyPaths: Sendable {
   /// The most customers one log may hold.
   public static let maxCustomers = 50_000_000
 
-  /// Reads a journey log file with a scenario's phases and channels as vocabulary.
-  public static func read(path: String, scenario: Scenario) throws(InputError) -> JourneyPaths {
-    try parse(path: path, bytes: nil, file: path, scenario: scenario)
+  /// Reads a journey log file with a scenario's phases and channels as vocabulary;
+  /// `progress` is called with the bytes read so far after every block.
+  public static func read(path: String, scenario: Scenario, progress: ((Int) -> Void)? = nil) throws(InputError)
+    -> JourneyPaths
+  {
+    try parse(path: path, bytes: nil, file: path, scenario: scenario, progress: progress)
   }
 
   /// ``read(path:scenario:)`` on bytes in memory.
@@ -30,7 +33,7 @@ public struct JourneyPaths: Sendable {
     try parse(path: nil, bytes: bytes, file: file, scenario: scenario)
   }
 
-  static func parse(path: String?, bytes: [UInt8]?, file: String, scenario: Scenario)
+  static func parse(path: String?, bytes: [UInt8]?, file: String, scenario: Scenario, progress: ((Int) -> Void)? = nil)
     throws(InputError) -> JourneyPaths
   {
     guard scenario.channelCount <= PathTable.maxChannels else {
@@ -41,7 +44,7 @@ public struct JourneyPaths: Sendable {
     }
     var decoder = Decoder(scenario: scenario, file: file)
     try forEachPathRecord(
-      path: path, bytes: bytes, file: file, what: "journey log",
+      path: path, bytes: bytes, file: file, what: "journey log", progress: progress,
       fast: { (b, p, limit, line) throws(InputErrors) in try decoder.plainRecords(b, from: p, upTo: limit, line: &line) }
     ) { (csv: CSVTokenizer, b: UnsafeMutableBufferPointer<UInt8>) throws(InputError) in
       try decoder.record(csv, b)

@@ -28,10 +28,12 @@ extension PathAttribution {
   /// changes the intervals.
   ///
   /// Aggregate the table first (``PathTable/aggregated()``): the work per replicate is
-  /// linear in the rows and touches.
+  /// linear in the rows and touches. `progress`, when given, is called with the number of
+  /// replicates done, 1 to `replicates` in order, from the worker threads.
   public static func bootstrap(
     _ table: PathTable, options: Options = Options(), replicates: Int, seed: UInt64,
-    threads: Int = ProcessInfo.processInfo.activeProcessorCount, file: String = "paths"
+    threads: Int = ProcessInfo.processInfo.activeProcessorCount, file: String = "paths",
+    progress: (@Sendable (Int) -> Void)? = nil
   ) throws(InputError) -> BootstrapIntervals {
     precondition(replicates >= 1, "at least one replicate")
     let rows = table.count
@@ -52,6 +54,7 @@ extension PathAttribution {
       var markov: [[Double]]
       var value: [[Double]]
       var error: InputError?
+      var done = 0
     }
     let store = Locked(
       Store(markov: .init(repeating: [], count: replicates), value: .init(repeating: [], count: replicates)))
@@ -75,6 +78,8 @@ extension PathAttribution {
         store.withLock {
           $0.markov[r] = result.markov
           $0.value[r] = result.markovValue
+          $0.done += 1
+          progress?($0.done)
         }
       } catch {
         let failure = error as? InputError ?? InputError(.notAllowed, file: file, "\(error)")

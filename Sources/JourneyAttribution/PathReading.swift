@@ -19,7 +19,8 @@ func forEachPathRecord(
 /// ``forEachPathRecord(path:bytes:file:what:_:)`` with a reader's own decoder for its
 /// plain records (``JourneyFormats/CSVReader/FastRecords``).
 func forEachPathRecord(
-  path: String?, bytes: [UInt8]?, file: String, what: String, fast: CSVReader.FastRecords,
+  path: String?, bytes: [UInt8]?, file: String, what: String, progress: ((Int) -> Void)? = nil,
+  fast: CSVReader.FastRecords,
   _ body: (CSVTokenizer, UnsafeMutableBufferPointer<UInt8>) throws(InputError) -> Void
 ) throws(InputError) {
   func each(_ csv: CSVTokenizer, _ b: UnsafeMutableBufferPointer<UInt8>) throws(InputErrors) {
@@ -36,7 +37,7 @@ func forEachPathRecord(
     if let bytes {
       try CSVReader.forEachRecord(bytes: bytes, file: file, fast: fast, each)
     } else {
-      try CSVReader.forEachRecord(path: path ?? file, what: what, fast: fast, each)
+      try CSVReader.forEachRecord(path: path ?? file, what: what, progress: progress, fast: fast, each)
     }
   } catch {
     throw error.errors.first ?? InputError(.io, file: file, "cannot read the \(what)")

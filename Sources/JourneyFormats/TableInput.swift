@@ -20,7 +20,11 @@ public final class TableInput {
   public private(set) var isCompressed = false
   /// Bytes consumed from the underlying file or memory so far (compressed bytes when
   /// compressed).
-  public private(set) var bytesRead = 0
+  public private(set) var bytesRead = 0 {
+    didSet { progress?.reading(self, bytesRead) }
+  }
+  /// Told of ``bytesRead`` as it grows (a progress display); `nil`: nobody is told.
+  public var progress: ReadProgress?
 
   private var fd: Int32 = -1
   private let ownsDescriptor: Bool
@@ -149,5 +153,62 @@ public final class TableInput {
       }
     }
     return Int(wanted - stream.avail_out)
+  }
+}
+
+/// The bytes read so far by the inputs of one run, one input after another, for a progress
+/// display: each ``TableInput`` given it (``TableInput/progress``) adds what it reads, and
+/// `report` is called with the run's total whenever it has grown by at least
+/// ``step`` bytes since the last call, and at ``finish()``.
+///
+/// ```swift
+/// let progress = ReadProgress { bytes in print(bytes) }
+/// let input = try TableInput(path: "events.csv.gz")
+/// input.progress = progress
+/// ```
+///
+/// One reading at a time uses it, on one thread (the inputs of a run are read one after
+/// another), which is what makes it sendable with a run's settings.
+public final class ReadProgress: @unchecked Sendable {
+  /// The bytes that make a report (1 MiB: about one call per block of the readers).
+  public static let step = 1 << 20
+  private let report: (Int) -> Void
+  /// Bytes of the inputs finished so far.
+  private var finished = 0
+  /// The input being read and its bytes read.
+  private weak var current: TableInput?
+  private var currentBytes = 0
+  private var lastReported = 0
+
+  public init(_ report: @escaping (Int) -> Void) {
+    self.report = report
+  }
+
+  /// The bytes read so far over all inputs.
+  public var total: Int { finished + currentBytes }
+
+  /// `input` has read `bytes` in all.
+  func reading(_ input: TableInput, _ bytes: Int) {
+    if current !== input {
+      finished += currentBytes
+      current = input
+    }
+    currentBytes = bytes
+    if total - lastReported >= Self.step {
+      lastReported = total
+      report(total)
+    }
+  }
+
+  /// Reports the final total.
+  public func finish() {
+    lastReported = total
+    report(total)
+  }
+
+  /// The summed sizes of the regular files among `paths` (what a display shows as the
+  /// whole; standard input and pipes add nothing).
+  public static func totalBytes(_ paths: [String]) -> Int {
+    paths.reduce(0) { $0 + (CSVReader.regularFileSize($1) ?? 0) }
   }
 }

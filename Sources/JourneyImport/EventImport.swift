@@ -9,9 +9,19 @@ public enum EventImport {
   /// `paths` (`-` for standard input).
   ///
   /// - Throws: ``InputErrors`` naming file, line, column and value.
-  public static func read(paths: [String], settings: ImportSettings, vocabulary: Vocabulary) throws(InputErrors) -> ImportedHistory {
+  ///
+  /// - Parameter progress: told of the bytes read from the files (compressed bytes of a
+  ///   gzip file), for a progress display.
+  public static func read(
+    paths: [String], settings: ImportSettings, vocabulary: Vocabulary, progress: ReadProgress? = nil
+  ) throws(InputErrors) -> ImportedHistory {
     var collector = try EventCollector(settings: settings, vocabulary: vocabulary)
-    for path in paths { try EventTableReader.read(TableInput(path: path, what: "event table"), into: &collector) }
+    for path in paths {
+      let input = try TableInput(path: path, what: "event table")
+      input.progress = progress
+      try EventTableReader.read(input, into: &collector)
+    }
+    progress?.finish()
     return try collector.finish()
   }
 
@@ -125,12 +135,15 @@ public struct EventHistorySource: HistorySource {
   public let settings: ImportSettings
   /// Set when the files are GA4 exports (``GA4Import``) rather than event tables.
   public let ga4: GA4Settings?
+  /// Told of the bytes read (``ReadProgress``).
+  public let progress: ReadProgress?
   private let box = ReportBox()
 
-  public init(paths: [String], settings: ImportSettings, ga4: GA4Settings? = nil) {
+  public init(paths: [String], settings: ImportSettings, ga4: GA4Settings? = nil, progress: ReadProgress? = nil) {
     self.paths = paths
     self.settings = settings
     self.ga4 = ga4
+    self.progress = progress
   }
 
   /// The report of the last read, for the caller to print.
@@ -152,8 +165,8 @@ public struct EventHistorySource: HistorySource {
     summary: JourneyLogSummary, report: ImportReport
   ) {
     var history =
-      try ga4.map { try GA4Import.read(paths: paths, settings: settings, ga4: $0, vocabulary: vocabulary) }
-      ?? EventImport.read(paths: paths, settings: settings, vocabulary: vocabulary)
+      try ga4.map { try GA4Import.read(paths: paths, settings: settings, ga4: $0, vocabulary: vocabulary, progress: progress) }
+      ?? EventImport.read(paths: paths, settings: settings, vocabulary: vocabulary, progress: progress)
     let summary = history.accumulate(holdout: holdout)
     box.report = history.report
     if let model { try EventImport.checkAllowed(summary, model: model, report: history.report, file: name) }

@@ -44,6 +44,26 @@ public enum CommandRunner {
       stderr: String(decoding: errData, as: UTF8.self))
   }
 
+  /// Runs `journey arguments…` with its standard output and error on a pseudo-terminal
+  /// (`script` of util-linux, part of every Debian system), as a user at a terminal sees
+  /// them: both streams in `stdout`, carriage returns kept; standard input is empty.
+  public static func runOnTerminal(_ arguments: [String], in directory: String? = nil) throws -> Outcome {
+    let quote = { (s: String) in "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+    let command = ([executable.path] + arguments).map(quote).joined(separator: " ")
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+    process.arguments = ["-qec", command, "/dev/null"]
+    process.currentDirectoryURL = URL(fileURLWithPath: directory ?? RepositoryFiles.root.path)
+    process.standardInput = FileHandle.nullDevice
+    let out = Pipe()
+    process.standardOutput = out
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return Outcome(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: "")
+  }
+
   /// A new empty temporary directory.
   public static func temporaryDirectory() throws -> String {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("journeykit-\(UUID().uuidString)")

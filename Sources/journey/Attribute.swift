@@ -221,7 +221,10 @@ struct Attribute: ParsableCommand {
     if let journeys, let input {
       let scenario = try Scenario.load(path: input)
       inputSeed = scenario.seed
-      let built = try JourneyPaths.read(path: journeys, scenario: scenario)
+      let (display, _) = Progress.reading([journeys])
+      let built = try JourneyPaths.read(
+        path: journeys, scenario: scenario, progress: display.enabled ? { display.update($0) } : nil)
+      display.finish()
       table = built.table
       source = journeys
       note =
@@ -244,11 +247,12 @@ struct Attribute: ParsableCommand {
     let seed = self.seed(or: inputSeed)
     let options = PathAttribution.Options(order: order, collapseRepeats: !keepRepeats)
     let result = try PathAttribution.run(aggregated, options: options, file: source)
+    let replicates = Progress(label: "bootstrap replicates", total: bootstrap)
     let intervals =
       bootstrap > 0
       ? try PathAttribution.bootstrap(
         aggregated, options: options, replicates: bootstrap, seed: seed, threads: threads,
-        file: source)
+        file: source, progress: replicates.enabled ? { @Sendable n in replicates.update(n) } : nil)
       : nil
     if let transitions {
       try AtomicFile.write(PathAttribution.transitionsCSV(result), to: transitions)

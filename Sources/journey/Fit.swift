@@ -148,6 +148,7 @@ struct Fit: ParsableCommand {
     let source: FitRequest.Source
     var holdout = holdout
     var eventSource: EventHistorySource?
+    var readingDisplay: Progress?
     if let journeys {
       source = .journeyLog(path: journeys)
     } else if let counts {
@@ -165,10 +166,12 @@ struct Fit: ParsableCommand {
       let settings = try importOptions.settings(
         model: template, unit: periods.period, timeZone: periods.timezone, start: periods.start, from: periods.from,
         until: periods.until)
+      let (display, reading) = Progress.reading(ga4.isEmpty ? events : ga4)
+      readingDisplay = display
       eventSource =
         ga4.isEmpty
-        ? EventHistorySource(paths: events, settings: settings)
-        : EventHistorySource(paths: ga4, settings: settings, ga4: try ga4Options.settings())
+        ? EventHistorySource(paths: events, settings: settings, progress: reading)
+        : EventHistorySource(paths: ga4, settings: settings, ga4: try ga4Options.settings(), progress: reading)
       source = .reader(eventSource!)
     } else {
       source = .rawExports(
@@ -180,11 +183,12 @@ struct Fit: ParsableCommand {
     if let journeys, let bytes = try? FileManager.default.attributesOfItem(atPath: journeys)[.size] as? Int {
       size = bytes
     }
-    let progress = Progress(label: "reading bytes", total: size)
+    let progress = Progress(label: "reading", total: size, bytes: true)
     let request = FitRequest(
       source: source, model: model, spend: spend, holdout: holdout, ridge: ridge, threads: threadOptions.threads)
     var outcome = try TransitionFit.run(request, progress: { progress.update($0) })
-    if journeys != nil { progress.update(size) }
+    if journeys != nil { progress.finish() }
+    readingDisplay?.finish()
     if let eventSource, let report = eventSource.lastReport {
       FileHandle.standardError.write(Data(report.text.utf8))
       if model == nil {

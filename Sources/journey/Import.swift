@@ -128,9 +128,11 @@ struct Import: ParsableCommand {
       model: template, unit: period.period, timeZone: period.timezone, start: period.start, from: period.from,
       until: period.until)
     let vocabulary = template.map { Vocabulary(model: $0) } ?? .inferred
+    let (display, progress) = Progress.reading(files)
     var history =
-      try ga4.map { try GA4Import.read(paths: files, settings: settings, ga4: $0, vocabulary: vocabulary) }
-      ?? EventImport.read(paths: files, settings: settings, vocabulary: vocabulary)
+      try ga4.map { try GA4Import.read(paths: files, settings: settings, ga4: $0, vocabulary: vocabulary, progress: progress) }
+      ?? EventImport.read(paths: files, settings: settings, vocabulary: vocabulary, progress: progress)
+    display.finish()
     let writer = try AtomicFileWriter(path: output)
     try history.writeJourneyLog { try writer.write($0) }
     let files = ResultSet()

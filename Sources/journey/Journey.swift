@@ -59,15 +59,41 @@ struct Journey: ParsableCommand {
   }
 }
 
-/// Progress on standard error, only when it is a terminal.
+/// Progress on standard error, only when it is a terminal: one line, rewritten in place
+/// and cleared at the end.
 struct Progress {
   let label: String
+  /// The whole (0: unknown, for bytes from a pipe).
   let total: Int
+  /// Whether the counts are bytes (shown in MB, with the share of the whole).
+  var bytes = false
   let enabled = isatty(2) == 1
 
   func update(_ done: Int) {
     guard enabled else { return }
-    let text = "\r\(label) \(done)/\(total)" + (done == total ? "\r\u{1B}[K" : "")
-    FileHandle.standardError.write(Data(text.utf8))
+    let text: String
+    if bytes {
+      let mb = { (n: Int) in String(format: "%.0f", Double(n) / 1e6) }
+      text =
+        total > 0
+        ? "\r\(label) \(mb(Swift.min(done, total))) of \(mb(total)) MB (\(Int(100 * Double(Swift.min(done, total)) / Double(total)))%)"
+        : "\r\(label) \(mb(done)) MB"
+    } else {
+      text = "\r\(label) \(done)/\(total)"
+    }
+    FileHandle.standardError.write(Data((text + (!bytes && done == total ? "\r\u{1B}[K" : "")).utf8))
+  }
+
+  /// Clears the line.
+  func finish() {
+    guard enabled else { return }
+    FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+  }
+
+  /// A ``ReadProgress`` that shows the bytes read of the files at `paths`, or `nil` when
+  /// standard error is not a terminal.
+  static func reading(_ paths: [String]) -> (Progress, ReadProgress?) {
+    let display = Progress(label: "reading", total: ReadProgress.totalBytes(paths), bytes: true)
+    return (display, display.enabled ? ReadProgress { display.update($0) } : nil)
   }
 }

@@ -421,3 +421,53 @@ import _JourneyTestSupport
     #expect(!FileManager.default.fileExists(atPath: dir + "/out/model.yaml"))
   }
 }
+
+/// Progress lines: on standard error when it is a terminal, never in a pipe.
+@Suite struct ProgressDisplayTests {
+  @Test func importShowsTheBytesReadOnATerminalOnly() throws {
+    let dir = try CommandRunner.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    // About 3 MB of events: several reports of the bytes read.
+    var text = "customer_id,timestamp,stage,channel\n"
+    for c in 0..<40_000 {
+      text += "customer-\(c),2024-01-0\(1 + c % 3),lead,search\ncustomer-\(c),2024-01-1\(c % 5),won,newsletter\n"
+    }
+    try text.write(toFile: dir + "/events.csv", atomically: true, encoding: .utf8)
+    let size = text.utf8.count
+    let shown = try CommandRunner.runOnTerminal(["import", "events", dir + "/events.csv", "-o", dir + "/a.csv"])
+    #expect(shown.status == 0, "\(shown.stdout)")
+    let whole = String(format: "%.0f", Double(size) / 1e6)
+    #expect(shown.stdout.contains("\rreading \(whole) of \(whole) MB (100%)"), "\(shown.stdout.prefix(600))")
+    #expect(shown.stdout.components(separatedBy: "\rreading ").count - 1 >= 2, "\(shown.stdout.prefix(600))")
+    // The line is cleared before the report.
+    #expect(shown.stdout.contains("\r\u{1B}[Kread 80000 rows"), "\(shown.stdout.prefix(600))")
+    let piped = try CommandRunner.run(["import", "events", dir + "/events.csv", "-o", dir + "/b.csv"])
+    #expect(piped.status == 0)
+    #expect(!piped.stderr.contains("reading") && !piped.stderr.contains("\r"), "\(piped.stderr)")
+    #expect(piped.stderr.hasPrefix("read 80000 rows"), "\(piped.stderr)")
+    // The same journey log either way.
+    #expect(try Data(contentsOf: URL(fileURLWithPath: dir + "/a.csv")) == Data(contentsOf: URL(fileURLWithPath: dir + "/b.csv")))
+    // Fitting from the events or from the log shows the same kind of line.
+    for input in [["--events", dir + "/events.csv"], ["--journeys", dir + "/a.csv"]] {
+      let fit = try CommandRunner.runOnTerminal(["fit"] + input + ["--out", dir + "/fit"])
+      #expect(fit.status == 0, "\(fit.stdout)")
+      #expect(fit.stdout.contains("\rreading ") && fit.stdout.contains("MB (100%)\r\u{1B}[K"), "\(fit.stdout.prefix(600))")
+    }
+  }
+
+  @Test func attributionShowsTheLogReadAndTheReplicates() throws {
+    let dir = try CommandRunner.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let arguments = [
+      "attribute", "scenarios/word-of-mouth.yaml", "--journeys", "scenarios/history/word-of-mouth-journeys.csv",
+      "--bootstrap", "20",
+    ]
+    let shown = try CommandRunner.runOnTerminal(arguments + ["--out", dir + "/a"])
+    #expect(shown.status == 0, "\(shown.stdout)")
+    #expect(shown.stdout.contains("\rreading 2 of 2 MB (100%)"), "\(shown.stdout.prefix(600))")
+    #expect(shown.stdout.contains("\rbootstrap replicates 20/20"), "\(shown.stdout.prefix(600))")
+    let piped = try CommandRunner.run(arguments + ["--out", dir + "/b"])
+    #expect(piped.status == 0)
+    #expect(!piped.stderr.contains("\r") && !piped.stdout.contains("\r"), "\(piped.stderr)")
+  }
+}

@@ -73,15 +73,19 @@ public enum GA4Import {
 
   /// Reads GA4 export files (`-` for standard input).
   ///
+  /// - Parameter progress: told of the bytes read from the files (compressed bytes of a
+  ///   gzip file), for a progress display.
   /// - Throws: ``InputErrors`` naming file, line and field.
-  public static func read(paths: [String], settings: ImportSettings, ga4: GA4Settings, vocabulary: Vocabulary) throws(InputErrors)
-    -> ImportedHistory
-  {
+  public static func read(
+    paths: [String], settings: ImportSettings, ga4: GA4Settings, vocabulary: Vocabulary, progress: ReadProgress? = nil
+  ) throws(InputErrors) -> ImportedHistory {
     var collector = try EventCollector(settings: withStages(settings), vocabulary: vocabulary)
     for path in paths {
       let (input, format, head) = try open(path, format: ga4.format)
+      input.progress = progress
       try read(input, head: head, format: format, ga4: ga4, into: &collector)
     }
+    progress?.finish()
     return try collector.finish()
   }
 
