@@ -252,7 +252,10 @@ struct Attribute: ParsableCommand {
       bootstrap > 0
       ? try PathAttribution.bootstrap(
         aggregated, options: options, replicates: bootstrap, seed: seed, threads: threads,
-        file: source, progress: replicates.enabled ? { @Sendable n in replicates.update(n) } : nil)
+        file: source, progress: replicates.enabled ? { @Sendable n in
+          // About a hundred lines at most.
+          if n % Swift.max(1, bootstrap / 100) == 0 || n == bootstrap { replicates.update(n) }
+        } : nil)
       : nil
     if let transitions {
       try AtomicFile.write(PathAttribution.transitionsCSV(result), to: transitions)
