@@ -311,6 +311,16 @@ static inline void exposuresFlushWide(exposure_counts_wide *e, long *exposed, lo
 #undef ROWS_FUNCTION
 #undef ROWS_WIDE
 
+static long journey_log_rows_wide_plain(
+    const uint8_t *bytes, long from, long last, long *line, journey_log_state *s, int *why, journey_log_row *out) {
+  return journey_log_rows_wide(bytes, from, last, line, s, why, out, 0);
+}
+
+static long journey_log_rows_wide_first(
+    const uint8_t *bytes, long from, long last, long *line, journey_log_state *s, int *why, journey_log_row *out) {
+  return journey_log_rows_wide(bytes, from, last, line, s, why, out, 1);
+}
+
 #pragma clang attribute pop
 #endif
 
@@ -320,10 +330,24 @@ static inline void exposuresFlushWide(exposure_counts_wide *e, long *exposed, lo
 #undef ROWS_FUNCTION
 #undef ROWS_WIDE
 
+static long journey_log_rows_baseline_plain(
+    const uint8_t *bytes, long from, long last, long *line, journey_log_state *s, int *why, journey_log_row *out) {
+  return journey_log_rows_baseline(bytes, from, last, line, s, why, out, 0);
+}
+
+static long journey_log_rows_baseline_first(
+    const uint8_t *bytes, long from, long last, long *line, journey_log_state *s, int *why, journey_log_row *out) {
+  return journey_log_rows_baseline(bytes, from, last, line, s, why, out, 1);
+}
+
 long journey_log_rows(
     const uint8_t *bytes, long from, long last, long *line, journey_log_state *s, int *why, journey_log_row *out) {
+  const int first = s->firstStates != NULL;
 #if JOURNEY_LOG_WIDE
-  if (s->level >= JOURNEY_KERNEL_AVX512) return journey_log_rows_wide(bytes, from, last, line, s, why, out);
+  if (s->level >= JOURNEY_KERNEL_AVX512)
+    return first ? journey_log_rows_wide_first(bytes, from, last, line, s, why, out)
+                 : journey_log_rows_wide_plain(bytes, from, last, line, s, why, out);
 #endif
-  return journey_log_rows_baseline(bytes, from, last, line, s, why, out);
+  return first ? journey_log_rows_baseline_first(bytes, from, last, line, s, why, out)
+               : journey_log_rows_baseline_plain(bytes, from, last, line, s, why, out);
 }

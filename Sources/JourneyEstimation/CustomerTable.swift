@@ -169,6 +169,9 @@ struct CustomerTable {
   var numberBits = 3
   /// The slot found last, for runs of one customer or of consecutive customers.
   var last = -1
+  /// Customers `0..<seeded` were copied from another table without their states
+  /// (``seed()``): the same customers under the same numbers as there.
+  var seeded = 0
 
   /// Whether ``lines`` are kept.
   var keepsLines = true
@@ -344,6 +347,34 @@ struct CustomerTable {
     if keepsSegments { segments.append(0) }
     if 2 * records.count > index.count { grow() }
     return (k, true)
+  }
+
+  /// A table of the same customers under the same numbers, with no state yet (no period,
+  /// phase or channels; the held-out and id flags kept), keeping first states, and
+  /// ``seeded`` set to their count: what a later chunk of a parallel reading starts from,
+  /// so that it finds the customers it shares with the start of the file without adding
+  /// them to an index of its own, and its merge matches them by number. The records are
+  /// copied (the table is read while this one goes on changing); the ids and the index are
+  /// shared until either side adds a customer.
+  func seed() -> CustomerTable {
+    var copy = CustomerTable()
+    copy.records = records
+    copy.records.copyStorage(tableCapacity: Swift.max(1, records.storage.tableCapacity))
+    for k in 0..<copy.records.count {
+      let r = copy.records.at(k)
+      r.pointee.period = -1
+      r.pointee.pattern = 0
+      r.pointee.phaseAndFlag &= CustomerRecord.flags
+    }
+    copy.idBytes = idBytes
+    copy.wraps = wraps
+    copy.index = index
+    copy.numberBits = numberBits
+    copy.keepsLines = false
+    copy.keepsFirstStates = true
+    copy.firstStates = [UInt64](repeating: 0, count: records.count)
+    copy.seeded = records.count
+    return copy
   }
 
   /// Doubles the hash index.

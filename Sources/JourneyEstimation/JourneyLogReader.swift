@@ -50,9 +50,14 @@ public enum JourneyLogReader {
     progress: ((Int) -> Void)? = nil
   ) throws(InputErrors) -> JourneyLogSummary {
     if threads > 1, let size = fileSize(path), size >= parallelBytes {
-      let step = size / threads
-      let cuts = [0] + (1..<threads).map { $0 * step } + [Int.max]
-      if let summary = readInChunks(path: path, vocabulary: vocabulary, holdoutFraction: holdoutFraction, cuts: cuts, fused: fused) {
+      // The first chunk reads a start of the file before the others begin (the seed),
+      // then a share of the rest like theirs.
+      let seed = size / seedFraction
+      let step = (size - seed) / threads
+      let cuts = [0] + (1..<threads).map { seed + $0 * step } + [Int.max]
+      if let summary = readInChunks(
+        path: path, vocabulary: vocabulary, holdoutFraction: holdoutFraction, cuts: cuts, seed: seed, fused: fused)
+      {
         progress?(size)
         return summary
       }
@@ -76,6 +81,10 @@ public enum JourneyLogReader {
   /// Files smaller than this are read on one thread.
   static let parallelBytes = 1 << 22
 
+  /// The share of a file read in parallel (one part in this many) that the first chunk
+  /// reads before the other chunks start from its customers (``readInChunks(path:vocabulary:holdoutFraction:cuts:seed:fused:)``).
+  static let seedFraction = 32
+
   static func fileSize(_ path: String) -> Int? {
     var info = stat()
     guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
@@ -92,15 +101,24 @@ public enum JourneyLogReader {
   /// field holding a line feed, or before blank lines) is read again from that end, so
   /// the record boundaries are exactly the one-thread reading's.
   ///
+  /// The first chunk reads its first `seed` bytes (by default half of it) before the other
+  /// chunks start; they start from the customers met there, without their states
+  /// (``CustomerTable/seed()``; not for a log with a segment column). A log written period
+  /// by period meets every customer in every chunk: a later chunk then finds them at the
+  /// numbers the first chunk gives them, instead of adding each to an index of its own,
+  /// and the merge matches them by number.
+  ///
   /// - Returns: `nil` when anything is wrong (a bad row, a customer whose periods do not
   ///   continue across chunks, an unreadable file): the caller reads the file on one thread,
   ///   which reports the problems with their lines, in order.
   /// - Complexity: O(file size / chunks) per thread, then O(customers + periods + distinct
   ///   transitions) per chunk to merge; memory O(one block + customers) per chunk.
   static func readInChunks(
-    path: String, vocabulary: Vocabulary, holdoutFraction: Double, cuts: [Int], fused: Bool = true
+    path: String, vocabulary: Vocabulary, holdoutFraction: Double, cuts: [Int], seed: Int? = nil, fused: Bool = true,
+    kernel: RowKernel = .selected
   ) -> JourneyLogSummary? {
-    var header = JourneyLogRows(file: path, vocabulary: vocabulary, holdoutFraction: holdoutFraction, fused: fused)
+    var header = JourneyLogRows(
+      file: path, vocabulary: vocabulary, holdoutFraction: holdoutFraction, fused: fused, kernel: kernel)
     guard
       let headerBounds = try? CSVReader.forEachRecord(
         path: path, what: "journey log", range: 0..<1, alignStart: false,
@@ -115,9 +133,9 @@ public enum JourneyLogReader {
     var plan = header
     plan.accumulator.customers.keepsLines = false
     let template = plan
-    func read(_ range: Range<Int>, align: Bool, first: Bool) -> (rows: JourneyLogRows, start: Int, end: Int)? {
-      var rows = template
-      rows.accumulator.customers.keepsFirstStates = !first
+    /// Reads the records of `range` into `rows`: their first record's start and where the
+    /// last one ends, or `nil` on any problem.
+    func read(_ range: Range<Int>, align: Bool, into rows: inout JourneyLogRows) -> (start: Int, end: Int)? {
       guard
         let bounds = try? CSVReader.forEachRecord(
           path: path, what: "journey log", range: range, alignStart: align, block: chunkBlockBytes,
@@ -125,7 +143,7 @@ public enum JourneyLogReader {
           { (csv, b) throws(InputErrors) in try rows.record(csv, b) }),
         rows.errors.isEmpty
       else { return nil }
-      return (rows, bounds.start, bounds.end)
+      return bounds
     }
     let results = UnsafeMutableBufferPointer<(rows: JourneyLogRows, start: Int, end: Int)?>.allocate(capacity: chunks)
     results.initialize(repeating: nil)
@@ -133,11 +151,39 @@ public enum JourneyLogReader {
       _ = results.deinitialize()
       results.deallocate()
     }
+    // The seed: the first chunk's first `seed` bytes, read before the other chunks start.
+    // They start from its customers (without their states), so that a customer they share
+    // with the start of the file is found where the first chunk has it, not added anew.
+    // Each chunk's starting tables wait in `results`, to be moved out (not copied) by its
+    // thread.
+    var later = template
+    later.accumulator.customers.keepsFirstStates = true
+    let firstLower = Swift.max(headerEnd, cuts[0])
+    let firstUpper = chunks > 1 ? Swift.max(firstLower, cuts[1]) : firstLower
+    let seedBytes = Swift.min(Swift.max(0, seed ?? (firstUpper - firstLower) / 2), firstUpper - firstLower)
+    results[0] = (template, firstLower, firstLower)
+    if seedBytes > 0 {
+      var rows = template
+      guard let bounds = read(firstLower..<firstLower + seedBytes, align: false, into: &rows) else { return nil }
+      if !rows.accumulator.isSegmented {
+        var seeded = later
+        seeded.accumulator.customers = rows.accumulator.customers.seed()
+        for k in 1..<chunks { results[k] = (seeded, 0, 0) }
+      }
+      results[0] = (rows, bounds.start, bounds.end)
+    }
+    for k in 1..<chunks where results[k] == nil { results[k] = (later, 0, 0) }
     nonisolated(unsafe) let shared = results
     nonisolated(unsafe) let work = read
     parallel(chunks) { k in
-      let lower = Swift.max(headerEnd, cuts[k])
-      shared[k] = work(lower..<Swift.max(lower, cuts[k + 1]), k > 0, k == 0)
+      let (start, end) = (shared[k]!.start, shared[k]!.end)
+      var rows = shared[k]!.rows
+      shared[k] = nil
+      // The first chunk goes on where its seed ended.
+      let lower = k == 0 ? end : Swift.max(headerEnd, cuts[k])
+      if let bounds = work(lower..<Swift.max(lower, cuts[k + 1]), k > 0, &rows) {
+        shared[k] = (rows, k == 0 ? start : bounds.start, bounds.end)
+      }
     }
     // Each chunk's tables are moved out of `results`, so that they are changed in place.
     func take(_ k: Int) -> (rows: JourneyLogRows, start: Int, end: Int)? {
@@ -151,7 +197,10 @@ public enum JourneyLogReader {
       var chunk = take(k)
       if chunk?.start != merged.end {
         chunk = nil
-        chunk = read(merged.end..<Swift.max(merged.end, cuts[k + 1]), align: false, first: false)
+        var rows = later
+        if let bounds = read(merged.end..<Swift.max(merged.end, cuts[k + 1]), align: false, into: &rows) {
+          chunk = (rows, bounds.start, bounds.end)
+        }
       }
       guard let next = chunk else { return nil }
       chunk = nil

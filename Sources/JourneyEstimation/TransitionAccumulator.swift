@@ -347,15 +347,35 @@ public struct TransitionAccumulator {
     var held: [Int] = []
     var table: [Int] = []
     var lines: [Int] = []
+    // First states: counted by the kernel too where they are kept (a later chunk's
+    // customers copied from the start of the file have none yet).
+    let keepsFirstStates = customers.keepsFirstStates
+    var firsts: [UInt64] = []
+    var firstTally: [Int] = []
+    var earliestTally: [Int] = []
+    if keepsFirstStates {
+      if firstPhases.count < phaseSlots { firstPhases += [Int](repeating: 0, count: phaseSlots - firstPhases.count) }
+      if earliestPhases.count < phaseSlots { earliestPhases += [Int](repeating: 0, count: phaseSlots - earliestPhases.count) }
+    }
     swap(&dense, &denseCounts)
     swap(&held, &denseHoldout)
     swap(&table, &periodTable)
     swap(&lines, &customers.lines)
+    if keepsFirstStates {
+      swap(&firsts, &customers.firstStates)
+      swap(&firstTally, &firstPhases)
+      swap(&earliestTally, &earliestPhases)
+    }
     defer {
       swap(&dense, &denseCounts)
       swap(&held, &denseHoldout)
       swap(&table, &periodTable)
       swap(&lines, &customers.lines)
+      if keepsFirstStates {
+        swap(&firsts, &customers.firstStates)
+        swap(&firstTally, &firstPhases)
+        swap(&earliestTally, &earliestPhases)
+      }
     }
     let ids = customers.idBytes
     var state = journey_log_state()
@@ -375,6 +395,7 @@ public struct TransitionAccumulator {
     state.lastPeriod = lastPeriod
     state.tails = tails
     state.level = kernel.level
+    state.earliestFirst = earliestFirst
     var why: Int32 = 0
     var row = journey_log_row()
     let keepsLines = customers.keepsLines
@@ -391,7 +412,18 @@ public struct TransitionAccumulator {
               state.periodTable = table.baseAddress
               state.lines = keepsLines ? lines.baseAddress : nil
               state.index = index.baseAddress
-              return journey_log_rows(bytes, position, last, &line, &state, &why, &row)
+              guard keepsFirstStates else { return journey_log_rows(bytes, position, last, &line, &state, &why, &row) }
+              return firsts.withUnsafeMutableBufferPointer { firsts in
+                firstTally.withUnsafeMutableBufferPointer { firstTally in
+                  earliestTally.withUnsafeMutableBufferPointer { earliestTally in
+                    state.firstStates = firsts.baseAddress
+                    state.firstPhases = firstTally.baseAddress
+                    state.earliestPhases = earliestTally.baseAddress
+                    state.earliestSlots = earliestTally.count
+                    return journey_log_rows(bytes, position, last, &line, &state, &why, &row)
+                  }
+                }
+              }
             }
           }
         }
@@ -401,6 +433,7 @@ public struct TransitionAccumulator {
     rows = state.rows
     firstPeriod = state.firstPeriod
     lastPeriod = state.lastPeriod
+    earliestFirst = state.earliestFirst
     return (stop, why, row)
   }
 
@@ -568,14 +601,21 @@ public struct TransitionAccumulator {
     guard later.customers.keepsFirstStates, !later.firstStatesOverflow else { return false }
     customers.makeUnique()
     // A log written period by period meets the customers in the same order in every chunk.
+    // Customers seeded from this table's start (CustomerTable.seed()) have its numbers.
+    guard later.customers.seeded <= customers.count, !isSegmented || later.customers.seeded == 0 else { return false }
     var guess = -1
     for k in 0..<later.customers.count {
       let l = later.customers.records.at(k).pointee
+      // A seeded customer the later rows never met.
+      if l.period < 0 { continue }
       let first = later.customers.firstStates[k]
       let firstPeriod = Int(first >> 24)
       let firstPhase = phaseMap[Int(first & 0xFF_FFFF)]
       let segment = isSegmented ? segmentMap[Int(later.customers.segments[k])] : 0
-      let (g, isNew) = later.customers.withId(k) { customers.insert($0, heldOut: l.heldOut, guess: guess) }
+      let (g, isNew) =
+        k < later.customers.seeded
+        ? (k, false) : later.customers.withId(k) { customers.insert($0, heldOut: l.heldOut, guess: guess) }
+      assert(k >= later.customers.seeded || customers.records.at(k).pointee.key == l.key)
       guess = g + 1
       let r = customers.records.at(g)
       if isNew {

@@ -1,4 +1,5 @@
 import Foundation
+import JourneyFormats
 import JourneyModel
 import JourneySimulation
 import Testing
@@ -158,8 +159,129 @@ struct ParallelIngestTests {
   }
 }
 
+/// Later chunks seeded with the customers of the file's start (the first chunk's first
+/// bytes): whatever the seed, the chunks merge into the one-thread summary, and the row
+/// kernel counts a seeded customer's first row as the general reader does.
+struct SeededChunkTests {
+  /// A period-major log of 400 customers over 12 periods, with customers arriving in later
+  /// periods, ids of 1 to 12 bytes, held-out customers.
+  func log() throws -> (bytes: [UInt8], scenario: Scenario) {
+    let scenario = try RepositoryFiles.scenario("word-of-mouth.yaml", size: 400)
+    let log = MemoryLog()
+    _ = try Simulator.run(scenario, engine: .individual, seed: 11, threads: 1, journeyLog: log)
+    var text = String(decoding: log.bytes, as: UTF8.self)
+    // Longer ids for every third customer (held whole, not by their first 8 bytes).
+    text = text.split(separator: "\n", omittingEmptySubsequences: false).enumerated().map { i, line in
+      guard i > 0, let comma = line.firstIndex(of: ","), let n = Int(line[..<comma]), n % 3 == 0 else { return String(line) }
+      return "customer-\(n)" + line[comma...]
+    }.joined(separator: "\n")
+    return (Array(text.utf8), scenario)
+  }
+
+  @Test(arguments: [0.0, 0.3])
+  func everySeedGivesTheOneThreadSummary(holdout: Double) throws {
+    let (bytes, scenario) = try log()
+    let parallel = ParallelIngestTests()
+    try parallel.withFile(bytes) { path in
+      for vocabulary in [Vocabulary(model: scenario), .inferred] {
+        let one = try JourneyLogReader.read(bytes: bytes, file: path, vocabulary: vocabulary, holdoutFraction: holdout, fused: false)
+        #expect(one.arrivalPhases.reduce(0, +) > 0)
+        for kernel in RowKernel.available {
+          for threads in [2, 3] {
+            let cuts = parallel.cuts(bytes.count, threads)
+            for seed in [0, 1, 40, 3_000, cuts[1] / 2, Int.max] {
+              let many = try #require(
+                JourneyLogReader.readInChunks(
+                  path: path, vocabulary: vocabulary, holdoutFraction: holdout, cuts: cuts, seed: seed, kernel: kernel),
+                "\(kernel), \(threads) chunks, seed \(seed)")
+              parallel.expectSame(one, many, "\(kernel), \(threads) chunks, seed \(seed)")
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /// A reading that starts from seeded customers, with the row kernel (each instance)
+  /// and with the general reader alone: the same first states, tallies and counts.
+  @Test func kernelCountsFirstRowsOfSeededCustomers() throws {
+    let (bytes, scenario) = try log()
+    let parallel = ParallelIngestTests()
+    try parallel.withFile(bytes) { path in
+      // (Names as met: the scenario's own names come with its seasons, which the dense
+      // counts and so the kernel leave to the general reader.)
+      let vocabulary = Vocabulary.inferred
+      #expect(Vocabulary(model: scenario).seasonLength > 0)
+      func reading(fused: Bool, kernel: RowKernel) throws -> JourneyLogRows {
+        var rows = JourneyLogRows(file: path, vocabulary: vocabulary, holdoutFraction: 0.3, fused: fused, kernel: kernel)
+        rows.accumulator.customers.keepsLines = false
+        return rows
+      }
+      func read(_ rows: inout JourneyLogRows, _ range: Range<Int>) throws -> (start: Int, end: Int) {
+        try CSVReader.forEachRecord(
+          path: path, what: "journey log", range: range, alignStart: false,
+          fast: { (b, p, limit, line) throws(InputErrors) in try rows.fusedRecords(b, from: p, upTo: limit, line: &line) },
+          { (csv, b) throws(InputErrors) in try rows.record(csv, b) })
+      }
+      // The start: the header and the first 12,000 bytes (about two periods), so that the
+      // rest starts with seeded customers in its earliest period.
+      var start = try reading(fused: false, kernel: .baseline)
+      let head = try read(&start, 0..<12_000)
+      let seeded = start.accumulator.customers.seed()
+      #expect(seeded.seeded == start.accumulator.customers.count && seeded.count == seeded.seeded)
+      #expect(seeded.seeded > 100)
+      // The rest, from the seeded customers, with the header already read.
+      var results: [JourneyLogRows] = []
+      for (fused, kernel) in [(false, RowKernel.baseline)] + RowKernel.available.map({ (true, $0) }) {
+        var rows = try reading(fused: fused, kernel: kernel)
+        _ = try read(&rows, 0..<1)
+        rows.accumulator.customers = seeded
+        _ = try read(&rows, head.end..<bytes.count)
+        #expect(rows.errors.isEmpty)
+        results.append(rows)
+      }
+      let reference = results[0].accumulator
+      #expect(reference.customerCount > seeded.seeded)  // customers arriving later
+      #expect(reference.earliestFirst > 0 && reference.earliestPhases.reduce(0, +) > 100)
+      for r in results.dropFirst() {
+        let a = r.accumulator
+        #expect(a.customers.firstStates == reference.customers.firstStates)
+        #expect(a.firstPhases.reversed().drop(while: { $0 == 0 }).reversed() == reference.firstPhases.reversed().drop(while: { $0 == 0 }).reversed())
+        #expect(a.earliestFirst == reference.earliestFirst)
+        #expect(a.earliestPhases.reversed().drop(while: { $0 == 0 }).reversed() == reference.earliestPhases.reversed().drop(while: { $0 == 0 }).reversed())
+        ParallelIngestTests().expectSame(reference.finish(), a.finish())
+      }
+    }
+  }
+}
+
 /// The customer table: ids held by their key or whole, numbered in first-seen order.
 struct CustomerTableTests {
+  /// A seeded table has the same customers under the same numbers, no states, the same
+  /// flags, and adds new customers after them.
+  @Test func seedKeepsNumbersAndDropsStates() {
+    var a = TransitionAccumulator(vocabulary: Vocabulary(phases: ["p", "q"], channels: ["x"]), holdoutFraction: 0.5)
+    let ids = (0..<10_000).map { $0 % 2 == 0 ? "c\($0)" : "a-longer-customer-id-\($0)" }
+    for id in ids { _ = a.observe(customer: a.customer(id: id), period: 3, phase: 1, pattern: 1) }
+    var seeded = a.customers.seed()
+    #expect(seeded.count == ids.count && seeded.seeded == ids.count && seeded.keepsFirstStates && !seeded.keepsLines)
+    #expect(seeded.firstStates == [UInt64](repeating: 0, count: ids.count))
+    var heldOut = 0
+    for (k, id) in ids.enumerated() {
+      let r = seeded.records.at(k).pointee
+      #expect(r.period == -1 && r.phase == 0 && r.pattern == 0)
+      #expect(r.phaseAndFlag & CustomerRecord.flags == a.customers.records.at(k).pointee.phaseAndFlag & CustomerRecord.flags)
+      if r.heldOut { heldOut += 1 }
+      var text = id
+      #expect(text.withUTF8 { seeded.find($0, holdoutFraction: 0.5) } == k)
+    }
+    #expect(heldOut > 4_000 && heldOut < 6_000)
+    var text = "new"
+    #expect(text.withUTF8 { seeded.find($0, holdoutFraction: 0.5) } == ids.count)
+    // The original is untouched by the seed's changes.
+    #expect(a.customers.count == ids.count && a.customers.records.at(0).pointee.period == 3)
+  }
+
   @Test func idsKeepTheirNumbersAndBytes() {
     let ids: [[UInt8]] = [
       [], [0], [0, 0], Array("a".utf8), [97, 0], [0, 97], Array("abcdefgh".utf8), [97, 98, 99, 100, 101, 102, 103, 0],

@@ -15,7 +15,8 @@
 // period of 1 to 8 digits, a tail (phase and channels, from the byte after the second
 // comma to the line feed) of at most 48 bytes found in the tail cache, the customer found
 // at the reader's last guess or the one after it, whose previous state is in the period
-// before, and a period inside the per-period table. The kernel checks few of these bytes
+// before (or who has none yet, when the reader keeps first states), and a period inside
+// the per-period table. The kernel checks few of these bytes
 // itself: the tail cache holds only tails the reader decoded (one comma, no byte below `!`,
 // no `"`), digits are digits, and a customer whose id has a byte below `!` or a `"` is
 // never matched (bit 29 of its record); a row whose customer it does not match is
@@ -94,6 +95,17 @@ typedef struct {
   /// the cache miss of the next insert overlaps this one.
   const int32_t *index;
   long indexMask;
+  /// Each customer's first state (period << 24 | phase), or NULL. When set, the kernel also
+  /// counts the first row of a customer found at its guess with no state yet (a customer
+  /// the reader copied from another reading's start): the first state is written here and
+  /// tallied in firstPhases and, for the earliest first period (earliestFirst), in
+  /// earliestPhases (at least phaseSlots entries each; the earliestSlots entries of
+  /// earliestPhases are zeroed when an earlier first period is met).
+  uint64_t *firstStates;
+  long *firstPhases;
+  long *earliestPhases;
+  long earliestSlots;
+  long earliestFirst;
   /// The instruction set of the loop: JOURNEY_KERNEL_AVX512 (JourneyKernels.h) for the
   /// AVX-512 instance, which only a CPU with it may ask for; any lower level for the
   /// baseline one. Both give the same results.
@@ -110,8 +122,8 @@ enum {
   /// starts at `row->tail` and is at most JOURNEY_TAIL_BYTES long.
   JOURNEY_LOG_TAIL = 2,
   /// At a row decoded whole (into `*row`) whose customer the kernel does not count: not
-  /// at the guess, with no state yet, in a period that does not follow the previous one
-  /// or outside the per-period table.
+  /// at the guess, with no state yet (unless firstStates is set), in a period that does
+  /// not follow the previous one or outside the per-period table.
   JOURNEY_LOG_DECODED = 3,
 };
 
