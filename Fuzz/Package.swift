@@ -9,7 +9,7 @@ import PackageDescription
 /// One executable per reader: `fuzz-<name>`, source in `Sources/fuzz-<name>/`.
 let readers = [
   "scenario", "budget", "budget-history", "covariance",
-  "journey-log", "journey-log-inferred", "journey-paths", "raw-export", "events", "ga4", "source-categories", "name-map",
+  "journey-log", "journey-log-inferred", "journey-log-chunks", "journey-paths", "raw-export", "events", "ga4", "source-categories", "name-map",
   "spend", "paths", "counts",
   "report-summary", "report-forecast", "report-optimize", "report-attribution", "reference",
 ]

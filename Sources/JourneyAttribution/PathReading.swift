@@ -403,9 +403,18 @@ extension PathTable {
               path: names[col.path],
               "more than \(maxChannels) distinct channels; the limit is \(maxChannels)")
           }
+          // Names are kept as text: two names of different bytes that are not UTF-8 could
+          // read alike.
+          guard let name = String(validating: UnsafeBufferPointer(rebasing: b[lo..<hi]), as: UTF8.self) else {
+            table.dropSteps(from: rowStart)
+            throw InputError(
+              .syntax, file: file, line: csv.line, column: PathFields.column(csv, col.path, b),
+              path: names[col.path],
+              "channel \(InputError.echo(PathFields.text(b, lo, hi))) is not valid UTF-8 text; expected a name in UTF-8")
+          }
           table.appendStep(UInt8(table.channels.count))
           index.insert(Array(UnsafeBufferPointer(rebasing: b[lo..<hi])))
-          table.channels.append(PathFields.text(b, lo, hi))
+          table.channels.append(name)
         }
         guard table.steps.count &- rowStart <= maxPathLength else {
           table.dropSteps(from: rowStart)

@@ -210,6 +210,15 @@ public enum JourneyLogReader {
     return try? merged.rows.finish()
   }
 
+  /// ``readInChunks(path:vocabulary:holdoutFraction:cuts:seed:fused:kernel:)`` for the
+  /// fuzz target that compares it with the one-thread reading (any cuts and seed must give
+  /// the same summary, or `nil`).
+  @_spi(Fuzzing) public static func chunkedReading(
+    path: String, vocabulary: Vocabulary, holdoutFraction: Double, cuts: [Int], seed: Int
+  ) -> JourneyLogSummary? {
+    readInChunks(path: path, vocabulary: vocabulary, holdoutFraction: holdoutFraction, cuts: cuts, seed: seed)
+  }
+
   /// Runs `body(0)` … `body(count - 1)` on `count` threads and waits for them, blocked
   /// (the waiting thread takes no CPU time).
   static func parallel(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
@@ -359,6 +368,18 @@ struct JourneyLogRows {
     String(decoding: UnsafeBufferPointer(rebasing: b[lo..<hi]), as: UTF8.self)
   }
 
+  /// A name met for the first time (a phase, channel or segment of an inferred
+  /// vocabulary), or `nil` after reporting it when its bytes are not UTF-8: names are
+  /// kept as text, and two names of different bytes that are not UTF-8 could read as
+  /// the same text.
+  mutating func newName(
+    _ column: String, _ what: String, _ b: UnsafeMutableBufferPointer<UInt8>, _ lo: Int, _ hi: Int
+  ) throws(InputErrors) -> String? {
+    if let name = String(validating: UnsafeBufferPointer(rebasing: b[lo..<hi]), as: UTF8.self) { return name }
+    try error(.syntax, column, "\(what) \(InputError.echo(Self.text(b, lo, hi))) is not valid UTF-8 text; expected a name in UTF-8")
+    return nil
+  }
+
   mutating func row(_ csv: CSVTokenizer, _ b: UnsafeMutableBufferPointer<UInt8>) throws(InputErrors) {
     guard let columns else { return }
     guard csv.fieldCount >= columns.count else {
@@ -397,6 +418,7 @@ struct JourneyLogRows {
         return
       }
       if vocabulary.isInferred {
+        guard try newName("phase", "phase", b, phLo, phHi) != nil else { return }
         phase = accumulator.addPhase(value)
         phaseNames.append(b, phLo, phHi)
         vocabulary.phases.append(value)
@@ -419,6 +441,7 @@ struct JourneyLogRows {
         var c = channelNames.index(b, a, z)
         if c < 0 {
           let value = Self.text(b, a, z)
+          if vocabulary.isInferred { guard try newName("channels", "channel", b, a, z) != nil else { return } }
           if vocabulary.isInferred, let added = accumulator.addChannel(value) {
             c = added
             channelNames.append(b, a, z)
@@ -448,7 +471,8 @@ struct JourneyLogRows {
       if k >= 0 {
         segment = k
       } else {
-        segment = accumulator.addSegment(Self.text(b, lo, hi))
+        guard let name = try newName("segment", "segment", b, lo, hi) else { return }
+        segment = accumulator.addSegment(name)
         segmentNames.append(b, lo, hi)
       }
     }

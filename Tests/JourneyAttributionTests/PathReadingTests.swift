@@ -58,6 +58,18 @@ func readPaths(_ text: String, vocabulary: [String]? = nil, columns: PathColumns
     #expect(message("path,total_conversions\na,1,2\n").contains("3 fields; expected 2"))
   }
 
+  /// Channel names are kept as text: a new name whose bytes are not UTF-8 is reported, so
+  /// that two such names of different bytes do not become two channels that read alike.
+  @Test func channelNamesThatAreNotUTF8() {
+    let bytes = Array("path,total_conversions\nsearch > ".utf8) + [0x74, 0xFF] + Array(",1\n".utf8)
+    #expect(throws: InputError.self) { try PathTable.parsePaths(bytes, file: "paths.csv") }
+    do {
+      _ = try PathTable.parsePaths(bytes, file: "paths.csv")
+    } catch {
+      #expect(error.description == "paths.csv:2:1: path: channel 't\\u{fffd}' is not valid UTF-8 text; expected a name in UTF-8")
+    }
+  }
+
   @Test func tooManyChannelsIsALimit() {
     var text = "path,total_conversions\n"
     for c in 0...PathTable.maxChannels { text += "c\(c),1\n" }

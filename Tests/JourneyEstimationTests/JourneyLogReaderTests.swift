@@ -113,6 +113,40 @@ struct JourneyLogReaderTests {
       == "log.csv:4: period: customer 'k': period 1 follows period 4 (line 3); expected period 5: each customer's periods must increase by exactly 1")
   }
 
+  /// Names are kept as text: a phase, channel or segment met for the first time whose
+  /// bytes are not UTF-8 is reported (two such names of different bytes would read alike,
+  /// and did become two phases of the same name).
+  @Test func namesThatAreNotUTF8() throws {
+    func errors(_ rows: [[UInt8]], header: String = "customer_id,period,phase,channels") -> [String] {
+      let bytes = Array((header + "\n").utf8) + rows.flatMap { $0 + [10] }
+      do {
+        _ = try JourneyLogReader.read(bytes: bytes, file: "log.csv", vocabulary: .inferred)
+        return []
+      } catch {
+        return error.errors.map(\.description)
+      }
+    }
+    let row = { (id: String, phase: [UInt8], channels: [UInt8]) in Array("\(id),0,".utf8) + phase + [44] + channels }
+    #expect(
+      errors([row("1", [0x61, 0xFF], []), row("2", [0x61, 0xFE], [])]) == [
+        "log.csv:2: phase: phase 'a\\u{fffd}' is not valid UTF-8 text; expected a name in UTF-8",
+        "log.csv:3: phase: phase 'a\\u{fffd}' is not valid UTF-8 text; expected a name in UTF-8",
+      ])
+    #expect(
+      errors([row("1", Array("a".utf8), [0x78, 0xC3]), row("2", Array("é".utf8), Array("x;é".utf8))]) == [
+        "log.csv:2: channels: channel 'x\\u{fffd}' is not valid UTF-8 text; expected a name in UTF-8"
+      ])
+    #expect(
+      errors([Array("1,0,a,,".utf8) + [0xED, 0xA0, 0x80]], header: "customer_id,period,phase,channels,segment") == [
+        "log.csv:2: segment: segment '\\u{fffd}\\u{fffd}\\u{fffd}' is not valid UTF-8 text; expected a name in UTF-8"
+      ])
+    // Ids are bytes, not names: any bytes are fine.
+    let ids = try JourneyLogReader.read(
+      bytes: Array("customer_id,period,phase,channels\n".utf8) + [0xFF, 0x2C, 0x30, 0x2C, 0x61, 0x2C, 10], file: "log.csv",
+      vocabulary: .inferred)
+    #expect(ids.customers == 1 && ids.vocabulary.phases == ["a"])
+  }
+
   @Test func emptyFile() {
     #expect(firstError("")
       == "log.csv: the journey log is empty; expected a header row customer_id,period,phase,channels and one row per customer and period")

@@ -13,6 +13,9 @@ public struct FuzzInput {
   /// The raw bytes.
   public let bytes: [UInt8]
 
+  /// An input of `bytes` (a part of another input, read as a file of its own).
+  public init(bytes: [UInt8]) { self.bytes = bytes }
+
   /// The bytes as `Data` (JSON readers).
   public var data: Data { Data(bytes) }
 
