@@ -257,6 +257,18 @@ static inline void prefetchIdSlot(const uint8_t *q, const int32_t *index, long m
   __builtin_prefetch(index + (long)(h & (uint64_t)mask));
 }
 
+/// The two functions a body (JourneyLogRowsBody.h) is inlined into: `name_plain` for a
+/// reading that keeps no first states, `name_first` for one that does.
+#define ROWS_INSTANCES(name)                                                                                       \
+  static long name##_plain(                                                                                        \
+      const uint8_t *bytes, long from, long last, long *line, journey_log_state *s, int *why, journey_log_row *out) { \
+    return name(bytes, from, last, line, s, why, out, 0);                                                          \
+  }                                                                                                                \
+  static long name##_first(                                                                                        \
+      const uint8_t *bytes, long from, long last, long *line, journey_log_state *s, int *why, journey_log_row *out) { \
+    return name(bytes, from, last, line, s, why, out, 1);                                                          \
+  }
+
 /// Bytes of rows the kernel takes between flushes of its exposure counters: a row has at
 /// least 6 bytes, so at most 65,535 rows, and no 16-bit counter overflows.
 static const long flushSpan = 6L * 65535 - 1;
@@ -311,15 +323,7 @@ static inline void exposuresFlushWide(exposure_counts_wide *e, long *exposed, lo
 #undef ROWS_FUNCTION
 #undef ROWS_WIDE
 
-static long journey_log_rows_wide_plain(
-    const uint8_t *bytes, long from, long last, long *line, journey_log_state *s, int *why, journey_log_row *out) {
-  return journey_log_rows_wide(bytes, from, last, line, s, why, out, 0);
-}
-
-static long journey_log_rows_wide_first(
-    const uint8_t *bytes, long from, long last, long *line, journey_log_state *s, int *why, journey_log_row *out) {
-  return journey_log_rows_wide(bytes, from, last, line, s, why, out, 1);
-}
+ROWS_INSTANCES(journey_log_rows_wide)
 
 #pragma clang attribute pop
 #endif
@@ -330,15 +334,7 @@ static long journey_log_rows_wide_first(
 #undef ROWS_FUNCTION
 #undef ROWS_WIDE
 
-static long journey_log_rows_baseline_plain(
-    const uint8_t *bytes, long from, long last, long *line, journey_log_state *s, int *why, journey_log_row *out) {
-  return journey_log_rows_baseline(bytes, from, last, line, s, why, out, 0);
-}
-
-static long journey_log_rows_baseline_first(
-    const uint8_t *bytes, long from, long last, long *line, journey_log_state *s, int *why, journey_log_row *out) {
-  return journey_log_rows_baseline(bytes, from, last, line, s, why, out, 1);
-}
+ROWS_INSTANCES(journey_log_rows_baseline)
 
 long journey_log_rows(
     const uint8_t *bytes, long from, long last, long *line, journey_log_state *s, int *why, journey_log_row *out) {
