@@ -82,7 +82,8 @@ public enum JourneyLogReader {
   static let parallelBytes = 1 << 22
 
   /// The share of a file read in parallel (one part in this many) that the first chunk
-  /// reads before the other chunks start from its customers (``readInChunks(path:vocabulary:holdoutFraction:cuts:seed:fused:)``).
+  /// reads before the other chunks start from its customers
+  /// (``readInChunks(path:vocabulary:holdoutFraction:cuts:seed:fused:kernel:)``).
   static let seedFraction = 32
 
   static func fileSize(_ path: String) -> Int? {
