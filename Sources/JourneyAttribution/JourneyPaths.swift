@@ -105,7 +105,12 @@ public struct JourneyPaths: Sendable {
       guard periodOK else {
         throw InputError(
           .type, file: file, line: csv.line, column: PathFields.column(csv, columns.period, b), path: "period",
-          "\(InputError.echo(PathFields.text(b, pLo, pHi))) is not a period; expected an integer ≥ 0")
+          "\(InputError.echo(PathFields.text(b, pLo, pHi))) is not a period; \(JourneyLogFormat.periodExpectation)")
+      }
+      guard period < JourneyLogFormat.periodLimit else {
+        throw InputError(
+          .range, file: file, line: csv.line, column: PathFields.column(csv, columns.period, b), path: "period",
+          "period \(InputError.echo(PathFields.text(b, pLo, pHi))) is out of range; \(JourneyLogFormat.periodExpectation)")
       }
       let (phLo, phHi) = PathFields.range(csv, columns.phase, b)
       guard let phase = phaseNames.firstIndex(where: { PathFields.equals($0, b, phLo, phHi) }) else {

@@ -22,8 +22,6 @@ import JourneyModel
 public enum JourneyLogReader {
   /// Row errors collected before reading stops.
   static let maxErrors = 20
-  /// Periods a history may span.
-  public static let maxPeriods = TransitionAccumulator.periodLimit
 
   /// Reads a journey log file.
   ///
@@ -406,7 +404,11 @@ struct JourneyLogRows {
       }
     }
     guard periodOK else {
-      try error(.type, "period", "\(InputError.echo(Self.text(b, pLo, pHi))) is not a period; expected a whole number ≥ 0")
+      try error(.type, "period", "\(InputError.echo(Self.text(b, pLo, pHi))) is not a period; \(JourneyLogFormat.periodExpectation)")
+      return
+    }
+    guard period < JourneyLogFormat.periodLimit else {
+      try error(.range, "period", "period \(period) is out of range; \(JourneyLogFormat.periodExpectation)")
       return
     }
     // phase
@@ -503,6 +505,8 @@ struct JourneyLogRows {
       try error(
         .range, "period",
         "customer \(InputError.echo(Self.text(b, idLo, idHi))): period \(period) follows period \(previous) (line \(previousLine)); expected period \(previous + 1): each customer's periods must increase by exactly 1")
+    case .periodOutOfRange:
+      try error(.range, "period", "period \(period) is out of range; \(JourneyLogFormat.periodExpectation)")
     }
   }
 

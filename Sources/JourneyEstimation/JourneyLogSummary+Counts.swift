@@ -155,9 +155,6 @@ extension JourneyLogSummary {
     guard let first = market.keys.min(), let last = market.keys.max() else {
       throw InputErrors([InputError(.empty, file: file, "no market rows; expected the counts of a history with at least one period")])
     }
-    guard last - first < TransitionAccumulator.periodLimit else {
-      throw InputErrors([InputError(.limit, file: file, "the history spans \(last - first + 1) periods; at most \(TransitionAccumulator.periodLimit) are supported")])
-    }
     if segmented { grow(segments.count - 1) }
     let p = vocabulary.phases.count
     let c = vocabulary.channels.count
@@ -172,10 +169,11 @@ extension JourneyLogSummary {
       if segmented { endSegmentCounts[e.segment][e.phase] += e.count }
     }
     var channelRows = [Int](repeating: 0, count: c)
+    let periods = market.keys.sorted()
     var periodCustomers: [Int] = []
     var periodExposed: [[Int]] = []
     var periodPhases: [[Int]] = []
-    for t in first...last {
+    for t in periods {
       periodCustomers.append(market[t] ?? 0)
       var byPhase = [Int](repeating: 0, count: p)
       for (i, n) in marketPhases[t] ?? [:] { byPhase[i] += n }
@@ -190,7 +188,7 @@ extension JourneyLogSummary {
     self.init(
       vocabulary: vocabulary, training: training, holdout: holdout, rows: market.values.reduce(0, +), customers: customers,
       firstPeriod: first, lastPeriod: last, initialPhases: initialPhases, arrivalPhases: arrivalPhases, channelRows: channelRows)
-    self.exposure = ExposureCounts(firstPeriod: first, customers: periodCustomers, exposed: periodExposed, phases: periodPhases)
+    self.exposure = ExposureCounts(periods: periods, customers: periodCustomers, exposed: periodExposed, phases: periodPhases)
     self.endCounts = endCounts
     if segmented {
       self.segments = segments
@@ -242,7 +240,7 @@ extension CountsFile {
       }
     }
     for (t, n) in s.exposure.customers.enumerated() {
-      let period = s.exposure.firstPeriod + t
+      let period = s.exposure.periods[t]
       let byPhase = t < s.exposure.phases.count ? s.exposure.phases[t] : []
       if byPhase.reduce(0, +) == n && n > 0 {
         for (i, m) in byPhase.enumerated() where m > 0 {

@@ -46,22 +46,31 @@ public struct JourneyLogSummary: Sendable {
 
 /// Exposure counts per period: the binomial data of the reach curves.
 ///
-/// `customers[t]` is the number of customers with a row in period `firstPeriod + t` (the
-/// market), `exposed[t][c]` how many of them met channel `c` in that period, and
-/// `phases[t][i]` how many of them were in phase `i` at its start (the drivers of organic
-/// channels).
+/// One entry per period with at least one row, in increasing order: `customers[t]` is the
+/// number of customers with a row in period `periods[t]` (the market, > 0),
+/// `exposed[t][c]` how many of them met channel `c` in that period, and `phases[t][i]`
+/// how many of them were in phase `i` at its start (the drivers of organic channels).
+/// Periods without rows carry no information and are left out, so the counts grow with
+/// the periods met, not with the span between the first and the last.
 public struct ExposureCounts: Sendable, Equatable {
-  public var firstPeriod = 0
+  /// The periods with rows, increasing.
+  public var periods: [Int] = []
   public var customers: [Int] = []
   public var exposed: [[Int]] = []
-  /// `[t][i]`: customers in phase `i` at the start of period `firstPeriod + t` (empty
-  /// when not counted).
+  /// `[t][i]`: customers in phase `i` at the start of period `periods[t]` (empty when not
+  /// counted).
   public var phases: [[Int]] = []
   public init() {}
-  public init(firstPeriod: Int, customers: [Int], exposed: [[Int]], phases: [[Int]] = []) {
-    self.firstPeriod = firstPeriod
-    self.customers = customers
-    self.exposed = exposed
-    self.phases = phases
+  /// Counts of the given periods; periods without customers are left out.
+  ///
+  /// - Precondition: `periods` increase; `customers` and `exposed` (and `phases` unless
+  ///   empty) have one entry per period.
+  public init(periods: [Int], customers: [Int], exposed: [[Int]], phases: [[Int]] = []) {
+    for t in periods.indices where customers[t] > 0 {
+      self.periods.append(periods[t])
+      self.customers.append(customers[t])
+      self.exposed.append(exposed[t])
+      if !phases.isEmpty { self.phases.append(phases[t]) }
+    }
   }
 }

@@ -54,8 +54,8 @@ public struct SpendTable: Sendable, Equatable {
         errors.append(InputError(.missing, file: csv.file, line: line, "expected \(csv.header.count) fields as in the header, found \(f.count)"))
         continue
       }
-      guard let t = Int(f[col[0]]), t >= 0, t < JourneyLogReader.maxPeriods else {
-        errors.append(InputError(.type, file: csv.file, line: line, path: "period", "\(InputError.echo(f[col[0]])) is not a period; expected a whole number ≥ 0"))
+      guard let t = Int(f[col[0]]), t >= 0, t < JourneyLogFormat.periodLimit else {
+        errors.append(InputError(.type, file: csv.file, line: line, path: "period", "\(InputError.echo(f[col[0]])) is not a period; \(JourneyLogFormat.periodExpectation)"))
         continue
       }
       let channel = f[col[1]]

@@ -1,5 +1,6 @@
 import CJourneyKernels
 import Foundation
+import JourneyFormats
 import JourneyModel
 
 /// Turns customers' states, one customer and period at a time, into the counts a fit needs:
@@ -39,6 +40,8 @@ public struct TransitionAccumulator {
     case notConsecutive(previous: Int, line: Int)
     /// The customer was in segment `previous` (on `line`).
     case otherSegment(previous: Int, line: Int)
+    /// The period is negative or not below ``TransitionAccumulator/periodLimit``.
+    case periodOutOfRange
   }
 
   public private(set) var vocabulary: Vocabulary
@@ -60,7 +63,9 @@ public struct TransitionAccumulator {
   /// periodSpan`, one flat row of ``periodWidth`` entries per period: the phases'
   /// counts (``phaseSlots`` of them, for organic channels' drivers; a period's rows are
   /// their sum), then the channels' (``channelSlots``). Periods the table cannot take
-  /// (farther than ``periodLimit`` or ``periodTableEntries`` allow) go to ``farPeriods``.
+  /// (farther apart than ``periodTableEntries`` allow) go to ``farPeriods``. The table
+  /// never reaches outside `0 ..< periodLimit`, so the row kernel, which takes any period
+  /// inside it, never counts a period the readers would reject.
   var periodTable: [Int] = []
   var periodBase = 0
   var periodSpan = 0
@@ -68,8 +73,8 @@ public struct TransitionAccumulator {
   var channelSlots = 0
   var periodWidth: Int { phaseSlots + channelSlots }
   var farPeriods: [Int: (rows: Int, exposed: [Int], phases: [Int])] = [:]
-  /// Periods a history may span.
-  public static let periodLimit = 1 << 20
+  /// Periods are `0 ..< periodLimit` (``JourneyFormats/JourneyLogFormat/periodLimit``).
+  public static let periodLimit = JourneyLogFormat.periodLimit
   /// Entries the per-period table may hold (8 bytes each).
   static let periodTableEntries = 1 << 22
   var denseCounts: [Int]
@@ -234,17 +239,19 @@ public struct TransitionAccumulator {
   ///
   /// - Parameters:
   ///   - customer: The number from ``customer(id:)``.
-  ///   - period: The period (≥ 0); a customer's periods must increase by exactly 1.
+  ///   - period: The period, `0 ..< periodLimit`; a customer's periods must increase by
+  ///     exactly 1.
   ///   - phase: The phase at the start of the period (index into the vocabulary).
   ///   - pattern: The channels met during the period (bit `c` for channel `c`).
   ///   - segment: The customer's segment (index from ``addSegment(_:)``); ignored unless
   ///     ``isSegmented``.
   ///   - line: Where the state comes from, reported by later observations that clash.
-  /// - Returns: ``Observation/counted``, or why the state does not fit the customer's
-  ///   previous one (nothing is counted for it then).
+  /// - Returns: ``Observation/counted``, or why the state is not counted: a period out of
+  ///   range, or one that does not fit the customer's previous state.
   public mutating func observe(
     customer: Int, period: Int, phase: Int, pattern: UInt64, segment: Int = 0, line: Int = 0
   ) -> Observation {
+    guard period >= 0 && period < Self.periodLimit else { return .periodOutOfRange }
     rows += 1
     tally(period: period, pattern: pattern, phase: phase)
     firstPeriod = Swift.min(firstPeriod, period)
@@ -445,6 +452,7 @@ public struct TransitionAccumulator {
   ///   called since the accumulator was last copied.
   @inline(__always)
   mutating func observeDense(customer: Int, period: Int, phase: Int, pattern: UInt64, line: Int) -> Bool {
+    guard period >= 0 && period < Self.periodLimit else { return false }
     let r = customers.records.at(customer)
     let s = r.pointee
     if s.period >= 0 {
@@ -702,8 +710,9 @@ public struct TransitionAccumulator {
 
   /// Makes room in ``periodTable`` for `period`, `phase` and the channels of `pattern`
   /// (the span grows by doubling, the phases and channels to the next power of two);
-  /// `false` when the period does not fit (``periodLimit``, ``periodTableEntries``): it
-  /// goes to ``farPeriods``, and a period that does not fit never will.
+  /// `false` when the period does not fit (``periodTableEntries``): it goes to
+  /// ``farPeriods``, and a period that does not fit never will. The table stays inside
+  /// `0 ..< periodLimit` (`period` is in it).
   mutating func widenPeriods(period: Int, phase: Int, pattern: UInt64) -> Bool {
     let inSpan = periodSpan > 0 && period >= periodBase && period < periodBase + periodSpan
     if inSpan && phase < phaseSlots && pattern >> channelSlots == 0 { return true }
@@ -722,8 +731,10 @@ public struct TransitionAccumulator {
       hi = periodBase + periodSpan
     } else if periodSpan > 0 {
       // Doubling, so that periods met one after another (either way) cost amortised O(1).
-      if period >= periodBase + periodSpan { hi = Swift.max(hi, Swift.min(periodBase + 2 * periodSpan, lo + room)) }
-      if period < periodBase { lo = Swift.min(lo, Swift.max(periodBase - periodSpan, hi - room, Swift.min(period, 0))) }
+      if period >= periodBase + periodSpan {
+        hi = Swift.max(hi, Swift.min(periodBase + 2 * periodSpan, lo + room, Self.periodLimit))
+      }
+      if period < periodBase { lo = Swift.min(lo, Swift.max(periodBase - periodSpan, hi - room, 0)) }
     }
     var table = [Int](repeating: 0, count: (hi - lo) * width)
     for r in 0..<periodSpan {
@@ -811,20 +822,31 @@ public struct TransitionAccumulator {
     return summary
   }
 
-  /// Market size and exposures for every period from the first to the last.
+  /// Market size and exposures of every period with a row.
+  ///
+  /// - Complexity: O(table entries + periods with rows · (phases + channels)): what is
+  ///   built grows with the periods met, not with the span between them.
   func exposureCounts() -> ExposureCounts {
     let c = vocabulary.channels.count
     let p = vocabulary.phases.count
-    var customers: [Int] = []
-    var exposed: [[Int]] = []
-    var phases: [[Int]] = []
-    guard firstPeriod <= lastPeriod, lastPeriod - firstPeriod < Self.periodLimit else { return ExposureCounts() }
-    for t in firstPeriod...lastPeriod {
-      let counts = periodCounts(t, phases: p, channels: c)
-      customers.append(counts.rows)
-      exposed.append(counts.exposed)
-      phases.append(counts.phases)
+    var met: [Int] = []
+    for r in 0..<periodSpan {
+      let row = r * periodWidth
+      var rows = 0
+      for i in 0..<phaseSlots { rows |= periodTable[row + i] }
+      if rows != 0 { met.append(periodBase + r) }
     }
-    return ExposureCounts(firstPeriod: firstPeriod, customers: customers, exposed: exposed, phases: phases)
+    met += farPeriods.compactMap { $0.value.rows > 0 ? $0.key : nil }
+    met.sort()
+    var counts = ExposureCounts()
+    counts.periods.reserveCapacity(met.count)
+    for t in met {
+      let period = periodCounts(t, phases: p, channels: c)
+      counts.periods.append(t)
+      counts.customers.append(period.rows)
+      counts.exposed.append(period.exposed)
+      counts.phases.append(period.phases)
+    }
+    return counts
   }
 }

@@ -464,7 +464,7 @@ extension TransitionFit {
   public mutating func fitReach(_ summary: JourneyLogSummary, spend table: SpendTable, model: Scenario?) {
     spend = table
     let e = summary.exposure
-    let periods = Swift.max(table.lastPeriod + 1, e.firstPeriod + e.customers.count)
+    let periods = Swift.max(table.lastPeriod + 1, (e.periods.last ?? -1) + 1)
     for (k, name) in table.channels.enumerated() {
       guard let c = channels.firstIndex(of: name) else {
         warnings.append("\(name): has spend but never appears in the history; its reach curve is not fitted")
@@ -472,9 +472,9 @@ extension TransitionFit {
       }
       var n = [Int](repeating: 0, count: periods)
       var y = n
-      for (t, count) in e.customers.enumerated() where e.firstPeriod + t >= 0 {
-        n[e.firstPeriod + t] = count
-        y[e.firstPeriod + t] = e.exposed[t][c]
+      for (t, period) in e.periods.enumerated() {
+        n[period] = e.customers[t]
+        y[period] = e.exposed[t][c]
       }
       let s = (0..<periods).map { $0 < table.spend[k].count ? table.spend[k][$0] : 0 }
       let (fit, warning) = ReachFit.fit(channel: name, spend: s, customers: n, exposed: y)

@@ -12,7 +12,7 @@ import JourneyModel
 /// | `season_length` | count | the season length `L` the transitions were keyed with (0: none) |
 /// | `phase`, `channel` | phase / channels, count | optional: a name and its index (fixes the order of inferred names) |
 /// | `transition` | segment, period, phase, channels, target, holdout, count | transitions from `phase` with the channel set `channels` (`;`-separated) to `target`; `period` is the origin period's season `period mod L` (empty when `L` is 0); `holdout` 1 for held-out customers |
-/// | `market` | period, phase, count | customers with a row in the period, by their phase at its start |
+/// | `market` | period, phase, count | customers with a row in the period (0 to 99,999, ``JourneyLogFormat/periodLimit``), by their phase at its start |
 /// | `exposure` | period, channels, count | rows of the period with a channel set containing each of `channels` (summed per channel) |
 /// | `initial` | phase, count | customers whose first row is in the history's first period, by that row's phase |
 /// | `arrival` | phase, count | the other customers, by their first row's phase |
@@ -156,6 +156,10 @@ public struct CountsFile: Sendable, Equatable {
       let needsPeriod: Set<Kind> = [.market, .exposure]
       if needsPeriod.contains(kind) && period == nil {
         fail("period", "a \(kind.rawValue) row without a period; expected the period number")
+        continue
+      }
+      if needsPeriod.contains(kind), let p = period, p < 0 || p >= JourneyLogFormat.periodLimit {
+        fail("period", "\(InputError.echo(field(2))) is not a period of a \(kind.rawValue) row; \(JourneyLogFormat.periodExpectation)")
         continue
       }
       let needsPhase: Set<Kind> = [.phase, .transition, .market, .initial, .arrival, .end]

@@ -10,7 +10,8 @@ import JourneyModel
 /// ```
 ///
 /// - `customer_id`: any text (the simulator writes 1, 2, …);
-/// - `period`: a whole number ≥ 0; each customer's periods increase by exactly 1;
+/// - `period`: a whole number from 0 to 99,999 (``periodLimit``), the calendar period
+///   counted from the start of the history; each customer's periods increase by exactly 1;
 /// - `phase`: the phase at the start of the period;
 /// - `channels`: the channels met during the period, separated by `;` (may be empty);
 ///   names in the list are trimmed of spaces and tabs, so a channel name must not contain
@@ -25,6 +26,15 @@ public struct JourneyLogFormat: Sendable {
   public static let columns = ["customer_id", "period", "phase", "channels"]
   /// The optional segment column.
   public static let segmentColumn = "segment"
+  /// Periods are whole numbers `0 ..< periodLimit`: 100,000, the longest horizon
+  /// (``Limits/maxHorizon``), so every log the simulator writes can be read. Periods are
+  /// calendar periods from the start of the history (spend files count them the same
+  /// way, and adstock runs from period 0); what is kept per period is then bounded
+  /// whatever the values in a file, and a date written as a period (20240105) is an
+  /// error rather than a history of twenty million periods.
+  public static let periodLimit = Limits.maxHorizon
+  /// What a period must be, for error messages.
+  public static let periodExpectation = "expected a whole number from 0 to \(periodLimit - 1) (the period counted from the start of the history, not a date)"
   /// The separator of the channel list, `;` (inlinable: readers test every byte of the
   /// channel column against it).
   @inlinable public static var channelSeparator: UInt8 { 0x3B }

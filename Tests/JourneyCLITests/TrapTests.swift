@@ -190,4 +190,25 @@ import _JourneyTestSupport
     }
     #expect(reports[0] == reports[1])
   }
+
+  /// A journey log with periods far from 0 and a spend file used to size the reach fit's
+  /// arrays by the last period (800 GB for period 10^11: a crash). Periods are 0 to
+  /// 99,999 in every file that has them; beyond, the file and line are named, exit 2.
+  @Test func periodsPastTheLimitAreAnErrorNotACrash() throws {
+    let dir = try CommandRunner.temporaryDirectory()
+    let spend = dir + "/spend.csv"
+    try "period,channel,spend\n0,search,10\n1,search,20\n".write(toFile: spend, atomically: true, encoding: .utf8)
+    for period in ["100000000000", "20240105", "100000"] {
+      let log = dir + "/log.csv"
+      try "customer_id,period,phase,channels\na,\(period),p,search\nb,3,q,\n".write(toFile: log, atomically: true, encoding: .utf8)
+      let r = try CommandRunner.run(["fit", "--journeys", log, "--spend", spend, "--out", dir + "/out"])
+      #expect(r.status == 2, "\(r.stderr)")
+      #expect(r.stderr.contains("\(log):2: period: period \(Int(period)!) is out of range; expected a whole number from 0 to 99999"), "\(r.stderr)")
+      #expect(!FileManager.default.fileExists(atPath: dir + "/out"))
+    }
+    let far = dir + "/far.csv"
+    try "customer_id,period,phase,channels\na,99999,p,search\nb,0,q,\n".write(toFile: far, atomically: true, encoding: .utf8)
+    let r = try CommandRunner.run(["fit", "--journeys", far, "--spend", spend, "--out", dir + "/out"])
+    #expect(r.status == 0, "\(r.stderr)")
+  }
 }

@@ -99,6 +99,8 @@ final class CountsLogBytes: JourneyLogSink {
       (header + "market,,0,aware,,,,-4,\n", "counts.csv:2: count: '-4' is not a count"),
       (header + "market,,0,,,,,4,\n", "counts.csv:2: phase: a market row without a phase"),
       (header + "market,,,aware,,,,4,\n", "counts.csv:2: period: a market row without a period"),
+      (header + "market,,100000,aware,,,,4,\n", "counts.csv:2: period: '100000' is not a period of a market row; expected a whole number from 0 to 99999"),
+      (header + "exposure,,-1,,tv,,,4,\n", "counts.csv:2: period: '-1' is not a period of a exposure row"),
       (header + "transition,,,aware,,,0,4,\n", "counts.csv:2: target: a transition row without a target"),
       (header + "transition,,,aware,,lost,2,4,\n", "counts.csv:2: holdout: '2' is not a hold-out flag"),
     ]
@@ -110,6 +112,21 @@ final class CountsLogBytes: JourneyLogSink {
         #expect("\(error)".contains(fragment), "\(error)")
       }
     }
+  }
+
+  /// A history with periods far apart and none in between: the counts hold its periods
+  /// with rows, the summary read back equals the journey log's.
+  @Test func countsOfPeriodsFarApart() throws {
+    let text = "customer_id,period,phase,channels\n1,0,a,x\n1,1,b,\n2,70000,a,y\n2,70001,a,x;y\n3,99999,b,\n"
+    let vocabulary = Vocabulary(phases: ["a", "b"], channels: ["x", "y"])
+    let direct = try JourneyLogReader.read(bytes: Array(text.utf8), file: "journeys.csv", vocabulary: vocabulary)
+    #expect(direct.exposure.periods == [0, 1, 70_000, 70_001, 99_999])
+    let csv = CountsFile(summary: direct, file: "counts.csv").csv()
+    let back = try JourneyLogSummary(counts: CountsFile.parse(bytes: Array(csv.utf8), file: "counts.csv"), vocabulary: vocabulary)
+    #expect(back.exposure == direct.exposure)
+    #expect(back.channelRows == direct.channelRows)
+    #expect(back.firstPeriod == 0 && back.lastPeriod == 99_999)
+    #expect(back.endCounts == direct.endCounts)
   }
 
   @Test func countsAgainstTheWrongModelAreRefused() throws {

@@ -151,7 +151,8 @@ struct FusedDecoderTests {
   @Test(arguments: [
     ("c5,3,a,x", "period twice"), ("c5,5,a,x", "gap"), ("c5,1,a,x", "going back"), ("c5,4,zz,x", "unknown phase"),
     ("c5,4,a,x;q", "unknown channel"), (",4,a,x", "empty id"), ("c5,4,,x", "empty phase"), ("c5,4x,a,x", "bad period"),
-    ("c5,1234567890123,a,x", "13-digit period"), ("c5,4,a", "missing field"), ("c5,4,a,x\"y", "quote in a field"),
+    ("c5,1234567890123,a,x", "13-digit period"), ("c5,100000,a,x", "period out of range"),
+    ("c5,123456789012,a,x", "12-digit period"), ("c5,4,a", "missing field"), ("c5,4,a,x\"y", "quote in a field"),
     ("c5,4,a,x,y", "extra field"), ("c5,4,a,x;y,", "extra empty field"), ("c5,4,a,x y", "space in a channel"),
     ("c5,4,a\t,x", "tab after the phase"), ("c\"5,4,a,x", "quote in the id"), ("c 5,4,a,x", "space in the id"),
     ("c5,4,a,x\r", "carriage return"),
@@ -192,16 +193,34 @@ struct FusedDecoderTests {
     }
   }
 
-  /// Periods far apart (past the per-period table) and a log written newest period first.
+  /// Periods far apart (past the per-period table: 40 channels make its rows 72 entries
+  /// wide, so it spans at most 58,254 periods) and a log written newest period first.
   @Test func farPeriodsAndDescendingPeriods() throws {
     var text = "customer_id,period,phase,channels\n"
-    for c in 0..<30 {
-      for t in 0..<4 { text += "c\(c),\(t + (c % 2 == 0 ? 0 : 5_000_000)),\(["a", "b"][(c + t) % 2]),x\n" }
+    for c in 0..<40 {
+      for t in 0..<4 { text += "c\(c),\(t + (c % 2 == 0 ? 0 : 60_000)),\(["a", "b"][(c + t) % 2]),x\(c)\n" }
     }
     try expectSameReadings(Array(text.utf8), .inferred, "far periods")
     var descending = "customer_id,period,phase,channels\n"
     for t in (0..<40).reversed() { for c in 0..<20 { descending += "c\(c)_\(t),\(t),a,\(t % 2 == 0 ? "x" : "")\n" } }
     try expectSameReadings(Array(descending.utf8), .inferred, "descending")
+  }
+
+  /// The last period a log may have, 99,999, and one past it among rows the row kernel
+  /// counts: the per-period table, grown by doubling, never reaches past the last period,
+  /// so every reading rejects period 100,000 with the same message.
+  @Test func lastPeriodAmongKernelRows() throws {
+    var text = "customer_id,period,phase,channels\n"
+    for t in 99_980...99_999 {
+      for c in 0..<40 { text += "c\(c),\(t),\(["a", "b", "c"][(c + t) % 3]),\(["", "x", "x;y", "y"][(c * t) % 4])\n" }
+    }
+    let vocabulary = Vocabulary(phases: ["a", "b", "c"], channels: ["x", "y"])
+    try expectSameReadings(Array(text.utf8), vocabulary, "up to the last period")
+    let good = try JourneyLogReader.read(bytes: Array(text.utf8), file: "log.csv", vocabulary: vocabulary)
+    #expect(good.lastPeriod == 99_999 && good.exposure.periods == Array(99_980...99_999))
+    for c in 0..<40 { text += "c\(c),100000,a,x\n" }
+    try expectSameReadings(Array(text.utf8), vocabulary, "one period past the last")
+    #expect(throws: InputErrors.self) { try JourneyLogReader.read(bytes: Array(text.utf8), file: "log.csv", vocabulary: vocabulary) }
   }
 
   /// The last period of a log whose latest periods only the row kernel counts: written
@@ -263,12 +282,14 @@ struct FusedDecoderTests {
       for (k, name) in channels.enumerated() where kind == 0 ? k < 3 : rng.next() % (kind == 1 ? 2 : 6) == 0 {
         list.append(name)
       }
-      // Periods: plain, with leading zeros (up to 12 digits), or past 8 digits.
+      // Periods: plain, with leading zeros (up to 12 digits), or up to the last period
+      // 99,999 in 8 and 9 digits.
       let period: String
-      switch id.utf8.count % 3 {
+      switch id.utf8.count % 4 {
       case 0: period = "\(t)"
       case 1: period = String(repeating: "0", count: 5 + (t % 6)) + "\(t)"
-      default: period = "\(123_456_780 + t)"
+      case 2: period = "000\(99_986 + t)"
+      default: period = "0000\(99_986 + t)"
       }
       text += "\(id),\(period),\(phase),\(list.joined(separator: ";"))\n"
     }

@@ -85,7 +85,47 @@ struct JourneyLogReaderTests {
 
   @Test func badPeriod() {
     #expect(firstError("customer_id,period,phase,channels\n1,0,a,\n1,one,a,\n")
-      == "log.csv:3: period: 'one' is not a period; expected a whole number ≥ 0")
+      == "log.csv:3: period: 'one' is not a period; expected a whole number from 0 to 99999 (the period counted from the start of the history, not a date)")
+  }
+
+  /// Periods are 0 to 99,999: a date written as a period is an error naming the line.
+  @Test func periodOutOfRange() {
+    for (bad, line) in [("20240105", 2), ("100000", 2), ("000000000100000", 2)] {
+      #expect(firstError("customer_id,period,phase,channels\n1,\(bad),a,\n")?.hasPrefix("log.csv:\(line): period:") == true)
+    }
+    #expect(firstError("customer_id,period,phase,channels\n1,20240105,a,\n")
+      == "log.csv:2: period: period 20240105 is out of range; expected a whole number from 0 to 99999 (the period counted from the start of the history, not a date)")
+    // The last period is read; its next one is not.
+    #expect(firstError("customer_id,period,phase,channels\n1,99998,a,\n1,99999,b,\n") == nil)
+    #expect(firstError("customer_id,period,phase,channels\n1,99999,a,\n1,100000,b,\n")
+      == "log.csv:3: period: period 100000 is out of range; expected a whole number from 0 to 99999 (the period counted from the start of the history, not a date)")
+  }
+
+  /// The accumulator refuses a period out of range and counts nothing of it.
+  @Test func accumulatorRefusesPeriodsOutOfRange() {
+    var acc = TransitionAccumulator(vocabulary: vocabulary)
+    let k = acc.customer(id: "1")
+    #expect(acc.observe(customer: k, period: -1, phase: 0, pattern: 0) == .periodOutOfRange)
+    #expect(acc.observe(customer: k, period: TransitionAccumulator.periodLimit, phase: 0, pattern: 0) == .periodOutOfRange)
+    #expect(acc.observe(customer: k, period: TransitionAccumulator.periodLimit - 1, phase: 0, pattern: 1) == .counted)
+    let s = acc.finish()
+    #expect(s.rows == 1 && s.firstPeriod == 99_999 && s.lastPeriod == 99_999)
+    #expect(s.exposure == ExposureCounts(periods: [99_999], customers: [1], exposed: [[1, 0]], phases: [[1, 0, 0]]))
+  }
+
+  /// The exposure counts hold the periods with rows only: two customers 99,998 periods
+  /// apart give four periods, not 100,000 (their size grows with the periods met).
+  @Test func exposureCountsHoldThePeriodsMet() throws {
+    let s = try read("customer_id,period,phase,channels\n1,0,a,x\n1,1,b,\n2,99998,a,y\n2,99999,c,x;y\n3,99999,a,\n")
+    #expect(s.firstPeriod == 0 && s.lastPeriod == 99_999)
+    #expect(s.exposure.periods == [0, 1, 99_998, 99_999])
+    #expect(s.exposure.customers == [1, 1, 1, 2])
+    #expect(s.exposure.exposed == [[1, 0], [0, 0], [0, 1], [1, 1]])
+    #expect(s.exposure.phases == [[1, 0, 0], [0, 1, 0], [1, 0, 0], [1, 0, 1]])
+    #expect(s.channelRows == [2, 2])
+    #expect(s.endCounts == [1, 0, 1])
+    // Periods without rows are left out however the counts are made.
+    #expect(ExposureCounts(periods: [3, 4, 5], customers: [2, 0, 1], exposed: [[1], [0], [1]]).periods == [3, 5])
   }
 
   @Test func unknownPhase() {

@@ -87,6 +87,28 @@ struct ReachFitTests {
     #expect(abs(curve.half - fit.reach[0].reach.half) < 1e-6 * curve.half)
   }
 
+  /// Exposure counts list the periods with rows only: periods left out are periods without
+  /// customers for the reach fit, at their calendar place in the adstock recursion.
+  @Test func periodsWithoutRowsKeepTheirPlaceInTheAdstock() throws {
+    let scenario = try pulsingScenario(size: 4_000, horizon: 30)
+    var (summary, _) = try simulate(scenario, seed: 5)
+    let e = summary.exposure
+    #expect(e.periods == Array(0..<30))
+    let kept = e.periods.indices.filter { $0 % 4 != 1 }
+    summary.exposure = ExposureCounts(
+      periods: kept.map { e.periods[$0] }, customers: kept.map { e.customers[$0] }, exposed: kept.map { e.exposed[$0] },
+      phases: kept.map { e.phases[$0] })
+    var fit = try TransitionFit.fit(summary, model: scenario, file: "memory.csv")
+    fit.fitReach(summary, spend: spendTable(scenario), model: scenario)
+    let c = scenario.channelIndex(named: "search")!
+    let spend = (0..<30).map { scenario.spend(at: $0)[c] }
+    let (direct, _) = ReachFit.fit(
+      channel: "search", spend: spend, customers: (0..<30).map { $0 % 4 == 1 ? 0 : e.customers[$0] },
+      exposed: (0..<30).map { $0 % 4 == 1 ? 0 : e.exposed[$0][c] })
+    let fromSummary = try #require(fit.reach.first { $0.channel == "search" })
+    #expect(fromSummary == direct)
+  }
+
   @Test func constantSpendIsReportedNotFitted() throws {
     let (fit, warning) = ReachFit.fit(
       channel: "search", spend: [Double](repeating: 100, count: 10), customers: [Int](repeating: 1000, count: 10),
@@ -110,6 +132,7 @@ struct ReachFitTests {
     #expect(error("period,channel,spend\n0,tv,lots\n") == "spend.csv:2: spend: 'lots' is not a number; expected a finite spend ≥ 0")
     #expect(error("period,channel,spend\n0,tv,nan\n") == "spend.csv:2: spend: 'nan' is not a number; expected a finite spend ≥ 0")
     #expect(error("period,channel\n0,tv\n")?.hasPrefix("spend.csv:1: spend: missing column 'spend'") == true)
+    #expect(error("period,channel,spend\n100000,tv,5\n") == "spend.csv:2: period: '100000' is not a period; expected a whole number from 0 to 99999 (the period counted from the start of the history, not a date)")
   }
 }
 
