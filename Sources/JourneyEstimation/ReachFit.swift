@@ -42,8 +42,37 @@ public enum ReachFit {
     (1 / (1 + exp(-theta[0])), exp(theta[1]), exp(theta[2]), 1 / (1 + exp(-theta[3])))
   }
 
-  /// Log-likelihood, Fisher information and score at `theta`.
-  static func evaluate(_ theta: [Double], spend: [Double], customers: [Int], exposed: [Int]) -> Evaluation {
+  /// The periods the likelihood needs: those with spend or customers, up to the last
+  /// with customers. `gap[i]` periods with neither come before entry `i`; over them the
+  /// adstock only decays, which ``evaluate(_:_:)`` takes in one step, so a fit costs
+  /// O(periods with data) per iteration, not O(the span from period 0 to the last).
+  struct Series {
+    var spend: [Double] = []
+    var customers: [Int] = []
+    var exposed: [Int] = []
+    var gap: [Int] = []
+
+    /// Entries for the periods `0..<spend.count` (the three arrays of equal length);
+    /// with `compact` false, one for every period (the plain recursion, for tests).
+    init(spend: [Double], customers: [Int], exposed: [Int], compact: Bool = true) {
+      guard let last = compact ? customers.lastIndex(where: { $0 > 0 }) : spend.count - 1, last >= 0 else { return }
+      var skipped = 0
+      for t in 0...last {
+        if compact && spend[t] == 0 && customers[t] == 0 {
+          skipped += 1
+          continue
+        }
+        self.spend.append(spend[t])
+        self.customers.append(customers[t])
+        self.exposed.append(exposed[t])
+        gap.append(skipped)
+        skipped = 0
+      }
+    }
+  }
+
+  /// Log-likelihood, Fisher information and score at `theta`, over the periods of `series`.
+  static func evaluate(_ theta: [Double], _ series: Series) -> Evaluation {
     let (m, k, sigma, lambda) = natural(theta)
     var fisher = Matrix(rows: 4, cols: 4)
     var score = [Double](repeating: 0, count: 4)
@@ -51,7 +80,17 @@ public enum ReachFit {
     var a = 0.0
     var da = 0.0  // ∂a/∂λ
     let logK = log(k)
+    let spend = series.spend
+    let customers = series.customers
+    let exposed = series.exposed
     for t in 0..<spend.count {
+      let g = series.gap[t]
+      if g > 0 {
+        // g periods without spend: a ← λᵍ a, and ∂a/∂λ ← λᵍ ∂a/∂λ + g λᵍ⁻¹ a.
+        let decay = pow(lambda, Double(g))
+        da = decay * da + Double(g) * pow(lambda, Double(g - 1)) * a
+        a = decay * a
+      }
       da = a + lambda * da
       a = spend[t] + lambda * a
       let n = Double(customers[t])
@@ -110,10 +149,11 @@ public enum ReachFit {
     let median = sorted[sorted.count / 2]
     var best: (theta: [Double], eval: Evaluation, iterations: Int, converged: Bool)?
     let m0 = Swift.min(0.95, top * 1.3)
+    let series = Series(spend: s, customers: n, exposed: y)
     for lambda0 in [0.2, 0.5, 0.8] {
       for kScale in [0.5, 2.0] {
         let theta0 = [log(m0 / (1 - m0)), log(median * kScale / (1 - lambda0)), 0.0, log(lambda0 / (1 - lambda0))]
-        let r = levenbergMarquardt(theta0, s, n, y)
+        let r = levenbergMarquardt(theta0, series)
         if best == nil || r.eval.logLikelihood > best!.eval.logLikelihood { best = r }
       }
     }
@@ -150,10 +190,10 @@ public enum ReachFit {
   }
 
   static func levenbergMarquardt(
-    _ start: [Double], _ s: [Double], _ n: [Int], _ y: [Int]
+    _ start: [Double], _ series: Series
   ) -> (theta: [Double], eval: Evaluation, iterations: Int, converged: Bool) {
     var theta = start
-    var eval = evaluate(theta, spend: s, customers: n, exposed: y)
+    var eval = evaluate(theta, series)
     var mu = 1e-3
     var converged = false
     var iterations = 0
@@ -167,7 +207,7 @@ public enum ReachFit {
         continue
       }
       let candidate = zip(theta, step).map { $0 + Swift.max(-5, Swift.min(5, $1)) }
-      let next = evaluate(candidate, spend: s, customers: n, exposed: y)
+      let next = evaluate(candidate, series)
       if next.logLikelihood.isFinite && next.logLikelihood >= eval.logLikelihood - 1e-12 {
         let gain = next.logLikelihood - eval.logLikelihood
         theta = candidate

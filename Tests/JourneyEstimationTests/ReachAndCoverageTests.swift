@@ -109,6 +109,49 @@ struct ReachFitTests {
     #expect(fromSummary == direct)
   }
 
+  /// Periods with neither spend nor customers are taken in one decay step of the adstock
+  /// (and those after the last customers not at all): the likelihood, score and
+  /// information equal the plain period-by-period recursion's, and a fit over a span of
+  /// 100,000 periods with a few observed ones equals the fit of the same data in a short
+  /// history.
+  @Test func periodsWithoutDataAreOneDecayStep() throws {
+    var spend = [Double](repeating: 0, count: 400)
+    var customers = [Int](repeating: 0, count: 400)
+    var exposed = customers
+    var rng = SplitMix64(seed: 11, stream: 0)
+    for t in 0..<400 where t % 37 < 9 || t > 380 {
+      spend[t] = t % 3 == 0 ? 0 : Double(200 + rng.next() % 2_000)
+      customers[t] = t % 5 == 4 ? 0 : 1_000
+      exposed[t] = customers[t] / (3 + t % 4)
+    }
+    let compact = ReachFit.Series(spend: spend, customers: customers, exposed: exposed)
+    let plain = ReachFit.Series(spend: spend, customers: customers, exposed: exposed, compact: false)
+    #expect(compact.spend.count < plain.spend.count / 2)
+    #expect(compact.gap.reduce(0, +) + compact.spend.count == customers.lastIndex { $0 > 0 }! + 1)
+    for theta in [[0.1, 7.0, 0.3, -1.0], [-1.0, 6.0, 0.0, 0.5], [0.5, 8.0, -0.2, 2.5]] {
+      let a = ReachFit.evaluate(theta, compact)
+      let b = ReachFit.evaluate(theta, plain)
+      #expect(abs(a.logLikelihood - b.logLikelihood) <= 1e-10 * abs(b.logLikelihood), "\(theta)")
+      for i in 0..<4 {
+        #expect(abs(a.score[i] - b.score[i]) <= 1e-9 * (1 + abs(b.score[i])), "\(theta) score \(i)")
+        for j in 0..<4 {
+          #expect(abs(a.fisher[i, j] - b.fisher[i, j]) <= 1e-9 * (1 + abs(b.fisher[i, j])), "\(theta) fisher \(i) \(j)")
+        }
+      }
+    }
+    // The same observations after 99,000 periods with neither spend nor customers.
+    let shift = 99_000
+    let far = (
+      spend: [Double](repeating: 0, count: shift) + spend, customers: [Int](repeating: 0, count: shift) + customers,
+      exposed: [Int](repeating: 0, count: shift) + exposed)
+    let (near, _) = ReachFit.fit(channel: "search", spend: spend, customers: customers, exposed: exposed)
+    let (away, _) = ReachFit.fit(channel: "search", spend: far.spend, customers: far.customers, exposed: far.exposed)
+    let n = try #require(near)
+    let w = try #require(away)
+    #expect(n.parameters.map(\.estimate) == w.parameters.map(\.estimate))
+    #expect(n.logLikelihood == w.logLikelihood)
+  }
+
   @Test func constantSpendIsReportedNotFitted() throws {
     let (fit, warning) = ReachFit.fit(
       channel: "search", spend: [Double](repeating: 100, count: 10), customers: [Int](repeating: 1000, count: 10),
