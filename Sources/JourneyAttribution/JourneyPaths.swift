@@ -110,7 +110,7 @@ public struct JourneyPaths: Sendable {
       guard period < JourneyLogFormat.periodLimit else {
         throw InputError(
           .range, file: file, line: csv.line, column: PathFields.column(csv, columns.period, b), path: "period",
-          "period \(InputError.echo(PathFields.text(b, pLo, pHi))) is out of range; \(JourneyLogFormat.periodExpectation)")
+          "period \(period) is out of range; \(JourneyLogFormat.periodExpectation)")
       }
       let (phLo, phHi) = PathFields.range(csv, columns.phase, b)
       guard let phase = phaseNames.firstIndex(where: { PathFields.equals($0, b, phLo, phHi) }) else {
@@ -226,6 +226,7 @@ public struct JourneyPaths: Sendable {
           guard d <= 9 else { return p }
           period = period &* 10 &+ Int(d)
         }
+        guard period < JourneyLogFormat.periodLimit else { return p }
         // The phase and the channels.
         let phLo = c2 &+ 1
         guard let phase = phaseNames.firstIndex(where: { PathFields.equals($0, b, phLo, c3) }) else { return p }

@@ -178,6 +178,8 @@ func parseLog(_ text: String, scenario: Scenario) throws(InputError) -> JourneyP
       ("1,1,aware,radio\n", 4, 11, "unknown channel 'radio'"),
       ("1,1,awake,tv\n", 4, 5, "unknown phase 'awake'"),
       ("1,x,aware,tv\n", 4, 3, "'x' is not a period"),
+      ("1,100000,aware,tv\n", 4, 3, "period 100000 is out of range; expected a whole number from 0 to 99999"),
+      ("3,20240105,aware,tv\n", 4, 3, "period 20240105 is out of range"),
       ("2,1,aware,\n1,0,aware,\n", 5, 3, "period 0 of customer '1' does not follow period 0"),
     ]
     for (rows, line, column, fragment) in cases {

@@ -206,6 +206,14 @@ import _JourneyTestSupport
       #expect(r.stderr.contains("\(log):2: period: period \(Int(period)!) is out of range; expected a whole number from 0 to 99999"), "\(r.stderr)")
       #expect(!FileManager.default.fileExists(atPath: dir + "/out"))
     }
+    // The path reader of `journey attribute --journeys` reads the same periods.
+    let scenario = try Self.scenario(in: dir)
+    let paths = dir + "/paths.csv"
+    try "customer_id,period,phase,channels\nx,0,a,\nx,100000,b,\n".write(toFile: paths, atomically: true, encoding: .utf8)
+    let attributed = try CommandRunner.run(["attribute", scenario, "--journeys", paths, "--out", dir + "/attribution"])
+    #expect(attributed.status == 2, "\(attributed.stderr)")
+    #expect(attributed.stderr.contains("\(paths):3"), "\(attributed.stderr)")
+    #expect(attributed.stderr.contains("period 100000 is out of range"), "\(attributed.stderr)")
     let far = dir + "/far.csv"
     try "customer_id,period,phase,channels\na,99999,p,search\nb,0,q,\n".write(toFile: far, atomically: true, encoding: .utf8)
     let r = try CommandRunner.run(["fit", "--journeys", far, "--spend", spend, "--out", dir + "/out"])
