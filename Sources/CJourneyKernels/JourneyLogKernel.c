@@ -51,14 +51,26 @@ static const uint8_t keepWindow[2 * JOURNEY_TAIL_BYTES] = {
     0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
 };
 
-/// A tail's slot: a hash of its first 16 bytes (zero past its end), its last 8 bytes (0
-/// for a tail shorter than 8) and its length.
-static inline unsigned tailSlot(uint64_t w0, uint64_t w1, uint64_t last, long length) {
+/// A tail's hash: of its first 16 bytes (zero past its end), its last 8 bytes (0 for a
+/// tail shorter than 8) and its length. Its top 24 bits give the tail's two slots
+/// (`tailFirstSlot`, `tailSecondSlot`).
+static inline uint64_t tailHash(uint64_t w0, uint64_t w1, uint64_t last, long length) {
   uint64_t h = (w0 * 0x9E3779B97F4A7C15ull) ^ (w1 * 0xC2B2AE3D27D4EB4Full) ^ (last * 0x165667B19E3779F9ull) ^
                (uint64_t)length;
   h ^= h >> 29;
   h *= 0xBF58476D1CE4E5B9ull;
-  return (unsigned)(h >> 40) & (JOURNEY_TAIL_SLOTS - 1);
+  return h;
+}
+
+_Static_assert((JOURNEY_TAIL_SLOTS & (JOURNEY_TAIL_SLOTS - 1)) == 0 && JOURNEY_TAIL_SLOTS <= 4096,
+               "the slots are 12 bits of the hash");
+
+static inline unsigned tailFirstSlot(uint64_t h) { return (unsigned)(h >> 40) & (JOURNEY_TAIL_SLOTS - 1); }
+
+/// The second slot: another 12 bits of the hash, never the first slot.
+static inline unsigned tailSecondSlot(uint64_t h) {
+  const unsigned first = tailFirstSlot(h), second = (unsigned)(h >> 52) & (JOURNEY_TAIL_SLOTS - 1);
+  return second ^ (unsigned)(second == first);
 }
 
 #if defined(__x86_64__)
@@ -140,26 +152,52 @@ static inline void tailWords(const uint8_t *p, long length, uint64_t w[JOURNEY_T
   memcpy(w, bytes, JOURNEY_TAIL_BYTES);
 }
 
-/// The slot of the tail `p[0..<length)`.
-static inline unsigned tailSlotOf(const uint8_t *p, long length, const uint64_t w[JOURNEY_TAIL_WORDS]) {
-  return tailSlot(w[0], w[1], length >= 8 ? load64(p + length - 8) : 0, length);
+/// The hash of the tail `p[0..<length)` whose words are `w`.
+static inline uint64_t tailHashOf(const uint8_t *p, long length, const uint64_t w[JOURNEY_TAIL_WORDS]) {
+  return tailHash(w[0], w[1], length >= 8 ? load64(p + length - 8) : 0, length);
 }
+
+void journey_tail_slots(const uint8_t *bytes, long length, unsigned slots[2]) {
+  uint64_t w[JOURNEY_TAIL_WORDS];
+  tailWords(bytes, length < 0 ? 0 : length > JOURNEY_TAIL_BYTES ? JOURNEY_TAIL_BYTES : length, w);
+  const uint64_t h = tailHashOf(bytes, length, w);
+  slots[0] = tailFirstSlot(h);
+  slots[1] = tailSecondSlot(h);
+}
+
+/// Moves an entry out of its slot at most this many times per insert (then the last one
+/// moved is dropped: the cache only saves decoding).
+enum { JOURNEY_TAIL_MOVES = 32 };
 
 void journey_tail_insert(journey_tail_entry *cache, const uint8_t *bytes, long length, long phase, uint64_t pattern) {
   if (length < 1 || length > JOURNEY_TAIL_BYTES) return;
-  uint64_t w[JOURNEY_TAIL_WORDS];
-  tailWords(bytes, length, w);
-  unsigned slot = tailSlotOf(bytes, length, w);
-  // The home slot, else the next one, else the home slot again (a cache).
-  journey_tail_entry *e = &cache[slot];
-  if (e->length != 0) {
-    journey_tail_entry *f = &cache[(slot + 1) & (JOURNEY_TAIL_SLOTS - 1)];
-    if (f->length == 0) e = f;
+  journey_tail_entry item;
+  memset(&item, 0, sizeof item);
+  memcpy(item.bytes, bytes, (size_t)length);
+  item.length = (int32_t)length;
+  item.phase = (int32_t)phase;
+  item.pattern = pattern;
+  unsigned slots[2];
+  journey_tail_slots(item.bytes, length, slots);
+  // A free slot of the two, else the first one, whose entry moves to its other slot, and
+  // so on (cuckoo hashing): tails that share a slot are all kept, instead of evicting
+  // each other on every alternation.
+  unsigned at = slots[0];
+  if (cache[at].length != 0) {
+    if (cache[slots[1]].length == 0) {
+      at = slots[1];
+    } else {
+      for (int move = 0; move < JOURNEY_TAIL_MOVES; move++) {
+        const journey_tail_entry out = cache[at];
+        cache[at] = item;
+        item = out;
+        journey_tail_slots(item.bytes, item.length, slots);
+        at = slots[0] == at ? slots[1] : slots[0];
+        if (cache[at].length == 0) break;
+      }
+    }
   }
-  memcpy(e->bytes, w, JOURNEY_TAIL_BYTES);
-  e->length = (int32_t)length;
-  e->phase = (int32_t)phase;
-  e->pattern = pattern;
+  cache[at] = item;
 }
 
 /// Whether entry `e` holds the tail whose words are `w` (zero past its end).

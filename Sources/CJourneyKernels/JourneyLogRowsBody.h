@@ -104,25 +104,25 @@ static inline __attribute__((always_inline)) long ROWS_FUNCTION(
 #if ROWS_WIDE
       const __m512i v = tailVectorWide(r + t, tailLength);
       const __m128i v0 = _mm512_castsi512_si128(v);
-      const unsigned slot =
-          tailSlot((uint64_t)_mm_cvtsi128_si64(v0), (uint64_t)_mm_extract_epi64(v0, 1), lastWord, tailLength);
+      const uint64_t hash =
+          tailHash((uint64_t)_mm_cvtsi128_si64(v0), (uint64_t)_mm_extract_epi64(v0, 1), lastWord, tailLength);
 #define TAIL_MATCHES(e) tailMatchesWide(e, v)
 #elif defined(__x86_64__)
       __m128i v[3];
       tailVectors(r + t, tailLength, v);
-      const unsigned slot = tailSlot(
+      const uint64_t hash = tailHash(
           (uint64_t)_mm_cvtsi128_si64(v[0]), (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(v[0], v[0])), lastWord,
           tailLength);
 #define TAIL_MATCHES(e) tailMatchesVectors(e, v)
 #else
       uint64_t w[JOURNEY_TAIL_WORDS];
       tailWords(r + t, tailLength, w);
-      const unsigned slot = tailSlot(w[0], w[1], lastWord, tailLength);
+      const uint64_t hash = tailHash(w[0], w[1], lastWord, tailLength);
 #define TAIL_MATCHES(e) tailMatches(e, w)
 #endif
-      const journey_tail_entry *e = &tails[slot];
+      const journey_tail_entry *e = &tails[tailFirstSlot(hash)];
       if (!TAIL_MATCHES(e)) {
-        e = &tails[(slot + 1) & (JOURNEY_TAIL_SLOTS - 1)];
+        e = &tails[tailSecondSlot(hash)];
         if (!TAIL_MATCHES(e)) {
           out->tail = p + t;
           stop = JOURNEY_LOG_TAIL;

@@ -244,6 +244,16 @@ public enum JourneyLogReader {
     bytes: [UInt8], file: String, vocabulary: Vocabulary, holdoutFraction: Double, fused: Bool,
     kernel: RowKernel = .selected
   ) throws(InputErrors) -> JourneyLogSummary {
+    var rows = try rows(bytes: bytes, file: file, vocabulary: vocabulary, holdoutFraction: holdoutFraction, fused: fused, kernel: kernel)
+    return try rows.finish()
+  }
+
+  /// The decoder of ``read(bytes:file:vocabulary:holdoutFraction:fused:kernel:)`` after
+  /// the last record, before ``JourneyLogRows/finish()``.
+  static func rows(
+    bytes: [UInt8], file: String, vocabulary: Vocabulary, holdoutFraction: Double, fused: Bool,
+    kernel: RowKernel = .selected
+  ) throws(InputErrors) -> JourneyLogRows {
     var rows = JourneyLogRows(
       file: file, vocabulary: vocabulary, holdoutFraction: holdoutFraction, fused: fused, kernel: kernel)
     do {
@@ -254,7 +264,7 @@ public enum JourneyLogReader {
     } catch {
       throw rows.merged(error)
     }
-    return try rows.finish()
+    return rows
   }
 
   /// Whether a customer id falls in the hold-out share (``HoldoutSplit``: the first 32
@@ -289,6 +299,9 @@ struct JourneyLogRows {
   /// decoder that never runs the kernel (a header, a short in-memory text, another column
   /// order) allocates none.
   var tails: TailCache?
+  /// The rows whose tail the row kernel did not find in ``tails`` (each then decoded here
+  /// and added): the distinct tails met, when the cache keeps them all.
+  var tailMisses = 0
 
   init(file: String, vocabulary: Vocabulary, holdoutFraction: Double, fused: Bool = true, kernel: RowKernel = .selected) {
     self.fused = fused

@@ -81,6 +81,7 @@ extension JourneyLogRows {
             let (phase, pattern, _) = self.tail(base, row.tail, end + 1)
           {
             journey_tail_insert(tails, base + row.tail, end - row.tail, phase, pattern)
+            tailMisses += 1
             continue
           }
         }
@@ -369,4 +370,16 @@ final class TailCache {
   }
 
   deinit { UnsafeMutableRawPointer(entries).deallocate() }
+
+  /// The two slots of `tail` (1 to `JOURNEY_TAIL_BYTES` bytes: a phase, a comma and the
+  /// channels), the one the kernel looks at first first.
+  static func slots(_ tail: [UInt8]) -> (first: Int, second: Int) {
+    var slots: (UInt32, UInt32) = (0, 0)
+    tail.withUnsafeBufferPointer { tail in
+      withUnsafeMutableBytes(of: &slots) { out in
+        journey_tail_slots(tail.baseAddress, tail.count, out.baseAddress!.assumingMemoryBound(to: UInt32.self))
+      }
+    }
+    return (Int(slots.0), Int(slots.1))
+  }
 }

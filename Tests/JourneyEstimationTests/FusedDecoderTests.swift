@@ -244,6 +244,38 @@ struct FusedDecoderTests {
     }
   }
 
+  /// Tails that share the slot the row kernel looks at first are all kept in its tail
+  /// cache, and so are 1,200 tails in its 4,096 slots: each tail is decoded once, however
+  /// the rows alternate between them (a cache that kept a tail in its slot or the next one
+  /// decoded some again on every alternation).
+  @Test func tailsSharingSlotsAreEachDecodedOnce() throws {
+    let phases = ["a", "b", "c", "d"]
+    let channels = (0..<16).map { "c\($0)" }
+    // Tails of one to three channels (2,784), grouped by their first slot.
+    let all = phases.flatMap { phase in
+      (1..<(1 << 16)).filter { $0.nonzeroBitCount <= 3 }.map { set in
+        "\(phase),\((0..<16).filter { set >> $0 & 1 == 1 }.map { channels[$0] }.joined(separator: ";"))"
+      }
+    }
+    #expect(all.count == 2_784)
+    let bySlot = Dictionary(grouping: all) { TailCache.slots(Array($0.utf8)).first }
+    let crowded = try #require(bySlot.values.filter { $0.count >= 3 }.min { $0[0] < $1[0] })
+    let vocabulary = Vocabulary(phases: phases, channels: channels)
+    for tails in [Array(crowded.prefix(3)), Array(all.prefix(1_200))] {
+      // Every customer's rows take the tails in turn, period by period.
+      var text = "customer_id,period,phase,channels\n"
+      let periods = tails.count == 3 ? 40 : 3
+      for t in 0..<periods { for c in 0..<Swift.max(30, tails.count) { text += "u\(c),\(t),\(tails[(c + t) % tails.count])\n" } }
+      let bytes = Array(text.utf8)
+      for kernel in RowKernel.available {
+        let rows = try JourneyLogReader.rows(
+          bytes: bytes, file: "log.csv", vocabulary: vocabulary, holdoutFraction: 0, fused: true, kernel: kernel)
+        #expect(rows.tailMisses == tails.count, "\(kernel): \(rows.tailMisses) decodings of \(tails.count) tails")
+      }
+      try expectSameReadings(bytes, vocabulary, "\(tails.count) tails")
+    }
+  }
+
   /// The row kernel's edges among plain rows: ids of 1 to 40 bytes (whole ids past 8
   /// bytes, UTF-8), periods of 1 to 12 digits with leading zeros, tails of 47 to 49 bytes,
   /// rows of 63 to 65 bytes, more distinct tails than the tail cache holds, held-out

@@ -47,8 +47,9 @@ typedef struct {
 
 /// Tails (a row's bytes from its phase to the line feed, at most 48) already decoded to
 /// a phase and a channel pattern: a fixed table of JOURNEY_TAIL_SLOTS entries, zeroed
-/// before first use. A tail's hash picks its home slot; it is kept there or in the next
-/// slot (the table is large enough that the home slot mostly holds it).
+/// before first use. A tail's hash picks two slots; it is kept in one of them, and an
+/// insert moves the entries in its way to their other slots (cuckoo hashing), so that
+/// tails sharing a slot do not evict each other.
 enum { JOURNEY_TAIL_SLOTS = 4096, JOURNEY_TAIL_BYTES = 48, JOURNEY_TAIL_WORDS = 6 };
 
 typedef struct {
@@ -61,6 +62,10 @@ typedef struct {
 /// Records tail `bytes[0..<length)` (1 to JOURNEY_TAIL_BYTES bytes) as `phase` and
 /// `pattern`.
 void journey_tail_insert(journey_tail_entry *cache, const uint8_t *bytes, long length, long phase, uint64_t pattern);
+
+/// The two slots of the tail `bytes[0..<length)` (1 to JOURNEY_TAIL_BYTES bytes), first
+/// the one the kernel looks at first.
+void journey_tail_slots(const uint8_t *bytes, long length, unsigned slots[2]);
 
 /// What the kernel reads and updates.
 typedef struct {
