@@ -279,6 +279,20 @@ static inline __attribute__((always_inline)) int recordMatches(
   return n <= 8 || memcmp(idBytes + lo + 8, id + 8, (size_t)(n - 8)) == 0;
 }
 
+/// The hash CustomerTable.hash (JourneyEstimation) gives an id of `n` bytes, 1 to 8,
+/// whose first word is `key` (change both together).
+static inline uint64_t idHash(uint64_t key, long n) {
+  uint64_t h = (key ^ (uint64_t)n) * 0x9E3779B97F4A7C15ull;
+  return h ^ (h >> 29);
+}
+
+/// The tag of hash `h` in an index entry whose customer number takes `numberBits` bits
+/// (CustomerTable.tag): the hash's bits from 32 up, as many as fit below bit 31.
+static inline long idTag(uint64_t h, long numberBits) {
+  const long bits = 31 - numberBits > 0 ? 31 - numberBits : 0;
+  return (long)((h >> 32) & ((1ull << bits) - 1)) << numberBits;
+}
+
 /// Asks for the hash-index slot of the id at `q` (the next row's first field) when it is
 /// 1 to 8 bytes long: the slot CustomerTable.hash gives such an id (its first word and its
 /// length). Only a hint: an id of another form is skipped.
@@ -290,9 +304,58 @@ static inline void prefetchIdSlot(const uint8_t *q, const int32_t *index, long m
   if (commas != 0) n = __builtin_ctzll(commas) >> 3;
   else if (q[8] != ',') return;
   if (n == 0) return;
-  uint64_t h = ((w & lowBytes[n]) ^ (uint64_t)n) * 0x9E3779B97F4A7C15ull;
-  h ^= h >> 29;
-  __builtin_prefetch(index + (long)(h & (uint64_t)mask));
+  __builtin_prefetch(index + (long)(idHash(w & lowBytes[n], n) & (uint64_t)mask));
+}
+
+/// The customer of a row not at the kernel's guess, whose id is `id[0..<n)` (`key` its
+/// first word) and whose line feed is bit `end` of `lf` (the row's line feeds): its
+/// number, found in the index or added to it as the reader adds one (then it is
+/// `customers`, and its record is written) while fewer than `addLimit` customers, or -1.
+/// Only an id of 1 to 8 plain bytes (its key holds it) is looked up. Asks for the index
+/// slots of the next two rows' ids, likely off the guess too (the first rows of a log are
+/// all new customers), so that their cache misses overlap this row and the next.
+static __attribute__((noinline)) long customerOffGuess(
+    const journey_log_state *s, long customers, long addLimit, const uint8_t *id, long n, uint64_t key, uint64_t lf,
+    long end) {
+  int32_t *const index = s->index;
+  const long mask = s->indexMask;
+  const uint64_t after = lf & (lf - 1); // the line feed of the next row, if in reach
+  if (after != 0) prefetchIdSlot(id + __builtin_ctzll(after) + 1, index, mask);
+  prefetchIdSlot(id + end + 1, index, mask);
+  if (n > 8 || (barredBytes(id) & ((1ull << n) - 1)) != 0) return -1;
+  const uint64_t hash = idHash(key, n);
+  const long numberMask = (1L << s->numberBits) - 1;
+  const long tag = idTag(hash, s->numberBits);
+  long slot = (long)(hash & (uint64_t)mask);
+  long entry;
+  while ((entry = index[slot]) >= 0) {
+    if ((entry & ~numberMask) == tag) {
+      const long k = entry & numberMask;
+      if (recordMatches(record(s->pages, k), s->pages, s->idBytes, s->idOffsetsExact, k, id, n, key)) return k;
+    }
+    slot = (slot + 1) & mask;
+  }
+  if (customers >= addLimit) return -1;
+  index[slot] = (int32_t)(customers | tag);
+  journey_customer_record *c = record(s->pages, customers);
+  c->key = key;
+  c->pattern = 0;
+  c->period = -1;
+  c->idEnd = s->newIdEnd;
+  c->phaseAndFlag = 0;
+  return customers;
+}
+
+/// Tallies a first state in `period` and `phase` (firstPhases, earliestPhases): the
+/// earliest first period after it.
+static __attribute__((noinline)) long tallyFirstState(const journey_log_state *s, long earliestFirst, long period, long phase) {
+  s->firstPhases[phase] += 1;
+  if (period < earliestFirst) {
+    earliestFirst = period;
+    for (long i = 0; i < s->earliestSlots; i++) s->earliestPhases[i] = 0;
+  }
+  if (period == earliestFirst) s->earliestPhases[phase] += 1;
+  return earliestFirst;
 }
 
 /// The two functions a body (JourneyLogRowsBody.h) is inlined into: `name_plain` for a

@@ -2,15 +2,16 @@
 // instruction set): a static function named ROWS_FUNCTION, with the AVX-512 helpers when
 // ROWS_WIDE is 1 (the file is then included inside a `target` attribute region), else the
 // baseline ones (SSE2 on x86-64, byte by byte elsewhere). Both give the same results. It
-// is inlined into two functions each, with and without first states (`firstStatesKept`, a
-// constant there), so that a reading without them pays nothing for them.
+// is inlined into two functions each, with and without the customers' first states
+// (`firstStatesKept`, a constant there), so that a reading without them pays nothing for
+// them.
 
 static inline __attribute__((always_inline)) long ROWS_FUNCTION(
     const uint8_t *bytes, long from, long last, long *line, journey_log_state *s, int *why, journey_log_row *out,
     const int firstStatesKept) {
   // The state in locals: the kernel's stores into the tables cannot change them.
   journey_customer_record *const *const pages = s->pages;
-  const long customers = s->customers;
+  long customers = s->customers;
   const uint8_t *const idBytes = s->idBytes;
   const int idOffsetsExact = s->idOffsetsExact;
   long *const lines = s->lines;
@@ -27,9 +28,11 @@ static inline __attribute__((always_inline)) long ROWS_FUNCTION(
   const int pendingExposures = channelSlots <= JOURNEY_PENDING_CHANNELS;
   const journey_tail_entry *const tails = s->tails;
   const int32_t *const customerIndex = s->index;
+  // Customers the kernel may add: up to the records the pages hold, with an index at most
+  // half full.
+  const long recordCapacity = customerIndex != NULL ? s->recordCapacity : 0;
+  const long addLimit = recordCapacity < (s->indexMask + 1) / 2 ? recordCapacity : (s->indexMask + 1) / 2;
   uint64_t *const firstStates = firstStatesKept ? s->firstStates : NULL;
-  long *const firstPhases = s->firstPhases;
-  long *const earliestPhases = s->earliestPhases;
   long earliestFirst = s->earliestFirst;
   long p = from;
   long ln = *line;
@@ -145,12 +148,19 @@ static inline __attribute__((always_inline)) long ROWS_FUNCTION(
         c = record(pages, k);
         if (!recordMatches(c, pages, idBytes, idOffsetsExact, k, r, n, key)) c = NULL;
       }
+      if (c == NULL && customerIndex != NULL) {
+        // Off the guess: the index (out of line, so that the loop keeps its registers).
+        const long found = customerOffGuess(s, customers, addLimit, r, n, key, m.lf, end);
+        if (found >= 0) {
+          k = found;
+          c = record(pages, k);
+          if (k == customers) customers += 1; // added
+        }
+      }
       const long offset = period - periodBase;
-      // (A customer with no state yet: counted here only when first states are kept, for
-      // a period that fits one.)
+      // (A customer with no state yet: counted here for a period that fits a first state.)
       if (c == NULL || (unsigned long)offset >= periodSpan || (unsigned long)phase >= (unsigned long)phaseSlots ||
-          (pattern & outsideChannels) != 0 ||
-          (c->period >= 0 ? period != c->period + 1 : (!firstStatesKept || period >= (1L << 40)))) {
+          (pattern & outsideChannels) != 0 || (c->period >= 0 ? period != c->period + 1 : period >= (1L << 40))) {
         // Reported decoded only with an id of plain bytes (the rest of the row is).
         if ((barredBytes(r) & ((1ull << n) - 1)) != 0) { stop = JOURNEY_LOG_ROW; break; }
         out->idLength = n;
@@ -165,19 +175,14 @@ static inline __attribute__((always_inline)) long ROWS_FUNCTION(
       }
       // Count.
       const uint32_t state = c->phaseAndFlag;
-      if (!firstStatesKept || __builtin_expect(c->period >= 0, 1)) {
+      if (__builtin_expect(c->period >= 0, 1)) {
         const long index = (((long)(state & ((1u << 29) - 1)) << denseShift) | (long)c->pattern) * denseStride + phase;
         long *const counts = (state & (1u << 31)) ? denseHoldout : dense; // a select, not a branch
         counts[index] += 1;
       } else {
         // The customer's first state.
-        firstStates[k] = ((uint64_t)period << 24) | (uint64_t)phase;
-        firstPhases[phase] += 1;
-        if (period < earliestFirst) {
-          earliestFirst = period;
-          for (long i = 0; i < s->earliestSlots; i++) earliestPhases[i] = 0;
-        }
-        if (period == earliestFirst) earliestPhases[phase] += 1;
+        if (firstStatesKept) firstStates[k] = ((uint64_t)period << 24) | (uint64_t)phase;
+        earliestFirst = tallyFirstState(s, earliestFirst, period, phase);
       }
       long *row = periodTable + offset * width;
       row[phase] += 1;
@@ -209,6 +214,7 @@ static inline __attribute__((always_inline)) long ROWS_FUNCTION(
     exposedOffset = -1;
   }
   s->last = guess;
+  s->customers = customers;
   s->rows = rows + (ln - *line); // a line per row taken
   s->firstPeriod = firstPeriod;
   s->lastPeriod = lastPeriod;

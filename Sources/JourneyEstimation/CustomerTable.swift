@@ -77,7 +77,7 @@ struct CustomerRecords {
 
   init() { pages = storage.table }
 
-  /// Records allocated.
+  /// Records allocated: the row kernel may add customers up to it (``adopt(count:)``).
   var capacity: Int { storage.pageCount == 0 ? 0 : (storage.pageCount - 1) * Self.pageSize + lastCapacity }
 
   /// Makes the pages this value's own before they change.
@@ -104,6 +104,13 @@ struct CustomerRecords {
   @inline(__always)
   func at(_ k: Int) -> UnsafeMutablePointer<CustomerRecord> {
     pages[k &>> Self.pageShift] + (k & (Self.pageSize &- 1))
+  }
+
+  /// Takes the records the row kernel wrote after the last one, up to record `count - 1`
+  /// (below ``capacity``; after ``makeUnique()``).
+  mutating func adopt(count: Int) {
+    precondition(count >= self.count && count <= capacity)
+    self.count = count
   }
 
   /// Appends a record (after ``makeUnique()``).
@@ -172,15 +179,19 @@ struct CustomerTable {
   /// Customers `0..<seeded` were copied from another table without their states
   /// (``seed()``): the same customers under the same numbers as there.
   var seeded = 0
+  /// Whether ``index`` may share its storage with another table's (after ``seed()``, until
+  /// this table adds a customer): the row kernel then adds none, as it writes into it.
+  var indexShared = false
 
   /// Whether ``lines`` are kept.
   var keepsLines = true
-  /// The line of each customer's previous row.
+  /// The line of each customer's previous row (at least ``count`` entries: the row
+  /// kernel's readings give one to each record the pages hold, 0 past the customers).
   var lines: [Int] = []
   /// Whether ``firstStates`` are kept.
   var keepsFirstStates = false
   /// Each customer's first state: period (below 2⁴⁰) shifted left by 24, or'ed with the
-  /// phase (below 2²⁴).
+  /// phase (below 2²⁴); at least ``count`` entries, 0 past the customers, as ``lines``.
   var firstStates: [UInt64] = []
   /// Whether ``segments`` are kept.
   var keepsSegments = false
@@ -280,6 +291,14 @@ struct CustomerTable {
     find(id, key: Self.key(id), holdoutFraction: holdoutFraction)
   }
 
+  /// ``hash(_:key:)`` of an id its key holds alone (``compactLength(_:)`` bytes).
+  @inline(__always)
+  static func compactHash(_ key: UInt64) -> Int {
+    var h = (key ^ UInt64(truncatingIfNeeded: compactLength(key))) &* 0x9E37_79B9_7F4A_7C15
+    h ^= h >> 29
+    return Int(truncatingIfNeeded: h)
+  }
+
   /// ``find(_:holdoutFraction:)`` with the id's ``key(_:)`` known.
   @inline(__always)
   mutating func find(_ id: UnsafeBufferPointer<UInt8>, key: UInt64, holdoutFraction: Double) -> Int {
@@ -331,6 +350,7 @@ struct CustomerTable {
     makeUnique()
     let k = records.count
     index[h] = Int32(truncatingIfNeeded: k | tag)
+    indexShared = false
     let before = idBytes.count
     var record = CustomerRecord.fresh(key: key)
     if !Self.isCompact(id) {
@@ -342,8 +362,8 @@ struct CustomerTable {
     if heldOut() { record.phaseAndFlag |= CustomerRecord.heldOutBit }
     if id.contains(where: { $0 < 0x21 || $0 == 0x22 }) { record.phaseAndFlag |= CustomerRecord.specialIdBit }
     records.append(record)
-    if keepsLines { lines.append(0) }
-    if keepsFirstStates { firstStates.append(0) }
+    if keepsLines && lines.count == k { lines.append(0) }
+    if keepsFirstStates && firstStates.count == k { firstStates.append(0) }
     if keepsSegments { segments.append(0) }
     if 2 * records.count > index.count { grow() }
     return (k, true)
@@ -355,8 +375,8 @@ struct CustomerTable {
   /// so that it finds the customers it shares with the start of the file without adding
   /// them to an index of its own, and its merge matches them by number. The records are
   /// copied (the table is read while this one goes on changing); the ids and the index are
-  /// shared until either side adds a customer.
-  func seed() -> CustomerTable {
+  /// shared until either side adds a customer (``indexShared``, set on both).
+  mutating func seed() -> CustomerTable {
     var copy = CustomerTable()
     copy.records = records
     copy.records.copyStorage(tableCapacity: Swift.max(1, records.storage.tableCapacity))
@@ -374,6 +394,8 @@ struct CustomerTable {
     copy.keepsFirstStates = true
     copy.firstStates = [UInt64](repeating: 0, count: records.count)
     copy.seeded = records.count
+    copy.indexShared = true
+    indexShared = true
     return copy
   }
 
@@ -382,13 +404,28 @@ struct CustomerTable {
     var bigger = [Int32](repeating: -1, count: 2 * index.count)
     let mask = bigger.count - 1
     let bits = numberBits + 1
-    for k in 0..<records.count {
-      let hash = withId(k) { Self.hash($0, key: records.at(k).pointee.key) }
-      var h = hash & mask
-      while bigger[h] >= 0 { h = (h + 1) & mask }
-      bigger[h] = Int32(truncatingIfNeeded: k | Self.tag(hash, numberBits: bits))
+    let count = records.count
+    /// The hash of customer `k`'s id: from its key alone when the key holds it.
+    func hash(_ k: Int) -> Int {
+      let r = records.at(k).pointee
+      return r.hasWholeId ? withId(k) { Self.hash($0, key: r.key) } : Self.compactHash(r.key)
+    }
+    bigger.withUnsafeMutableBufferPointer { slots in
+      // The slot of the customer 8 ahead is asked for while this one is placed: the slots
+      // are random, and the index is mostly past the caches.
+      let ahead = 8
+      for k in 0..<Swift.min(ahead, count) { journey_prefetch(slots.baseAddress! + (hash(k) & mask)) }
+      for k in 0..<count {
+        if k + ahead < count { journey_prefetch(slots.baseAddress! + (hash(k + ahead) & mask)) }
+        let hash = hash(k)
+        var h = hash & mask
+        while slots[h] >= 0 { h = (h + 1) & mask }
+        slots[h] = Int32(truncatingIfNeeded: k | Self.tag(hash, numberBits: bits))
+      }
     }
     index = bigger
+    indexShared = false
     numberBits = bits
   }
+
 }

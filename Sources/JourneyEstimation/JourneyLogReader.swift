@@ -244,7 +244,8 @@ public enum JourneyLogReader {
     bytes: [UInt8], file: String, vocabulary: Vocabulary, holdoutFraction: Double, fused: Bool,
     kernel: RowKernel = .selected
   ) throws(InputErrors) -> JourneyLogSummary {
-    var rows = try rows(bytes: bytes, file: file, vocabulary: vocabulary, holdoutFraction: holdoutFraction, fused: fused, kernel: kernel)
+    let rows = try rows(
+      bytes: bytes, file: file, vocabulary: vocabulary, holdoutFraction: holdoutFraction, fused: fused, kernel: kernel)
     return try rows.finish()
   }
 
@@ -302,6 +303,10 @@ struct JourneyLogRows {
   /// The rows whose tail the row kernel did not find in ``tails`` (each then decoded here
   /// and added): the distinct tails met, when the cache keeps them all.
   var tailMisses = 0
+  /// The rows the row kernel handed back decoded, for the reader to count (a customer it
+  /// could not find or add, a first period past 2⁴⁰, a period that does not continue the
+  /// customer's or lies outside the per-period table).
+  var handedBack = 0
 
   init(file: String, vocabulary: Vocabulary, holdoutFraction: Double, fused: Bool = true, kernel: RowKernel = .selected) {
     self.fused = fused

@@ -68,8 +68,8 @@ extension JourneyLogRows {
           p = stop
           if why == Int32(JOURNEY_LOG_END) { break }
           if why == Int32(JOURNEY_LOG_DECODED) {
-            // Decoded, with a customer the kernel does not count (new, first state, a
-            // period out of the table or not following the previous one).
+            // Decoded, with a customer the kernel does not count (see `handedBack`).
+            handedBack += 1
             try countRow(
               b, base, p, idLength: row.idLength, key: row.key, period: row.period, phase: Int(row.phase),
               pattern: row.pattern, line: line)

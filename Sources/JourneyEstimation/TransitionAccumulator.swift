@@ -348,41 +348,49 @@ public struct TransitionAccumulator {
     _ bytes: UnsafeMutablePointer<UInt8>, from position: Int, last: Int, line: inout Int,
     tails: UnsafePointer<journey_tail_entry>, kernel: RowKernel = .selected
   ) -> (position: Int, why: Int32, row: journey_log_row) {
+    // New customers: added by the kernel too, without hold-out and into an index of this
+    // table's own, up to the records the pages hold; the lines and first states kept get
+    // an entry for each of those records first (0 past the customers).
+    let adds = holdoutFraction == 0 && !customers.indexShared
+    if adds {
+      let capacity = customers.records.capacity
+      if customers.keepsLines && customers.lines.count < capacity {
+        customers.lines.append(contentsOf: repeatElement(0, count: capacity - customers.lines.count))
+      }
+      if customers.keepsFirstStates && customers.firstStates.count < capacity {
+        customers.firstStates.append(contentsOf: repeatElement(0, count: capacity - customers.firstStates.count))
+      }
+    }
+    if firstPhases.count < phaseSlots { firstPhases += [Int](repeating: 0, count: phaseSlots - firstPhases.count) }
+    if earliestPhases.count < phaseSlots { earliestPhases += [Int](repeating: 0, count: phaseSlots - earliestPhases.count) }
     // The arrays are moved out for the call (no copy: each stays uniquely referenced), so
     // that their buffers can be lent to the kernel at once.
     var dense: [Int] = []
     var held: [Int] = []
     var table: [Int] = []
     var lines: [Int] = []
-    // First states: counted by the kernel too where they are kept (a later chunk's
-    // customers copied from the start of the file have none yet).
-    let keepsFirstStates = customers.keepsFirstStates
+    var index: [Int32] = []
     var firsts: [UInt64] = []
     var firstTally: [Int] = []
     var earliestTally: [Int] = []
-    if keepsFirstStates {
-      if firstPhases.count < phaseSlots { firstPhases += [Int](repeating: 0, count: phaseSlots - firstPhases.count) }
-      if earliestPhases.count < phaseSlots { earliestPhases += [Int](repeating: 0, count: phaseSlots - earliestPhases.count) }
-    }
+    let keepsFirstStates = customers.keepsFirstStates
     swap(&dense, &denseCounts)
     swap(&held, &denseHoldout)
     swap(&table, &periodTable)
     swap(&lines, &customers.lines)
-    if keepsFirstStates {
-      swap(&firsts, &customers.firstStates)
-      swap(&firstTally, &firstPhases)
-      swap(&earliestTally, &earliestPhases)
-    }
+    swap(&index, &customers.index)
+    swap(&firsts, &customers.firstStates)
+    swap(&firstTally, &firstPhases)
+    swap(&earliestTally, &earliestPhases)
     defer {
       swap(&dense, &denseCounts)
       swap(&held, &denseHoldout)
       swap(&table, &periodTable)
       swap(&lines, &customers.lines)
-      if keepsFirstStates {
-        swap(&firsts, &customers.firstStates)
-        swap(&firstTally, &firstPhases)
-        swap(&earliestTally, &earliestPhases)
-      }
+      swap(&index, &customers.index)
+      swap(&firsts, &customers.firstStates)
+      swap(&firstTally, &firstPhases)
+      swap(&earliestTally, &earliestPhases)
     }
     let ids = customers.idBytes
     var state = journey_log_state()
@@ -403,30 +411,67 @@ public struct TransitionAccumulator {
     state.tails = tails
     state.level = kernel.level
     state.earliestFirst = earliestFirst
+    state.indexMask = index.count - 1
+    state.numberBits = customers.numberBits
+    state.recordCapacity = adds ? customers.records.capacity : 0
+    state.newIdEnd = UInt32(truncatingIfNeeded: ids.count)
     var why: Int32 = 0
     var row = journey_log_row()
     let keepsLines = customers.keepsLines
-    let index = customers.index
-    state.indexMask = index.count - 1
-    let stop = index.withUnsafeBufferPointer { index in ids.withUnsafeBufferPointer { ids in
+    // The index is lent writable where the kernel adds customers, else read-only (a shared
+    // index is not copied). The calls are written out: a local function capturing the
+    // arrays would have every call check exclusive access at run time.
+    let stop =
+      adds
+      ? index.withUnsafeMutableBufferPointer { index in
+        Self.callKernel(
+          bytes, position, last, &line, &state, &why, &row, index: index.baseAddress, ids: ids, dense: &dense, held: &held,
+          table: &table, lines: &lines, keepsLines: keepsLines, firsts: &firsts, keepsFirstStates: keepsFirstStates,
+          firstTally: &firstTally, earliestTally: &earliestTally)
+      }
+      : index.withUnsafeBufferPointer { index in
+        Self.callKernel(
+          bytes, position, last, &line, &state, &why, &row, index: UnsafeMutablePointer(mutating: index.baseAddress),
+          ids: ids, dense: &dense, held: &held, table: &table, lines: &lines, keepsLines: keepsLines, firsts: &firsts,
+          keepsFirstStates: keepsFirstStates, firstTally: &firstTally, earliestTally: &earliestTally)
+      }
+    customers.records.adopt(count: state.customers)
+    customers.last = state.last
+    rows = state.rows
+    firstPeriod = state.firstPeriod
+    lastPeriod = state.lastPeriod
+    earliestFirst = state.earliestFirst
+    return (stop, why, row)
+  }
+
+  /// `journey_log_rows` with the buffers of the arrays lent for the call (see
+  /// ``kernelRows(_:from:last:line:tails:kernel:)``).
+  @inline(__always)
+  static func callKernel(
+    _ bytes: UnsafeMutablePointer<UInt8>, _ position: Int, _ last: Int, _ line: inout Int, _ state: inout journey_log_state,
+    _ why: inout Int32, _ row: inout journey_log_row, index: UnsafeMutablePointer<Int32>?, ids: [UInt8], dense: inout [Int],
+    held: inout [Int], table: inout [Int], lines: inout [Int], keepsLines: Bool, firsts: inout [UInt64],
+    keepsFirstStates: Bool, firstTally: inout [Int], earliestTally: inout [Int]
+  ) -> Int {
+    state.index = index
+    return ids.withUnsafeBufferPointer { ids in
       dense.withUnsafeMutableBufferPointer { dense in
         held.withUnsafeMutableBufferPointer { held in
           table.withUnsafeMutableBufferPointer { table in
             lines.withUnsafeMutableBufferPointer { lines in
-              state.idBytes = ids.baseAddress
-              state.dense = dense.baseAddress
-              state.denseHoldout = held.baseAddress
-              state.periodTable = table.baseAddress
-              state.lines = keepsLines ? lines.baseAddress : nil
-              state.index = index.baseAddress
-              guard keepsFirstStates else { return journey_log_rows(bytes, position, last, &line, &state, &why, &row) }
-              return firsts.withUnsafeMutableBufferPointer { firsts in
-                firstTally.withUnsafeMutableBufferPointer { firstTally in
-                  earliestTally.withUnsafeMutableBufferPointer { earliestTally in
+              firstTally.withUnsafeMutableBufferPointer { firstTally in
+                earliestTally.withUnsafeMutableBufferPointer { earliestTally in
+                  state.idBytes = ids.baseAddress
+                  state.dense = dense.baseAddress
+                  state.denseHoldout = held.baseAddress
+                  state.periodTable = table.baseAddress
+                  state.lines = keepsLines ? lines.baseAddress : nil
+                  state.firstPhases = firstTally.baseAddress
+                  state.earliestPhases = earliestTally.baseAddress
+                  state.earliestSlots = earliestTally.count
+                  guard keepsFirstStates else { return journey_log_rows(bytes, position, last, &line, &state, &why, &row) }
+                  return firsts.withUnsafeMutableBufferPointer { firsts in
                     state.firstStates = firsts.baseAddress
-                    state.firstPhases = firstTally.baseAddress
-                    state.earliestPhases = earliestTally.baseAddress
-                    state.earliestSlots = earliestTally.count
                     return journey_log_rows(bytes, position, last, &line, &state, &why, &row)
                   }
                 }
@@ -435,13 +480,7 @@ public struct TransitionAccumulator {
           }
         }
       }
-    } }
-    customers.last = state.last
-    rows = state.rows
-    firstPeriod = state.firstPeriod
-    lastPeriod = state.lastPeriod
-    earliestFirst = state.earliestFirst
-    return (stop, why, row)
+    }
   }
 
   /// ``observe(customer:period:phase:pattern:segment:line:)`` for the journey-log reader's

@@ -276,6 +276,39 @@ struct FusedDecoderTests {
     }
   }
 
+  /// The row kernel finds customers off its guess in the reader's index and adds new ones
+  /// there itself, in a log written period by period and in one whose rows of a period
+  /// come in another order each period: only rows whose customer needs a new page of
+  /// records or a bigger index go back to the reader, and the reading is the general
+  /// reader's. With hold-out, which the kernel leaves to the reader, every new customer
+  /// goes back.
+  @Test(arguments: [false, true])
+  func kernelAddsAndFindsCustomers(shuffled: Bool) throws {
+    var rng = SplitMix64(seed: shuffled ? 11 : 12, stream: 0)
+    let customers = 20_000
+    var text = "customer_id,period,phase,channels\n"
+    for t in 0..<4 {
+      var order = Array(0..<customers)
+      if shuffled && t > 0 { order.shuffle(using: &rng) }
+      for c in order { text += "id\(c),\(t),\(["a", "b", "c"][(c + t) % 3]),\(["", "x", "x;y"][(c * 7 + t) % 3])\n" }
+    }
+    let bytes = Array(text.utf8)
+    let vocabulary = Vocabulary(phases: ["a", "b", "c"], channels: ["x", "y"])
+    for kernel in RowKernel.available {
+      let rows = try JourneyLogReader.rows(
+        bytes: bytes, file: "log.csv", vocabulary: vocabulary, holdoutFraction: 0, fused: true, kernel: kernel)
+      // A page of 4,096 records each (the first one grows from 16), an index doubling
+      // from 16 slots to 65,536, the first row of each later period.
+      #expect(rows.handedBack <= 30, "\(kernel): \(rows.handedBack) rows handed back")
+      #expect(rows.accumulator.customerCount == customers)
+      let held = try JourneyLogReader.rows(
+        bytes: bytes, file: "log.csv", vocabulary: vocabulary, holdoutFraction: 0.3, fused: true, kernel: kernel)
+      #expect(held.handedBack >= customers, "\(kernel): \(held.handedBack) rows handed back with hold-out")
+    }
+    try expectSameReadings(bytes, vocabulary, shuffled ? "shuffled" : "period by period")
+    try expectSameReadings(bytes, vocabulary, holdout: 0.3, shuffled ? "shuffled, hold-out" : "period by period, hold-out")
+  }
+
   /// The row kernel's edges among plain rows: ids of 1 to 40 bytes (whole ids past 8
   /// bytes, UTF-8), periods of 1 to 12 digits with leading zeros, tails of 47 to 49 bytes,
   /// rows of 63 to 65 bytes, more distinct tails than the tail cache holds, held-out

@@ -67,6 +67,9 @@ void journey_tail_insert(journey_tail_entry *cache, const uint8_t *bytes, long l
 /// the one the kernel looks at first.
 void journey_tail_slots(const uint8_t *bytes, long length, unsigned slots[2]);
 
+/// Asks for the cache line at `p` ahead of its use (a hint: nothing is read).
+static inline void journey_prefetch(const void *p) { __builtin_prefetch(p); }
+
 /// What the kernel reads and updates.
 typedef struct {
   // Customers: the page table of 4,096 records each, the number of records, the arena of
@@ -94,18 +97,31 @@ typedef struct {
   long firstPeriod;
   long lastPeriod;
   const journey_tail_entry *tails;
-  /// The reader's hash index of customers (slot `hash & indexMask`), or NULL: where the
-  /// kernel stops at a row whose customer it does not count (mostly a new one, which the
-  /// reader then adds), it asks for the slot of the next row's id ahead of time, so that
-  /// the cache miss of the next insert overlaps this one.
-  const int32_t *index;
+  /// The reader's hash index of customers (CustomerTable in JourneyEstimation: slot
+  /// `hash & indexMask`, -1 when empty, else the customer's number in the low numberBits
+  /// bits and a tag of the hash above them), or NULL. A customer not at the guess is
+  /// looked up in it when its id is 1 to 8 plain bytes (the only ids the hash below
+  /// covers). Where the kernel stops at a row whose customer it does not count, it asks
+  /// for the slot of the next row's id ahead of time, so that the cache miss of the next
+  /// lookup overlaps this one.
+  int32_t *index;
   long indexMask;
-  /// Each customer's first state (period << 24 | phase), or NULL. When set, the kernel also
-  /// counts the first row of a customer found at its guess with no state yet (a customer
-  /// the reader copied from another reading's start): the first state is written here and
-  /// tallied in firstPhases and, for the earliest first period (earliestFirst), in
-  /// earliestPhases (at least phaseSlots entries each; the earliestSlots entries of
-  /// earliestPhases are zeroed when an earlier first period is met).
+  long numberBits;
+  /// Customers the kernel may add, as the reader would (`CustomerTable.insert`), up to
+  /// this number of records (those the pages hold), or 0: a customer with an id of 1 to 8
+  /// plain bytes not in the index gets the next number, a fresh record (key, no state,
+  /// idEnd `newIdEnd`, no flag) and its index slot, while the index stays at most half
+  /// full (the reader doubles it). Only for a reading without hold-out and an index of
+  /// its own (the kernel writes into it). `lines` and `firstStates`, where set, then have
+  /// an entry for each of these records.
+  long recordCapacity;
+  uint32_t newIdEnd;
+  /// Each customer's first state (period << 24 | phase), or NULL. The kernel counts the
+  /// first row of a customer with no state yet (one it adds, or one the reader copied from
+  /// another reading's start): the first state is written here where set, and tallied in
+  /// firstPhases and, for the earliest first period (earliestFirst), in earliestPhases (at
+  /// least phaseSlots entries each; the earliestSlots entries of earliestPhases are zeroed
+  /// when an earlier first period is met).
   uint64_t *firstStates;
   long *firstPhases;
   long *earliestPhases;
@@ -127,8 +143,9 @@ enum {
   /// starts at `row->tail` and is at most JOURNEY_TAIL_BYTES long.
   JOURNEY_LOG_TAIL = 2,
   /// At a row decoded whole (into `*row`) whose customer the kernel does not count: not
-  /// at the guess, with no state yet (unless firstStates is set), in a period that does
-  /// not follow the previous one or outside the per-period table.
+  /// at the guess and not found or added through the index, with a first period past
+  /// 2^40, in a period that does not follow the previous one or outside the per-period
+  /// table.
   JOURNEY_LOG_DECODED = 3,
 };
 
