@@ -57,7 +57,16 @@ final class TestServer: Sendable {
 
   /// Runs a program with POSIX calls (Foundation's Process can hang waiting for a child
   /// whose grandchildren outlive it), its output collected through files.
+  ///
+  /// The child gets no descriptor of this process past its standard streams. Otherwise
+  /// the server it starts, which outlives every test, would hold the end of the socket
+  /// pair by which Foundation's Process notices the exit of a child another test runs
+  /// meanwhile (a `gzip`, a `journey`): that child's exit would never be noticed, and its
+  /// test would wait forever.
   static func spawn(_ argv: [String]) -> (Int32, String, String) {
+    typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+    // glibc 2.34 and later (the Swift module of glibc does not declare it).
+    let closeFrom = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np").map { unsafeBitCast($0, to: CloseFrom.self) }
     let base = FileManager.default.temporaryDirectory.appendingPathComponent("journeykit-spawn-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
     let outPath = base + ".out"
     let errPath = base + ".err"
@@ -71,6 +80,7 @@ final class TestServer: Sendable {
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
     posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
     posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    closeFrom?(&actions, 3)
     let args: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
     defer { args.forEach { free($0) } }
     var pid: pid_t = 0
@@ -93,6 +103,17 @@ final class TestServer: Sendable {
 
 @Suite(.serialized) struct PostgresCountsTests {
   static func server() throws -> TestServer { try TestServer.shared.get() }
+
+  /// A program run for the tests (the server's scripts, `psql`) inherits no descriptor
+  /// past its standard streams: a pipe open here is not open there.
+  @Test func spawnedProgramsInheritOnlyTheStandardStreams() throws {
+    var ends: [Int32] = [0, 0]
+    #expect(pipe(&ends) == 0)
+    defer { ends.forEach { close($0) } }
+    let (status, out, _) = TestServer.spawn(["/bin/sh", "-c", "ls /proc/$$/fd"])
+    #expect(status == 0)
+    #expect(out.split(separator: "\n") == ["0", "1", "2"], "descriptors open in the child: \(out)")
+  }
 
   /// The seasonal two-segment b2c history, written as a journey log file.
   static let history: (model: Scenario, path: String) = {
