@@ -38,7 +38,7 @@ static inline __attribute__((always_inline)) long ROWS_FUNCTION(
   long ln = *line;
   long guess = s->last;
   long rows = s->rows, firstPeriod = s->firstPeriod, lastPeriod = s->lastPeriod;
-  // Exposures of the period `exposedOffset` not yet added to its row of the table.
+  // Exposures of the period whose row of the table is `exposedRow` not yet added to it.
 #if ROWS_WIDE
   exposure_counts_wide pending;
 #define EXPOSURES(f) f##Wide
@@ -47,11 +47,13 @@ static inline __attribute__((always_inline)) long ROWS_FUNCTION(
 #define EXPOSURES(f) f
 #endif
   EXPOSURES(exposuresClear)(&pending);
-  long exposedOffset = -1;
-  // The previous row's period digits (zero past them) and period: a row in the same
-  // period skips the parse.
-  uint64_t previousDigits = 0;
+  long *exposedRow = NULL;
+  // The previous row's period digits (zero past them), period and row of the per-period
+  // table (NULL outside it): a row in the same period skips the parse and the row's
+  // address (so that the table's base, span and width stay out of the loop's registers).
+  uint64_t previousDigits = 10; // a line feed: no row's digits (they end before the first)
   long previousPeriod = 0;
+  long *previousRow = NULL;
   int stop = JOURNEY_LOG_END;
   while (p <= last && stop == JOURNEY_LOG_END) {
     // Up to `flushSpan` bytes of rows, then the pending exposures go to the table.
@@ -83,9 +85,9 @@ static inline __attribute__((always_inline)) long ROWS_FUNCTION(
       if (digits < 1 || digits > 8) { stop = JOURNEY_LOG_ROW; break; }
       const uint64_t raw = load64(r + c1 + 1) & lowBytes[digits];
       long period = previousPeriod;
-      if (raw != previousDigits || previousDigits == 0) {
-        // (A digit is never a zero byte, so equal words have as many digits, and 0 is no
-        // row's digits yet: a period of zero bytes must not pass for the previous one.)
+      long *row = previousRow;
+      if (raw != previousDigits) {
+        // (A digit is never a zero byte, so equal words have as many digits.)
         uint64_t x = raw ^ (0x3030303030303030ull & lowBytes[digits]);
         const uint64_t notDigit =
             (x & 0xF0F0F0F0F0F0F0F0ull) | (((x & 0x0F0F0F0F0F0F0F0Full) + 0x0606060606060606ull) & 0xF0F0F0F0F0F0F0F0ull);
@@ -95,22 +97,26 @@ static inline __attribute__((always_inline)) long ROWS_FUNCTION(
         x = (x * 100 + (x >> 16)) & 0x0000FFFF0000FFFFull;
         x = (x * 10000 + (x >> 32)) & 0x00000000FFFFFFFFull;
         period = (long)x;
+        const long offset = period - periodBase;
+        row = (unsigned long)offset < periodSpan ? periodTable + offset * width : NULL;
         previousDigits = raw;
         previousPeriod = period;
+        previousRow = row;
       }
       // The tail, from the cache.
       const long t = c2 + 1;
       const long tailLength = end - t;
       if (tailLength < 1 || tailLength > JOURNEY_TAIL_BYTES) { stop = JOURNEY_LOG_ROW; break; }
+#if ROWS_WIDE
+      // All 48 bytes (zero past the tail) hashed by AES rounds (tailHashWide).
+      const __m512i v = tailVectorWide(r + t, tailLength);
+      const uint64_t hash = tailHashWide(
+          _mm512_castsi512_si128(v), _mm512_extracti32x4_epi32(v, 1), _mm512_extracti32x4_epi32(v, 2));
+#define TAIL_MATCHES(e) tailMatchesWide(e, v)
+#else
       // The tail's last 8 bytes (0 for a shorter tail; never read before the row).
       const uint64_t lastWord = load64(r + (end >= 8 ? end - 8 : 0)) & (0 - (uint64_t)(tailLength >= 8));
-#if ROWS_WIDE
-      const __m512i v = tailVectorWide(r + t, tailLength);
-      const __m128i v0 = _mm512_castsi512_si128(v);
-      const uint64_t hash =
-          tailHash((uint64_t)_mm_cvtsi128_si64(v0), (uint64_t)_mm_extract_epi64(v0, 1), lastWord, tailLength);
-#define TAIL_MATCHES(e) tailMatchesWide(e, v)
-#elif defined(__x86_64__)
+#if defined(__x86_64__)
       __m128i v[3];
       tailVectors(r + t, tailLength, v);
       const uint64_t hash = tailHash(
@@ -122,6 +128,7 @@ static inline __attribute__((always_inline)) long ROWS_FUNCTION(
       tailWords(r + t, tailLength, w);
       const uint64_t hash = tailHash(w[0], w[1], lastWord, tailLength);
 #define TAIL_MATCHES(e) tailMatches(e, w)
+#endif
 #endif
       const journey_tail_entry *e = &tails[tailFirstSlot(hash)];
       if (!TAIL_MATCHES(e)) {
@@ -157,9 +164,8 @@ static inline __attribute__((always_inline)) long ROWS_FUNCTION(
           if (k == customers) customers += 1; // added
         }
       }
-      const long offset = period - periodBase;
       // (A customer with no state yet: counted here for a period that fits a first state.)
-      if (c == NULL || (unsigned long)offset >= periodSpan || (unsigned long)phase >= (unsigned long)phaseSlots ||
+      if (c == NULL || row == NULL || (unsigned long)phase >= (unsigned long)phaseSlots ||
           (pattern & outsideChannels) != 0 || (c->period >= 0 ? period != c->period + 1 : period >= (1L << 40))) {
         // Reported decoded only with an id of plain bytes (the rest of the row is).
         if ((barredBytes(r) & ((1ull << n) - 1)) != 0) { stop = JOURNEY_LOG_ROW; break; }
@@ -184,14 +190,13 @@ static inline __attribute__((always_inline)) long ROWS_FUNCTION(
         if (firstStatesKept) firstStates[k] = ((uint64_t)period << 24) | (uint64_t)phase;
         earliestFirst = tallyFirstState(s, earliestFirst, period, phase);
       }
-      long *row = periodTable + offset * width;
       row[phase] += 1;
       if (pendingExposures) {
-        if (offset != exposedOffset) {
-          // A counted row's period is new to the span only here: the rows of one offset
-          // have one period.
-          if (exposedOffset >= 0) EXPOSURES(exposuresFlush)(&pending, periodTable + exposedOffset * width + phaseSlots, channelSlots);
-          exposedOffset = offset;
+        if (row != exposedRow) {
+          // A counted row's period is new to the span only here: the rows of one row of
+          // the table have one period.
+          if (exposedRow != NULL) EXPOSURES(exposuresFlush)(&pending, exposedRow + phaseSlots, channelSlots);
+          exposedRow = row;
           if (period < firstPeriod) firstPeriod = period;
           if (period > lastPeriod) lastPeriod = period;
         }
@@ -210,8 +215,8 @@ static inline __attribute__((always_inline)) long ROWS_FUNCTION(
       ln += 1;
       p += end + 1;
     }
-    if (exposedOffset >= 0) EXPOSURES(exposuresFlush)(&pending, periodTable + exposedOffset * width + phaseSlots, channelSlots);
-    exposedOffset = -1;
+    if (exposedRow != NULL) EXPOSURES(exposuresFlush)(&pending, exposedRow + phaseSlots, channelSlots);
+    exposedRow = NULL;
   }
   s->last = guess;
   s->customers = customers;

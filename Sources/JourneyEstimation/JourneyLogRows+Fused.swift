@@ -59,7 +59,8 @@ extension JourneyLogRows {
     let last = Swift.min(b.count - Self.fusedRowBytes - 8, limit - 1)
     var p = position
     if fusedRoles == Self.simulatorLayout, p <= last {
-      let tails = tailCache()
+      let cache = tailCache()
+      let tails = cache.entries
       while p <= last {
         if accumulator.denseStride > 0 {
           // The row kernel takes the rows it can; the row it stops at is decoded here.
@@ -80,7 +81,7 @@ extension JourneyLogRows {
           if why == Int32(JOURNEY_LOG_TAIL), let end = b[row.tail...].firstIndex(of: 10),
             let (phase, pattern, _) = self.tail(base, row.tail, end + 1)
           {
-            journey_tail_insert(tails, base + row.tail, end - row.tail, phase, pattern)
+            cache.insert(base + row.tail, count: end - row.tail, phase: phase, pattern: pattern)
             tailMisses += 1
             continue
           }
@@ -203,10 +204,10 @@ extension JourneyLogRows {
 
   /// The row kernel's tail cache, this decoder's own: tails map to phase and channel
   /// numbers of this decoder's names (made here on first use, and anew when a copy of the
-  /// decoder shares it).
-  mutating func tailCache() -> UnsafeMutablePointer<journey_tail_entry> {
-    if !isKnownUniquelyReferenced(&tails) { tails = TailCache() }
-    return tails!.entries
+  /// decoder shares it), in the slots of this decoder's kernel instance.
+  mutating func tailCache() -> TailCache {
+    if !isKnownUniquelyReferenced(&tails) || tails?.kernel != kernel { tails = TailCache(kernel: kernel) }
+    return tails!
   }
 
   /// Bits 7, 15, … set for the bytes of `w` below `!` or equal to `,` or `"` (and `;` when
@@ -356,11 +357,14 @@ extension NameTable {
   }
 }
 
-/// The row kernel's cache of decoded tails (`journey_tail_entry`, CJourneyKernels).
+/// The row kernel's cache of decoded tails (`journey_tail_entry`, CJourneyKernels), for
+/// one instance of the kernel: each instance hashes a tail its own way.
 final class TailCache {
   let entries: UnsafeMutablePointer<journey_tail_entry>
+  let kernel: RowKernel
 
-  init() {
+  init(kernel: RowKernel) {
+    self.kernel = kernel
     // Aligned to the cache line, which an entry fills: the kernel's 64-byte compare of an
     // entry is then one line, not two (malloc's 16-byte alignment split every entry).
     let count = Int(JOURNEY_TAIL_SLOTS)
@@ -371,13 +375,20 @@ final class TailCache {
 
   deinit { UnsafeMutableRawPointer(entries).deallocate() }
 
+  /// Records the tail `bytes[0..<count]` (1 to `JOURNEY_TAIL_BYTES` bytes) as `phase` and
+  /// `pattern`.
+  func insert(_ bytes: UnsafePointer<UInt8>, count: Int, phase: Int, pattern: UInt64) {
+    journey_tail_insert(entries, kernel.level, bytes, count, phase, pattern)
+  }
+
   /// The two slots of `tail` (1 to `JOURNEY_TAIL_BYTES` bytes: a phase, a comma and the
-  /// channels), the one the kernel looks at first first.
-  static func slots(_ tail: [UInt8]) -> (first: Int, second: Int) {
+  /// channels) in `kernel`'s cache, the one the kernel looks at first first.
+  static func slots(_ tail: [UInt8], kernel: RowKernel) -> (first: Int, second: Int) {
     var slots: (UInt32, UInt32) = (0, 0)
     tail.withUnsafeBufferPointer { tail in
       withUnsafeMutableBytes(of: &slots) { out in
-        journey_tail_slots(tail.baseAddress, tail.count, out.baseAddress!.assumingMemoryBound(to: UInt32.self))
+        journey_tail_slots(
+          tail.baseAddress, tail.count, kernel.level, out.baseAddress!.assumingMemoryBound(to: UInt32.self))
       }
     }
     return (Int(slots.0), Int(slots.1))

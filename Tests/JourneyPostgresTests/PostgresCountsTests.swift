@@ -80,7 +80,7 @@ final class TestServer: Sendable {
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
     posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
     posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-    closeFrom?(&actions, 3)
+    _ = closeFrom?(&actions, 3)
     let args: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
     defer { args.forEach { free($0) } }
     var pid: pid_t = 0

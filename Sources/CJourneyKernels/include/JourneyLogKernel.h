@@ -49,7 +49,8 @@ typedef struct {
 /// a phase and a channel pattern: a fixed table of JOURNEY_TAIL_SLOTS entries, zeroed
 /// before first use. A tail's hash picks two slots; it is kept in one of them, and an
 /// insert moves the entries in its way to their other slots (cuckoo hashing), so that
-/// tails sharing a slot do not evict each other.
+/// tails sharing a slot do not evict each other. The hash is the kernel instance's
+/// (`level`, as in journey_log_state): a cache serves the instance it was filled for.
 enum { JOURNEY_TAIL_SLOTS = 4096, JOURNEY_TAIL_BYTES = 48, JOURNEY_TAIL_WORDS = 6 };
 
 typedef struct {
@@ -60,12 +61,13 @@ typedef struct {
 } journey_tail_entry;
 
 /// Records tail `bytes[0..<length)` (1 to JOURNEY_TAIL_BYTES bytes) as `phase` and
-/// `pattern`.
-void journey_tail_insert(journey_tail_entry *cache, const uint8_t *bytes, long length, long phase, uint64_t pattern);
+/// `pattern`, for the kernel instance of `level`.
+void journey_tail_insert(
+    journey_tail_entry *cache, int level, const uint8_t *bytes, long length, long phase, uint64_t pattern);
 
-/// The two slots of the tail `bytes[0..<length)` (1 to JOURNEY_TAIL_BYTES bytes), first
-/// the one the kernel looks at first.
-void journey_tail_slots(const uint8_t *bytes, long length, unsigned slots[2]);
+/// The two slots of the tail `bytes[0..<length)` (1 to JOURNEY_TAIL_BYTES bytes) in the
+/// kernel instance of `level`, first the one the kernel looks at first.
+void journey_tail_slots(const uint8_t *bytes, long length, int level, unsigned slots[2]);
 
 /// Asks for the cache line at `p` ahead of its use (a hint: nothing is read).
 static inline void journey_prefetch(const void *p) { __builtin_prefetch(p); }
