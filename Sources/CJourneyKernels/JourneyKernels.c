@@ -38,7 +38,8 @@ int journey_kernel_supported(void) {
   __builtin_cpu_init();
   if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
       __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") &&
-      __builtin_cpu_supports("popcnt") && __builtin_cpu_supports("aes"))
+      __builtin_cpu_supports("popcnt") && __builtin_cpu_supports("aes") && __builtin_cpu_supports("bmi") &&
+      __builtin_cpu_supports("bmi2"))
     return JOURNEY_KERNEL_AVX512;
   if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt")) return JOURNEY_KERNEL_AVX2;
   return JOURNEY_KERNEL_PORTABLE;

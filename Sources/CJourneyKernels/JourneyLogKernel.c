@@ -12,8 +12,9 @@
 //
 // Two instances of the loop (JourneyLogRowsBody.h) on x86-64: the baseline one with SSE2,
 // which is part of x86-64, so the package needs no machine-specific flags; and one compiled
-// with clang's `target` attribute for AVX-512 (F, BW, DQ, VL) and AES-NI, used where the
-// CPU has them (state->level): one 64-byte compare per byte class gives a row's masks, one
+// with clang's `target` attribute for AVX-512 (F, BW, DQ, VL), AES-NI and BMI1/2 (shifts
+// by a register and bit counts in one instruction each), used where the CPU has them
+// (state->level): one 64-byte compare per byte class gives a row's masks, one
 // masked load, four AES rounds and one masked compare look its tail up, and one masked
 // 16-lane add counts its exposures. Other architectures compute the masks byte by byte,
 // with the same results. The tail cache's slots depend on the instance that reads it
@@ -388,7 +389,7 @@ static const long flushSpan = 6L * 65535 - 1;
 
 #if JOURNEY_LOG_WIDE
 // The AVX-512 helpers (every function from here to the pop is compiled for AVX-512).
-#pragma clang attribute push(__attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,popcnt,aes"))), apply_to = function)
+#pragma clang attribute push(__attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,popcnt,aes,bmi,bmi2"))), apply_to = function)
 
 /// A tail's hash in the AVX-512 instance: of its JOURNEY_TAIL_BYTES bytes (zero past its
 /// end, so its length too) as three 16-byte lanes `a`, `b`, `c`, by four AES rounds, each

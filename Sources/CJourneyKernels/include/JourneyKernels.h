@@ -17,8 +17,8 @@ extern "C" {
 #endif
 
 /// Kernel levels: 0 the portable Swift code (nothing here), 1 AVX2, 2 AVX-512
-/// (F, BW, DQ, VL; the journey-log row kernel also uses AES-NI, which every CPU with
-/// AVX-512 has, and level 2 requires it).
+/// (F, BW, DQ, VL; the journey-log row kernel also uses AES-NI and BMI1/2, which every
+/// CPU with AVX-512 has, and level 2 requires them).
 enum {
   JOURNEY_KERNEL_PORTABLE = 0,
   JOURNEY_KERNEL_AVX2 = 1,
