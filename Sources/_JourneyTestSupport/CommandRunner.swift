@@ -20,28 +20,14 @@ public enum CommandRunner {
   }
 
   /// Runs `journey arguments…` in `directory` (the repository root by default), with
-  /// `environment` added to this process's environment.
+  /// `environment` added to this process's environment (``ChildProcess``).
   public static func run(
     _ arguments: [String], in directory: String? = nil, environment: [String: String] = [:]
   ) throws -> Outcome {
-    let process = Process()
-    process.executableURL = executable
-    process.arguments = arguments
-    if !environment.isEmpty {
-      process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-    }
-    process.currentDirectoryURL = URL(fileURLWithPath: directory ?? RepositoryFiles.root.path)
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return Outcome(
-      status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-      stderr: String(decoding: errData, as: UTF8.self))
+    let run = try ChildProcess.run(
+      [executable.path] + arguments, directory: directory ?? RepositoryFiles.root.path,
+      environment: environment.isEmpty ? nil : ProcessInfo.processInfo.environment.merging(environment) { $1 })
+    return Outcome(status: run.status, stdout: run.stdout, stderr: run.stderr)
   }
 
   /// Runs `journey arguments…` with its standard output and error on a pseudo-terminal
@@ -50,18 +36,9 @@ public enum CommandRunner {
   public static func runOnTerminal(_ arguments: [String], in directory: String? = nil) throws -> Outcome {
     let quote = { (s: String) in "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
     let command = ([executable.path] + arguments).map(quote).joined(separator: " ")
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
-    process.arguments = ["-qec", command, "/dev/null"]
-    process.currentDirectoryURL = URL(fileURLWithPath: directory ?? RepositoryFiles.root.path)
-    process.standardInput = FileHandle.nullDevice
-    let out = Pipe()
-    process.standardOutput = out
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return Outcome(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: "")
+    let run = try ChildProcess.run(
+      ["/usr/bin/script", "-qec", command, "/dev/null"], directory: directory ?? RepositoryFiles.root.path)
+    return Outcome(status: run.status, stdout: run.stdout, stderr: "")
   }
 
   /// A new empty temporary directory.

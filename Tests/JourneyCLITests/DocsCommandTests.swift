@@ -133,21 +133,12 @@ import _JourneyTestSupport
 
   /// Runs one documented command through the shell, standard error merged into standard output.
   static func run(_ command: String, in directory: String) throws -> [String] {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/bin/sh")
-    process.arguments = ["-c", "{ \(command); } 2>&1"]
     let bin = CommandRunner.executable.deletingLastPathComponent().path
     var environment = ProcessInfo.processInfo.environment
     environment["PATH"] = bin + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
-    process.environment = environment
-    process.currentDirectoryURL = URL(fileURLWithPath: directory)
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    let run = try ChildProcess.run(
+      ["/bin/sh", "-c", "{ \(command); } 2>&1"], directory: directory, environment: environment)
+    return run.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
   }
 
   @Test(arguments: documents)

@@ -10,17 +10,8 @@ import _JourneyTestSupport
 @Suite(.enabled(if: ProcessInfo.processInfo.environment["JOURNEY_LIBRARY_EXAMPLE"] == "1"))
 struct LibraryExampleTests {
   func swift(_ arguments: [String]) throws -> (status: Int32, output: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["swift"] + arguments
-    process.currentDirectoryURL = RepositoryFiles.root
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    let run = try ChildProcess.run(["swift"] + arguments, directory: RepositoryFiles.root.path)
+    return (run.status, run.stdout + run.stderr)
   }
 
   @Test(.timeLimit(.minutes(20)))

@@ -111,12 +111,7 @@ import _JourneyTestSupport
   @Test(.enabled(if: FileManager.default.fileExists(atPath: RepositoryFiles.path(".git"))))
   func resultsAreIgnoredButReferencesAreNot() throws {
     func ignored(_ path: String) throws -> Bool {
-      let process = Process()
-      process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-      process.arguments = ["git", "-C", RepositoryFiles.root.path, "check-ignore", "-q", "--no-index", path]
-      try process.run()
-      process.waitUntilExit()
-      return process.terminationStatus == 0
+      try ChildProcess.run(["git", "-C", RepositoryFiles.root.path, "check-ignore", "-q", "--no-index", path]).status == 0
     }
     for path in [
       "results/b2c-webshop/summary.json", "results/b2c-webshop/report.html", "results/fit/model.yaml",

@@ -118,16 +118,11 @@ import _JourneyTestSupport
 
   @Test func sigtermRemovesTheTemporaryFilesAndExits143() throws {
     let dir = try CommandRunner.temporaryDirectory()
-    let process = Process()
-    process.executableURL = CommandRunner.executable
-    process.arguments = [
-      "simulate", "scenarios/b2c.yaml", "--population", "5000000", "--threads", "1",
-      "--journeys", dir + "/journeys.csv", "--out", dir,
-    ]
-    process.currentDirectoryURL = RepositoryFiles.root
-    process.standardOutput = FileHandle.nullDevice
-    process.standardError = FileHandle.nullDevice
-    try process.run()
+    let process = try ChildProcess(
+      [
+        CommandRunner.executable.path, "simulate", "scenarios/b2c.yaml", "--population", "5000000", "--threads", "1",
+        "--journeys", dir + "/journeys.csv", "--out", dir,
+      ], directory: RepositoryFiles.root.path, output: .discard)
     // Wait until the journey log's temporary file exists, then interrupt mid-run.
     let deadline = Date().addingTimeInterval(60)
     var seen = false
@@ -142,14 +137,12 @@ import _JourneyTestSupport
     #expect(seen, "no temporary file appeared")
     usleep(200_000)
     #expect(process.isRunning, "the run finished before it could be interrupted")
-    process.terminate()
+    process.signal(SIGTERM)
     // A run that ignores the signal fails the test instead of hanging it.
-    let stop = Date().addingTimeInterval(30)
-    while process.isRunning && Date() < stop { usleep(20_000) }
-    if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-    process.waitUntilExit()
-    #expect(process.terminationReason == .exit)
-    #expect(process.terminationStatus == 143)
+    if !process.wait(timeout: 30) { process.signal(SIGKILL) }
+    let outcome = process.outcome()
+    #expect(outcome.exited)
+    #expect(outcome.status == 143)
     let left = try FileManager.default.contentsOfDirectory(atPath: dir)
     #expect(left.isEmpty, "\(left)")
   }
@@ -157,12 +150,8 @@ import _JourneyTestSupport
   @Test func staleTemporaryFilesOfKilledRunsAreRemovedByTheNextWrite() throws {
     let dir = try CommandRunner.temporaryDirectory()
     // A process id that no longer runs: a child that has exited.
-    let child = Process()
-    child.executableURL = URL(fileURLWithPath: "/bin/sh")
-    child.arguments = ["-c", "exit 0"]
-    try child.run()
-    child.waitUntilExit()
-    let stale = dir + "/.summary.json.\(child.processIdentifier).12345.tmp"
+    let child = try ChildProcess.run(["/bin/sh", "-c", "exit 0"])
+    let stale = dir + "/.summary.json.\(child.pid).12345.tmp"
     let other = dir + "/.notes.txt.tmp"
     try "half".write(toFile: stale, atomically: false, encoding: .utf8)
     try "mine".write(toFile: other, atomically: false, encoding: .utf8)

@@ -4,6 +4,7 @@ import Testing
 import JourneyModel
 
 @testable import JourneyFormats
+import _JourneyTestSupport
 
 /// The bytes a run's inputs report to a progress display.
 struct ReadProgressTests {
@@ -52,11 +53,7 @@ struct ReadProgressTests {
     }
     try String(repeating: "customer_id,period,phase,channels\n", count: 200_000).write(
       toFile: path, atomically: true, encoding: .utf8)
-    let gzip = Process()
-    gzip.executableURL = URL(fileURLWithPath: "/usr/bin/gzip")
-    gzip.arguments = ["-kf", path]
-    try gzip.run()
-    gzip.waitUntilExit()
+    #expect(try ChildProcess.run(["/usr/bin/gzip", "-kf", path]).status == 0)
     let compressed = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path + ".gz")))
     var reports: [Int] = []
     let progress = ReadProgress { reports.append($0) }

@@ -1,5 +1,6 @@
 import Foundation
 import JourneyFormats
+import _JourneyTestSupport
 import Testing
 
 @testable import JourneyImport
@@ -49,11 +50,7 @@ struct GA4StreamTests {
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("ga4-stream-\(getpid()).ndjson").path
     #expect(FileManager.default.createFile(atPath: path, contents: Data(Self.export.bytes)))
     defer { unlink(path + ".gz") }
-    let gzip = Process()
-    gzip.executableURL = URL(fileURLWithPath: "/usr/bin/gzip")
-    gzip.arguments = ["-f", path]
-    try gzip.run()
-    gzip.waitUntilExit()
+    #expect(try ChildProcess.run(["/usr/bin/gzip", "-f", path]).status == 0)
     let input = try TableInput(path: path + ".gz")
     #expect(input.isCompressed)
     #expect(try rows(input) == rows(TableInput(bytes: Self.export.bytes, name: "e.ndjson")))

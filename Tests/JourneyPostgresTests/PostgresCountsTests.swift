@@ -55,42 +55,11 @@ final class TestServer: Sendable {
     spawn([RepositoryFiles.path("scripts/test-postgres")] + arguments)
   }
 
-  /// Runs a program with POSIX calls (Foundation's Process can hang waiting for a child
-  /// whose grandchildren outlive it), its output collected through files.
-  ///
-  /// The child gets no descriptor of this process past its standard streams. Otherwise
-  /// the server it starts, which outlives every test, would hold the end of the socket
-  /// pair by which Foundation's Process notices the exit of a child another test runs
-  /// meanwhile (a `gzip`, a `journey`): that child's exit would never be noticed, and its
-  /// test would wait forever.
+  /// Runs a program to its end (``ChildProcess``: the server it starts outlives every
+  /// test, and must hold none of this process's descriptors).
   static func spawn(_ argv: [String]) -> (Int32, String, String) {
-    typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
-    // glibc 2.34 and later (the Swift module of glibc does not declare it).
-    let closeFrom = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np").map { unsafeBitCast($0, to: CloseFrom.self) }
-    let base = FileManager.default.temporaryDirectory.appendingPathComponent("journeykit-spawn-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
-    let outPath = base + ".out"
-    let errPath = base + ".err"
-    defer {
-      unlink(outPath)
-      unlink(errPath)
-    }
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-    posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-    posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-    _ = closeFrom?(&actions, 3)
-    let args: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
-    defer { args.forEach { free($0) } }
-    var pid: pid_t = 0
-    guard posix_spawn(&pid, argv[0], &actions, nil, args, environ) == 0 else { return (127, "", "cannot run \(argv[0])") }
-    var status: Int32 = 0
-    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-    let out = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
-    let err = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
-    let code: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-    return (code, out, err)
+    guard let run = try? ChildProcess.run(argv) else { return (127, "", "cannot run \(argv[0])") }
+    return (run.status, run.stdout, run.stderr)
   }
 
   /// Runs SQL through `psql` (the server's own client), failing on any error.
@@ -103,17 +72,6 @@ final class TestServer: Sendable {
 
 @Suite(.serialized) struct PostgresCountsTests {
   static func server() throws -> TestServer { try TestServer.shared.get() }
-
-  /// A program run for the tests (the server's scripts, `psql`) inherits no descriptor
-  /// past its standard streams: a pipe open here is not open there.
-  @Test func spawnedProgramsInheritOnlyTheStandardStreams() throws {
-    var ends: [Int32] = [0, 0]
-    #expect(pipe(&ends) == 0)
-    defer { ends.forEach { close($0) } }
-    let (status, out, _) = TestServer.spawn(["/bin/sh", "-c", "ls /proc/$$/fd"])
-    #expect(status == 0)
-    #expect(out.split(separator: "\n") == ["0", "1", "2"], "descriptors open in the child: \(out)")
-  }
 
   /// The seasonal two-segment b2c history, written as a journey log file.
   static let history: (model: Scenario, path: String) = {

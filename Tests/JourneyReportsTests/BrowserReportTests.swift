@@ -31,41 +31,12 @@ import _JourneyTestSupport
   static func runChromium(
     _ executable: String, _ arguments: [String], in directory: String, timeout: TimeInterval = timeout
   ) throws -> Run {
-    let outPath = directory + "/chromium-\(UUID().uuidString).out"
-    let errPath = outPath + ".err"
-    _ = FileManager.default.createFile(atPath: outPath, contents: nil)
-    _ = FileManager.default.createFile(atPath: errPath, contents: nil)
-    let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
-    let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-    defer {
-      try? out.close()
-      try? err.close()
-    }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = [
-      "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-extensions",
-      "--user-data-dir=\(directory)/profile-\(UUID().uuidString)", "--enable-logging=stderr", "--v=0",
-    ] + arguments
-    process.standardOutput = out
-    process.standardError = err
-    let done = DispatchSemaphore(value: 0)
-    process.terminationHandler = { _ in done.signal() }
-    try process.run()
-    var timedOut = false
-    if done.wait(timeout: .now() + timeout) == .timedOut {
-      timedOut = true
-      process.terminate()
-      if done.wait(timeout: .now() + 5) == .timedOut {
-        kill(process.processIdentifier, SIGKILL)
-        _ = done.wait(timeout: .now() + 5)
-      }
-    }
-    return Run(
-      status: process.isRunning ? -1 : process.terminationStatus,
-      stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
-      stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "",
-      timedOut: timedOut)
+    let run = try ChildProcess.run(
+      [
+        executable, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-extensions",
+        "--user-data-dir=\(directory)/profile-\(UUID().uuidString)", "--enable-logging=stderr", "--v=0",
+      ] + arguments, timeout: timeout)
+    return Run(status: run.status, stdout: run.stdout, stderr: run.stderr, timedOut: run.timedOut)
   }
 
   /// Lines of Chromium's log that report a console message or an uncaught exception.
