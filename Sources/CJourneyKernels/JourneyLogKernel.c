@@ -355,7 +355,8 @@ static __attribute__((noinline)) long customerOffGuess(
   c->pattern = 0;
   c->period = -1;
   c->idEnd = s->newIdEnd;
-  c->phaseAndFlag = 0;
+  // Held out as the reader splits (HoldoutSplit): by the id's MD5 digest.
+  c->phaseAndFlag = s->holdoutThreshold != 0 && (uint64_t)journey_md5_prefix32(id, n) < s->holdoutThreshold ? 1u << 31 : 0;
   return customers;
 }
 

@@ -1,3 +1,4 @@
+import CJourneyKernels
 import Foundation
 
 /// Which customers are held out of a fit: decided by the MD5 digest of the customer id, so
@@ -11,9 +12,10 @@ import Foundation
 /// numbers they write, so the CSV reader and the database split identically.
 ///
 /// MD5 is used for its availability in SQL engines, not for security. The digest is
-/// computed here (RFC 1321, checked against its test vectors) rather than through a
-/// cryptography package: one short function against a dependency that would add a minute
-/// or more to every clean build.
+/// computed in this package (`journey_md5` in CJourneyKernels, RFC 1321, checked against
+/// its test vectors) rather than through a cryptography package: one short function
+/// against a dependency that would add a minute or more to every clean build, and one
+/// the journey-log row kernel calls for each customer it adds.
 public enum HoldoutSplit {
   /// `floor(fraction · 2³²)`, clamped to 0 … 2³².
   public static func threshold(_ fraction: Double) -> UInt64 {
@@ -38,67 +40,27 @@ public enum HoldoutSplit {
   }
 }
 
-/// MD5 (RFC 1321) of short messages, for ``HoldoutSplit``.
+/// MD5 (RFC 1321), for ``HoldoutSplit``: `journey_md5` in CJourneyKernels, which the
+/// journey-log row kernel also calls to split the customers it adds.
 enum MD5 {
-  static let s: [UInt32] = [
-    7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22,
-    5, 9, 14, 20, 5, 9, 14, 20, 5, 9, 14, 20, 5, 9, 14, 20,
-    4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23,
-    6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21,
-  ]
-  /// `floor(|sin(i + 1)| · 2³²)`.
-  static let k: [UInt32] = (0..<64).map { UInt32(truncatingIfNeeded: Int64((abs(sin(Double($0 + 1))) * 4_294_967_296.0).rounded(.down))) }
-
   /// The 16-byte digest.
   static func digest<C: Collection<UInt8>>(_ message: C) -> [UInt8] {
-    var bytes = Array(message)
-    let bitLength = UInt64(bytes.count) &* 8
-    bytes.append(0x80)
-    while bytes.count % 64 != 56 { bytes.append(0) }
-    for i in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: bitLength >> (8 * UInt64(i)))) }
-    var a0: UInt32 = 0x6745_2301
-    var b0: UInt32 = 0xefcd_ab89
-    var c0: UInt32 = 0x98ba_dcfe
-    var d0: UInt32 = 0x1032_5476
-    var m = [UInt32](repeating: 0, count: 16)
-    for chunk in stride(from: 0, to: bytes.count, by: 64) {
-      for i in 0..<16 {
-        let o = chunk + 4 * i
-        m[i] = UInt32(bytes[o]) | UInt32(bytes[o + 1]) << 8 | UInt32(bytes[o + 2]) << 16 | UInt32(bytes[o + 3]) << 24
-      }
-      var a = a0, b = b0, c = c0, d = d0
-      for i in 0..<64 {
-        var f: UInt32
-        let g: Int
-        switch i {
-        case 0..<16: f = (b & c) | (~b & d); g = i
-        case 16..<32: f = (d & b) | (~d & c); g = (5 * i + 1) % 16
-        case 32..<48: f = b ^ c ^ d; g = (3 * i + 5) % 16
-        default: f = c ^ (b | ~d); g = (7 * i) % 16
-        }
-        f = f &+ a &+ k[i] &+ m[g]
-        a = d
-        d = c
-        c = b
-        b = b &+ ((f << s[i]) | (f >> (32 - s[i])))
-      }
-      a0 = a0 &+ a
-      b0 = b0 &+ b
-      c0 = c0 &+ c
-      d0 = d0 &+ d
-    }
-    var out: [UInt8] = []
-    out.reserveCapacity(16)
-    for word in [a0, b0, c0, d0] {
-      for i in 0..<4 { out.append(UInt8(truncatingIfNeeded: word >> (8 * UInt32(i)))) }
+    var out = [UInt8](repeating: 0, count: 16)
+    withBytes(message) { bytes in
+      out.withUnsafeMutableBufferPointer { journey_md5(bytes.baseAddress, bytes.count, $0.baseAddress) }
     }
     return out
   }
 
   /// The first four digest bytes read big-endian: the number the first 8 hex digits write.
   static func prefix32<C: Collection<UInt8>>(_ message: C) -> UInt32 {
-    let d = digest(message)
-    return UInt32(d[0]) << 24 | UInt32(d[1]) << 16 | UInt32(d[2]) << 8 | UInt32(d[3])
+    withBytes(message) { journey_md5_prefix32($0.baseAddress, $0.count) }
+  }
+
+  /// `body` of the message's bytes, copied only when they are not contiguous.
+  private static func withBytes<C: Collection<UInt8>, R>(_ message: C, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+    if let r = message.withContiguousStorageIfAvailable(body) { return r }
+    return Array(message).withUnsafeBufferPointer(body)
   }
 }
 

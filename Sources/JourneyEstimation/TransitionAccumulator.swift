@@ -348,10 +348,10 @@ public struct TransitionAccumulator {
     _ bytes: UnsafeMutablePointer<UInt8>, from position: Int, last: Int, line: inout Int,
     tails: UnsafePointer<journey_tail_entry>, kernel: RowKernel = .selected
   ) -> (position: Int, why: Int32, row: journey_log_row) {
-    // New customers: added by the kernel too, without hold-out and into an index of this
-    // table's own, up to the records the pages hold; the lines and first states kept get
-    // an entry for each of those records first (0 past the customers).
-    let adds = holdoutFraction == 0 && !customers.indexShared
+    // New customers: added by the kernel too (held out by the same MD5 split), into an
+    // index of this table's own, up to the records the pages hold; the lines and first
+    // states kept get an entry for each of those records first (0 past the customers).
+    let adds = !customers.indexShared
     if adds {
       let capacity = customers.records.capacity
       if customers.keepsLines && customers.lines.count < capacity {
@@ -415,6 +415,7 @@ public struct TransitionAccumulator {
     state.numberBits = customers.numberBits
     state.recordCapacity = adds ? customers.records.capacity : 0
     state.newIdEnd = UInt32(truncatingIfNeeded: ids.count)
+    state.holdoutThreshold = HoldoutSplit.threshold(holdoutFraction)
     var why: Int32 = 0
     var row = journey_log_row()
     let keepsLines = customers.keepsLines

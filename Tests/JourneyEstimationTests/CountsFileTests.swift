@@ -23,6 +23,15 @@ final class CountsLogBytes: JourneyLogSink {
       ("abcdefghijklmnopqrstuvwxyz", "c3fcd3d76192e4007dfb496cca67e13b"),
       ("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", "d174ab98d277d9f5a5611c2c9f419d9f"),
       (String(repeating: "1234567890", count: 8), "57edf4a22be3c955ac49da2e2107b67a"),
+      // Lengths about the block edges (the padding takes one block or two), as Python's
+      // hashlib gives them.
+      (String(repeating: "a", count: 55), "ef1772b6dff9a122358552954ad0df65"),
+      (String(repeating: "a", count: 56), "3b0c8ac703f828b04c6c197006d17218"),
+      (String(repeating: "a", count: 63), "b06521f39153d618550606be297466d5"),
+      (String(repeating: "a", count: 64), "014842d480b571495a4a0363793f7367"),
+      (String(repeating: "a", count: 119), "8a7bd0732ed6a28ce75f6dabc90e1613"),
+      (String(repeating: "a", count: 120), "5f61c0ccad4cac44c75ff505e1f1e537"),
+      (String(repeating: "a", count: 128), "e510683b3f5ffe4093d021808bc6ff70"),
     ]
     for (text, hex) in vectors {
       #expect(HoldoutSplit.md5Hex(Array(text.utf8)) == hex, "\(text)")

@@ -281,8 +281,8 @@ struct FusedDecoderTests {
   /// there itself, in a log written period by period and in one whose rows of a period
   /// come in another order each period: only rows whose customer needs a new page of
   /// records or a bigger index go back to the reader, and the reading is the general
-  /// reader's. With hold-out, which the kernel leaves to the reader, every new customer
-  /// goes back.
+  /// reader's, with and without hold-out (the kernel splits the customers it adds by the
+  /// MD5 digest of their ids, as the reader does).
   @Test(arguments: [false, true])
   func kernelAddsAndFindsCustomers(shuffled: Bool) throws {
     var rng = SplitMix64(seed: shuffled ? 11 : 12, stream: 0)
@@ -302,9 +302,15 @@ struct FusedDecoderTests {
       // from 16 slots to 65,536, the first row of each later period.
       #expect(rows.handedBack <= 30, "\(kernel): \(rows.handedBack) rows handed back")
       #expect(rows.accumulator.customerCount == customers)
+      // With hold-out the kernel splits the customers it adds as the reader does (the id's
+      // MD5 digest), so as few rows go back.
       let held = try JourneyLogReader.rows(
         bytes: bytes, file: "log.csv", vocabulary: vocabulary, holdoutFraction: 0.3, fused: true, kernel: kernel)
-      #expect(held.handedBack >= customers, "\(kernel): \(held.handedBack) rows handed back with hold-out")
+      #expect(held.handedBack <= 30, "\(kernel): \(held.handedBack) rows handed back with hold-out")
+      let heldOut = (0..<customers).filter { JourneyLogReader.isHeldOut(Array("id\($0)".utf8), fraction: 0.3) }.count
+      #expect(held.accumulator.customerCount == customers)
+      #expect((0..<customers).filter { held.accumulator.customers.records.at($0).pointee.heldOut }.count == heldOut)
+      #expect(abs(Double(heldOut) / Double(customers) - 0.3) < 0.02)
     }
     try expectSameReadings(bytes, vocabulary, shuffled ? "shuffled" : "period by period")
     try expectSameReadings(bytes, vocabulary, holdout: 0.3, shuffled ? "shuffled, hold-out" : "period by period, hold-out")

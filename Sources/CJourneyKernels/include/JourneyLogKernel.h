@@ -69,6 +69,13 @@ void journey_tail_insert(
 /// kernel instance of `level`, first the one the kernel looks at first.
 void journey_tail_slots(const uint8_t *bytes, long length, int level, unsigned slots[2]);
 
+/// The MD5 digest (RFC 1321) of `message[0..<length)` into `digest` (JourneyMD5.c).
+void journey_md5(const uint8_t *message, long length, uint8_t digest[16]);
+
+/// The first four bytes of `message`'s MD5 digest read big-endian: the number its first 8
+/// hex digits write (the hold-out split compares it with `fraction · 2^32`).
+uint32_t journey_md5_prefix32(const uint8_t *message, long length);
+
 /// Asks for the cache line at `p` ahead of its use (a hint: nothing is read).
 static inline void journey_prefetch(const void *p) { __builtin_prefetch(p); }
 
@@ -112,12 +119,16 @@ typedef struct {
   /// Customers the kernel may add, as the reader would (`CustomerTable.insert`), up to
   /// this number of records (those the pages hold), or 0: a customer with an id of 1 to 8
   /// plain bytes not in the index gets the next number, a fresh record (key, no state,
-  /// idEnd `newIdEnd`, no flag) and its index slot, while the index stays at most half
-  /// full (the reader doubles it). Only for a reading without hold-out and an index of
-  /// its own (the kernel writes into it). `lines` and `firstStates`, where set, then have
-  /// an entry for each of these records.
+  /// idEnd `newIdEnd`, held out when the first 32 bits of the id's MD5 digest are below
+  /// `holdoutThreshold`, no other flag) and its index slot, while the index stays at most
+  /// half full (the reader doubles it). Only for an index of the reading's own (the kernel
+  /// writes into it). `lines` and `firstStates`, where set, then have an entry for each of
+  /// these records.
   long recordCapacity;
   uint32_t newIdEnd;
+  /// `floor(fraction · 2^32)` of the hold-out fraction (HoldoutSplit.threshold), 0 without
+  /// hold-out.
+  uint64_t holdoutThreshold;
   /// Each customer's first state (period << 24 | phase), or NULL. The kernel counts the
   /// first row of a customer with no state yet (one it adds, or one the reader copied from
   /// another reading's start): the first state is written here where set, and tallied in
