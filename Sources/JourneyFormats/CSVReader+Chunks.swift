@@ -11,58 +11,55 @@ extension CSVReader {
   }
 }
 
-extension CSVReader {
-  /// The size of the file open as `fd` when it is a regular file that can be mapped
-  /// (not empty), else `nil`: such files are read through ``forEachWindow(fd:path:what:size:from:block:limits:_:)``.
-  static func mappableSize(_ fd: Int32) -> Int? {
-    var info = stat()
-    guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_size > 0 else { return nil }
-    return Int(info.st_size)
+/// The block a reading fills from its file: `initial` bytes at first, small enough to
+/// stay in the core's second-level cache while the reader goes over it, doubled while a
+/// record does not fit, up to twice a record's limit (a record within the limit then
+/// always fits, and the tokenizer reports a longer one before the block is full).
+///
+/// Reading into a block the size of the second-level cache costs less than mapping the
+/// file: the kernel's copy runs at cache speed, where a mapping pays for a page-table
+/// entry per page on the way in and on the way out (measured in docs/performance.md).
+struct ReadBlock {
+  private(set) var base: UnsafeMutablePointer<UInt8>
+  private(set) var capacity: Int
+  /// The size the block may grow to.
+  let maximum: Int
+
+  init(initial: Int, limits: CSVTokenizer.Limits) {
+    maximum = Swift.max(initial, 2 * limits.recordBytes, 1)
+    capacity = Swift.max(1, Swift.min(initial, maximum))
+    base = .allocate(capacity: capacity)
   }
 
-  /// Hands the file open as `fd` (`size` bytes) from byte `from` to `body` in windows mapped
-  /// into memory, instead of copying it into a buffer: each window starts at the page of
-  /// the first byte not yet taken and spans `block` bytes, at least twice a record's
-  /// limit (so a window always holds a whole record); `body` gets the bytes from that
-  /// first byte to the window's end, whether they end the file, and their offset in the
-  /// file, and returns how many it took (`nil`: stop).
+  func deallocate() { base.deallocate() }
+
+  /// The first `count` bytes.
+  func view(_ count: Int) -> UnsafeMutableBufferPointer<UInt8> { UnsafeMutableBufferPointer(start: base, count: count) }
+
+  /// Makes room for more bytes after the first `carry` (a record not yet complete): the
+  /// block doubles when they fill it.
   ///
-  /// The windows are private copy-on-write mappings: the tokenizer may rewrite a quoted
-  /// field in place without touching the file, and only a page it writes is copied.
-  /// Pages of the file are shared with the page cache, so the kernel's copy of every byte
-  /// into a buffer is saved; at most one window is mapped at a time.
-  ///
-  /// - Returns: `false` when the first window cannot be mapped (the caller reads instead).
-  /// - Throws: `.io` when a later window cannot be mapped, or what `body` throws.
-  /// - Complexity: O(bytes from `from`); memory O(`block`).
-  static func forEachWindow(
-    fd: Int32, path: String, what: String, size: Int, from: Int, block: Int, limits: CSVTokenizer.Limits,
-    _ body: (UnsafeMutableBufferPointer<UInt8>, Bool, Int) throws(InputErrors) -> Int?
-  ) throws(InputErrors) -> Bool {
-    let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-    let span = Swift.max(block, 2 * limits.recordBytes) + page
-    var origin = from
-    var first = true
-    while origin < size || first {
-      let windowStart = origin / page * page
-      let windowEnd = Swift.min(size, windowStart + span)
-      let length = windowEnd - windowStart
-      guard length > 0,
-        let map = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, off_t(windowStart)),
-        map != MAP_FAILED
-      else {
-        if first { return false }
-        throw InputErrors([InputError(.io, file: path, "cannot read the \(what): \(String(cString: strerror(errno)))")])
-      }
-      defer { munmap(map, length) }
-      first = false
-      let bytes = map.assumingMemoryBound(to: UInt8.self)
-      let view = UnsafeMutableBufferPointer(start: bytes + (origin - windowStart), count: windowEnd - origin)
-      let final = windowEnd == size
-      guard let taken = try body(view, final, origin) else { return true }
-      if final { return true }
-      origin += taken
+  /// - Throws: `.limit` when they fill a block of ``maximum`` bytes (the tokenizer stops a
+  ///   record past its limit before that; this keeps the reading bounded regardless).
+  mutating func makeRoom(after carry: Int, file: String, line: Int, limits: CSVTokenizer.Limits) throws(InputErrors) {
+    guard carry >= capacity else { return }
+    guard capacity < maximum else {
+      throw InputErrors([
+        InputError(
+          .limit, file: file, line: line, "a record of more than \(carry) bytes; expected at most \(limits.recordBytes) bytes per record")
+      ])
     }
-    return true
+    let bigger = Swift.min(maximum, 2 * capacity)
+    let fresh = UnsafeMutablePointer<UInt8>.allocate(capacity: bigger)
+    fresh.initialize(from: base, count: carry)
+    base.deallocate()
+    base = fresh
+    capacity = bigger
+  }
+
+  /// Moves the bytes `from ..< end` to the front; returns how many there are.
+  func carry(from position: Int, to end: Int) -> Int {
+    if position > 0 && end > position { memmove(base, base + position, end - position) }
+    return end - position
   }
 }

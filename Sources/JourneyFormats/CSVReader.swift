@@ -5,8 +5,8 @@ import JourneyModel
 ///
 /// Files are read in blocks of ``blockSize`` bytes; a record cut by a block boundary is
 /// moved to the front and completed by the next read, so memory stays at one block
-/// whatever the file size (a record is at most ``CSVTokenizer/Limits/recordBytes``, far
-/// below a block, so the block never grows).
+/// whatever the file size. A record longer than the block doubles it, up to twice
+/// ``CSVTokenizer/Limits/recordBytes`` (the tokenizer stops a record past the limit).
 ///
 /// ```swift
 /// try CSVReader.forEachRecord(path: "spend.csv") { (csv, buffer) throws(InputErrors) in
@@ -16,8 +16,9 @@ import JourneyModel
 ///
 /// - Complexity: O(n) in the input's length; memory O(``blockSize``).
 public enum CSVReader {
-  /// Bytes read from a file at once.
-  public static let blockSize = 1 << 22
+  /// Bytes read from a file at once (at first: see the type's description): 256 KiB, which
+  /// stays in a core's second-level cache while the reader goes over it.
+  public static let blockSize = 1 << 18
 
   /// A reader's own decoder for its common records, tried before the tokenizer at every
   /// record boundary after the first record: called with the bytes, where the next record
@@ -54,8 +55,8 @@ public enum CSVReader {
   }
 
   /// ``forEachRecord(path:what:limits:progress:_:)`` with a reader's own decoder for its
-  /// common records (see ``FastRecords``); `block` is the bytes read or mapped at once (at
-  /// least twice a record's limit are).
+  /// common records (see ``FastRecords``); `block` is the bytes read at once (more while a
+  /// record does not fit).
   public static func forEachRecord(
     path: String, what: String = "file", limits: CSVTokenizer.Limits = .standard,
     progress: ((Int) -> Void)? = nil, block: Int = blockSize, fast: FastRecords,
@@ -67,34 +68,36 @@ public enum CSVReader {
     }
     defer { close(fd) }
     let tokenizer = CSVTokenizer(file: path, limits: limits)
-    if let size = mappableSize(fd) {
-      let mapped = try forEachWindow(fd: fd, path: path, what: what, size: size, from: 0, block: block, limits: limits) {
-        (view, final, origin) throws(InputErrors) -> Int in
-        let position = try run(tokenizer, view, final: final, fast: fast, body)
-        progress?(origin + position)
-        return position
-      }
-      if mapped { return }
-    }
-    let capacity = Swift.max(block, 2 * limits.recordBytes)
-    let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: capacity)
+    var buffer = ReadBlock(initial: block, limits: limits)
     defer { buffer.deallocate() }
     var carry = 0
     var delivered = 0
     while true {
-      let got = Foundation.read(fd, buffer.baseAddress! + carry, capacity - carry)
-      if got < 0 {
-        throw InputErrors([InputError(.io, file: path, "cannot read the \(what): \(String(cString: strerror(errno)))")])
-      }
+      try buffer.makeRoom(after: carry, file: path, line: tokenizer.nextLine, limits: limits)
+      let got = try readSome(fd, into: buffer.base + carry, count: buffer.capacity - carry, path: path, what: what)
       let end = carry + got
       let final = got == 0
-      let view = UnsafeMutableBufferPointer(rebasing: buffer[0..<end])
-      let position = try run(tokenizer, view, final: final, fast: fast, body)
+      let position = try run(tokenizer, buffer.view(end), final: final, fast: fast, body)
       if final { break }
-      if position > 0 { memmove(buffer.baseAddress!, buffer.baseAddress! + position, end - position) }
-      carry = end - position
+      carry = buffer.carry(from: position, to: end)
       delivered += got
       progress?(delivered)
+    }
+  }
+
+  /// Reads up to `count` bytes of `fd` (from its position, or from `offset` when given)
+  /// into `into`, again when interrupted; returns how many (0 at the end of the file).
+  ///
+  /// - Throws: `.io` naming `path` when the read fails.
+  static func readSome(
+    _ fd: Int32, into: UnsafeMutablePointer<UInt8>, count: Int, at offset: Int? = nil, path: String, what: String
+  ) throws(InputErrors) -> Int {
+    while true {
+      let got = offset.map { pread(fd, into, count, off_t($0)) } ?? Foundation.read(fd, into, count)
+      if got >= 0 { return got }
+      if errno != EINTR {
+        throw InputErrors([InputError(.io, file: path, "cannot read the \(what): \(String(cString: strerror(errno)))")])
+      }
     }
   }
 
@@ -132,8 +135,8 @@ public enum CSVReader {
   }
 
   /// ``forEachRecord(path:what:limits:range:alignStart:_:)`` with a reader's own decoder for
-  /// its common records (see ``FastRecords``); `block` is the bytes read at once (at least
-  /// twice a record's limit are).
+  /// its common records (see ``FastRecords``); `block` is the bytes read at once (more while
+  /// a record does not fit).
   @discardableResult
   public static func forEachRecord(
     path: String, what: String = "file", limits: CSVTokenizer.Limits = .standard, range: Range<Int>,
@@ -145,30 +148,20 @@ public enum CSVReader {
       throw InputErrors([InputError(.io, file: path, "cannot open the \(what): \(String(cString: strerror(errno)))")])
     }
     defer { close(fd) }
-    let capacity = Swift.max(block, 2 * limits.recordBytes)
-    let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: capacity)
+    var buffer = ReadBlock(initial: block, limits: limits)
     defer { buffer.deallocate() }
-    func readAt(_ offset: Int, _ into: Int) throws(InputErrors) -> Int {
-      while true {
-        let got = pread(fd, buffer.baseAddress! + into, capacity - into, off_t(offset))
-        if got >= 0 { return got }
-        if errno != EINTR {
-          throw InputErrors([InputError(.io, file: path, "cannot read the \(what): \(String(cString: strerror(errno)))")])
-        }
-      }
-    }
     var start = range.lowerBound
     if alignStart && start > 0 {
       var offset = start - 1
       search: while true {
-        let got = try readAt(offset, 0)
+        let got = try readSome(fd, into: buffer.base, count: buffer.capacity, at: offset, path: path, what: what)
         if got == 0 {
           start = offset
           break
         }
-        for k in 0..<got where buffer[k] == 10 {
+        if let k = UnsafeBufferPointer(buffer.view(got)).firstIndex(of: 10) {
           start = offset + k + 1
-          break search
+          break
         }
         offset += got
       }
@@ -176,27 +169,18 @@ public enum CSVReader {
     if start >= range.upperBound { return (start, start) }
     let tokenizer = CSVTokenizer(file: path, limits: limits)
     if start > 0 { tokenizer.resume(atLine: 1) }
-    if let size = mappableSize(fd) {
-      var stopped = start
-      let mapped = try forEachWindow(fd: fd, path: path, what: what, size: size, from: start, block: block, limits: limits) {
-        (view, final, origin) throws(InputErrors) -> Int? in
-        let position = try run(tokenizer, view, final: final, origin: origin, upTo: range.upperBound, fast: fast, body)
-        stopped = origin + position
-        return origin + position >= range.upperBound ? nil : position
-      }
-      if mapped { return (start, stopped) }
-    }
     var origin = start
     var carry = 0
     while true {
-      let got = try readAt(origin + carry, carry)
+      try buffer.makeRoom(after: carry, file: path, line: tokenizer.nextLine, limits: limits)
+      let got = try readSome(
+        fd, into: buffer.base + carry, count: buffer.capacity - carry, at: origin + carry, path: path, what: what)
       let end = carry + got
       let final = got == 0
-      let view = UnsafeMutableBufferPointer(rebasing: buffer[0..<end])
-      let position = try run(tokenizer, view, final: final, origin: origin, upTo: range.upperBound, fast: fast, body)
+      let position = try run(
+        tokenizer, buffer.view(end), final: final, origin: origin, upTo: range.upperBound, fast: fast, body)
       if final || origin + position >= range.upperBound { return (start, origin + position) }
-      if position > 0 { memmove(buffer.baseAddress!, buffer.baseAddress! + position, end - position) }
-      carry = end - position
+      carry = buffer.carry(from: position, to: end)
       origin += position
     }
   }
@@ -216,24 +200,24 @@ public enum CSVReader {
     detected: ((UInt8) -> Void)? = nil,
     _ body: (CSVTokenizer, UnsafeMutableBufferPointer<UInt8>) throws(InputErrors) -> Void
   ) throws(InputErrors) {
-    let capacity = Swift.max(blockSize, 2 * limits.recordBytes)
-    let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: capacity)
+    var buffer = ReadBlock(initial: blockSize, limits: limits)
     defer { buffer.deallocate() }
     var tokenizer: CSVTokenizer?
     var carry = 0
     while true {
+      try buffer.makeRoom(after: carry, file: input.name, line: tokenizer?.nextLine ?? 1, limits: limits)
       // Fill the block (inflated reads may come in pieces).
       var end = carry
       var final = false
-      while end < capacity {
-        let got = try input.read(into: buffer.baseAddress! + end, count: capacity - end, what: what)
+      while end < buffer.capacity {
+        let got = try input.read(into: buffer.base + end, count: buffer.capacity - end, what: what)
         if got == 0 {
           final = true
           break
         }
         end += got
       }
-      let view = UnsafeMutableBufferPointer(rebasing: buffer[0..<end])
+      let view = buffer.view(end)
       if tokenizer == nil {
         let chosen = separator ?? detectSeparator(UnsafeBufferPointer(view))
         detected?(chosen)
@@ -241,8 +225,7 @@ public enum CSVReader {
       }
       let position = try run(tokenizer!, view, final: final, body)
       if final { break }
-      if position > 0 { memmove(buffer.baseAddress!, buffer.baseAddress! + position, end - position) }
-      carry = end - position
+      carry = buffer.carry(from: position, to: end)
     }
   }
 
