@@ -81,8 +81,8 @@ enum IndividualEngine {
     for k in 0..<chunkCount {
       var moves = SplitMix64(seed: seed, stream: StreamID.individualMoves(chunk: k))
       Xoshiro256x8.seed(storage.lanes(k), from: &moves)
-      storage.rngs[2 * k] = moves
-      storage.rngs[2 * k + 1] = SplitMix64(seed: seed, stream: StreamID.individualLog(chunk: k))
+      storage.moves(k).pointee = moves
+      storage.logStream(k).pointee = SplitMix64(seed: seed, stream: StreamID.individualLog(chunk: k))
     }
 
     let shareCDF = cumulative(segments.map(\.share))
@@ -108,8 +108,8 @@ enum IndividualEngine {
       let counts = storage.tally + k * tallyBlock
       guard lo < hi else { return }
       for customer in lo..<hi {
-        let s = draw(shareCDF, &storage.rngs[2 * k])
-        let i = draw(phaseCDF, &storage.rngs[2 * k])
+        let s = draw(shareCDF, &storage.moves(k).pointee)
+        let i = draw(phaseCDF, &storage.moves(k).pointee)
         storage.segment[customer] = UInt8(truncatingIfNeeded: s)
         storage.phase[customer] = UInt8(truncatingIfNeeded: i)
         counts[2 * i] &+= 1
@@ -173,7 +173,7 @@ enum IndividualEngine {
             stepWithLog(
               lo, hi, period: t0 + t, n: n, channels: cCount, tables: storage.step, exposure: p, format: rowFormat,
               phase: storage.phase, segment: storage.segment, lanes: storage.lanes(k),
-              logRng: &storage.rngs[2 * k + 1], tally: storage.tally + k * tallyBlock,
+              logRng: &storage.logStream(k).pointee, tally: storage.tally + k * tallyBlock,
               buffer: &storage.logBuffers[k], kernel: kernel)
           } else {
             stepFast(
@@ -211,12 +211,15 @@ enum IndividualEngine {
     _ storage: Storage, customers: Int, chunks: Int, segments: Int, phases n: Int, workers: Int
   ) -> [[Double]] {
     let cells = segments * n
-    let counts = UnsafeMutablePointer<UInt64>.allocate(capacity: chunks * cells)
-    counts.initialize(repeating: 0, count: chunks * cells)
+    // Each chunk's counts on cache lines of their own (``Storage/padded(_:)``).
+    let stride = Storage.padded(cells)
+    let counts = UnsafeMutableRawPointer.allocate(byteCount: chunks * stride * MemoryLayout<UInt64>.stride, alignment: 128)
+      .bindMemory(to: UInt64.self, capacity: chunks * stride)
+    counts.initialize(repeating: 0, count: chunks * stride)
     defer { counts.deallocate() }
     let shared = UncheckedPointer(counts)
     Parallel.dynamic(chunks, workers: workers) { k in
-      let mine = shared.pointer + k * cells
+      let mine = shared.pointer + k * stride
       let lo = k * chunkSize
       let hi = Swift.min(lo + chunkSize, customers)
       guard lo < hi else { return }
@@ -227,7 +230,7 @@ enum IndividualEngine {
     var bySegment = [[Double]](repeating: [Double](repeating: 0, count: n), count: segments)
     for k in 0..<chunks {
       for s in 0..<segments {
-        for i in 0..<n { bySegment[s][i] += Double(counts[k * cells + s * n + i]) }
+        for i in 0..<n { bySegment[s][i] += Double(counts[k * stride + s * n + i]) }
       }
     }
     return bySegment
@@ -496,11 +499,12 @@ extension IndividualEngine {
     let phase: UnsafeMutablePointer<UInt8>
     /// Segment of every customer (``IndividualEngine/maxSegments`` fit a byte).
     let segment: UnsafeMutablePointer<UInt8>
-    /// Per chunk `k`: the moves stream at `2k`, the journey-log stream at `2k + 1`.
-    let rngs: UnsafeMutablePointer<SplitMix64>
+    /// Per chunk `k`: the moves stream at `k·rngStride`, the journey-log stream after it.
+    private let rngs: UnsafeMutablePointer<SplitMix64>
     /// Per chunk, one ``Xoshiro256x8`` state block (64-byte aligned).
     private let laneStates: UnsafeMutablePointer<UInt64>
-    /// Per chunk, the tallies of (phase, moved): cell `k·tallyBlock + 2·phase + moved`.
+    /// Per chunk, the tallies of (phase, moved): cell `k·tallyBlock + 2·phase + moved`
+    /// (``tallyBlock`` padded: see ``padded(_:)``).
     let tally: UnsafeMutablePointer<UInt64>
     /// Per chunk, the journey-log rows of the current period.
     let logBuffers: UnsafeMutablePointer<[UInt8]>
@@ -509,23 +513,42 @@ extension IndividualEngine {
     let tallyBlock: Int
     private let chunks: Int
 
+    /// Words (8 bytes) from one chunk's random streams to the next's.
+    static let rngStride = padded(2)
+
+    /// `words` rounded up to a multiple of 16 words (128 bytes, two cache lines, which
+    /// the CPU may fetch as a pair): what two workers update per item then never shares a
+    /// cache line, which would otherwise go back and forth between their cores at every
+    /// write (placing a customer draws twice from its chunk's stream and counts it).
+    static func padded(_ words: Int) -> Int { (words + 15) / 16 * 16 }
+
     init(customers: Int, chunks: Int, phases n: Int) {
       self.chunks = chunks
-      tallyBlock = 2 * n
+      tallyBlock = Self.padded(2 * n)
       laneStates = UnsafeMutableRawPointer.allocate(
         byteCount: chunks * Xoshiro256x8.words * MemoryLayout<UInt64>.stride, alignment: 64
       ).bindMemory(to: UInt64.self, capacity: chunks * Xoshiro256x8.words)
       laneStates.initialize(repeating: 0, count: chunks * Xoshiro256x8.words)
       phase = .allocate(capacity: Swift.max(customers, 1))
       segment = .allocate(capacity: Swift.max(customers, 1))
-      rngs = .allocate(capacity: chunks * 2)
-      rngs.initialize(repeating: SplitMix64(state: 0), count: chunks * 2)
-      tally = .allocate(capacity: chunks * tallyBlock)
+      rngs = UnsafeMutableRawPointer.allocate(
+        byteCount: chunks * Self.rngStride * MemoryLayout<SplitMix64>.stride, alignment: 128
+      ).bindMemory(to: SplitMix64.self, capacity: chunks * Self.rngStride)
+      rngs.initialize(repeating: SplitMix64(state: 0), count: chunks * Self.rngStride)
+      tally = UnsafeMutableRawPointer.allocate(
+        byteCount: chunks * tallyBlock * MemoryLayout<UInt64>.stride, alignment: 128
+      ).bindMemory(to: UInt64.self, capacity: chunks * tallyBlock)
       tally.initialize(repeating: 0, count: chunks * tallyBlock)
       logBuffers = .allocate(capacity: chunks)
       logBuffers.initialize(repeating: [], count: chunks)
       step = StepTables(copying: AliasTables.empty)
     }
+
+    /// Chunk `k`'s moves stream (seeds its lanes, places its customers).
+    func moves(_ k: Int) -> UnsafeMutablePointer<SplitMix64> { rngs + k * Self.rngStride }
+
+    /// Chunk `k`'s journey-log stream.
+    func logStream(_ k: Int) -> UnsafeMutablePointer<SplitMix64> { rngs + k * Self.rngStride + 1 }
 
     /// Chunk `k`'s xoshiro256++ lanes.
     func lanes(_ k: Int) -> UnsafeMutablePointer<UInt64> { laneStates + k * Xoshiro256x8.words }
@@ -542,7 +565,7 @@ extension IndividualEngine {
     deinit {
       phase.deallocate()
       segment.deallocate()
-      rngs.deinitialize(count: chunks * 2)
+      rngs.deinitialize(count: chunks * Self.rngStride)
       rngs.deallocate()
       laneStates.deallocate()
       tally.deallocate()

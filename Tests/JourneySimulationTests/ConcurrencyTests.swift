@@ -1,5 +1,5 @@
 import JourneyModel
-import JourneySimulation
+@testable import JourneySimulation
 import Testing
 import _JourneyTestSupport
 
@@ -81,5 +81,35 @@ import _JourneyTestSupport
     #expect(throws: SimulationError.tooManySegments(limit: 256)) {
       try Simulator.run(s, engine: .individual)
     }
+  }
+}
+
+/// What the individual engine's workers update per chunk (tallies, random streams, final
+/// counts) lies on cache lines of the chunk's own: two workers on neighbouring chunks would
+/// otherwise send the shared line back and forth between their cores at every write.
+@Suite struct ChunkLayoutTests {
+  /// The 128-byte pair of cache lines an address falls in.
+  static func linePair(_ p: UnsafeRawPointer) -> Int { Int(bitPattern: p) >> 7 }
+
+  @Test(arguments: [1, 2, 7, 8, 9, 64])
+  func chunksUpdateLinesOfTheirOwn(phases: Int) {
+    let chunks = 5
+    let storage = IndividualEngine.Storage(customers: chunks << 15, chunks: chunks, phases: phases)
+    #expect(storage.tallyBlock >= 2 * phases && storage.tallyBlock % 16 == 0)
+    var owner: [Int: Int] = [:]
+    func claim(_ p: UnsafeRawPointer, bytes: Int, chunk: Int) {
+      for line in Self.linePair(p)...Self.linePair(p + bytes - 1) {
+        #expect(owner[line, default: chunk] == chunk, "line pair \(line) shared by chunks \(owner[line] ?? -1) and \(chunk)")
+        owner[line] = chunk
+      }
+    }
+    for k in 0..<chunks {
+      claim(storage.tally + k * storage.tallyBlock, bytes: 2 * phases * 8, chunk: k)
+      claim(storage.moves(k), bytes: 8, chunk: k)
+      claim(storage.logStream(k), bytes: 8, chunk: k)
+      #expect(storage.logStream(k) != storage.moves(k))
+    }
+    #expect(IndividualEngine.Storage.padded(0) == 0 && IndividualEngine.Storage.padded(1) == 16)
+    #expect(IndividualEngine.Storage.padded(16) == 16 && IndividualEngine.Storage.padded(17) == 32)
   }
 }
