@@ -10,7 +10,7 @@ import PackageDescription
 let readers = [
   "scenario", "budget", "budget-history", "covariance",
   "journey-log", "journey-log-inferred", "journey-log-chunks", "journey-paths", "raw-export", "events", "ga4", "source-categories", "name-map",
-  "spend", "paths", "counts",
+  "spend", "paths", "counts", "csv-blocks",
   "report-summary", "report-forecast", "report-optimize", "report-attribution", "reference",
 ]
 
