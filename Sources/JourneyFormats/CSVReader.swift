@@ -294,7 +294,8 @@ public enum CSVReader {
       } catch {
         throw InputErrors([error])
       }
-      guard let next else { return position }
+      // (Blank lines before an incomplete record are taken: only the record is kept.)
+      guard let next else { return tokenizer.skipBlankLines(from: position) }
       try body(tokenizer, view)
       position = next
     }
@@ -317,7 +318,10 @@ public enum CSVReader {
       } catch {
         throw InputErrors([error])
       }
-      guard let next else { break }
+      guard let next else {
+        position = tokenizer.skipBlankLines(from: position)
+        break
+      }
       try body(tokenizer, view)
       position = next
     }

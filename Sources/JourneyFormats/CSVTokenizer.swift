@@ -77,6 +77,12 @@ public final class CSVTokenizer {
   @usableFromInline let ends: UnsafeMutablePointer<Int>
   @exclusivity(unchecked) private var escaped: [Int] = []
   @exclusivity(unchecked) private var atStart = true
+  /// Whether a byte order mark may still come (at the first record's start).
+  @exclusivity(unchecked) private var bomPossible = true
+  /// After ``next(_:from:final:)`` returned `nil`: where the incomplete record starts (past
+  /// the blank lines skipped before it) and its line; see ``skipBlankLines(from:)``.
+  @exclusivity(unchecked) private var incompleteStart = 0
+  @exclusivity(unchecked) private var incompleteLine = 1
   /// Whether records without quotes are read from structural masks (off: every record byte
   /// by byte, the reference the tests compare the masks with).
   var usesMasks = true
@@ -134,6 +140,8 @@ public final class CSVTokenizer {
   ///   `.limit` for a field or record over the ``limits``.
   /// - Complexity: O(n) in the record's length.
   public func next(_ b: UnsafeMutableBufferPointer<UInt8>, from position: Int, final: Bool) throws(InputError) -> Int? {
+    incompleteStart = position
+    incompleteLine = nextLine
     if usesMasks && !atStart, let base = b.baseAddress {
       let end = try scan(base, b.count, from: position, final: final)
       if end >= 0 { return end }
@@ -150,13 +158,18 @@ public final class CSVTokenizer {
     let separator = self.separator
     // Trimmed around fields besides spaces: tabs, unless they separate the fields.
     let blank: UInt8 = separator == 9 ? 32 : 9
-    if atStart {
+    if atStart && bomPossible {
       if n - pos < 3 && !final && n - pos > 0 && b[pos] == 0xEF { return nil }
       if n - pos >= 3 && b[pos] == 0xEF && b[pos + 1] == 0xBB && b[pos + 2] == 0xBF { pos += 3 }
     }
     var line = nextLine
     while true {
-      guard pos < n else { return nil }
+      guard pos < n else {
+        // Nothing but blank lines since `position`: none is a record.
+        incompleteStart = pos
+        incompleteLine = line
+        return nil
+      }
       var i = pos
       var count = 0
       var newlines = 0
@@ -177,7 +190,7 @@ public final class CSVTokenizer {
               i += 1
             }
             if i >= n {
-              if !final { return try incomplete(n - pos, line) }
+              if !final { return try incomplete(from: pos, n, line) }
               throw InputError(.syntax, file: file, line: line, "unterminated quoted field; expected a closing '\"'")
             }
             if i + 1 < n && b[i + 1] == CSV.quote {
@@ -185,7 +198,7 @@ public final class CSVTokenizer {
               i += 2
               continue
             }
-            if i + 1 == n && !final { return try incomplete(n - pos, line) }
+            if i + 1 == n && !final { return try incomplete(from: pos, n, line) }
             break
           }
           fe = i
@@ -197,11 +210,11 @@ public final class CSVTokenizer {
             malformed = true
             while i < n && b[i] != separator && b[i] != 10 { i += 1 }
           }
-          if i == n && !final { return try incomplete(n - pos, line) }
+          if i == n && !final { return try incomplete(from: pos, n, line) }
         } else {
           fs = i
           while i < n && b[i] != separator && b[i] != 10 { i += 1 }
-          if i == n && !final { return try incomplete(n - pos, line) }
+          if i == n && !final { return try incomplete(from: pos, n, line) }
           fe = i
           if fe > fs && b[fe - 1] == 13 && (i == n || b[i] == 10) { fe -= 1 }
           while fe > fs && (b[fe - 1] == 32 || b[fe - 1] == blank) { fe -= 1 }
@@ -299,7 +312,7 @@ public final class CSVTokenizer {
         if block >= n {
           scanBase = nil
           if final { return Self.needsQuotedReader }
-          if n - start > limits.recordBytes { _ = try incomplete(n - start, line) }
+          _ = try incomplete(from: start, n, line)
           return Self.incompleteRecord
         }
         bits = Self.structure(base, block, n, separator)
@@ -399,9 +412,30 @@ public final class CSVTokenizer {
     scanBase = nil
   }
 
-  /// An incomplete record at the end of the bytes given: `nil`, unless it already exceeds
-  /// the record limit.
-  private func incomplete(_ length: Int, _ line: Int) throws(InputError) -> Int? {
+  /// Takes the blank lines that ``next(_:from:final:)`` skipped before it returned `nil`
+  /// for the record at `position`: returns where the incomplete record after them starts
+  /// (`position` when there were none), counting its line as the next record's. A reader
+  /// that keeps the bytes from there on, instead of from `position`, keeps only the
+  /// incomplete record, however many blank lines came before it (at most the record limit
+  /// then, or the tokenizer would have stopped it).
+  ///
+  /// - Precondition: the last call of ``next(_:from:final:)`` started at `position` and
+  ///   returned `nil`.
+  public func skipBlankLines(from position: Int) -> Int {
+    guard incompleteStart > position else { return position }
+    nextLine = incompleteLine
+    scanBase = nil
+    // A byte order mark is looked for only where the input starts.
+    bomPossible = false
+    return incompleteStart
+  }
+
+  /// An incomplete record at the end of the bytes given (`start ..< n`), whose first line is
+  /// `line`: `nil`, unless it already exceeds the record limit.
+  private func incomplete(from start: Int, _ n: Int, _ line: Int) throws(InputError) -> Int? {
+    incompleteStart = start
+    incompleteLine = line
+    let length = n - start
     if length > limits.recordBytes {
       throw InputError(
         .limit, file: file, line: line,

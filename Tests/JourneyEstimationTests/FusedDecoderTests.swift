@@ -195,6 +195,21 @@ struct FusedDecoderTests {
 
   /// Periods far apart (past the per-period table: 40 channels make its rows 72 entries
   /// wide, so it spans at most 58,254 periods) and a log written newest period first.
+  /// Runs of blank lines longer than twice the record limit (3 MB of line feeds, in the
+  /// middle of the log and at its end) are read as the whole bytes are: in memory, from a
+  /// file on one thread and in chunks, with the lines after them counted right.
+  @Test func blankLinesLongerThanAReadBlock() throws {
+    let shipped = try String(contentsOfFile: RepositoryFiles.root.appendingPathComponent("scenarios/history/word-of-mouth-journeys.csv").path, encoding: .utf8)
+    var lines = shipped.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    let blank = String(repeating: "\n", count: 3_000_000)
+    lines.insert(blank, at: lines.count / 2)
+    var text = lines.joined(separator: "\n")
+    text += blank + "bad,row\n"
+    try expectSameReadings(Array(text.utf8), .inferred, "3 MB of blank lines, then a bad row")
+    text.removeLast("bad,row\n".utf8.count)
+    try expectSameReadings(Array(text.utf8), .inferred, "3 MB of blank lines")
+  }
+
   @Test func farPeriodsAndDescendingPeriods() throws {
     var text = "customer_id,period,phase,channels\n"
     for c in 0..<40 {

@@ -7,8 +7,11 @@ import JourneyModel
 /// the first block's size (1 to 64 bytes: most records then make it grow), the second the
 /// record limit (16 to 271 bytes); the rest is the file. Both readings must give the same
 /// records with the same lines and, when one stops at an error, stop at the same record
-/// with an error of the same kind and line (the sizes an overlong record's message names
-/// may differ: a streamed reading stops it as soon as it passes the limit). Anything else
+/// with an error of the same kind and line. One difference is allowed, in a record longer
+/// than the limit: read in blocks, such a record is stopped as soon as it passes the limit
+/// and named by its first line ("a record of … bytes"), while the whole input in view may
+/// show first a field past the limit (named by the line where the field ends) or a quoted
+/// field left open to the end of the input, further on in the same record. Anything else
 /// traps.
 fuzzMain { input in
   guard input.bytes.count > 2 else { return }
@@ -18,7 +21,7 @@ fuzzMain { input in
   let bytes = Array(input.bytes[2...])
   let path = FuzzInput(bytes: bytes).file("blocks.csv")
 
-  /// The records a reading hands out, and where it stopped with an error (kind, line).
+  /// The records a reading hands out, and where it stopped with an error ("kind line").
   func reading(_ read: ((CSVTokenizer, UnsafeMutableBufferPointer<UInt8>) throws(InputErrors) -> Void) throws -> Void)
     -> (records: [String], error: String?)
   {
@@ -43,8 +46,17 @@ fuzzMain { input in
       path: path, limits: limits, range: 0..<Int.max, alignStart: false, block: block, fast: { _, from, _, _ in from },
       body)
   }
+  /// Whether two readings' errors agree: the same, or the block reading stopping a record
+  /// past the limit at its first line where the whole reading names a later line of it.
+  func agree(_ whole: String?, _ other: String?) -> Bool {
+    if whole == other { return true }
+    guard let whole, let other else { return false }
+    let (w, o) = (whole.split(separator: " "), other.split(separator: " "))
+    guard w.count == 2, o.count == 2, let wl = Int(w[1]), let ol = Int(o[1]) else { return false }
+    return (w[0] == "syntax" || w[0] == "limit") && o[0] == "limit" && ol <= wl
+  }
   for (name, other) in [("blocks", streamed), ("a byte range", ranged)] {
-    if other.records != whole.records || other.error != whole.error {
+    if other.records != whole.records || !agree(whole.error, other.error) {
       fatalError(
         "read in \(name) of \(block) bytes: \(other.records.count) records, error \(other.error ?? "none"); "
           + "read whole: \(whole.records.count) records, error \(whole.error ?? "none")")
